@@ -1,0 +1,306 @@
+package embedded
+
+import (
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// hnsw is a Hierarchical Navigable Small World graph (Malkov & Yashunin),
+// with Milvus's parameter names: M (max links per node on upper layers, 2·M on
+// layer 0), efConstruction (build beam width) and ef (search beam width).
+// Inserts run in parallel with striped node locks; searches after the build
+// read the graph without locks (the target serialises writes).
+type hnsw struct {
+	s        *store
+	m, m0    int
+	efc      int
+	ml       float64
+	levels   []uint8
+	l0       []uint32   // per node: count, then up to m0 neighbours
+	upper    [][]uint32 // per node: for layers 1..level: count, then up to m neighbours
+	locks    [1024]sync.Mutex
+	epMu     sync.RWMutex
+	entry    uint32
+	maxLevel int
+	empty    bool
+	visited  sync.Pool
+}
+
+func newHNSW(s *store, p workloads.Params) *hnsw {
+	m := p.Int("M", 30)
+	return &hnsw{
+		s: s, m: m, m0: 2 * m, efc: p.Int("efConstruction", 360),
+		ml: 1 / math.Log(float64(max(m, 2))), empty: true,
+	}
+}
+
+// visitSet marks nodes seen during one search; a generation counter avoids
+// clearing it between searches.
+type visitSet struct {
+	gen   uint16
+	marks []uint16
+}
+
+func (h *hnsw) getVisited() *visitSet {
+	n := len(h.levels)
+	v, _ := h.visited.Get().(*visitSet)
+	if v == nil || len(v.marks) < n {
+		v = &visitSet{marks: make([]uint16, n+n/4)}
+	}
+	v.gen++
+	if v.gen == 0 {
+		clear(v.marks)
+		v.gen = 1
+	}
+	return v
+}
+
+// level draws a node's top layer from its row number, so it does not depend
+// on the order in which parallel workers insert.
+func (h *hnsw) level(i uint32) int {
+	x := uint64(i)*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	x ^= x >> 31
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 29
+	u := (float64(x>>11) + 0.5) / (1 << 53)
+	return min(int(-math.Log(u)*h.ml), 255)
+}
+
+func (h *hnsw) links(i uint32, layer int) []uint32 {
+	if layer == 0 {
+		o := int(i) * (h.m0 + 1)
+		return h.l0[o : o+h.m0+1]
+	}
+	o := (layer - 1) * (h.m + 1)
+	return h.upper[i][o : o+h.m+1]
+}
+
+// add inserts rows [from, s.len()) into the graph, in parallel.
+func (h *hnsw) add(from int) {
+	n := h.s.len()
+	if from >= n {
+		return
+	}
+	h.l0 = append(h.l0, make([]uint32, (n-from)*(h.m0+1))...)
+	for i := from; i < n; i++ {
+		lv := h.level(uint32(i))
+		h.levels = append(h.levels, uint8(lv))
+		var up []uint32
+		if lv > 0 {
+			up = make([]uint32, lv*(h.m+1))
+		}
+		h.upper = append(h.upper, up)
+	}
+	start := from
+	if h.empty {
+		h.entry, h.maxLevel, h.empty = uint32(from), int(h.levels[from]), false
+		start++
+	}
+	var next atomic.Int64
+	next.Store(int64(start))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				h.insert(uint32(i))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (h *hnsw) insert(q uint32) {
+	vec := h.s.row(q)
+	lv := int(h.levels[q])
+	h.epMu.RLock()
+	ep, top := h.entry, h.maxLevel
+	h.epMu.RUnlock()
+	cur := cand{h.s.dist(vec, ep), ep}
+	for layer := top; layer > lv; layer-- {
+		cur = h.greedy(vec, cur, layer, true)
+	}
+	for layer := min(lv, top); layer >= 0; layer-- {
+		w := h.searchLayer(vec, cur, h.efc, layer, true)
+		sel := h.selectNeighbours(w, h.m)
+		h.locks[q%1024].Lock()
+		l := h.links(q, layer)
+		l[0] = uint32(len(sel))
+		for j, c := range sel {
+			l[j+1] = c.id
+		}
+		h.locks[q%1024].Unlock()
+		limit := h.m
+		if layer == 0 {
+			limit = h.m0
+		}
+		for _, c := range sel {
+			h.connect(c.id, q, c.d, layer, limit)
+		}
+		cur = w[0]
+	}
+	if lv > top {
+		h.epMu.Lock()
+		if lv > h.maxLevel {
+			h.entry, h.maxLevel = q, lv
+		}
+		h.epMu.Unlock()
+	}
+}
+
+// connect adds a link e→q, shrinking e's list with the heuristic when full.
+func (h *hnsw) connect(e, q uint32, d float32, layer, limit int) {
+	mu := &h.locks[e%1024]
+	mu.Lock()
+	defer mu.Unlock()
+	l := h.links(e, layer)
+	n := int(l[0])
+	for _, x := range l[1 : n+1] {
+		if x == q {
+			return
+		}
+	}
+	if n < limit {
+		l[n+1] = q
+		l[0]++
+		return
+	}
+	ev := h.s.row(e)
+	cs := make([]cand, 0, n+1)
+	cs = append(cs, cand{d, q})
+	for _, x := range l[1 : n+1] {
+		cs = append(cs, cand{h.s.dist(ev, x), x})
+	}
+	sort.Slice(cs, func(a, b int) bool { return cs[a].d < cs[b].d })
+	sel := h.selectNeighbours(cs, limit)
+	l[0] = uint32(len(sel))
+	for j, c := range sel {
+		l[j+1] = c.id
+	}
+}
+
+// selectNeighbours applies the HNSW heuristic to candidates sorted closest
+// first: keep a candidate only if it is closer to the base node than to every
+// neighbour already kept, which spreads links across directions.
+func (h *hnsw) selectNeighbours(cs []cand, m int) []cand {
+	if len(cs) <= m {
+		return cs
+	}
+	out := make([]cand, 0, m)
+	for _, c := range cs {
+		cv := h.s.row(c.id)
+		good := true
+		for _, o := range out {
+			if h.s.distVec(cv, h.s.row(o.id)) < c.d {
+				good = false
+				break
+			}
+		}
+		if good {
+			out = append(out, c)
+			if len(out) == m {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// readLinks returns a copy of node i's links at layer when locked (during
+// inserts) or a view otherwise.
+func (h *hnsw) readLinks(i uint32, layer int, locked bool, buf *[]uint32) []uint32 {
+	if !locked {
+		l := h.links(i, layer)
+		return l[1 : l[0]+1]
+	}
+	mu := &h.locks[i%1024]
+	mu.Lock()
+	l := h.links(i, layer)
+	*buf = append((*buf)[:0], l[1:l[0]+1]...)
+	mu.Unlock()
+	return *buf
+}
+
+// greedy walks layer from cur to a local minimum.
+func (h *hnsw) greedy(q []float32, cur cand, layer int, locked bool) cand {
+	var buf []uint32
+	for changed := true; changed; {
+		changed = false
+		for _, x := range h.readLinks(cur.id, layer, locked, &buf) {
+			if d := h.s.dist(q, x); d < cur.d {
+				cur, changed = cand{d, x}, true
+			}
+		}
+	}
+	return cur
+}
+
+// searchLayer is the beam search of width ef on one layer; it returns the
+// candidates found, closest first.
+func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool) []cand {
+	vis := h.getVisited()
+	defer h.visited.Put(vis)
+	vis.marks[ep.id] = vis.gen
+	cands := minHeap{ep}
+	res := make(maxHeap, 0, ef+1)
+	res.push(ep)
+	var buf []uint32
+	for len(cands) > 0 {
+		c := cands.pop()
+		if c.d > res[0].d && len(res) >= ef {
+			break
+		}
+		for _, x := range h.readLinks(c.id, layer, locked, &buf) {
+			if vis.marks[x] == vis.gen {
+				continue
+			}
+			vis.marks[x] = vis.gen
+			d := h.s.dist(q, x)
+			if len(res) < ef || d < res[0].d {
+				cands.push(cand{d, x})
+				res.push(cand{d, x})
+				if len(res) > ef {
+					res.pop()
+				}
+			}
+		}
+	}
+	return res.sorted()
+}
+
+func (h *hnsw) search(q []float32, k int, p workloads.Params) []cand {
+	if h.empty {
+		return nil
+	}
+	ef := max(p.Int("ef", k), k)
+	h.epMu.RLock()
+	ep, top := h.entry, h.maxLevel
+	h.epMu.RUnlock()
+	cur := cand{h.s.dist(q, ep), ep}
+	for layer := top; layer > 0; layer-- {
+		cur = h.greedy(q, cur, layer, false)
+	}
+	w := h.searchLayer(q, cur, ef, 0, false)
+	if len(w) > k {
+		w = w[:k]
+	}
+	return w
+}
+
+func (h *hnsw) memoryBytes() int64 {
+	b := int64(len(h.s.data))*4 + int64(len(h.l0))*4 + int64(len(h.levels))
+	for _, u := range h.upper {
+		b += int64(len(u))*4 + 24
+	}
+	return b
+}

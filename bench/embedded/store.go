@@ -1,0 +1,41 @@
+package embedded
+
+import (
+	"github.com/milvbench/milvbench/internal/vecmath"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// store holds the raw vectors row-major; row i is the i-th inserted vector.
+// Vectors for COSINE are stored normalised, so every metric is either squared
+// L2 or negative inner product over stored rows.
+type store struct {
+	dim  int
+	l2   bool
+	data []float32
+}
+
+func newStore(dim int, m workloads.Metric) *store {
+	return &store{dim: dim, l2: m == workloads.L2}
+}
+
+func (s *store) len() int { return len(s.data) / s.dim }
+
+func (s *store) row(i uint32) []float32 {
+	o := int(i) * s.dim
+	return s.data[o : o+s.dim : o+s.dim]
+}
+
+// dist is the internal distance (smaller is closer) between q and row i.
+func (s *store) dist(q []float32, i uint32) float32 {
+	if s.l2 {
+		return vecmath.L2Sq(q, s.row(i))
+	}
+	return -vecmath.Dot(q, s.row(i))
+}
+
+func (s *store) distVec(a, b []float32) float32 {
+	if s.l2 {
+		return vecmath.L2Sq(a, b)
+	}
+	return -vecmath.Dot(a, b)
+}

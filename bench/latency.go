@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"encoding/base64"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram range: 1 µs to 60 s at 3 significant digits (DESIGN.md).
+const (
+	histMinMicros = 1
+	histMaxMicros = 60_000_000
+	histSigFigs   = 3
+)
+
+// NewHistogram returns an empty latency histogram in microseconds.
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histMinMicros, histMaxMicros, histSigFigs)
+}
+
+// RecordLatency records d, clamped into the histogram's range so that no
+// sample is ever dropped (a clamped sample still counts, at the bound).
+func RecordLatency(h *hdrhistogram.Histogram, d time.Duration) {
+	us := d.Microseconds()
+	if us < histMinMicros {
+		us = histMinMicros
+	}
+	if us > histMaxMicros {
+		us = histMaxMicros
+	}
+	_ = h.RecordValue(us) // cannot fail: us is within range
+}
+
+// LatencyMS is the latency summary of a trial in milliseconds.
+type LatencyMS struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+// Summarize reads percentiles from a (merged) histogram.
+func Summarize(h *hdrhistogram.Histogram) LatencyMS {
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return LatencyMS{
+		Mean: h.Mean() / 1000,
+		P50:  ms(h.ValueAtQuantile(50)),
+		P90:  ms(h.ValueAtQuantile(90)),
+		P99:  ms(h.ValueAtQuantile(99)),
+		P999: ms(h.ValueAtQuantile(99.9)),
+		Max:  ms(h.Max()),
+	}
+}
+
+// Merge returns the union of hs as one histogram. Percentiles are read from
+// the union, never averaged across parts.
+func Merge(hs ...*hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	out := NewHistogram()
+	for _, h := range hs {
+		out.Merge(h)
+	}
+	return out
+}
+
+// EncodeHistogram returns the histogram in HdrHistogram's compressed V2
+// encoding, base64: the format the interval log and other HDR tools read.
+func EncodeHistogram(h *hdrhistogram.Histogram) (string, error) {
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeHistogram reverses EncodeHistogram.
+func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	return hdrhistogram.Decode(b)
+}

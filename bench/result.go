@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"time"
+
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// Result is everything a run measured; results.json is its JSON encoding.
+type Result struct {
+	Provenance Provenance      `json:"provenance"`
+	Workload   *workloads.Spec `json:"workload"`
+	Dataset    datasets.Info   `json:"dataset"`
+	// GroundTruthS is how long exact ground truth took (not part of any trial).
+	GroundTruthS float64 `json:"ground_truth_s"`
+	Trials       []Trial `json:"trials"`
+}
+
+// Provenance records what produced a result (DESIGN.md, measurement rules).
+type Provenance struct {
+	Harness   string     `json:"harness_version"`
+	GoVersion string     `json:"go_version"`
+	OS        string     `json:"os"`
+	Arch      string     `json:"arch"`
+	Cores     int        `json:"host_cores"`
+	Started   time.Time  `json:"started"`
+	Finished  time.Time  `json:"finished"`
+	RunID     string     `json:"run_id"`
+	Target    TargetInfo `json:"target"`
+}
+
+// Trial is one measured point: an index config, a search point and a load level.
+type Trial struct {
+	ID          int                   `json:"id"`
+	Index       workloads.IndexConfig `json:"index"`
+	Search      SearchInfo            `json:"search"`
+	Load        LoadInfo              `json:"load"`
+	Recall      float64               `json:"recall"`
+	RecallN     int                   `json:"recall_queries"`
+	QPS         float64               `json:"qps"`
+	QueriesPerS float64               `json:"queries_per_s"`
+	Requests    int64                 `json:"requests"`
+	LatencyMS   LatencyMS             `json:"latency_ms"`
+	Errors      ErrorCounts           `json:"errors"`
+	TimingsS    Timings               `json:"timings_s"`
+	IndexBytes  int64                 `json:"index_memory_bytes,omitempty"`
+	// Histogram is the merged latency histogram (µs), HDR V2 compressed, base64.
+	Histogram string `json:"latency_histogram"`
+}
+
+// SearchInfo describes the requests of a trial: nq queries per request.
+type SearchInfo struct {
+	Params workloads.Params `json:"params"`
+	TopK   int              `json:"topk"`
+	NQ     int              `json:"nq"`
+}
+
+// LoadInfo describes the load model of a trial.
+type LoadInfo struct {
+	Model       string  `json:"model"`
+	Concurrency int     `json:"concurrency"`
+	WarmupS     float64 `json:"warmup_s"`
+	DurationS   float64 `json:"duration_s"`
+	// WindowS is the measured window: first send to last completion.
+	WindowS float64 `json:"window_s"`
+	// Latency says what the latency numbers mean under this model.
+	Latency string `json:"latency"`
+}
+
+// Timings are the durations of the stages that produced the trial's index.
+// Insert is shared by every index of a run (data is inserted once).
+type Timings struct {
+	Insert float64 `json:"insert"`
+	Build  float64 `json:"build"`
+	Load   float64 `json:"load"`
+}
+
+// ErrorCounts counts failed requests by class.
+type ErrorCounts struct {
+	Total       int64  `json:"total"`
+	RateLimited int64  `json:"rate_limited"`
+	Quota       int64  `json:"quota"`
+	Timeout     int64  `json:"timeout"`
+	Unavailable int64  `json:"unavailable"`
+	Other       int64  `json:"other"`
+	Last        string `json:"last,omitempty"`
+}
+
+// Add counts one error of class.
+func (e *ErrorCounts) Add(class string, err error) {
+	e.Total++
+	switch class {
+	case ClassRateLimited:
+		e.RateLimited++
+	case ClassQuota:
+		e.Quota++
+	case ClassTimeout:
+		e.Timeout++
+	case ClassUnavailable:
+		e.Unavailable++
+	default:
+		e.Other++
+	}
+	e.Last = err.Error()
+}
+
+// Merge adds o's counts to e.
+func (e *ErrorCounts) Merge(o ErrorCounts) {
+	e.Total += o.Total
+	e.RateLimited += o.RateLimited
+	e.Quota += o.Quota
+	e.Timeout += o.Timeout
+	e.Unavailable += o.Unavailable
+	e.Other += o.Other
+	if o.Last != "" {
+		e.Last = o.Last
+	}
+}

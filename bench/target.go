@@ -1,0 +1,100 @@
+// Package bench drives a Target through a Plan: it loads the dataset, builds
+// each index, applies load, and measures latency (HDR), throughput, recall and
+// errors into a Result.
+package bench
+
+import (
+	"context"
+	"errors"
+
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// Target is the only seam between the harness and a database. Search must be
+// safe for concurrent use; the other methods are called one at a time, in the
+// order Create, Insert..., Flush, then per index BuildIndex, Load, Search...,
+// Release, DropIndex, and finally Drop and Close.
+type Target interface {
+	// Describe reports what is being measured, for provenance.
+	Describe(ctx context.Context) (TargetInfo, error)
+	// CheckIndex reports whether the target can build cfg, before any work.
+	CheckIndex(cfg workloads.IndexConfig) error
+	// Create makes an empty collection for the dataset.
+	Create(ctx context.Context, c CollectionSpec) error
+	// Insert adds vectors with the given ids; vecs is only valid during the call.
+	Insert(ctx context.Context, ids []int64, vecs [][]float32) error
+	// Flush makes every inserted vector durable and visible to index builds.
+	Flush(ctx context.Context) error
+	// BuildIndex builds cfg over the collection and returns when it is ready.
+	BuildIndex(ctx context.Context, cfg workloads.IndexConfig) error
+	// Load makes the built index searchable.
+	Load(ctx context.Context) error
+	// Search runs one request (len(req.Vectors) queries).
+	Search(ctx context.Context, req SearchRequest) (SearchResult, error)
+	// Release unloads the collection; DropIndex removes the index, keeping the data.
+	Release(ctx context.Context) error
+	DropIndex(ctx context.Context) error
+	// Drop removes the collection the harness created.
+	Drop(ctx context.Context) error
+	Close() error
+}
+
+// MemoryReporter is implemented by targets that know the size of their index.
+type MemoryReporter interface {
+	IndexMemoryBytes() int64
+}
+
+// TargetInfo is the provenance of a target; it never holds credentials.
+type TargetInfo struct {
+	Kind       string            `json:"kind"`
+	Version    string            `json:"version"`
+	SDKVersion string            `json:"sdk_version,omitempty"`
+	Details    map[string]string `json:"details,omitempty"`
+}
+
+// CollectionSpec describes the collection a run creates.
+type CollectionSpec struct {
+	Name   string
+	Dim    int
+	Metric workloads.Metric
+	RunID  string
+}
+
+// SearchRequest is one search call carrying len(Vectors) queries.
+type SearchRequest struct {
+	Vectors [][]float32
+	TopK    int
+	Params  workloads.Params
+}
+
+// SearchResult holds, per query, the ids found, closest first.
+type SearchResult struct {
+	IDs [][]int64
+}
+
+// Error classes, as reported per trial.
+const (
+	ClassRateLimited = "rate_limited"
+	ClassQuota       = "quota"
+	ClassTimeout     = "timeout"
+	ClassUnavailable = "unavailable"
+	ClassOther       = "other"
+)
+
+// ClassifiedError is implemented by target errors that know their class.
+type ClassifiedError interface {
+	error
+	ErrorClass() string
+}
+
+// Classify returns the class of err for the error counts.
+func Classify(err error) string {
+	var ce ClassifiedError
+	switch {
+	case errors.As(err, &ce):
+		return ce.ErrorClass()
+	case errors.Is(err, context.DeadlineExceeded):
+		return ClassTimeout
+	}
+	return ClassOther
+}

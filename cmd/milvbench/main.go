@@ -1,0 +1,232 @@
+// Command milvbench benchmarks and tunes vector search on Milvus, Zilliz Cloud
+// and its own embedded engine, from declarative workload files.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/bench/embedded"
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/report"
+	"github.com/milvbench/milvbench/workloads"
+	"github.com/spf13/cobra"
+)
+
+// usageError marks errors in how the command was called (exit code 2).
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot(os.Stdout, os.Stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
+		var ue usageError
+		var we *workloads.Error
+		if errors.As(err, &ue) || errors.As(err, &we) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "milvbench",
+		Short: "Benchmark and tune vector search on Milvus, Zilliz Cloud and an embedded engine",
+		Long: `milvbench measures which index, search parameters and capacity meet your recall
+and latency targets. A workload file declares the dataset, the indexes and
+parameter sweeps, the request shapes and the load; milvbench runs every trial,
+records latency in HDR histograms and recall against exact ground truth, and
+writes results.json, report.md and plots.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRun(), newValidate(), newVersion())
+	return root
+}
+
+func workloadArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageError{fmt.Errorf("%s takes exactly one workload file (or example:NAME, one of: %s)", cmd.Name(), strings.Join(workloads.Examples(), ", "))}
+	}
+	return nil
+}
+
+func newValidate() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate WORKLOAD.yaml",
+		Short: "Check a workload file and print the plan it expands to",
+		Long: `Decode WORKLOAD.yaml strictly, apply defaults, check every parameter against
+Milvus's rules for every point of every sweep, and print the plan: the stages,
+the index builds with their trial counts, and an estimate of the run time.
+Exits 2 with a one-line error naming file, line and field on any problem.`,
+		Example: `  milvbench validate workloads/examples/quickstart.yaml
+  milvbench validate example:quickstart`,
+		Args: workloadArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			plan := workloads.NewPlan(spec)
+			for _, b := range plan.Builds {
+				if err := newTarget(spec).CheckIndex(b.Index); err != nil {
+					return err
+				}
+			}
+			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
+			fmt.Fprintln(cmd.OutOrStdout(), "ok")
+			return nil
+		},
+	}
+}
+
+func newTarget(spec *workloads.Spec) bench.Target {
+	return embedded.New()
+}
+
+func newRun() *cobra.Command {
+	var out string
+	var keep, quiet bool
+	cmd := &cobra.Command{
+		Use:   "run WORKLOAD.yaml",
+		Short: "Run a workload and write results.json, report.md and plots",
+		Long: `Run every trial of WORKLOAD.yaml: generate or read the dataset, compute exact
+ground truth, insert the base vectors, then for each index configuration build
+it, and for each search point warm up and measure a window of load. Writes
+DIR/results.json, DIR/report.md and the PNG plots the report links.
+Progress goes to stderr, one line per stage and trial.`,
+		Example: `  milvbench run workloads/examples/quickstart.yaml --out out/quickstart
+  milvbench run example:quickstart`,
+		Args: workloadArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = filepath.Join("out", spec.Name)
+			}
+			progress := cmd.ErrOrStderr()
+			if quiet {
+				progress = io.Discard
+			}
+			return run(cmd.Context(), spec, out, keep, progress)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
+	return cmd
+}
+
+func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, progress io.Writer) error {
+	if spec.Target.Kind != workloads.TargetEmbedded {
+		return fmt.Errorf("%s: target kind %q is not supported by this build yet (supported: embedded)", spec.File, spec.Target.Kind)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
+	plan := workloads.NewPlan(spec)
+	target := newTarget(spec)
+	defer target.Close()
+	for _, b := range plan.Builds {
+		if err := target.CheckIndex(b.Index); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
+	t0 := time.Now()
+	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "data   %s (%s) in %.2fs\n", ds.Info.Name, ds.Info.Checksum, time.Since(t0).Seconds())
+	t0 = time.Now()
+	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
+	if err != nil {
+		return fmt.Errorf("ground truth: %w", err)
+	}
+	gtS := time.Since(t0).Seconds()
+	fmt.Fprintf(progress, "truth  exact top-%d for %d queries in %.2fs\n", gt.K, len(gt.IDs), gtS)
+	runID := newRunID()
+	r := &bench.Runner{
+		Target: target, Plan: plan, Data: ds, Truth: gt,
+		Collection: "milvbench_" + spec.Name, RunID: runID, Keep: keep,
+		Harness: harnessVersion(), Progress: progress,
+	}
+	res, err := r.Run(ctx)
+	if err != nil {
+		return err
+	}
+	res.GroundTruthS = gtS
+	if err := report.Write(out, res); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	fmt.Fprintf(progress, "done   %s\n", filepath.Join(out, report.ReportFile))
+	return nil
+}
+
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// harnessVersion is the module version, or the VCS revision for a dev build.
+func harnessVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		v += " " + rev[:min(12, len(rev))] + dirty
+	}
+	return v
+}
+
+func newVersion() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the harness version, Go version and embedded engine version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "milvbench %s (%s, %s/%s; embedded engine %s)\n",
+				harnessVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, embedded.Version)
+		},
+	}
+}

@@ -1,0 +1,72 @@
+// Package datasets provides vector sources (synthetic for now), streamed to a
+// target in batches, and exact ground truth for their queries.
+package datasets
+
+import (
+	"context"
+
+	"github.com/milvbench/milvbench/internal/vecmath"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// Info identifies a dataset in results.
+type Info struct {
+	Name         string           `json:"name"`
+	Source       string           `json:"source"`
+	Distribution string           `json:"distribution,omitempty"`
+	Size         int              `json:"size"`
+	Dim          int              `json:"dim"`
+	Metric       workloads.Metric `json:"metric"`
+	Queries      int              `json:"queries"`
+	Seed         int64            `json:"seed,omitempty"`
+	Clusters     int              `json:"clusters,omitempty"`
+	Checksum     string           `json:"checksum"`
+}
+
+// Base streams the base vectors in row order.
+type Base interface {
+	// Size is the number of rows; Dim the vector dimension.
+	Size() int
+	Dim() int
+	// Scan calls fn with consecutive batches of at most batch rows; first is
+	// the row number (and id) of the batch's first vector. The batch is only
+	// valid during the call.
+	Scan(ctx context.Context, batch int, fn func(first int64, vecs [][]float32) error) error
+}
+
+// Dataset is a base set (streamed), its queries (in memory) and identity.
+type Dataset struct {
+	Info    Info
+	Base    Base
+	Queries [][]float32
+}
+
+// Distance returns the metric's distance between a and b, smaller is closer:
+// squared L2 for L2, negative inner product for IP, negative cosine for
+// COSINE. Vectors for COSINE must already be normalised (see Prepare).
+func Distance(m workloads.Metric) func(a, b []float32) float32 {
+	if m == workloads.L2 {
+		return vecmath.L2Sq
+	}
+	return func(a, b []float32) float32 { return -vecmath.Dot(a, b) }
+}
+
+// Prepare returns v ready for Distance under m: a normalised copy for COSINE,
+// v itself otherwise.
+func Prepare(m workloads.Metric, v []float32) []float32 {
+	if m != workloads.Cosine {
+		return v
+	}
+	c := append([]float32(nil), v...)
+	vecmath.Normalize(c)
+	return c
+}
+
+// Score converts an internal distance back to the number Milvus reports:
+// squared L2 for L2, inner product for IP, cosine similarity for COSINE.
+func Score(m workloads.Metric, d float32) float32 {
+	if m == workloads.L2 {
+		return d
+	}
+	return -d
+}

@@ -1,0 +1,185 @@
+package datasets
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// Synthetic generates vectors from a seed. Row i depends only on (seed, i), so
+// any batch size and any order of reading give the same vectors, and nothing
+// but the current batch is held in memory.
+type Synthetic struct {
+	size, dim    int
+	seed         uint64
+	distribution string
+	centers      [][]float32 // clustered only
+	spread       float32
+	normalise    bool
+}
+
+// Stream ids separate the base rows from the queries and the centres.
+const (
+	streamBase    = 1
+	streamQueries = 2
+	streamCenters = 3
+)
+
+// NewSynthetic returns the synthetic dataset described by spec, with its
+// queries generated and its checksum computed.
+func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, error) {
+	if spec.Size < 1 || spec.Dim < 1 || spec.Queries < 1 {
+		return nil, fmt.Errorf("dataset: size, dim and queries must be positive (got %d, %d, %d)", spec.Size, spec.Dim, spec.Queries)
+	}
+	g := &Synthetic{
+		size: spec.Size, dim: spec.Dim, seed: uint64(spec.Seed),
+		distribution: spec.Distribution,
+		normalise:    spec.Metric == workloads.IP || spec.Metric == workloads.Cosine,
+	}
+	if spec.Distribution == workloads.DistClustered {
+		if spec.Clusters < 1 {
+			return nil, fmt.Errorf("dataset: clustered distribution needs clusters ≥ 1")
+		}
+		rng := g.rng(streamCenters, 0)
+		g.centers = make([][]float32, spec.Clusters)
+		for c := range g.centers {
+			g.centers[c] = gaussian(rng, spec.Dim, 1)
+		}
+		// Within-cluster spread relative to the distance between centres
+		// (≈ √(2·dim)); the value makes neighbours within a cluster close
+		// but not trivially separable, like real embeddings.
+		g.spread = 0.5
+	}
+	queries := make([][]float32, spec.Queries)
+	for i := range queries {
+		queries[i] = g.row(streamQueries, uint64(i))
+	}
+	ds := &Dataset{
+		Info: Info{
+			Name:         fmt.Sprintf("synthetic-%s-%dx%d-%s-s%d", spec.Distribution, spec.Size, spec.Dim, spec.Metric, spec.Seed),
+			Source:       "synthetic",
+			Distribution: spec.Distribution,
+			Size:         spec.Size,
+			Dim:          spec.Dim,
+			Metric:       spec.Metric,
+			Queries:      spec.Queries,
+			Seed:         spec.Seed,
+			Clusters:     len(g.centers),
+		},
+		Base:    g,
+		Queries: queries,
+	}
+	sum, err := Checksum(ctx, ds)
+	if err != nil {
+		return nil, err
+	}
+	ds.Info.Checksum = sum
+	return ds, nil
+}
+
+func (g *Synthetic) rng(stream, row uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(g.seed^(stream<<56), row*0x9E3779B97F4A7C15+stream))
+}
+
+func gaussian(rng *rand.Rand, dim int, sigma float32) []float32 {
+	v := make([]float32, dim)
+	for j := range v {
+		v[j] = float32(rng.NormFloat64()) * sigma
+	}
+	return v
+}
+
+// row generates row i of a stream into a new slice.
+func (g *Synthetic) row(stream, i uint64) []float32 {
+	v := make([]float32, g.dim)
+	g.fill(stream, i, v)
+	return v
+}
+
+func (g *Synthetic) fill(stream, i uint64, v []float32) {
+	rng := g.rng(stream, i)
+	if g.centers == nil {
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+	} else {
+		c := g.centers[rng.IntN(len(g.centers))]
+		for j := range v {
+			v[j] = c[j] + float32(rng.NormFloat64())*g.spread
+		}
+	}
+	if g.normalise {
+		var n float64
+		for _, x := range v {
+			n += float64(x) * float64(x)
+		}
+		if n > 0 {
+			inv := float32(1 / math.Sqrt(n))
+			for j := range v {
+				v[j] *= inv
+			}
+		}
+	}
+}
+
+// Size implements Base.
+func (g *Synthetic) Size() int { return g.size }
+
+// Dim implements Base.
+func (g *Synthetic) Dim() int { return g.dim }
+
+// Scan implements Base.
+func (g *Synthetic) Scan(ctx context.Context, batch int, fn func(first int64, vecs [][]float32) error) error {
+	if batch < 1 {
+		return fmt.Errorf("dataset: batch must be ≥ 1, got %d", batch)
+	}
+	buf := make([]float32, batch*g.dim)
+	rows := make([][]float32, batch)
+	for first := 0; first < g.size; first += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(batch, g.size-first)
+		for r := 0; r < n; r++ {
+			rows[r] = buf[r*g.dim : (r+1)*g.dim : (r+1)*g.dim]
+			g.fill(streamBase, uint64(first+r), rows[r])
+		}
+		if err := fn(int64(first), rows[:n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Checksum hashes the base vectors and queries (little-endian float32 bits),
+// so results can name exactly which data produced them.
+func Checksum(ctx context.Context, ds *Dataset) (string, error) {
+	h := sha256.New()
+	var b []byte
+	put := func(v []float32) {
+		b = b[:0]
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+		h.Write(b)
+	}
+	err := ds.Base.Scan(ctx, 4096, func(_ int64, vecs [][]float32) error {
+		for _, v := range vecs {
+			put(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, q := range ds.Queries {
+		put(q)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:16], nil
+}

@@ -1,0 +1,86 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+func paramsText(p workloads.Params) string {
+	s := workloads.FormatParams(p)
+	if s == "" {
+		return "-"
+	}
+	return strings.Trim(s, "()")
+}
+
+// Markdown renders the run's report: provenance, dataset, goals, one row per
+// trial with units, and the plots.
+func Markdown(res *bench.Result) string {
+	var b strings.Builder
+	pv, ds := res.Provenance, res.Dataset
+	name := ""
+	if res.Workload != nil {
+		name = res.Workload.Name
+	}
+	fmt.Fprintf(&b, "# milvbench report: %s\n\n", name)
+	b.WriteString("## Environment and provenance\n\n")
+	fmt.Fprintf(&b, "| | |\n|---|---|\n")
+	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
+	row("target", fmt.Sprintf("%s %s", pv.Target.Kind, pv.Target.Version))
+	if pv.Target.SDKVersion != "" {
+		row("SDK", pv.Target.SDKVersion)
+	}
+	row("harness", fmt.Sprintf("milvbench %s, %s, %s/%s, %d cores", pv.Harness, pv.GoVersion, pv.OS, pv.Arch, pv.Cores))
+	row("run", fmt.Sprintf("%s, started %s, finished %s", pv.RunID, pv.Started.Format("2006-01-02 15:04:05Z"), pv.Finished.Format("15:04:05Z")))
+	if res.Workload != nil && res.Workload.File != "" {
+		row("workload", "`"+res.Workload.File+"`")
+	}
+	row("dataset", fmt.Sprintf("%s: %d × %d, %s, %d queries, checksum `%s`", ds.Name, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Checksum))
+	row("ground truth", fmt.Sprintf("exact (brute force), %.2f s", res.GroundTruthS))
+	if res.Workload != nil {
+		l := res.Workload.Load
+		row("load model", fmt.Sprintf("%s loop: latency is service time; warm-up %s then a %s window per trial", l.Model, l.Warmup, l.Duration))
+	}
+	b.WriteString("\n")
+	if res.Workload != nil {
+		if g := res.Workload.Goals; g != (workloads.Goals{}) {
+			b.WriteString("## Goals\n\n")
+			fmt.Fprintf(&b, "recall ≥ %g, p99 ≤ %s, QPS ≥ %g (0 = no goal). ", g.Recall, g.P99, g.QPS)
+			met := 0
+			for _, t := range res.Trials {
+				if meets(t, g) {
+					met++
+				}
+			}
+			fmt.Fprintf(&b, "%d of %d trials meet all goals (marked ✓ below).\n\n", met, len(res.Trials))
+		}
+	}
+	b.WriteString("## Trials\n\n")
+	b.WriteString("QPS counts successful requests (each carrying nq queries) per second over the measured window; latency is per request.\n\n")
+	b.WriteString("| # | index | build params | search params | topk | nq | conc. | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | insert (s) | build (s) | load (s) | index mem (MiB) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, t := range res.Trials {
+		mark := ""
+		if res.Workload != nil && res.Workload.Goals != (workloads.Goals{}) && meets(t, res.Workload.Goals) {
+			mark = " ✓"
+		}
+		l := t.LatencyMS
+		fmt.Fprintf(&b, "| %d%s | %s | %s | %s | %d | %d | %d | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f | %.2f | %.2f | %.1f |\n",
+			t.ID, mark, t.Index.Type, paramsText(t.Index.Build), paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ,
+			t.Load.Concurrency, t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Errors.Total,
+			t.TimingsS.Insert, t.TimingsS.Build, t.TimingsS.Load, float64(t.IndexBytes)/(1<<20))
+	}
+	b.WriteString("\nInsert time is shared by all indexes (the data is inserted once); build and load are per index.\n\n")
+	b.WriteString("## Plots\n\n")
+	fmt.Fprintf(&b, "![Recall vs QPS](%s)\n\n", RecallQPSPlot)
+	fmt.Fprintf(&b, "![p99 latency vs concurrency](%s)\n", P99ConcPlot)
+	return b.String()
+}
+
+func meets(t bench.Trial, g workloads.Goals) bool {
+	return t.Recall >= g.Recall && t.QPS >= g.QPS &&
+		(g.P99 == 0 || t.LatencyMS.P99 <= float64(g.P99.D().Microseconds())/1000) && t.Errors.Total == 0
+}

@@ -1,0 +1,86 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/milvbench/milvbench/bench"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// series groups points under a legend label, in first-seen order.
+type series struct {
+	labels []string
+	points map[string]plotter.XYs
+}
+
+func (s *series) add(label string, x, y float64) {
+	if s.points == nil {
+		s.points = map[string]plotter.XYs{}
+	}
+	if _, ok := s.points[label]; !ok {
+		s.labels = append(s.labels, label)
+	}
+	s.points[label] = append(s.points[label], plotter.XY{X: x, Y: y})
+}
+
+func (s *series) draw(p *plot.Plot) error {
+	for i, l := range s.labels {
+		pts := s.points[l]
+		sort.Slice(pts, func(a, b int) bool { return pts[a].X < pts[b].X })
+		line, dots, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return err
+		}
+		line.Color = plotutil.Color(i)
+		dots.Color = plotutil.Color(i)
+		dots.Shape = plotutil.Shape(i)
+		p.Add(line, dots)
+		p.Legend.Add(l, line, dots)
+	}
+	p.Legend.Left = true
+	p.Legend.Padding = vg.Points(4)
+	p.Add(plotter.NewGrid())
+	return nil
+}
+
+// PlotRecallQPS draws recall against QPS, one line per index config (and topk,
+// nq and concurrency, so each line is a sweep of search parameters only).
+func PlotRecallQPS(path string, res *bench.Result) error {
+	p := plot.New()
+	p.Title.Text = "Recall vs QPS (up and right is better)"
+	p.X.Label.Text = "recall@k"
+	p.Y.Label.Text = "QPS (requests/s, log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	var s series
+	for _, t := range res.Trials {
+		label := fmt.Sprintf("%s k=%d nq=%d c=%d", t.Index, t.Search.TopK, t.Search.NQ, t.Load.Concurrency)
+		s.add(label, t.Recall, t.QPS)
+	}
+	if err := s.draw(p); err != nil {
+		return err
+	}
+	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+// PlotP99Concurrency draws p99 latency against concurrency, one line per index
+// config and search point.
+func PlotP99Concurrency(path string, res *bench.Result) error {
+	p := plot.New()
+	p.Title.Text = "p99 latency vs concurrency"
+	p.X.Label.Text = "concurrency (closed-loop workers)"
+	p.Y.Label.Text = "p99 latency (ms)"
+	var s series
+	for _, t := range res.Trials {
+		label := fmt.Sprintf("%s %s k=%d nq=%d", t.Index, paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ)
+		s.add(label, float64(t.Load.Concurrency), t.LatencyMS.P99)
+	}
+	if err := s.draw(p); err != nil {
+		return err
+	}
+	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}

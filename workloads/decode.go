@@ -1,0 +1,478 @@
+package workloads
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is a problem in a workload file, located by file, line and field.
+type Error struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// LookupEnv resolves ${NAME} references; os.LookupEnv in production.
+type LookupEnv func(name string) (string, bool)
+
+// Load reads, decodes, defaults and validates the workload at path; env
+// resolves ${NAME} references (os.LookupEnv in the CLI).
+func Load(path string, env LookupEnv) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("workload: %w", err)
+	}
+	return Parse(path, data, env)
+}
+
+// Parse decodes data (named file in errors) strictly, applies defaults and
+// validates the result. The first problem found is returned as an *Error.
+func Parse(file string, data []byte, env LookupEnv) (*Spec, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: file, Msg: "file is empty; a workload needs at least name, dataset and indexes"}
+		}
+		return nil, yamlError(file, err)
+	}
+	d := &decoder{file: file, env: env}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	spec := &Spec{File: file}
+	if err := d.spec(doc, spec); err != nil {
+		return nil, err
+	}
+	applyDefaults(spec)
+	if err := validate(file, spec); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+	}
+	return &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+type decoder struct {
+	file string
+	env  LookupEnv
+}
+
+func (d *decoder) errf(n *yaml.Node, field, format string, args ...any) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	return &Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fieldFunc decodes the value node of one key; path is the dotted field name.
+type fieldFunc func(n *yaml.Node, path string) error
+
+// mapping walks a mapping node, refusing unknown and duplicate keys and
+// reporting required keys that are missing.
+func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]fieldFunc, required ...string) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errf(n, path, "must be a mapping of keys (%s), got %s", allowed(fields), kindName(n))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := k.Value
+		fp := join(path, key)
+		fn, ok := fields[key]
+		if !ok {
+			return d.errf(k, fp, "unknown key %q (allowed: %s)", key, allowed(fields))
+		}
+		if seen[key] {
+			return d.errf(k, fp, "key %q appears twice", key)
+		}
+		seen[key] = true
+		if err := fn(v, fp); err != nil {
+			return err
+		}
+	}
+	for _, r := range required {
+		if !seen[r] {
+			return d.errf(n, join(path, r), "is required")
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func allowed(fields map[string]fieldFunc) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+var envRef = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// scalar returns the node's text with ${NAME} references expanded.
+func (d *decoder) scalar(n *yaml.Node, path string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", d.errf(n, path, "must be a single value, got %s", kindName(n))
+	}
+	var err error
+	out := envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+		name := ref[2 : len(ref)-1]
+		if err != nil {
+			return ""
+		}
+		if !validEnvName(name) {
+			err = d.errf(n, path, "%q is not a valid environment variable reference (use ${NAME} with letters, digits and _)", ref)
+			return ""
+		}
+		v, ok := d.env(name)
+		if !ok {
+			err = d.errf(n, path, "environment variable %s is not set", name)
+			return ""
+		}
+		return v
+	})
+	return out, err
+}
+
+func validEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func (d *decoder) str(dst *string) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		s, err := d.scalar(n, path)
+		*dst = s
+		return err
+	}
+}
+
+func (d *decoder) oneOf(dst *string, choices ...string) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		s, err := d.scalar(n, path)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(choices, s) {
+			return d.errf(n, path, "%q is not allowed (allowed: %s)", s, strings.Join(choices, ", "))
+		}
+		*dst = s
+		return nil
+	}
+}
+
+func (d *decoder) parseInt(n *yaml.Node, path string) (int, error) {
+	s, err := d.scalar(n, path)
+	if err != nil {
+		return 0, err
+	}
+	v, perr := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
+	if perr != nil || v > math.MaxInt32 || v < math.MinInt32 {
+		return 0, d.errf(n, path, "must be a whole number, got %q", s)
+	}
+	return int(v), nil
+}
+
+func (d *decoder) integer(dst *int) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.parseInt(n, path)
+		*dst = v
+		return err
+	}
+}
+
+func (d *decoder) int64(dst *int64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		s, err := d.scalar(n, path)
+		if err != nil {
+			return err
+		}
+		v, perr := strconv.ParseInt(s, 10, 64)
+		if perr != nil {
+			return d.errf(n, path, "must be a whole number, got %q", s)
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func (d *decoder) float(dst *float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		s, err := d.scalar(n, path)
+		if err != nil {
+			return err
+		}
+		v, perr := strconv.ParseFloat(s, 64)
+		if perr != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return d.errf(n, path, "must be a number, got %q", s)
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func (d *decoder) duration(dst *Duration) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		s, err := d.scalar(n, path)
+		if err != nil {
+			return err
+		}
+		v, perr := time.ParseDuration(s)
+		if perr != nil {
+			return d.errf(n, path, "%q is not a duration (use a number with a unit: 500ms, 10s, 2m)", s)
+		}
+		if v < 0 {
+			return d.errf(n, path, "must not be negative, got %s", s)
+		}
+		*dst = Duration(v)
+		return nil
+	}
+}
+
+// items returns the elements of a list node, or the node itself for a scalar.
+func items(n *yaml.Node) []*yaml.Node {
+	if n.Kind == yaml.SequenceNode {
+		return n.Content
+	}
+	return []*yaml.Node{n}
+}
+
+// intList decodes a scalar or a list of whole numbers.
+func (d *decoder) intList(dst *[]int) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		its := items(n)
+		if len(its) == 0 {
+			return d.errf(n, path, "must not be an empty list")
+		}
+		*dst = nil
+		for i, it := range its {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			v, err := d.parseInt(it, p)
+			if err != nil {
+				return err
+			}
+			*dst = append(*dst, v)
+		}
+		return nil
+	}
+}
+
+// value decodes one parameter value by its YAML type.
+func (d *decoder) value(n *yaml.Node, path string) (Value, error) {
+	s, err := d.scalar(n, path)
+	if err != nil {
+		return nil, err
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+		return s, nil
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, nil
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return v, nil
+	}
+	if v, err := strconv.ParseBool(s); err == nil && (n.Tag == "!!bool" || strings.Contains(n.Value, "${")) {
+		return v, nil
+	}
+	return s, nil
+}
+
+// params decodes a mapping of parameter name to scalar-or-list.
+func (d *decoder) params(dst *map[string][]Value) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if n.Kind != yaml.MappingNode {
+			return d.errf(n, path, "must be a mapping of parameter names to a value or a list of values, got %s", kindName(n))
+		}
+		out := map[string][]Value{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			fp := join(path, k.Value)
+			if _, dup := out[k.Value]; dup {
+				return d.errf(k, fp, "key %q appears twice", k.Value)
+			}
+			its := items(v)
+			if len(its) == 0 {
+				return d.errf(v, fp, "must not be an empty list")
+			}
+			for j, it := range its {
+				p := fp
+				if v.Kind == yaml.SequenceNode {
+					p = fmt.Sprintf("%s[%d]", fp, j)
+				}
+				val, err := d.value(it, p)
+				if err != nil {
+					return err
+				}
+				out[k.Value] = append(out[k.Value], val)
+			}
+		}
+		*dst = out
+		return nil
+	}
+}
+
+func (d *decoder) spec(n *yaml.Node, s *Spec) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, insert, indexes, search, load, goals; got %s", kindName(n))
+	}
+	return d.mapping(n, "", map[string]fieldFunc{
+		"name":    d.str(&s.Name),
+		"target":  d.target(&s.Target),
+		"dataset": d.dataset(&s.Dataset),
+		"insert": func(n *yaml.Node, p string) error {
+			return d.mapping(n, p, map[string]fieldFunc{"batch": d.integer(&s.Insert.Batch)})
+		},
+		"indexes": d.indexes(&s.Indexes),
+		"search": func(n *yaml.Node, p string) error {
+			return d.mapping(n, p, map[string]fieldFunc{
+				"topk": d.intList(&s.Search.TopK),
+				"nq":   d.intList(&s.Search.NQ),
+			})
+		},
+		"load":  d.load(&s.Load),
+		"goals": d.goals(&s.Goals),
+	}, "name", "dataset", "indexes")
+}
+
+func (d *decoder) target(t *TargetSpec) fieldFunc {
+	return func(n *yaml.Node, p string) error {
+		return d.mapping(n, p, map[string]fieldFunc{
+			"kind": d.oneOf(&t.Kind, TargetEmbedded, TargetMilvus),
+		}, "kind")
+	}
+}
+
+func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
+	return func(n *yaml.Node, p string) error {
+		var metric string
+		err := d.mapping(n, p, map[string]fieldFunc{
+			"source":       d.oneOf(&ds.Source, "synthetic"),
+			"size":         d.integer(&ds.Size),
+			"dim":          d.integer(&ds.Dim),
+			"metric":       d.oneOf(&metric, string(L2), string(IP), string(Cosine)),
+			"queries":      d.integer(&ds.Queries),
+			"seed":         d.int64(&ds.Seed),
+			"distribution": d.oneOf(&ds.Distribution, DistGaussian, DistClustered),
+			"clusters":     d.integer(&ds.Clusters),
+		}, "size", "dim")
+		ds.Metric = Metric(metric)
+		return err
+	}
+}
+
+func (d *decoder) indexes(dst *[]IndexSweep) fieldFunc {
+	return func(n *yaml.Node, p string) error {
+		if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+			return d.errf(n, p, "must be a non-empty list of indexes, each with type, build and search")
+		}
+		for i, it := range n.Content {
+			ip := fmt.Sprintf("%s[%d]", p, i)
+			x := IndexSweep{Line: it.Line}
+			err := d.mapping(it, ip, map[string]fieldFunc{
+				"type":   d.oneOf(&x.Type, IndexTypes()...),
+				"build":  d.params(&x.Build),
+				"search": d.params(&x.Search),
+			}, "type")
+			if err != nil {
+				return err
+			}
+			*dst = append(*dst, x)
+		}
+		return nil
+	}
+}
+
+func (d *decoder) load(l *LoadSpec) fieldFunc {
+	return func(n *yaml.Node, p string) error {
+		return d.mapping(n, p, map[string]fieldFunc{
+			"model":       d.oneOf(&l.Model, LoadClosed),
+			"concurrency": d.intList(&l.Concurrency),
+			"duration":    d.duration(&l.Duration),
+			"warmup":      d.duration(&l.Warmup),
+		})
+	}
+}
+
+func (d *decoder) goals(g *Goals) fieldFunc {
+	return func(n *yaml.Node, p string) error {
+		return d.mapping(n, p, map[string]fieldFunc{
+			"recall": d.float(&g.Recall),
+			"p99":    d.duration(&g.P99),
+			"qps":    d.float(&g.QPS),
+		})
+	}
+}

@@ -1,0 +1,196 @@
+package workloads
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+)
+
+func applyDefaults(s *Spec) {
+	if s.Target.Kind == "" {
+		s.Target.Kind = TargetEmbedded
+	}
+	ds := &s.Dataset
+	if ds.Source == "" {
+		ds.Source = "synthetic"
+	}
+	if ds.Metric == "" {
+		ds.Metric = L2
+	}
+	if ds.Queries == 0 {
+		ds.Queries = 1000
+	}
+	if ds.Seed == 0 {
+		ds.Seed = 1
+	}
+	if ds.Distribution == "" {
+		ds.Distribution = DistClustered
+	}
+	if ds.Distribution == DistClustered && ds.Clusters == 0 {
+		ds.Clusters = min(256, max(1, ds.Size/500))
+	}
+	if s.Insert.Batch == 0 {
+		s.Insert.Batch = 5000
+	}
+	if len(s.Search.TopK) == 0 {
+		s.Search.TopK = []int{10}
+	}
+	if len(s.Search.NQ) == 0 {
+		s.Search.NQ = []int{1}
+	}
+	l := &s.Load
+	if l.Model == "" {
+		l.Model = LoadClosed
+	}
+	if len(l.Concurrency) == 0 {
+		l.Concurrency = []int{1}
+	}
+	if l.Duration == 0 {
+		l.Duration = Duration(10 * time.Second)
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+
+// validate checks every value against its allowed range and every index
+// parameter against Milvus's rules, for every point the sweeps expand to.
+func validate(file string, s *Spec) error {
+	e := func(field, format string, args ...any) error {
+		return &Error{File: file, Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if !nameRE.MatchString(s.Name) {
+		return e("name", "%q is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)", s.Name)
+	}
+	ds := s.Dataset
+	checks := []struct {
+		field   string
+		v       int
+		lo, hi  int
+		applies bool
+	}{
+		{"dataset.size", ds.Size, 1, 1_000_000_000, true},
+		{"dataset.dim", ds.Dim, 2, 32768, true},
+		{"dataset.queries", ds.Queries, 1, 10_000_000, true},
+		{"dataset.clusters", ds.Clusters, 1, ds.Size, ds.Distribution == DistClustered},
+		{"insert.batch", s.Insert.Batch, 1, 1_000_000, true},
+	}
+	for _, c := range checks {
+		if c.applies && (c.v < c.lo || c.v > c.hi) {
+			return e(c.field, "%d is out of range (allowed %d..%d)", c.v, c.lo, c.hi)
+		}
+	}
+	if ds.Distribution != DistClustered && ds.Clusters != 0 {
+		return e("dataset.clusters", "only applies to distribution: clustered")
+	}
+	for i, k := range s.Search.TopK {
+		if k < 1 || k > MaxTopK {
+			return e(fmt.Sprintf("search.topk[%d]", i), "%d is out of range (Milvus allows 1..%d)", k, MaxTopK)
+		}
+		if k > ds.Size {
+			return e(fmt.Sprintf("search.topk[%d]", i), "%d is larger than dataset.size (%d)", k, ds.Size)
+		}
+	}
+	for i, nq := range s.Search.NQ {
+		if nq < 1 || nq > MaxNQ {
+			return e(fmt.Sprintf("search.nq[%d]", i), "%d is out of range (Milvus allows 1..%d)", nq, MaxNQ)
+		}
+		if nq > ds.Queries {
+			return e(fmt.Sprintf("search.nq[%d]", i), "%d is larger than dataset.queries (%d)", nq, ds.Queries)
+		}
+	}
+	for i, c := range s.Load.Concurrency {
+		if c < 1 || c > 4096 {
+			return e(fmt.Sprintf("load.concurrency[%d]", i), "%d is out of range (allowed 1..4096)", c)
+		}
+	}
+	if s.Load.Duration <= 0 {
+		return e("load.duration", "must be greater than 0")
+	}
+	if s.Goals.Recall < 0 || s.Goals.Recall > 1 {
+		return e("goals.recall", "%g is out of range (allowed 0..1)", s.Goals.Recall)
+	}
+	if s.Goals.QPS < 0 {
+		return e("goals.qps", "must not be negative")
+	}
+	for i, ix := range s.Indexes {
+		if err := validateIndex(file, fmt.Sprintf("indexes[%d]", i), ix, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateIndex(file, path string, ix IndexSweep, s *Spec) error {
+	rule := indexRules[ix.Type]
+	e := func(field, format string, args ...any) error {
+		return &Error{File: file, Line: ix.Line, Field: path + "." + field, Msg: fmt.Sprintf(format, args...)}
+	}
+	for _, name := range sortedKeys(ix.Build) {
+		r, ok := findRule(rule.build, name)
+		if !ok {
+			return e("build."+name, "%s has no build parameter %q (allowed: %s)", ix.Type, name, ruleNames(rule.build))
+		}
+		for _, v := range ix.Build[name] {
+			if msg := checkValue(r, v, nil, 0); msg != "" {
+				return e("build."+name, "%s", msg)
+			}
+		}
+	}
+	for _, name := range sortedKeys(ix.Search) {
+		if _, ok := findRule(rule.search, name); !ok {
+			return e("search."+name, "%s has no search parameter %q (allowed: %s)", ix.Type, name, ruleNames(rule.search))
+		}
+	}
+	for _, r := range rule.build {
+		if r.ints != nil && r.ints.noDefault && ix.Build[r.name] == nil {
+			return e("build."+r.name, "is required for %s", ix.Type)
+		}
+	}
+	for _, b := range expand(ix.Build, buildDefaults(ix.Type)) {
+		if rule.check != nil {
+			if msg := rule.check(b, s.Dataset.Dim); msg != "" {
+				return e("build", "%s", msg)
+			}
+		}
+		for _, topk := range s.Search.TopK {
+			for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
+				for _, name := range sortedKeys(sp) {
+					r, _ := findRule(rule.search, name)
+					if msg := checkValue(r, sp[name], b, topk); msg != "" {
+						return e("search."+name, "%s", msg)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// expand returns the Cartesian product of the swept values, on top of defaults,
+// in a stable order: parameter names sorted, values in file order, last name
+// varying fastest.
+func expand(sweep map[string][]Value, defaults Params) []Params {
+	out := []Params{defaults.Clone()}
+	for _, name := range sortedKeys(sweep) {
+		var next []Params
+		for _, p := range out {
+			for _, v := range sweep[name] {
+				q := p.Clone()
+				q[name] = v
+				next = append(next, q)
+			}
+		}
+		out = next
+	}
+	return out
+}

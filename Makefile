@@ -6,6 +6,9 @@ OUT     ?= out
 
 .PHONY: build demo test unit lint clean
 
+# Each area's extra targets (peers, integration servers, ...) live in mk/*.mk.
+-include mk/*.mk
+
 build:
 	$(GO) build -o $(BIN) ./cmd/milvbench
 

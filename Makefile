@@ -3,6 +3,7 @@ GO      ?= go
 BIN     := bin/milvbench
 CACHE   ?= $(CURDIR)/.cache
 OUT     ?= out
+.DEFAULT_GOAL := build
 
 .PHONY: build demo test unit lint clean
 

@@ -1,0 +1,46 @@
+//go:build amd64 && !purego
+
+package vecmath
+
+import "golang.org/x/sys/cpu"
+
+// hasSIMD is fixed at start-up from the CPU's feature flags.
+var hasSIMD = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// simdLen is how many leading elements of an n-long vector the assembly
+// kernels handle (a multiple of 8); the rest runs in Go.
+func simdLen(n int) int {
+	if !hasSIMD {
+		return 0
+	}
+	return n &^ 7
+}
+
+func l2SqSIMD(a, b []float32) float32 { return l2SqAVX2(&a[0], &b[0], len(a)) }
+func dotSIMD(a, b []float32) float32  { return dotAVX2(&a[0], &b[0], len(a)) }
+
+func l2SqBatchSIMD(q, rows, out []float32) {
+	if len(out) > 0 {
+		l2SqBatchAVX2(&q[0], &rows[0], len(q), len(out), &out[0])
+	}
+}
+
+func dotBatchSIMD(q, rows, out []float32) {
+	if len(out) > 0 {
+		dotBatchAVX2(&q[0], &rows[0], len(q), len(out), &out[0])
+	}
+}
+
+// The assembly kernels need n and dim to be positive multiples of 8.
+
+//go:noescape
+func l2SqAVX2(a, b *float32, n int) float32
+
+//go:noescape
+func dotAVX2(a, b *float32, n int) float32
+
+//go:noescape
+func l2SqBatchAVX2(q, rows *float32, dim, n int, out *float32)
+
+//go:noescape
+func dotBatchAVX2(q, rows *float32, dim, n int, out *float32)

@@ -1,0 +1,22 @@
+//go:build !amd64 || purego
+
+package vecmath
+
+func simdLen(int) int { return 0 }
+
+func l2SqSIMD(a, b []float32) float32 { return l2SqGeneric(a, b) }
+func dotSIMD(a, b []float32) float32  { return dotGeneric(a, b) }
+
+func l2SqBatchSIMD(q, rows, out []float32) {
+	d := len(q)
+	for i := range out {
+		out[i] = l2SqGeneric(q, rows[i*d:(i+1)*d])
+	}
+}
+
+func dotBatchSIMD(q, rows, out []float32) {
+	d := len(q)
+	for i := range out {
+		out[i] = dotGeneric(q, rows[i*d:(i+1)*d])
+	}
+}

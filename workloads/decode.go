@@ -64,7 +64,7 @@ func Parse(file string, data []byte, env LookupEnv) (*Spec, error) {
 		}
 		return nil, yamlError(file, err)
 	}
-	d := &decoder{file: file, env: env}
+	d := &decoder{file: file, env: env, lines: map[string]int{}}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
@@ -74,7 +74,7 @@ func Parse(file string, data []byte, env LookupEnv) (*Spec, error) {
 		return nil, err
 	}
 	applyDefaults(spec)
-	if err := validate(file, spec); err != nil {
+	if err := validate(file, spec, d.lines); err != nil {
 		return nil, err
 	}
 	return spec, nil
@@ -92,8 +92,9 @@ func yamlError(file string, err error) error {
 }
 
 type decoder struct {
-	file string
-	env  LookupEnv
+	file  string
+	env   LookupEnv
+	lines map[string]int // field path → line, for errors found after decoding
 }
 
 func (d *decoder) errf(n *yaml.Node, field, format string, args ...any) error {
@@ -126,13 +127,14 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]fieldFunc
 			return d.errf(k, fp, "key %q appears twice", key)
 		}
 		seen[key] = true
+		d.lines[fp] = k.Line
 		if err := fn(v, fp); err != nil {
 			return err
 		}
 	}
 	for _, r := range required {
 		if !seen[r] {
-			return d.errf(n, join(path, r), "is required")
+			return d.errf(n, join(path, r), "is missing (required)")
 		}
 	}
 	return nil
@@ -324,6 +326,7 @@ func (d *decoder) intList(dst *[]int) fieldFunc {
 			if err != nil {
 				return err
 			}
+			d.lines[p] = it.Line
 			*dst = append(*dst, v)
 		}
 		return nil
@@ -336,7 +339,9 @@ func (d *decoder) value(n *yaml.Node, path string) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+	// A quoted literal stays a string; a quoted ${NAME} (needed inside
+	// [flow, lists]) takes the type of what it expands to.
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && !strings.Contains(n.Value, "${") {
 		return s, nil
 	}
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -364,6 +369,7 @@ func (d *decoder) params(dst *map[string][]Value) fieldFunc {
 			if _, dup := out[k.Value]; dup {
 				return d.errf(k, fp, "key %q appears twice", k.Value)
 			}
+			d.lines[fp] = k.Line
 			its := items(v)
 			if len(its) == 0 {
 				return d.errf(v, fp, "must not be an empty list")

@@ -131,7 +131,9 @@ func checkValue(r paramRule, v Value, build Params, topk int) string {
 		return ""
 	}
 	n, ok := v.(int64)
-	if !ok {
+	if s, isStr := v.(string); isStr {
+		return fmt.Sprintf("must be a whole number, got the string %q (write numbers without quotes)", s)
+	} else if !ok {
 		return fmt.Sprintf("must be a whole number, got %v", v)
 	}
 	lo, hi := r.ints.lo, r.ints.hi

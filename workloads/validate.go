@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -55,9 +56,13 @@ var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 
 // validate checks every value against its allowed range and every index
 // parameter against Milvus's rules, for every point the sweeps expand to.
-func validate(file string, s *Spec) error {
+func validate(file string, s *Spec, lines map[string]int) error {
 	e := func(field, format string, args ...any) error {
-		return &Error{File: file, Field: field, Msg: fmt.Sprintf(format, args...)}
+		line, ok := lines[field]
+		if i := strings.LastIndex(field, "["); !ok && i > 0 {
+			line = lines[field[:i]] // a scalar where a list was allowed
+		}
+		return &Error{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if !nameRE.MatchString(s.Name) {
 		return e("name", "%q is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)", s.Name)
@@ -114,17 +119,22 @@ func validate(file string, s *Spec) error {
 		return e("goals.qps", "must not be negative")
 	}
 	for i, ix := range s.Indexes {
-		if err := validateIndex(file, fmt.Sprintf("indexes[%d]", i), ix, s); err != nil {
+		if err := validateIndex(file, fmt.Sprintf("indexes[%d]", i), ix, s, lines); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func validateIndex(file, path string, ix IndexSweep, s *Spec) error {
+func validateIndex(file, path string, ix IndexSweep, s *Spec, lines map[string]int) error {
 	rule := indexRules[ix.Type]
 	e := func(field, format string, args ...any) error {
-		return &Error{File: file, Line: ix.Line, Field: path + "." + field, Msg: fmt.Sprintf(format, args...)}
+		fp := path + "." + field
+		line, ok := lines[fp]
+		if !ok {
+			line = ix.Line
+		}
+		return &Error{File: file, Line: line, Field: fp, Msg: fmt.Sprintf(format, args...)}
 	}
 	for _, name := range sortedKeys(ix.Build) {
 		r, ok := findRule(rule.build, name)

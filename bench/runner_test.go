@@ -1,0 +1,95 @@
+package bench_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/bench/embedded"
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// TestRunEmbedded runs a small plan end to end on the embedded target: FLAT
+// must be exact and HNSW recall must not fall as ef grows.
+func TestRunEmbedded(t *testing.T) {
+	src := `name: e2e
+dataset: {size: 3000, dim: 16, queries: 200, seed: 7}
+indexes:
+  - type: FLAT
+  - type: HNSW
+    build: {M: 8, efConstruction: 40}
+    search: {ef: [10, 40, 160]}
+search: {topk: 10, nq: [1, 4]}
+load: {concurrency: 2, warmup: 20ms, duration: 150ms}
+`
+	spec, err := workloads.Parse("e2e.yaml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := workloads.NewPlan(spec)
+	ctx := context.Background()
+	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truth: gt, Collection: "milvbench_e2e", RunID: "test"}
+	res, err := r.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != plan.Trials() {
+		t.Fatalf("%d trials, plan has %d", len(res.Trials), plan.Trials())
+	}
+	recallAt := map[int64]float64{}
+	for _, tr := range res.Trials {
+		if tr.Errors.Total != 0 || tr.QPS <= 0 || tr.Requests == 0 || tr.LatencyMS.P99 <= 0 || tr.Histogram == "" {
+			t.Errorf("trial %d: %+v", tr.ID, tr)
+		}
+		if tr.LatencyMS.P50 > tr.LatencyMS.P99 || tr.LatencyMS.P99 > tr.LatencyMS.Max {
+			t.Errorf("trial %d: percentiles out of order %+v", tr.ID, tr.LatencyMS)
+		}
+		if tr.Load.WindowS < 0.15 {
+			t.Errorf("trial %d: window %.3fs shorter than duration", tr.ID, tr.Load.WindowS)
+		}
+		if tr.QueriesPerS != tr.QPS*float64(tr.Search.NQ) {
+			t.Errorf("trial %d: queries/s %g != qps %g × nq %d", tr.ID, tr.QueriesPerS, tr.QPS, tr.Search.NQ)
+		}
+		switch tr.Index.Type {
+		case "FLAT":
+			if tr.Recall != 1 {
+				t.Errorf("FLAT recall %g, want 1", tr.Recall)
+			}
+		case "HNSW":
+			if tr.TimingsS.Build <= 0 || tr.IndexBytes <= 0 {
+				t.Errorf("HNSW timings %+v memory %d", tr.TimingsS, tr.IndexBytes)
+			}
+			if tr.Search.NQ == 1 {
+				recallAt[tr.Search.Params["ef"].(int64)] = tr.Recall
+			}
+		}
+	}
+	if !(recallAt[10] <= recallAt[40] && recallAt[40] <= recallAt[160] && recallAt[160] > 0.95) {
+		t.Errorf("HNSW recall by ef: %v", recallAt)
+	}
+	if res.Provenance.Target.Kind != "embedded" || res.Dataset.Checksum == "" || res.Provenance.Started.After(time.Now()) {
+		t.Errorf("provenance %+v dataset %+v", res.Provenance, res.Dataset)
+	}
+}
+
+func TestRunRefusesUnsupportedIndexBeforeWork(t *testing.T) {
+	spec, err := workloads.Parse("x.yaml", []byte("name: x\ndataset: {size: 100, dim: 8}\nindexes: [{type: DISKANN}]\n"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt := embedded.New()
+	r := &bench.Runner{Target: tgt, Plan: workloads.NewPlan(spec), Collection: "milvbench_x"}
+	if _, err := r.Run(context.Background()); err == nil {
+		t.Fatal("DISKANN accepted by the embedded target")
+	}
+}

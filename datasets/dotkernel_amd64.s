@@ -1,0 +1,124 @@
+#include "textflag.h"
+
+// func dots4x3AVX2(q *float32, ldq int, x *float32, ldx int, d int, out *float32, ldo int, n int)
+//
+// out[i*ldo+j] = Σ_k q[i*ldq+k]·x[j*ldx+k] for i < 4, j < n. d must be a
+// positive multiple of 8, n a positive multiple of 3, and each out row must
+// have room for n+1 floats (the last store writes one spare float).
+TEXT ·dots4x3AVX2(SB), NOSPLIT, $0-64
+	MOVQ q+0(FP), SI
+	MOVQ ldq+8(FP), R8
+	SHLQ $2, R8
+	LEAQ (SI)(R8*1), BX
+	LEAQ (SI)(R8*2), R12
+	LEAQ (BX)(R8*2), R13
+	MOVQ x+16(FP), DI
+	MOVQ ldx+24(FP), R9
+	SHLQ $2, R9
+	LEAQ (DI)(R9*1), R8
+	LEAQ (DI)(R9*2), R9
+	MOVQ d+32(FP), CX
+	SHLQ $2, CX
+	MOVQ out+40(FP), DX
+	MOVQ ldo+48(FP), R10
+	SHLQ $2, R10
+	MOVQ n+56(FP), R11
+
+rows:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	XORQ AX, AX
+
+dims:
+	VMOVUPS (DI)(AX*1), Y12
+	VMOVUPS (R8)(AX*1), Y13
+	VMOVUPS (R9)(AX*1), Y14
+	VMOVUPS (SI)(AX*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS (BX)(AX*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS (R12)(AX*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS (R13)(AX*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  dims
+
+	// Horizontal sums: each query's three accumulators become three lanes.
+	VHADDPS Y1, Y0, Y12
+	VHADDPS Y2, Y2, Y13
+	VHADDPS Y13, Y12, Y14
+	VEXTRACTF128 $1, Y14, X15
+	VADDPS X15, X14, X14
+	VMOVUPS X14, (DX)
+
+	VHADDPS Y4, Y3, Y12
+	VHADDPS Y5, Y5, Y13
+	VHADDPS Y13, Y12, Y14
+	VEXTRACTF128 $1, Y14, X15
+	VADDPS X15, X14, X14
+	VMOVUPS X14, (DX)(R10*1)
+
+	VHADDPS Y7, Y6, Y12
+	VHADDPS Y8, Y8, Y13
+	VHADDPS Y13, Y12, Y14
+	VEXTRACTF128 $1, Y14, X15
+	VADDPS X15, X14, X14
+	VMOVUPS X14, (DX)(R10*2)
+
+	VHADDPS Y10, Y9, Y12
+	VHADDPS Y11, Y11, Y13
+	VHADDPS Y13, Y12, Y14
+	VEXTRACTF128 $1, Y14, X15
+	VADDPS X15, X14, X14
+	LEAQ (DX)(R10*2), AX
+	VMOVUPS X14, (AX)(R10*1)
+
+	ADDQ $12, DX
+	MOVQ ldx+24(FP), AX
+	SHLQ $2, AX
+	LEAQ (AX)(AX*2), AX
+	ADDQ AX, DI
+	ADDQ AX, R8
+	ADDQ AX, R9
+	SUBQ $3, R11
+	JGT  rows
+	VZEROUPPER
+	RET
+
+// func cpuid(leaf, sub uint32) (a, b, c, d uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL leaf+0(FP), AX
+	MOVL sub+4(FP), CX
+	CPUID
+	MOVL AX, a+8(FP)
+	MOVL BX, b+12(FP)
+	MOVL CX, c+16(FP)
+	MOVL DX, d+20(FP)
+	RET
+
+// func xgetbv0() (eax uint32)
+TEXT ·xgetbv0(SB), NOSPLIT, $0-4
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	RET

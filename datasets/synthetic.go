@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -20,6 +21,7 @@ type Synthetic struct {
 	seed         uint64
 	distribution string
 	centers      [][]float32 // clustered only
+	cum          []float64   // skewed only: cumulative cluster weights
 	spread       float32
 	normalise    bool
 }
@@ -42,7 +44,7 @@ func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, er
 		distribution: spec.Distribution,
 		normalise:    spec.Metric == workloads.IP || spec.Metric == workloads.Cosine,
 	}
-	if spec.Distribution == workloads.DistClustered {
+	if spec.Distribution == workloads.DistClustered || spec.Distribution == workloads.DistSkewed {
 		if spec.Clusters < 1 {
 			return nil, fmt.Errorf("dataset: clustered distribution needs clusters ≥ 1")
 		}
@@ -55,6 +57,15 @@ func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, er
 		// (≈ √(2·dim)); the value makes neighbours within a cluster close
 		// but not trivially separable, like real embeddings.
 		g.spread = 0.5
+		if spec.Distribution == workloads.DistSkewed {
+			// Zipf cluster sizes: cluster c draws a share ∝ 1/(c+1).
+			g.cum = make([]float64, spec.Clusters)
+			total := 0.0
+			for c := range g.cum {
+				total += 1 / float64(c+1)
+				g.cum[c] = total
+			}
+		}
 	}
 	queries := make([][]float32, spec.Queries)
 	for i := range queries {
@@ -109,7 +120,7 @@ func (g *Synthetic) fill(stream, i uint64, v []float32) {
 			v[j] = float32(rng.NormFloat64())
 		}
 	} else {
-		c := g.centers[rng.IntN(len(g.centers))]
+		c := g.centers[g.cluster(rng)]
 		for j := range v {
 			v[j] = c[j] + float32(rng.NormFloat64())*g.spread
 		}
@@ -126,6 +137,15 @@ func (g *Synthetic) fill(stream, i uint64, v []float32) {
 			}
 		}
 	}
+}
+
+// cluster draws a row's cluster: uniform, or Zipf-weighted when skewed.
+func (g *Synthetic) cluster(rng *rand.Rand) int {
+	if g.cum == nil {
+		return rng.IntN(len(g.centers))
+	}
+	u := rng.Float64() * g.cum[len(g.cum)-1]
+	return min(sort.SearchFloat64s(g.cum, u), len(g.cum)-1)
 }
 
 // Size implements Base.

@@ -426,15 +426,19 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		var metric string
 		err := d.mapping(n, p, map[string]fieldFunc{
-			"source":       d.oneOf(&ds.Source, "synthetic"),
+			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir),
 			"size":         d.integer(&ds.Size),
 			"dim":          d.integer(&ds.Dim),
 			"metric":       d.oneOf(&metric, string(L2), string(IP), string(Cosine)),
 			"queries":      d.integer(&ds.Queries),
 			"seed":         d.int64(&ds.Seed),
-			"distribution": d.oneOf(&ds.Distribution, DistGaussian, DistClustered),
+			"distribution": d.oneOf(&ds.Distribution, DistGaussian, DistClustered, DistSkewed),
 			"clusters":     d.integer(&ds.Clusters),
-		}, "size", "dim")
+			"path":         d.str(&ds.Path),
+			"base_file":    d.str(&ds.BaseFile),
+			"query_file":   d.str(&ds.QueryFile),
+			"truth_file":   d.str(&ds.TruthFile),
+		})
 		ds.Metric = Metric(metric)
 		return err
 	}

@@ -43,6 +43,19 @@ const (
 const (
 	DistGaussian  = "gaussian"
 	DistClustered = "clustered"
+	// DistSkewed is a clustered mixture whose cluster sizes follow a Zipf law.
+	DistSkewed = "skewed"
+)
+
+// Dataset sources: generated, or files (a directory in a known layout, or
+// explicit base/query/ground-truth files in one format).
+const (
+	SourceSynthetic = "synthetic"
+	SourceFvecs     = "fvecs"
+	SourceBvecs     = "bvecs"
+	SourceNpy       = "npy"
+	SourceParquet   = "parquet"
+	SourceDir       = "dir"
 )
 
 // DatasetSpec describes where vectors come from.
@@ -55,6 +68,13 @@ type DatasetSpec struct {
 	Seed         int64  `json:"seed"`
 	Distribution string `json:"distribution"`
 	Clusters     int    `json:"clusters,omitempty"`
+	// File sources: Path is the directory (parquet, dir) or the directory
+	// the other files are relative to; Size and Queries, when set, take the
+	// first rows only.
+	Path      string `json:"path,omitempty"`
+	BaseFile  string `json:"base_file,omitempty"`
+	QueryFile string `json:"query_file,omitempty"`
+	TruthFile string `json:"truth_file,omitempty"`
 }
 
 // InsertSpec controls how base vectors are loaded into the target.

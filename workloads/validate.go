@@ -25,10 +25,10 @@ func applyDefaults(s *Spec) {
 	if ds.Seed == 0 {
 		ds.Seed = 1
 	}
-	if ds.Distribution == "" {
+	if ds.Distribution == "" && ds.Source == SourceSynthetic {
 		ds.Distribution = DistClustered
 	}
-	if ds.Distribution == DistClustered && ds.Clusters == 0 {
+	if (ds.Distribution == DistClustered || ds.Distribution == DistSkewed) && ds.Clusters == 0 {
 		ds.Clusters = min(256, max(1, ds.Size/500))
 	}
 	if s.Insert.Batch == 0 {
@@ -68,16 +68,21 @@ func validate(file string, s *Spec, lines map[string]int) error {
 		return e("name", "%q is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)", s.Name)
 	}
 	ds := s.Dataset
+	if err := validateSource(ds, e); err != nil {
+		return err
+	}
+	synthetic := ds.Source == SourceSynthetic
+	clustered := ds.Distribution == DistClustered || ds.Distribution == DistSkewed
 	checks := []struct {
 		field   string
 		v       int
 		lo, hi  int
 		applies bool
 	}{
-		{"dataset.size", ds.Size, 1, 1_000_000_000, true},
-		{"dataset.dim", ds.Dim, 2, 32768, true},
+		{"dataset.size", ds.Size, 1, 1_000_000_000, synthetic || ds.Size != 0},
+		{"dataset.dim", ds.Dim, 2, 32768, synthetic || ds.Dim != 0},
 		{"dataset.queries", ds.Queries, 1, 10_000_000, true},
-		{"dataset.clusters", ds.Clusters, 1, ds.Size, ds.Distribution == DistClustered},
+		{"dataset.clusters", ds.Clusters, 1, ds.Size, clustered},
 		{"insert.batch", s.Insert.Batch, 1, 1_000_000, true},
 	}
 	for _, c := range checks {
@@ -85,14 +90,14 @@ func validate(file string, s *Spec, lines map[string]int) error {
 			return e(c.field, "%d is out of range (allowed %d..%d)", c.v, c.lo, c.hi)
 		}
 	}
-	if ds.Distribution != DistClustered && ds.Clusters != 0 {
+	if !clustered && ds.Clusters != 0 {
 		return e("dataset.clusters", "only applies to distribution: clustered")
 	}
 	for i, k := range s.Search.TopK {
 		if k < 1 || k > MaxTopK {
 			return e(fmt.Sprintf("search.topk[%d]", i), "%d is out of range (Milvus allows 1..%d)", k, MaxTopK)
 		}
-		if k > ds.Size {
+		if ds.Size > 0 && k > ds.Size {
 			return e(fmt.Sprintf("search.topk[%d]", i), "%d is larger than dataset.size (%d)", k, ds.Size)
 		}
 	}
@@ -203,4 +208,34 @@ func expand(sweep map[string][]Value, defaults Params) []Params {
 		out = next
 	}
 	return out
+}
+
+// Validate checks s again, for use after a file dataset's shape (size, dim,
+// queries) has been filled in from its files; errors carry no line numbers.
+func Validate(s *Spec) error { return validate(s.File, s, map[string]int{}) }
+
+// validateSource checks that a dataset names the files its source needs and
+// no generator settings a file source would ignore.
+func validateSource(ds DatasetSpec, e func(field, format string, args ...any) error) error {
+	switch ds.Source {
+	case SourceSynthetic:
+		for f, v := range map[string]string{"path": ds.Path, "base_file": ds.BaseFile, "query_file": ds.QueryFile, "truth_file": ds.TruthFile} {
+			if v != "" {
+				return e("dataset."+f, "only applies to file sources (fvecs, bvecs, npy, parquet, dir)")
+			}
+		}
+		return nil
+	case SourceFvecs, SourceBvecs, SourceNpy:
+		if ds.BaseFile == "" || ds.QueryFile == "" {
+			return e("dataset", "source %s needs base_file and query_file (truth_file is optional)", ds.Source)
+		}
+	case SourceParquet, SourceDir:
+		if ds.Path == "" {
+			return e("dataset.path", "source %s needs path: the directory holding the files", ds.Source)
+		}
+	}
+	if ds.Distribution != "" || ds.Clusters != 0 {
+		return e("dataset.distribution", "only applies to source: synthetic")
+	}
+	return nil
 }

@@ -33,7 +33,7 @@ func TestMalformed(t *testing.T) {
 		"topk_too_large.yaml":      `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
 		"unknown_index_type.yaml":  `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
 		"unknown_key.yaml":         `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, search, target)`,
-		"unknown_nested_key.yaml":  `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: clusters, dim, distribution, metric, queries, seed, size, source)`,
+		"unknown_nested_key.yaml":  `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, clusters, dim, distribution, metric, path, queries, query_file, seed, size, source, truth_file)`,
 		"wrong_type.yaml":          `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":    `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}

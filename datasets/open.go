@@ -1,0 +1,320 @@
+package datasets
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// rowReader reads a vector file one row at a time (VecsReader, NpyReader).
+type rowReader interface {
+	Rows() int
+	Dim() int
+	ReadFloat32(dst []float32) error
+	Close() error
+}
+
+func openRows(path, format string) (rowReader, error) {
+	switch format {
+	case workloads.SourceFvecs:
+		return OpenVecs(path, Fvecs)
+	case workloads.SourceBvecs:
+		return OpenVecs(path, Bvecs)
+	case workloads.SourceNpy:
+		return OpenNpy(path)
+	}
+	return nil, fmt.Errorf("%s: unknown format %q", path, format)
+}
+
+// FileBase streams base vectors from an fvecs, bvecs or npy file, reading
+// one batch at a time: the file is never held in memory.
+type FileBase struct {
+	path, format string
+	size, dim    int
+}
+
+// OpenFileBase checks path's header and size; limit > 0 serves the first
+// limit rows only.
+func OpenFileBase(path, format string, limit int) (*FileBase, error) {
+	r, err := openRows(path, format)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if r.Rows() == 0 {
+		return nil, fmt.Errorf("%s: no vectors", path)
+	}
+	b := &FileBase{path: path, format: format, size: r.Rows(), dim: r.Dim()}
+	if limit > 0 && limit < b.size {
+		b.size = limit
+	}
+	return b, nil
+}
+
+// Size implements Base.
+func (b *FileBase) Size() int { return b.size }
+
+// Dim implements Base.
+func (b *FileBase) Dim() int { return b.dim }
+
+// Scan implements Base.
+func (b *FileBase) Scan(ctx context.Context, batch int, fn func(first int64, vecs [][]float32) error) error {
+	if batch < 1 {
+		return fmt.Errorf("dataset: batch must be ≥ 1, got %d", batch)
+	}
+	r, err := openRows(b.path, b.format)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	buf := make([]float32, batch*b.dim)
+	rows := make([][]float32, batch)
+	for first := 0; first < b.size; first += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(batch, b.size-first)
+		for i := range n {
+			rows[i] = buf[i*b.dim : (i+1)*b.dim : (i+1)*b.dim]
+			if err := r.ReadFloat32(rows[i]); err != nil {
+				return err
+			}
+		}
+		if err := fn(int64(first), rows[:n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readAll reads up to limit rows (all when limit ≤ 0) of a vector file.
+func readAll(path, format string, limit int) ([][]float32, error) {
+	r, err := openRows(path, format)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	n := r.Rows()
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	buf := make([]float32, n*r.Dim())
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = buf[i*r.Dim() : (i+1)*r.Dim() : (i+1)*r.Dim()]
+		if err := r.ReadFloat32(out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readIDs reads neighbour ids from an ivecs or integer npy file.
+func readIDs(path string) ([][]int64, error) {
+	if strings.HasSuffix(path, ".npy") {
+		r, err := OpenNpy(path)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		out := make([][]int64, r.Rows())
+		for i := range out {
+			out[i] = make([]int64, r.Dim())
+			if err := r.ReadInt64(out[i]); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	rows, err := ReadIvecs(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]int64, len(rows))
+	for i, r := range rows {
+		out[i] = make([]int64, len(r))
+		for j, x := range r {
+			out[i][j] = int64(x)
+		}
+	}
+	return out, nil
+}
+
+// Files are the resolved files of a file dataset.
+type Files struct {
+	Format  string // fvecs, bvecs, npy or parquet
+	Base    []string
+	Queries string
+	Truth   string // optional
+	Labels  string // optional (parquet scalar_labels)
+}
+
+// Resolve finds the files spec names, relative to dir (the workload's
+// directory) unless absolute. Source dir recognises the TEXMEX layout
+// (*_base.fvecs|bvecs, *_query.*, *_groundtruth.ivecs), the VectorDBBench
+// parquet layout and an npy layout (base.npy, queries.npy, [neighbors.npy]).
+func Resolve(spec workloads.DatasetSpec, dir string) (Files, error) {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		if spec.Path != "" {
+			p = filepath.Join(spec.Path, p)
+		}
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	root := abs(".")
+	if spec.Path == "" {
+		root = dir
+	}
+	switch spec.Source {
+	case workloads.SourceFvecs, workloads.SourceBvecs, workloads.SourceNpy:
+		return Files{Format: spec.Source, Base: []string{abs(spec.BaseFile)}, Queries: abs(spec.QueryFile), Truth: abs(spec.TruthFile)}, nil
+	case workloads.SourceParquet:
+		return parquetFiles(root)
+	case workloads.SourceDir:
+		if f, err := parquetFiles(root); err == nil {
+			return f, nil
+		}
+		glob := func(pat string) string {
+			m, _ := filepath.Glob(filepath.Join(root, pat))
+			if len(m) == 1 {
+				return m[0]
+			}
+			return ""
+		}
+		for _, ext := range []string{"fvecs", "bvecs"} {
+			if b := glob("*_base." + ext); b != "" {
+				if q := glob("*_query." + ext); q != "" {
+					return Files{Format: ext, Base: []string{b}, Queries: q, Truth: glob("*_groundtruth.ivecs")}, nil
+				}
+			}
+		}
+		if b := glob("base.npy"); b != "" {
+			q := glob("queries.npy")
+			if q == "" {
+				q = glob("query.npy")
+			}
+			if q != "" {
+				t := glob("neighbors.npy")
+				if t == "" {
+					t = glob("groundtruth.npy")
+				}
+				return Files{Format: workloads.SourceNpy, Base: []string{b}, Queries: q, Truth: t}, nil
+			}
+		}
+		return Files{}, fmt.Errorf("%s: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy)", root)
+	}
+	return Files{}, fmt.Errorf("dataset: source %q has no files", spec.Source)
+}
+
+func parquetFiles(root string) (Files, error) {
+	train, _ := filepath.Glob(filepath.Join(root, "train*.parquet"))
+	sort.Strings(train)
+	test := filepath.Join(root, "test.parquet")
+	if _, err := os.Stat(test); err != nil || len(train) == 0 {
+		return Files{}, fmt.Errorf("%s: VectorDBBench layout needs train*.parquet and test.parquet", root)
+	}
+	f := Files{Format: workloads.SourceParquet, Base: train, Queries: test}
+	if p := filepath.Join(root, "neighbors.parquet"); fileExists(p) {
+		f.Truth = p
+	}
+	if p := filepath.Join(root, "scalar_labels.parquet"); fileExists(p) {
+		f.Labels = p
+	}
+	return f, nil
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// Open returns the dataset spec describes — generated, or read from files
+// relative to dir — with its checksum, and the ground-truth ids the files
+// provide (nil when none). The base is streamed, never loaded whole.
+func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset, [][]int64, error) {
+	if spec.Source == workloads.SourceSynthetic || spec.Source == "" {
+		ds, err := NewSynthetic(ctx, spec)
+		return ds, nil, err
+	}
+	files, err := Resolve(spec, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var base Base
+	var queries [][]float32
+	var truth [][]int64
+	if files.Format == workloads.SourceParquet {
+		pb, err := OpenParquetBase(files.Base, spec.Size)
+		if err != nil {
+			return nil, nil, err
+		}
+		base = pb
+		ids, qs, err := ReadParquetVectors(files.Queries, spec.Queries)
+		if err != nil {
+			return nil, nil, err
+		}
+		queries = qs
+		if files.Truth != "" {
+			nb, err := ReadParquetNeighbors(files.Truth)
+			if err != nil {
+				return nil, nil, err
+			}
+			truth = make([][]int64, len(ids))
+			for i, id := range ids {
+				truth[i] = nb[id]
+			}
+		}
+	} else {
+		fb, err := OpenFileBase(files.Base[0], files.Format, spec.Size)
+		if err != nil {
+			return nil, nil, err
+		}
+		base = fb
+		if queries, err = readAll(files.Queries, files.Format, spec.Queries); err != nil {
+			return nil, nil, err
+		}
+		if files.Truth != "" {
+			if truth, err = readIDs(files.Truth); err != nil {
+				return nil, nil, err
+			}
+			truth = truth[:min(len(truth), len(queries))]
+		}
+	}
+	if len(queries) == 0 {
+		return nil, nil, fmt.Errorf("%s: no queries", files.Queries)
+	}
+	if d := len(queries[0]); d != base.Dim() {
+		return nil, nil, fmt.Errorf("%s: offset 0: queries have dimension %d but base %s has %d", files.Queries, d, files.Base[0], base.Dim())
+	}
+	if spec.Dim != 0 && spec.Dim != base.Dim() {
+		return nil, nil, fmt.Errorf("%s: dimension is %d but the workload says dim: %d", files.Base[0], base.Dim(), spec.Dim)
+	}
+	if spec.Size != 0 && truth != nil {
+		truth = nil // neighbours of the full base do not apply to a prefix
+	}
+	name := filepath.Base(filepath.Dir(files.Base[0]))
+	if files.Format != workloads.SourceParquet {
+		name = strings.TrimSuffix(filepath.Base(files.Base[0]), filepath.Ext(files.Base[0]))
+	}
+	ds := &Dataset{
+		Info: Info{
+			Name: name, Source: files.Format, Size: base.Size(), Dim: base.Dim(),
+			Metric: spec.Metric, Queries: len(queries),
+		},
+		Base:    base,
+		Queries: queries,
+	}
+	sum, err := Checksum(ctx, ds)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds.Info.Checksum = sum
+	return ds, truth, nil
+}

@@ -1,0 +1,327 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// The VectorDBBench layout: train*.parquet (id int64, emb list<float32|float64>)
+// in file-name order with ids 0..N-1, test.parquet (id, emb) the queries,
+// neighbors.parquet (id, neighbors_id list<int64>) their true neighbours, and
+// optionally scalar_labels.parquet (id, labels) for filtered search.
+
+// parquetTable reads the rows of one parquet file with a given set of columns,
+// calling fn with each row's values grouped by column name.
+func parquetTable(path string, cols []string, fn func(row int64, vals map[string][]parquet.Value) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("%s: offset 0: not a readable parquet file: %w", path, err)
+	}
+	index := map[int]string{}
+	for i, p := range pf.Schema().Columns() {
+		for _, c := range cols {
+			if p[0] == c {
+				index[i] = c
+			}
+		}
+	}
+	for _, c := range cols {
+		found := false
+		for _, n := range index {
+			found = found || n == c
+		}
+		if !found {
+			return fmt.Errorf("%s: no column %q (have %s)", path, c, columnNames(pf.Schema()))
+		}
+	}
+	vals := map[string][]parquet.Value{}
+	buf := make([]parquet.Row, 256)
+	var row int64
+	for _, rg := range pf.RowGroups() {
+		rows := rg.Rows()
+		for {
+			n, err := rows.ReadRows(buf)
+			for _, r := range buf[:n] {
+				for k := range vals {
+					vals[k] = vals[k][:0]
+				}
+				for _, v := range r {
+					if name, ok := index[v.Column()]; ok && !v.IsNull() {
+						vals[name] = append(vals[name], v)
+					}
+				}
+				if ferr := fn(row, vals); ferr != nil {
+					rows.Close()
+					return ferr
+				}
+				row++
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("%s: row %d: %w", path, row, err)
+			}
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+func columnNames(s *parquet.Schema) string {
+	var names []string
+	for _, p := range s.Columns() {
+		names = append(names, strings.Join(p, "."))
+	}
+	return strings.Join(names, ", ")
+}
+
+// floats converts an emb column's values to float32, rejecting NaN and ±Inf.
+func floats(path string, row int64, vals []parquet.Value, dst []float32) ([]float32, error) {
+	dst = dst[:0]
+	for j, v := range vals {
+		var x float32
+		switch v.Kind() {
+		case parquet.Float:
+			x = v.Float()
+		case parquet.Double:
+			x = float32(v.Double())
+		default:
+			return nil, fmt.Errorf("%s: row %d: emb holds %s values, want float or double", path, row, v.Kind())
+		}
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return nil, fmt.Errorf("%s: row %d: emb component %d is %v", path, row, j, x)
+		}
+		dst = append(dst, x)
+	}
+	return dst, nil
+}
+
+// ParquetBase streams base vectors from train*.parquet files.
+type ParquetBase struct {
+	files []string
+	size  int // rows to serve (≤ rows in the files)
+	dim   int
+}
+
+// OpenParquetBase checks the files' row counts and reads the dimension from
+// the first row; limit > 0 serves only the first limit rows.
+func OpenParquetBase(files []string, limit int) (*ParquetBase, error) {
+	var total int64
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: offset 0: not a readable parquet file: %w", p, err)
+		}
+		total += pf.NumRows()
+		f.Close()
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("%s: no rows", strings.Join(files, ", "))
+	}
+	b := &ParquetBase{files: files, size: int(total)}
+	if limit > 0 && limit < b.size {
+		b.size = limit
+	}
+	stop := errors.New("stop")
+	err := parquetTable(files[0], []string{"emb"}, func(_ int64, vals map[string][]parquet.Value) error {
+		b.dim = len(vals["emb"])
+		return stop
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return nil, err
+	}
+	if b.dim < 1 {
+		return nil, fmt.Errorf("%s: row 0: empty emb", files[0])
+	}
+	return b, nil
+}
+
+// Size implements Base.
+func (b *ParquetBase) Size() int { return b.size }
+
+// Dim implements Base.
+func (b *ParquetBase) Dim() int { return b.dim }
+
+// Scan implements Base. Ids must run 0..N-1 in file order (as VectorDBBench
+// writes them), since a row's id is its position.
+func (b *ParquetBase) Scan(ctx context.Context, batch int, fn func(first int64, vecs [][]float32) error) error {
+	if batch < 1 {
+		return fmt.Errorf("dataset: batch must be ≥ 1, got %d", batch)
+	}
+	buf := make([]float32, batch*b.dim)
+	rows := make([][]float32, 0, batch)
+	var next, first int64
+	stop := errors.New("stop")
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		err := fn(first, rows)
+		first += int64(len(rows))
+		rows = rows[:0]
+		return err
+	}
+	for _, p := range b.files {
+		err := parquetTable(p, []string{"id", "emb"}, func(row int64, vals map[string][]parquet.Value) error {
+			if next >= int64(b.size) {
+				return stop
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if id := vals["id"]; len(id) != 1 || id[0].Int64() != next {
+				return fmt.Errorf("%s: row %d: id must be %d (ids run 0..N-1 in file order)", p, row, next)
+			}
+			i := len(rows)
+			v, err := floats(p, row, vals["emb"], buf[i*b.dim:i*b.dim])
+			if err != nil {
+				return err
+			}
+			if len(v) != b.dim {
+				return fmt.Errorf("%s: row %d: emb has dimension %d, want %d", p, row, len(v), b.dim)
+			}
+			rows = append(rows, v)
+			next++
+			if len(rows) == batch {
+				return flush()
+			}
+			return nil
+		})
+		if errors.Is(err, stop) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return flush()
+}
+
+// ReadParquetVectors reads the (id, emb) rows of a file such as test.parquet,
+// at most limit rows when limit > 0.
+func ReadParquetVectors(path string, limit int) (ids []int64, vecs [][]float32, err error) {
+	stop := errors.New("stop")
+	err = parquetTable(path, []string{"id", "emb"}, func(row int64, vals map[string][]parquet.Value) error {
+		if limit > 0 && len(vecs) == limit {
+			return stop
+		}
+		v, err := floats(path, row, vals["emb"], nil)
+		if err != nil {
+			return err
+		}
+		if len(vecs) > 0 && len(v) != len(vecs[0]) {
+			return fmt.Errorf("%s: row %d: emb has dimension %d, want %d", path, row, len(v), len(vecs[0]))
+		}
+		if len(vals["id"]) == 1 {
+			ids = append(ids, vals["id"][0].Int64())
+		}
+		vecs = append(vecs, v)
+		return nil
+	})
+	if errors.Is(err, stop) {
+		err = nil
+	}
+	return ids, vecs, err
+}
+
+// ReadParquetNeighbors reads neighbors.parquet: for each query id, its true
+// neighbour ids, closest first.
+func ReadParquetNeighbors(path string) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	err := parquetTable(path, []string{"id", "neighbors_id"}, func(row int64, vals map[string][]parquet.Value) error {
+		if len(vals["id"]) != 1 {
+			return fmt.Errorf("%s: row %d: missing id", path, row)
+		}
+		nb := make([]int64, len(vals["neighbors_id"]))
+		for i, v := range vals["neighbors_id"] {
+			nb[i] = v.Int64()
+		}
+		out[vals["id"][0].Int64()] = nb
+		return nil
+	})
+	return out, err
+}
+
+// ReadParquetLabels reads scalar_labels.parquet: one label (string or
+// integer, as text) per base id.
+func ReadParquetLabels(path string) (map[int64]string, error) {
+	out := map[int64]string{}
+	err := parquetTable(path, []string{"id", "labels"}, func(row int64, vals map[string][]parquet.Value) error {
+		if len(vals["id"]) != 1 || len(vals["labels"]) < 1 {
+			return fmt.Errorf("%s: row %d: missing id or labels", path, row)
+		}
+		out[vals["id"][0].Int64()] = vals["labels"][0].String()
+		return nil
+	})
+	return out, err
+}
+
+// parquetVector is the row type WriteParquetVectors writes.
+type parquetVector struct {
+	ID  int64     `parquet:"id"`
+	Emb []float32 `parquet:"emb,list"`
+}
+
+type parquetNeighbors struct {
+	ID        int64   `parquet:"id"`
+	Neighbors []int64 `parquet:"neighbors_id,list"`
+}
+
+// WriteParquetVectors writes (id, emb) rows with ids first, first+1, ...
+func WriteParquetVectors(path string, first int64, vecs [][]float32) error {
+	rows := make([]parquetVector, len(vecs))
+	for i, v := range vecs {
+		rows[i] = parquetVector{ID: first + int64(i), Emb: v}
+	}
+	return writeParquet(path, rows)
+}
+
+// WriteParquetNeighbors writes neighbors.parquet rows for query ids 0..n-1.
+func WriteParquetNeighbors(path string, neighbors [][]int64) error {
+	rows := make([]parquetNeighbors, len(neighbors))
+	for i, nb := range neighbors {
+		rows[i] = parquetNeighbors{ID: int64(i), Neighbors: nb}
+	}
+	return writeParquet(path, rows)
+}
+
+func writeParquet[T any](path string, rows []T) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return parquet.Write(f, rows)
+}

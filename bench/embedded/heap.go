@@ -94,8 +94,7 @@ func (h *maxHeap) offer(c cand, k int) {
 	if len(*h) < k {
 		h.push(c)
 	} else if c.d < (*h)[0].d {
-		h.pop()
-		h.push(c)
+		h.replaceTop(c)
 	}
 }
 
@@ -106,4 +105,38 @@ func (h *maxHeap) sorted() []cand {
 		out[i] = h.pop()
 	}
 	return out
+}
+
+// offerBlock offers ds[i] as row first+i for every i.
+func (h *maxHeap) offerBlock(ds []float32, first uint32, k int) {
+	for i, d := range ds {
+		if len(*h) < k {
+			h.push(cand{d, first + uint32(i)})
+		} else if d < (*h)[0].d {
+			h.replaceTop(cand{d, first + uint32(i)})
+		}
+	}
+}
+
+// replaceTop replaces the farthest candidate with c and restores the heap.
+func (h *maxHeap) replaceTop(c cand) {
+	s := *h
+	n := len(s)
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && s[r].d > s[l].d {
+			m = r
+		}
+		if s[m].d <= c.d {
+			break
+		}
+		s[i] = s[m]
+		i = m
+	}
+	s[i] = c
 }

@@ -39,3 +39,16 @@ func (s *store) distVec(a, b []float32) float32 {
 	}
 	return -vecmath.Dot(a, b)
 }
+
+// distRows sets out[i] to the internal distance between q and the i-th of
+// the len(out) vectors stored back to back in rows.
+func (s *store) distRows(q, rows, out []float32) {
+	if s.l2 {
+		vecmath.L2SqBatch(q, rows, out)
+		return
+	}
+	vecmath.DotBatch(q, rows, out)
+	for i := range out {
+		out[i] = -out[i]
+	}
+}

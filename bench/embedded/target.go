@@ -28,8 +28,17 @@ type index interface {
 // builders maps each supported index type to its constructor. Adding an index
 // type means adding an entry here and nothing outside this package.
 var builders = map[string]func(s *store, p workloads.Params) index{
-	"FLAT": func(s *store, _ workloads.Params) index { return &flat{s: s} },
-	"HNSW": func(s *store, p workloads.Params) index { return newHNSW(s, p) },
+	"FLAT":     func(s *store, _ workloads.Params) index { return &flat{s: s} },
+	"HNSW":     func(s *store, p workloads.Params) index { return newHNSW(s, p) },
+	"IVF_FLAT": func(s *store, p workloads.Params) index { return newIVF(s, p, ivfFlat{}) },
+	"IVF_SQ8":  func(s *store, p workloads.Params) index { return newIVF(s, p, &ivfSQ8{}) },
+	"IVF_PQ":   func(s *store, p workloads.Params) index { return newIVF(s, p, newIVFPQ(s.dim, p)) },
+}
+
+// batchSearcher is implemented by indexes that answer a batch of queries
+// faster together than one by one.
+type batchSearcher interface {
+	searchBatch(qs [][]float32, k int, p workloads.Params) [][]cand
 }
 
 // Target is the embedded target. Searches run concurrently under a read lock;
@@ -89,7 +98,7 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 }
 
 // Insert implements bench.Target. Rows inserted after a build are added to
-// the index at once (HNSW links them in; FLAT scans them).
+// the index at once (HNSW links them in, IVF assigns them to their nearest list; FLAT scans them).
 func (t *Target) Insert(_ context.Context, ids []int64, vecs [][]float32) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -155,7 +164,7 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 	if !t.loaded {
 		return bench.SearchResult{}, fmt.Errorf("embedded target: collection %s is not loaded", t.name)
 	}
-	out := bench.SearchResult{IDs: make([][]int64, len(req.Vectors))}
+	qs := make([][]float32, len(req.Vectors))
 	for qi, q := range req.Vectors {
 		if len(q) != t.s.dim {
 			return bench.SearchResult{}, fmt.Errorf("embedded target: query has dim %d, collection has %d", len(q), t.s.dim)
@@ -164,9 +173,21 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 			q = append([]float32(nil), q...)
 			vecmath.Normalize(q)
 		}
-		found := t.idx.search(q, req.TopK, req.Params)
-		ids := make([]int64, len(found))
-		for j, c := range found {
+		qs[qi] = q
+	}
+	var found [][]cand
+	if b, ok := t.idx.(batchSearcher); ok && len(qs) > 1 {
+		found = b.searchBatch(qs, req.TopK, req.Params)
+	} else {
+		found = make([][]cand, len(qs))
+		for qi, q := range qs {
+			found[qi] = t.idx.search(q, req.TopK, req.Params)
+		}
+	}
+	out := bench.SearchResult{IDs: make([][]int64, len(qs))}
+	for qi, f := range found {
+		ids := make([]int64, len(f))
+		for j, c := range f {
 			ids[j] = t.ids[c.id]
 		}
 		out.IDs[qi] = ids

@@ -1,0 +1,210 @@
+package embedded
+
+import (
+	"github.com/milvbench/milvbench/internal/vecmath"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// ivfPQ stores each vector's residual from its list centroid as a product
+// quantisation code (faiss IndexIVFPQ, by residual): the dim dimensions are
+// split into m sub-vectors of dsub = dim/m, each replaced by the index of the
+// nearest of 2^nbits sub-centroids. Search scores codes by table lookups.
+type ivfPQ struct {
+	m, nbits, dsub, ksub int
+	cb                   []float32 // m codebooks of ksub×dsub, back to back
+	// pre holds, for L2 when small enough, per list, sub-quantiser and code
+	// j: ||cb_j||² + 2<c_list, cb_j>, so a query needs only <q, cb_j> once
+	// (faiss's precomputed tables).
+	pre []float32
+}
+
+// pqTrainPerCode sizes the PQ training sample (per sub-centroid), and
+// pqMaxPrecomputed bounds the precomputed table (floats; 64 Mi = 256 MiB).
+const (
+	pqTrainPerCode   = 64
+	pqTrainIters     = 15
+	pqMaxPrecomputed = 64 << 20
+)
+
+func newIVFPQ(dim int, p workloads.Params) *ivfPQ {
+	m := p.Int("m", 0)
+	if m <= 0 || dim%m != 0 {
+		m = defaultPQM(dim)
+	}
+	nbits := min(max(p.Int("nbits", 8), 1), 16)
+	return &ivfPQ{m: m, nbits: nbits, dsub: dim / m, ksub: 1 << nbits}
+}
+
+// defaultPQM is used when m is missing or does not divide dim (validation
+// rejects such workloads; this keeps direct callers safe): the largest
+// divisor of dim giving sub-vectors of at least 4 dimensions.
+func defaultPQM(dim int) int {
+	for m := dim / 4; m > 1; m-- {
+		if dim%m == 0 {
+			return m
+		}
+	}
+	return 1
+}
+
+func (c *ivfPQ) codeBytes() int {
+	if c.nbits > 8 {
+		return 2 * c.m
+	}
+	return c.m
+}
+
+func (c *ivfPQ) train(ix *ivf, sample []float32, assign []int32) {
+	d := ix.s.dim
+	n := min(len(assign), max(c.ksub*pqTrainPerCode, ivfTrainMin))
+	// Residuals of an even subsample, split by sub-quantiser.
+	subs := make([][]float32, c.m)
+	for s := range subs {
+		subs[s] = make([]float32, 0, n*c.dsub)
+	}
+	for i := range n {
+		r := int(int64(i) * int64(len(assign)) / int64(n))
+		row, cen := sample[r*d:(r+1)*d], ix.cent[int(assign[r])*d:]
+		for s := range c.m {
+			for j := s * c.dsub; j < (s+1)*c.dsub; j++ {
+				subs[s] = append(subs[s], row[j]-cen[j])
+			}
+		}
+	}
+	c.cb = make([]float32, 0, c.m*c.ksub*c.dsub)
+	for s := range c.m {
+		c.cb = append(c.cb, kmeans(subs[s], c.dsub, c.ksub, pqTrainIters, kmeansSeed+uint64(s)+1)...)
+	}
+	c.pre = nil
+	if ix.s.l2 && ix.nlist*c.m*c.ksub <= pqMaxPrecomputed {
+		c.precompute(ix)
+	}
+}
+
+func (c *ivfPQ) book(s int) []float32 {
+	n := c.ksub * c.dsub
+	return c.cb[s*n : (s+1)*n]
+}
+
+func (c *ivfPQ) precompute(ix *ivf) {
+	d := ix.s.dim
+	c.pre = make([]float32, ix.nlist*c.m*c.ksub)
+	norms := make([]float32, c.m*c.ksub)
+	for s := range c.m {
+		book := c.book(s)
+		for j := range c.ksub {
+			cw := book[j*c.dsub : (j+1)*c.dsub]
+			norms[s*c.ksub+j] = vecmath.Dot(cw, cw)
+		}
+	}
+	parallelRange(ix.nlist, func(lo, hi int) {
+		dots := make([]float32, c.ksub)
+		for l := lo; l < hi; l++ {
+			cen := ix.cent[l*d : (l+1)*d]
+			for s := range c.m {
+				vecmath.DotBatch(cen[s*c.dsub:(s+1)*c.dsub], c.book(s), dots)
+				t := c.pre[(l*c.m+s)*c.ksub : (l*c.m+s+1)*c.ksub]
+				for j := range t {
+					t[j] = norms[s*c.ksub+j] + 2*dots[j]
+				}
+			}
+		}
+	})
+}
+
+func (c *ivfPQ) encode(ix *ivf, list int, v []float32, l *ivfList) {
+	d := ix.s.dim
+	cen := ix.cent[list*d : (list+1)*d]
+	l2 := newStore(c.dsub, workloads.L2)
+	var res [64]float32
+	ds := make([]float32, c.ksub)
+	for s := range c.m {
+		r := res[:0]
+		if c.dsub > len(res) {
+			r = make([]float32, 0, c.dsub)
+		}
+		for j := s * c.dsub; j < (s+1)*c.dsub; j++ {
+			r = append(r, v[j]-cen[j])
+		}
+		code := argmin(l2, r, c.book(s), ds)
+		if c.nbits > 8 {
+			l.codes = append(l.codes, byte(code), byte(code>>8))
+		} else {
+			l.codes = append(l.codes, byte(code))
+		}
+	}
+}
+
+func (c *ivfPQ) memoryBytes() int64 { return int64(len(c.cb)+len(c.pre)) * 4 }
+
+// scanner computes the query's table qt[s·ksub+j] = <q_s, cb_sj>.
+func (c *ivfPQ) scanner(ix *ivf, q []float32) listScanner {
+	sc := &pqScanner{c: c, ix: ix, q: q, qt: make([]float32, c.m*c.ksub)}
+	for s := range c.m {
+		vecmath.DotBatch(q[s*c.dsub:(s+1)*c.dsub], c.book(s), sc.qt[s*c.ksub:(s+1)*c.ksub])
+	}
+	if ix.s.l2 && c.pre == nil {
+		sc.tab = make([]float32, c.m*c.ksub)
+		sc.res = make([]float32, ix.s.dim)
+	}
+	return sc
+}
+
+type pqScanner struct {
+	c   *ivfPQ
+	ix  *ivf
+	q   []float32
+	qt  []float32
+	tab []float32 // L2 without precomputed tables: per-list residual table
+	res []float32
+}
+
+// scan scores list entries as coarse + sum_s t1[s][code_s] + t2[s][code_s]:
+//   - L2, precomputed: ||q-c||² + (||r||² + 2<c,r>) - 2<q,r>;
+//   - L2, per list:    sum_s ||(q-c)_s - cb_s||² (coarse unused);
+//   - IP:              -<q,c> - <q,r>.
+func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int) {
+	c := p.c
+	var t1 []float32
+	w2 := float32(-1) // weight of qt
+	switch {
+	case !p.ix.s.l2:
+	case c.pre != nil:
+		t1 = c.pre[list*c.m*c.ksub : (list+1)*c.m*c.ksub]
+		w2 = -2
+	default:
+		d := p.ix.s.dim
+		cen := p.ix.cent[list*d : (list+1)*d]
+		for j := range p.res {
+			p.res[j] = p.q[j] - cen[j]
+		}
+		for s := range c.m {
+			vecmath.L2SqBatch(p.res[s*c.dsub:(s+1)*c.dsub], c.book(s), p.tab[s*c.ksub:(s+1)*c.ksub])
+		}
+		t1, w2, coarse = p.tab, 0, 0
+	}
+	cb := c.codeBytes()
+	for i, id := range l.ids {
+		code := l.codes[i*cb : (i+1)*cb]
+		var s1, s2 float32
+		for s := range c.m {
+			var j int
+			if c.nbits > 8 {
+				j = int(code[2*s]) | int(code[2*s+1])<<8
+			} else {
+				j = int(code[s])
+			}
+			j += s * c.ksub
+			if t1 != nil {
+				s1 += t1[j]
+			}
+			s2 += p.qt[j]
+		}
+		d := coarse + s1 + w2*s2
+		if len(*h) < k {
+			h.push(cand{d, id})
+		} else if d < (*h)[0].d {
+			h.replaceTop(cand{d, id})
+		}
+	}
+}

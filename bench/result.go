@@ -14,6 +14,11 @@ type Result struct {
 	Dataset    datasets.Info   `json:"dataset"`
 	// GroundTruthS is how long exact ground truth took (not part of any trial).
 	GroundTruthS float64 `json:"ground_truth_s"`
+	// PeakRSSBytes is the harness process's peak resident set size over the
+	// run (Linux VmHWM; 0 elsewhere); BaseBytes the raw float32 size of the
+	// base set, for comparison.
+	PeakRSSBytes int64   `json:"peak_rss_bytes,omitempty"`
+	BaseBytes    int64   `json:"base_bytes,omitempty"`
 	Trials       []Trial `json:"trials"`
 }
 

@@ -20,7 +20,6 @@ import (
 
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/bench/embedded"
-	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/report"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/spf13/cobra"
@@ -63,7 +62,7 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newValidate(), newVersion())
+	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset())
 	return root
 }
 
@@ -158,19 +157,10 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, progr
 		}
 	}
 	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
-	t0 := time.Now()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	ds, gt, gtS, err := loadDataset(ctx, spec, plan.MaxTopK(), progress)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "data   %s (%s) in %.2fs\n", ds.Info.Name, ds.Info.Checksum, time.Since(t0).Seconds())
-	t0 = time.Now()
-	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
-	if err != nil {
-		return fmt.Errorf("ground truth: %w", err)
-	}
-	gtS := time.Since(t0).Seconds()
-	fmt.Fprintf(progress, "truth  exact top-%d for %d queries in %.2fs\n", gt.K, len(gt.IDs), gtS)
 	runID := newRunID()
 	r := &bench.Runner{
 		Target: target, Plan: plan, Data: ds, Truth: gt,
@@ -182,6 +172,8 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, progr
 		return err
 	}
 	res.GroundTruthS = gtS
+	res.PeakRSSBytes = peakRSS()
+	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+	"github.com/spf13/cobra"
+)
+
+// loadDataset opens the workload's dataset, fills in the shape a file source
+// determines, spot-checks ground truth the files provide, and returns exact
+// ground truth at depth k from the cache or computed.
+func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.Writer) (*datasets.Dataset, *datasets.GroundTruth, float64, error) {
+	t0 := time.Now()
+	ds, truth, err := datasets.Open(ctx, spec.Dataset, filepath.Dir(spec.File))
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if spec.Dataset.Source != workloads.SourceSynthetic {
+		spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = ds.Info.Size, ds.Info.Dim, ds.Info.Queries
+		if err := workloads.Validate(spec); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	fmt.Fprintf(progress, "data   %s %d×%d, %d queries (%s) in %.2fs\n", ds.Info.Name, ds.Info.Size, ds.Info.Dim, ds.Info.Queries, ds.Info.Checksum, time.Since(t0).Seconds())
+	if truth != nil {
+		warns, err := datasets.CheckTruth(ctx, ds, truth, k, 20)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, w := range warns {
+			fmt.Fprintf(progress, "warning: %s\n", w)
+		}
+		if len(warns) == 0 {
+			fmt.Fprintf(progress, "truth  dataset ground truth agrees with exact search on a sample of 20 queries\n")
+		}
+	}
+	t0 = time.Now()
+	cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
+	gt, hit, err := datasets.GroundTruthFor(ctx, ds, datasets.GTOptions{K: k}, "", cache)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("ground truth: %w", err)
+	}
+	gtS := time.Since(t0).Seconds()
+	how := "computed"
+	if hit {
+		how = "cached"
+	}
+	fmt.Fprintf(progress, "truth  exact top-%d for %d queries %s in %.2fs\n", gt.K, len(gt.IDs), how, gtS)
+	return ds, gt, gtS, nil
+}
+
+// peakRSS returns the process's peak resident set size (VmHWM) in bytes, or 0
+// where /proc is unavailable.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func newDataset() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dataset",
+		Short: "Generate datasets, compute exact ground truth, describe datasets",
+	}
+	cmd.AddCommand(newDatasetGen(), newDatasetGT(), newDatasetInfo())
+	return cmd
+}
+
+func newDatasetGen() *cobra.Command {
+	var spec workloads.DatasetSpec
+	var metric, format, out string
+	cmd := &cobra.Command{
+		Use:   "gen --out DIR",
+		Short: "Write a seeded synthetic dataset to files (fvecs, npy or parquet)",
+		Long: `Generate a synthetic base set and queries and write them in a layout that
+"source: dir" reads: fvecs (synthetic_base.fvecs, synthetic_query.fvecs),
+npy (base.npy, queries.npy) or parquet (train.parquet, test.parquet, the
+VectorDBBench layout).`,
+		Example: `  milvbench dataset gen --size 100000 --dim 128 --queries 1000 --dist gaussian --out data/g100k`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageError{fmt.Errorf("--out is required")}
+			}
+			spec.Source, spec.Metric = workloads.SourceSynthetic, workloads.Metric(metric)
+			if (spec.Distribution == workloads.DistClustered || spec.Distribution == workloads.DistSkewed) && spec.Clusters == 0 {
+				spec.Clusters = min(256, max(1, spec.Size/500))
+			}
+			ds, err := datasets.NewSynthetic(cmd.Context(), spec)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			var base [][]float32
+			err = ds.Base.Scan(cmd.Context(), 8192, func(_ int64, vecs [][]float32) error {
+				for _, v := range vecs {
+					base = append(base, append([]float32(nil), v...))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "fvecs":
+				if err = datasets.WriteFvecs(filepath.Join(out, "synthetic_base.fvecs"), base); err == nil {
+					err = datasets.WriteFvecs(filepath.Join(out, "synthetic_query.fvecs"), ds.Queries)
+				}
+			case "npy":
+				if err = datasets.WriteNpy(filepath.Join(out, "base.npy"), base); err == nil {
+					err = datasets.WriteNpy(filepath.Join(out, "queries.npy"), ds.Queries)
+				}
+			case "parquet":
+				if err = datasets.WriteParquetVectors(filepath.Join(out, "train.parquet"), 0, base); err == nil {
+					err = datasets.WriteParquetVectors(filepath.Join(out, "test.parquet"), 0, ds.Queries)
+				}
+			default:
+				return usageError{fmt.Errorf("--format must be fvecs, npy or parquet")}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d×%d base, %d queries, %s (%s)\n", out, len(base), spec.Dim, len(ds.Queries), format, ds.Info.Checksum)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&spec.Size, "size", 10000, "base vectors")
+	f.IntVar(&spec.Dim, "dim", 128, "dimension")
+	f.IntVar(&spec.Queries, "queries", 1000, "query vectors")
+	f.Int64Var(&spec.Seed, "seed", 1, "seed")
+	f.StringVar(&spec.Distribution, "dist", workloads.DistGaussian, "gaussian, clustered or skewed (clusters with Zipf sizes)")
+	f.IntVar(&spec.Clusters, "clusters", 0, "clusters for clustered/skewed (default size/500, at most 256)")
+	f.StringVar(&metric, "metric", "L2", "L2, IP or COSINE (IP and COSINE vectors are normalised)")
+	f.StringVar(&format, "format", "fvecs", "fvecs, npy or parquet")
+	f.StringVarP(&out, "out", "o", "", "output directory")
+	return cmd
+}
+
+// datasetArg resolves a workload file or explicit --base/--query files.
+func datasetSpec(args []string, base, query, metric string) (*workloads.Spec, error) {
+	if len(args) == 1 {
+		return workloads.LoadArg(args[0], os.LookupEnv)
+	}
+	if base == "" || query == "" {
+		return nil, usageError{fmt.Errorf("give a workload file, or --base and --query files")}
+	}
+	src := strings.TrimPrefix(filepath.Ext(base), ".")
+	return &workloads.Spec{File: "cli", Dataset: workloads.DatasetSpec{
+		Source: src, Metric: workloads.Metric(metric), BaseFile: base, QueryFile: query,
+	}}, nil
+}
+
+func newDatasetGT() *cobra.Command {
+	var k, threads int
+	var base, query, metric, out string
+	var noCache bool
+	cmd := &cobra.Command{
+		Use:   "gt [WORKLOAD.yaml] [--base FILE --query FILE]",
+		Short: "Compute exact ground truth (cached under $MILVBENCH_CACHE/gt)",
+		Example: `  milvbench dataset gt workloads/examples/quickstart.yaml --k 100
+  milvbench dataset gt --base b.fvecs --query q.fvecs --k 100 --out gt.ivecs`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := datasetSpec(args, base, query, metric)
+			if err != nil {
+				return err
+			}
+			if threads > 0 {
+				runtime.GOMAXPROCS(threads)
+			}
+			ctx := cmd.Context()
+			ds, _, err := datasets.Open(ctx, spec.Dataset, filepath.Dir(spec.File))
+			if err != nil {
+				return err
+			}
+			cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
+			if noCache {
+				cache.Dir = ""
+			}
+			t0 := time.Now()
+			gt, hit, err := datasets.GroundTruthFor(ctx, ds, datasets.GTOptions{K: k}, "", cache)
+			if err != nil {
+				return err
+			}
+			secs := time.Since(t0).Seconds()
+			if out != "" {
+				rows := make([][]int32, len(gt.IDs))
+				for i, ids := range gt.IDs {
+					for _, id := range ids[:min(k, len(ids))] {
+						rows[i] = append(rows[i], int32(id))
+					}
+				}
+				if err := datasets.WriteIvecs(out, rows); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "gt %s k=%d queries=%d base=%d dim=%d cached=%v gt_s=%.3f\n",
+				ds.Info.Name, k, len(gt.IDs), ds.Info.Size, ds.Info.Dim, hit, secs)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&k, "k", 100, "depth (1..1000)")
+	f.IntVar(&threads, "threads", 0, "worker threads (default all cores)")
+	f.StringVar(&base, "base", "", "base file (.fvecs, .bvecs, .npy) instead of a workload")
+	f.StringVar(&query, "query", "", "query file, with --base")
+	f.StringVar(&metric, "metric", "L2", "metric, with --base")
+	f.StringVarP(&out, "out", "o", "", "also write the top-k ids as ivecs")
+	f.BoolVar(&noCache, "no-cache", false, "neither read nor write the cache")
+	return cmd
+}
+
+func newDatasetInfo() *cobra.Command {
+	var base, query, metric string
+	cmd := &cobra.Command{
+		Use:   "info [WORKLOAD.yaml] [--base FILE --query FILE]",
+		Short: "Describe a dataset: shape, metric, checksum, norms, ground truth",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := datasetSpec(args, base, query, metric)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			ds, truth, err := datasets.Open(ctx, spec.Dataset, filepath.Dir(spec.File))
+			if err != nil {
+				return err
+			}
+			lo, hi, sum := math.Inf(1), 0.0, 0.0
+			err = ds.Base.Scan(ctx, 8192, func(_ int64, vecs [][]float32) error {
+				for _, v := range vecs {
+					var n float64
+					for _, x := range v {
+						n += float64(x) * float64(x)
+					}
+					n = math.Sqrt(n)
+					lo, hi, sum = min(lo, n), max(hi, n), sum+n
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "name      %s (%s)\n", ds.Info.Name, ds.Info.Source)
+			fmt.Fprintf(w, "shape     %d × %d, %d queries\n", ds.Info.Size, ds.Info.Dim, ds.Info.Queries)
+			fmt.Fprintf(w, "metric    %s\n", ds.Info.Metric)
+			fmt.Fprintf(w, "checksum  %s\n", ds.Info.Checksum)
+			fmt.Fprintf(w, "norms     min %.4g mean %.4g max %.4g\n", lo, sum/float64(ds.Info.Size), hi)
+			fmt.Fprintf(w, "raw bytes %d (base, float32)\n", int64(ds.Info.Size)*int64(ds.Info.Dim)*4)
+			if truth != nil {
+				fmt.Fprintf(w, "truth     provided by the dataset, depth %d\n", len(truth[0]))
+			} else {
+				fmt.Fprintf(w, "truth     none provided (milvbench computes and caches it)\n")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&base, "base", "", "base file (.fvecs, .bvecs, .npy) instead of a workload")
+	cmd.Flags().StringVar(&query, "query", "", "query file, with --base")
+	cmd.Flags().StringVar(&metric, "metric", "L2", "metric, with --base")
+	return cmd
+}

@@ -5,7 +5,7 @@ CACHE   ?= $(CURDIR)/.cache
 OUT     ?= out
 .DEFAULT_GOAL := build
 
-.PHONY: build demo test unit lint clean
+.PHONY: build demo test unit test-standalone lint clean
 
 # Each area's extra targets (peers, integration servers, ...) live in mk/*.mk.
 -include mk/*.mk
@@ -17,11 +17,19 @@ build:
 demo: build
 	./$(BIN) run workloads/examples/quickstart.yaml --out $(OUT)/quickstart
 
-## test: every test (lint, unit tests with the race detector)
-test: lint unit
+## test: every test: lint, then all Go tests (race detector on) with a local
+## Milvus Lite server started for the integration tests and stopped after
+test: lint
+	bash scripts/with-milvus.sh lite $(GO) test -race -count=1 -timeout 20m ./...
 
+## unit: Go tests without a server (integration tests skip)
 unit:
 	$(GO) test -race -count=1 ./...
+
+## test-standalone: the Milvus integration suite, all index types, against
+## Milvus 2.3 standalone (PyPI milvus) instead of Milvus Lite
+test-standalone:
+	bash scripts/with-milvus.sh standalone env MILVBENCH_FULL_INDEXES=1 $(GO) test -count=1 -timeout 30m -v ./bench/milvus/
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \

@@ -17,9 +17,12 @@ type Result struct {
 	// PeakRSSBytes is the harness process's peak resident set size over the
 	// run (Linux VmHWM; 0 elsewhere); BaseBytes the raw float32 size of the
 	// base set, for comparison.
-	PeakRSSBytes int64   `json:"peak_rss_bytes,omitempty"`
-	BaseBytes    int64   `json:"base_bytes,omitempty"`
-	Trials       []Trial `json:"trials"`
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	BaseBytes    int64 `json:"base_bytes,omitempty"`
+	// NetworkFloor is the latency of the target's cheapest RPC, measured
+	// before the trials; absent for in-process targets.
+	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
+	Trials       []Trial       `json:"trials"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).
@@ -121,4 +124,14 @@ func (e *ErrorCounts) Merge(o ErrorCounts) {
 	if o.Last != "" {
 		e.Last = o.Last
 	}
+}
+
+// NetworkFloor summarises repeated cheap round trips to the target: how much
+// of a search's latency the network and RPC stack alone account for.
+type NetworkFloor struct {
+	Probes int     `json:"probes"`
+	Errors int     `json:"errors"`
+	P50MS  float64 `json:"p50_ms"`
+	P99MS  float64 `json:"p99_ms"`
+	MaxMS  float64 `json:"max_ms"`
 }

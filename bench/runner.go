@@ -76,6 +76,11 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := r.Target.(NetworkProber); ok {
+		res.NetworkFloor = probeNetwork(ctx, p, networkProbes)
+		r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
+			res.NetworkFloor.P50MS, res.NetworkFloor.P99MS, res.NetworkFloor.Probes, res.NetworkFloor.Errors)
+	}
 	total, done := plan.Trials(), 0
 	for _, b := range plan.Builds {
 		r.logf("build  %s ...", b.Index)
@@ -192,4 +197,24 @@ func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt worklo
 		Errors:      w.errs,
 		Histogram:   enc,
 	}, nil
+}
+
+// networkProbes is how many round trips measure the network floor.
+const networkProbes = 200
+
+// probeNetwork times n sequential cheap round trips.
+func probeNetwork(ctx context.Context, p NetworkProber, n int) *NetworkFloor {
+	h := NewHistogram()
+	nf := &NetworkFloor{Probes: n}
+	for range n {
+		t0 := time.Now()
+		if err := p.ProbeNetwork(ctx); err != nil {
+			nf.Errors++
+			continue
+		}
+		RecordLatency(h, time.Since(t0))
+	}
+	s := Summarize(h)
+	nf.P50MS, nf.P99MS, nf.MaxMS = s.P50, s.P99, s.Max
+	return nf
 }

@@ -44,6 +44,13 @@ type MemoryReporter interface {
 	IndexMemoryBytes() int64
 }
 
+// NetworkProber is implemented by remote targets: ProbeNetwork makes the
+// cheapest round trip the protocol has (e.g. a server-version call), so the
+// runner can report the network floor beside search latency.
+type NetworkProber interface {
+	ProbeNetwork(ctx context.Context) error
+}
+
 // TargetInfo is the provenance of a target; it never holds credentials.
 type TargetInfo struct {
 	Kind       string            `json:"kind"`

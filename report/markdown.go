@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/milvbench/milvbench/bench"
@@ -40,6 +41,13 @@ func Markdown(res *bench.Result) string {
 	}
 	row("dataset", fmt.Sprintf("%s: %d × %d, %s, %d queries, checksum `%s`", ds.Name, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Checksum))
 	row("ground truth", fmt.Sprintf("exact (brute force), %.2f s", res.GroundTruthS))
+	if nf := res.NetworkFloor; nf != nil {
+		row("network floor", fmt.Sprintf("p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d cheap round trips (%d errors): the part of search latency the network and RPC stack alone account for",
+			nf.P50MS, nf.P99MS, nf.MaxMS, nf.Probes, nf.Errors))
+	}
+	for _, k := range sortedKeys(pv.Target.Details) {
+		row("target "+k, pv.Target.Details[k])
+	}
 	if res.Workload != nil {
 		l := res.Workload.Load
 		row("load model", fmt.Sprintf("%s loop: latency is service time; warm-up %s then a %s window per trial", l.Model, l.Warmup, l.Duration))
@@ -74,6 +82,7 @@ func Markdown(res *bench.Result) string {
 			t.TimingsS.Insert, t.TimingsS.Build, t.TimingsS.Load, float64(t.IndexBytes)/(1<<20))
 	}
 	b.WriteString("\nInsert time is shared by all indexes (the data is inserted once); build and load are per index.\n\n")
+	writeErrors(&b, res.Trials)
 	b.WriteString("## Plots\n\n")
 	fmt.Fprintf(&b, "![Recall vs QPS](%s)\n\n", RecallQPSPlot)
 	fmt.Fprintf(&b, "![p99 latency vs concurrency](%s)\n", P99ConcPlot)
@@ -83,4 +92,36 @@ func Markdown(res *bench.Result) string {
 func meets(t bench.Trial, g workloads.Goals) bool {
 	return t.Recall >= g.Recall && t.QPS >= g.QPS &&
 		(g.P99 == 0 || t.LatencyMS.P99 <= float64(g.P99.D().Microseconds())/1000) && t.Errors.Total == 0
+}
+
+// writeErrors lists the error classes of every trial that had errors.
+func writeErrors(b *strings.Builder, trials []bench.Trial) {
+	var failed []bench.Trial
+	for _, t := range trials {
+		if t.Errors.Total > 0 {
+			failed = append(failed, t)
+		}
+	}
+	b.WriteString("## Errors\n\n")
+	if len(failed) == 0 {
+		b.WriteString("No request failed in any trial.\n\n")
+		return
+	}
+	b.WriteString("Every failed attempt is counted; QPS and latency above include successful requests only.\n\n")
+	b.WriteString("| # | requests | errors | rate limited | quota | timeout | unavailable | other | last error |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, t := range failed {
+		e := t.Errors
+		fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d | %d | %d | %s |\n", t.ID, t.Requests, e.Total, e.RateLimited, e.Quota, e.Timeout, e.Unavailable, e.Other,
+			strings.ReplaceAll(e.Last, "|", "\\|"))
+	}
+	b.WriteString("\n")
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

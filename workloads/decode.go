@@ -74,6 +74,9 @@ func Parse(file string, data []byte, env LookupEnv) (*Spec, error) {
 		return nil, err
 	}
 	applyDefaults(spec)
+	if err := resolveTarget(file, &spec.Target, env, d.lines); err != nil {
+		return nil, err
+	}
 	if err := validate(file, spec, d.lines); err != nil {
 		return nil, err
 	}
@@ -412,14 +415,6 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 		"load":  d.load(&s.Load),
 		"goals": d.goals(&s.Goals),
 	}, "name", "dataset", "indexes")
-}
-
-func (d *decoder) target(t *TargetSpec) fieldFunc {
-	return func(n *yaml.Node, p string) error {
-		return d.mapping(n, p, map[string]fieldFunc{
-			"kind": d.oneOf(&t.Kind, TargetEmbedded, TargetMilvus),
-		}, "kind")
-	}
 }
 
 func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {

@@ -24,11 +24,6 @@ const (
 	TargetMilvus   = "milvus"
 )
 
-// TargetSpec names the system under test.
-type TargetSpec struct {
-	Kind string `json:"kind"`
-}
-
 // Metric is a Milvus metric type name.
 type Metric string
 

@@ -90,9 +90,11 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 				return err
 			}
 			plan := workloads.NewPlan(spec)
-			for _, b := range plan.Builds {
-				if err := newTarget(spec).CheckIndex(b.Index); err != nil {
-					return err
+			if spec.Target.Kind == workloads.TargetEmbedded {
+				for _, b := range plan.Builds {
+					if err := embedded.New().CheckIndex(b.Index); err != nil {
+						return err
+					}
 				}
 			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
@@ -102,13 +104,10 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 	}
 }
 
-func newTarget(spec *workloads.Spec) bench.Target {
-	return embedded.New()
-}
-
 func newRun() *cobra.Command {
 	var out string
 	var keep, quiet bool
+	var topts targetOptions
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
 		Short: "Run a workload and write results.json, report.md and plots",
@@ -132,24 +131,25 @@ Progress goes to stderr, one line per stage and trial.`,
 			if quiet {
 				progress = io.Discard
 			}
-			return run(cmd.Context(), spec, out, keep, progress)
+			return run(cmd.Context(), spec, out, keep, topts, progress)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
+	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
 	return cmd
 }
 
-func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, progress io.Writer) error {
-	if spec.Target.Kind != workloads.TargetEmbedded {
-		return fmt.Errorf("%s: target kind %q is not supported by this build yet (supported: embedded)", spec.File, spec.Target.Kind)
-	}
+func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
 	plan := workloads.NewPlan(spec)
-	target := newTarget(spec)
+	target, err := openTarget(ctx, spec, plan, topts, progress)
+	if err != nil {
+		return err
+	}
 	defer target.Close()
 	for _, b := range plan.Builds {
 		if err := target.CheckIndex(b.Index); err != nil {
@@ -164,7 +164,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, progr
 	runID := newRunID()
 	r := &bench.Runner{
 		Target: target, Plan: plan, Data: ds, Truth: gt,
-		Collection: "milvbench_" + spec.Name, RunID: runID, Keep: keep,
+		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress,
 	}
 	res, err := r.Run(ctx)

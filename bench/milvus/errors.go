@@ -1,0 +1,84 @@
+package milvus
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvus-io/milvus/pkg/v2/util/merr"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// classifiedError carries the harness's error class for a Milvus error.
+type classifiedError struct {
+	err   error
+	class string
+}
+
+func (e *classifiedError) Error() string      { return e.err.Error() }
+func (e *classifiedError) Unwrap() error      { return e.err }
+func (e *classifiedError) ErrorClass() string { return e.class }
+
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &classifiedError{err: err, class: classify(err)}
+}
+
+// Milvus status codes (pkg/util/merr) that map to the harness's classes.
+const (
+	codeNotReady        = 1
+	codeUnavailable     = 2
+	codeMemoryLimit     = 3
+	codeTooManyRequests = 4
+	codeDiskLimit       = 7
+	codeRateLimit       = 8
+	codeQuotaExceeded   = 9
+)
+
+// classify maps an error from the SDK to rate_limited, quota, timeout,
+// unavailable or other: first by transport (gRPC status, context), then by
+// Milvus status code, then by the legacy rate-limit message.
+func classify(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return bench.ClassTimeout
+	case errors.Is(err, context.Canceled):
+		return bench.ClassOther
+	}
+	if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown && st.Code() != codes.OK {
+		switch st.Code() {
+		case codes.Unavailable:
+			return bench.ClassUnavailable
+		case codes.DeadlineExceeded:
+			return bench.ClassTimeout
+		case codes.ResourceExhausted:
+			return bench.ClassRateLimited
+		}
+		return bench.ClassOther
+	}
+	switch merr.Code(err) {
+	case codeRateLimit, codeTooManyRequests:
+		return bench.ClassRateLimited
+	case codeQuotaExceeded, codeMemoryLimit, codeDiskLimit:
+		return bench.ClassQuota
+	case codeNotReady, codeUnavailable:
+		return bench.ClassUnavailable
+	}
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "rate limit"):
+		return bench.ClassRateLimited
+	case strings.Contains(msg, "quota"):
+		return bench.ClassQuota
+	}
+	return bench.ClassOther
+}
+
+// retryable reports whether a setup call (not a measured one) may be retried.
+func retryable(class string) bool {
+	return class == bench.ClassRateLimited || class == bench.ClassUnavailable
+}

@@ -1,0 +1,365 @@
+package milvus_test
+
+// Integration tests against a real Milvus-protocol server. `make test` starts
+// Milvus Lite on loopback and sets MILVUS_URI (and MILVBENCH_REQUIRE_MILVUS=1,
+// so a missing server fails instead of skipping). MILVBENCH_FULL_INDEXES=1
+// (make test-standalone) adds the index types Milvus Lite does not build.
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/bench/milvus"
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+	"github.com/milvus-io/milvus/client/v2/entity"
+	"github.com/milvus-io/milvus/client/v2/milvusclient"
+)
+
+func serverURI(t *testing.T) string {
+	t.Helper()
+	uri := os.Getenv("MILVUS_URI")
+	if uri == "" {
+		if os.Getenv("MILVBENCH_REQUIRE_MILVUS") != "" {
+			t.Fatal("MILVUS_URI is not set but MILVBENCH_REQUIRE_MILVUS is: the Makefile should have started a server")
+		}
+		t.Skip("MILVUS_URI not set; run `make test` to start a local Milvus Lite")
+	}
+	return uri
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+// prepare loads a workload, points it at uri and computes its ground truth.
+func prepare(t *testing.T, spec *workloads.Spec, uri string) (*workloads.Plan, *datasets.Dataset, *datasets.GroundTruth, milvus.Config) {
+	t.Helper()
+	spec.Target = workloads.TargetSpec{Kind: workloads.TargetMilvus, URI: uri, Consistency: "bounded",
+		ConnectTimeout: workloads.Duration(10 * time.Second), RequestTimeout: workloads.Duration(30 * time.Second)}
+	plan := workloads.NewPlan(spec)
+	ctx := context.Background()
+	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := milvus.ConfigFrom(spec.Target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Connections = 2
+	return plan, ds, gt, cfg
+}
+
+// TestQuickstartOnMilvus runs the quickstart example unchanged but for its
+// target (and shorter windows) against the server.
+func TestQuickstartOnMilvus(t *testing.T) {
+	uri := serverURI(t)
+	_, file, _, _ := runtime.Caller(0)
+	spec, err := workloads.Load(filepath.Join(filepath.Dir(file), "../../workloads/examples/quickstart.yaml"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Name = "it_quickstart"
+	spec.Load.Warmup, spec.Load.Duration = workloads.Duration(300*time.Millisecond), workloads.Duration(time.Second)
+	spec.Indexes = append(spec.Indexes, workloads.IndexSweep{
+		Type: "IVF_FLAT", Build: map[string][]workloads.Value{"nlist": {int64(128)}},
+		Search: map[string][]workloads.Value{"nprobe": {int64(1), int64(4), int64(32)}},
+	})
+	if os.Getenv("MILVBENCH_FULL_INDEXES") != "" {
+		spec.Indexes = append(spec.Indexes,
+			workloads.IndexSweep{Type: "IVF_SQ8", Build: map[string][]workloads.Value{"nlist": {int64(128)}}, Search: map[string][]workloads.Value{"nprobe": {int64(4), int64(32)}}},
+			workloads.IndexSweep{Type: "IVF_PQ", Build: map[string][]workloads.Value{"nlist": {int64(128)}, "m": {int64(16)}}, Search: map[string][]workloads.Value{"nprobe": {int64(4), int64(32)}}},
+			workloads.IndexSweep{Type: "SCANN", Build: map[string][]workloads.Value{"nlist": {int64(128)}}, Search: map[string][]workloads.Value{"nprobe": {int64(4), int64(32)}}},
+			workloads.IndexSweep{Type: "AUTOINDEX"},
+		)
+	}
+	plan, ds, gt, cfg := prepare(t, spec, uri)
+	ctx := context.Background()
+	tgt, err := milvus.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truth: gt, Collection: "milvbench_it_quickstart", RunID: "it-" + time.Now().Format("150405.000"), Progress: testWriter{t}}
+	res, err := r.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Provenance.Target.Kind != "milvus" || res.Provenance.Target.Version == "" || !strings.HasPrefix(res.Provenance.Target.SDKVersion, "github.com/milvus-io/milvus/client/v2 ") {
+		t.Errorf("provenance %+v", res.Provenance.Target)
+	}
+	if res.NetworkFloor == nil || res.NetworkFloor.P50MS <= 0 || res.NetworkFloor.Errors != 0 {
+		t.Errorf("network floor %+v", res.NetworkFloor)
+	}
+	recall := map[string][]float64{}
+	for _, tr := range res.Trials {
+		if tr.Errors.Total != 0 {
+			t.Errorf("trial %d %s: %d errors, last %q", tr.ID, tr.Index, tr.Errors.Total, tr.Errors.Last)
+		}
+		if tr.TimingsS.Insert <= 0 || tr.TimingsS.Build <= 0 || tr.TimingsS.Load <= 0 {
+			t.Errorf("trial %d %s: timings %+v", tr.ID, tr.Index, tr.TimingsS)
+		}
+		if tr.Index.Type == "FLAT" && tr.Recall != 1 {
+			t.Errorf("FLAT recall %g against the harness's exact ground truth, want 1", tr.Recall)
+		}
+		if tr.Load.Concurrency == 1 {
+			recall[tr.Index.Type] = append(recall[tr.Index.Type], tr.Recall)
+		}
+	}
+	for _, typ := range []string{"HNSW", "IVF_FLAT"} {
+		rs := recall[typ]
+		if len(rs) < 3 {
+			t.Fatalf("%s: %d trials", typ, len(rs))
+		}
+		for i := 1; i < len(rs); i++ {
+			if rs[i] < rs[i-1] {
+				t.Errorf("%s recall falls as the search parameter grows: %v", typ, rs)
+			}
+		}
+		if rs[len(rs)-1] <= rs[0] {
+			t.Errorf("%s recall does not rise with the search parameter: %v", typ, rs)
+		}
+	}
+	t.Logf("recall by index (concurrency 1): %v", recall)
+}
+
+// TestRefusesForeignCollection: a collection without the marker under the
+// workload's name is neither written to nor dropped.
+func TestRefusesForeignCollection(t *testing.T) {
+	uri := serverURI(t)
+	ctx := context.Background()
+	const name = "milvbench_it_foreign"
+	c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: uri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	_ = c.DropCollection(ctx, milvusclient.NewDropCollectionOption(name))
+	schema := entity.NewSchema().WithName(name).
+		WithField(entity.NewField().WithName("pk").WithDataType(entity.FieldTypeInt64).WithIsPrimaryKey(true)).
+		WithField(entity.NewField().WithName("v").WithDataType(entity.FieldTypeFloatVector).WithDim(8))
+	if err := c.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(name, schema)); err != nil {
+		t.Fatal(err)
+	}
+	defer c.DropCollection(ctx, milvusclient.NewDropCollectionOption(name))
+	ids := []int64{1, 2, 3}
+	vecs := [][]float32{make([]float32, 8), make([]float32, 8), make([]float32, 8)}
+	if _, err := c.Insert(ctx, milvusclient.NewColumnBasedInsertOption(name).WithInt64Column("pk", ids).WithFloatVectorColumn("v", 8, vecs)); err != nil {
+		t.Fatal(err)
+	}
+	count := func() string {
+		task, err := c.Flush(ctx, milvusclient.NewFlushOption(name))
+		if err == nil {
+			err = task.Await(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats, err := c.GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stats["row_count"]
+	}
+	before := count()
+
+	spec, err := workloads.Parse("foreign.yaml", []byte("name: it_foreign\ndataset: {size: 200, dim: 8, queries: 10}\nindexes: [{type: FLAT}]\nload: {duration: 100ms}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, ds, gt, cfg := prepare(t, spec, uri)
+	tgt, err := milvus.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truth: gt, Collection: name, RunID: "it-foreign"}
+	_, err = r.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "not created by milvbench") || !strings.Contains(err.Error(), "--allow-foreign") {
+		t.Fatalf("run on a foreign collection: %v", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error is not one line: %q", err)
+	}
+	if after := count(); after != before {
+		t.Errorf("foreign collection row count changed from %s to %s", before, after)
+	}
+	if has, _ := c.HasCollection(ctx, milvusclient.NewHasCollectionOption(name)); !has {
+		t.Error("foreign collection was dropped")
+	}
+}
+
+// TestWrongAddress: a closed port fails within the connect timeout, and the
+// one-line error names the address.
+func TestWrongAddress(t *testing.T) {
+	serverURI(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + l.Addr().String()
+	l.Close() // nothing listens there now
+	start := time.Now()
+	_, err = milvus.New(context.Background(), milvus.Config{URI: addr, ConnectTimeout: 2 * time.Second})
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("connected to a closed port")
+	}
+	if !strings.Contains(err.Error(), addr) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q should be one line naming %s", err, addr)
+	}
+	if took > 4*time.Second {
+		t.Errorf("took %s with a 2s connect timeout", took)
+	}
+}
+
+// TestServerLostMidRun cuts the connection (through a loopback proxy) during a
+// measured window: requests fail fast with classified errors, no hang.
+func TestServerLostMidRun(t *testing.T) {
+	uri := serverURI(t)
+	px := newProxy(t, strings.TrimPrefix(strings.TrimPrefix(uri, "http://"), "tcp://"))
+	spec, err := workloads.Parse("lost.yaml", []byte("name: it_lost\ndataset: {size: 500, dim: 8, queries: 50}\nindexes: [{type: FLAT}]\nload: {duration: 100ms}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, ds, _, cfg := prepare(t, spec, "http://"+px.addr())
+	cfg.RequestTimeout = 2 * time.Second
+	cfg.SetupRetries = 1
+	ctx := context.Background()
+	tgt, err := milvus.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	coll := bench.CollectionSpec{Name: "milvbench_it_lost", Dim: 8, Metric: workloads.L2, RunID: "it-lost"}
+	if err := tgt.Create(ctx, coll); err != nil {
+		t.Fatal(err)
+	}
+	err = ds.Base.Scan(ctx, 500, func(first int64, vecs [][]float32) error {
+		ids := make([]int64, len(vecs))
+		for i := range ids {
+			ids[i] = first + int64(i)
+		}
+		return tgt.Insert(ctx, ids, vecs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func(context.Context) error{tgt.Flush, func(ctx context.Context) error { return tgt.BuildIndex(ctx, plan.Builds[0].Index) }, tgt.Load} {
+		if err := step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := bench.SearchRequest{Vectors: ds.Queries[:1], TopK: 10}
+	if _, err := tgt.Search(ctx, req); err != nil {
+		t.Fatalf("search before the cut: %v", err)
+	}
+	px.cut()
+	start := time.Now()
+	classes := map[string]int{}
+	for range 5 {
+		_, err := tgt.Search(ctx, req)
+		if err == nil {
+			t.Fatal("search succeeded through a cut connection")
+		}
+		classes[bench.Classify(err)]++
+	}
+	if took := time.Since(start); took > 5*2*time.Second+time.Second {
+		t.Errorf("5 failing searches took %s", took)
+	}
+	if classes[bench.ClassUnavailable]+classes[bench.ClassTimeout] != 5 {
+		t.Errorf("errors classified as %v, want unavailable or timeout", classes)
+	}
+	t.Logf("after the cut: %v", classes)
+	// Clean up through a fresh connection (the collection is this test's).
+	c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: uri})
+	if err == nil {
+		_ = c.DropCollection(ctx, milvusclient.NewDropCollectionOption(coll.Name))
+		c.Close(ctx)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// proxy forwards loopback TCP to the server until cut.
+type proxy struct {
+	t      *testing.T
+	target string
+	mu     sync.Mutex
+	l      net.Listener
+	port   string
+	conns  []net.Conn
+	down   bool
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	p := &proxy{t: t, target: target}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p.port, _ = net.SplitHostPort(l.Addr().String())
+	p.l = l
+	go p.serve(l)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) addr() string { return "127.0.0.1:" + p.port }
+
+func (p *proxy) serve(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		if p.down {
+			p.mu.Unlock()
+			c.Close()
+			s.Close()
+			continue
+		}
+		p.conns = append(p.conns, c, s)
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(s, c); s.Close() }()
+		go func() { _, _ = io.Copy(c, s); c.Close() }()
+	}
+}
+
+// cut closes the listener and every forwarded connection.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	if p.l != nil {
+		p.l.Close()
+		p.l = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}

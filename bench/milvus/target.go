@@ -1,0 +1,503 @@
+// Package milvus is the Milvus / Zilliz Cloud target, over the official Go
+// SDK (github.com/milvus-io/milvus/client/v2).
+//
+// Measured calls are honest: the SDK's internal retry (6 attempts on
+// Unavailable/ResourceExhausted) is switched off for every call, so each
+// search attempt is one request the harness records; setup calls (create,
+// insert, flush, index, load) get the harness's own bounded retry instead.
+package milvus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	grpc_retry "github.com/grpc-ecosystem/go-grpc-middleware/retry"
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/workloads"
+	"github.com/milvus-io/milvus/client/v2/entity"
+	"github.com/milvus-io/milvus/client/v2/index"
+	"github.com/milvus-io/milvus/client/v2/milvusclient"
+	"google.golang.org/grpc"
+)
+
+// Field and index names of the collections milvbench creates.
+const (
+	FieldID     = "id"
+	FieldVector = "vec"
+	IndexName   = "milvbench_vec"
+)
+
+// Ownership marker: collection properties set on every collection the
+// harness creates. Without them a collection is foreign and untouchable.
+const (
+	PropOwner = "milvbench.owner"
+	PropRunID = "milvbench.run_id"
+	OwnerName = "milvbench"
+)
+
+// sdkModule is the SDK's module path, for provenance.
+const sdkModule = "github.com/milvus-io/milvus/client/v2"
+
+// Config says how to reach the server. Token is never logged or recorded.
+type Config struct {
+	URI            string
+	Token          string
+	DB             string
+	Connections    int
+	ConnectTimeout time.Duration
+	RequestTimeout time.Duration
+	Consistency    string
+	// AllowForeign names a collection without the milvbench marker that the
+	// user explicitly allows the harness to drop and recreate.
+	AllowForeign string
+	// SetupRetries bounds the harness's retries of setup calls (default 5).
+	SetupRetries int
+	// Log receives one line per notable event (e.g. an old run's collection
+	// dropped); nil discards.
+	Log func(format string, args ...any)
+}
+
+// ConfigFrom builds a Config from a workload's target section; token_file is
+// read here so the token never passes through the workload encoding.
+func ConfigFrom(t workloads.TargetSpec) (Config, error) {
+	cfg := Config{
+		URI: t.URI, Token: t.Token, DB: t.DB, Connections: t.Connections,
+		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), Consistency: t.Consistency,
+	}
+	if t.TokenFile != "" {
+		b, err := os.ReadFile(t.TokenFile)
+		if err != nil {
+			return cfg, fmt.Errorf("target.token_file: %w", err)
+		}
+		cfg.Token = strings.TrimSpace(string(b))
+	}
+	return cfg, nil
+}
+
+// Target implements bench.Target against a Milvus server.
+type Target struct {
+	cfg           Config
+	clients       []*milvusclient.Client
+	next          atomic.Uint64
+	serverVersion string
+	consistency   entity.ConsistencyLevel
+	coll          string
+	runID         string
+	metric        workloads.Metric
+	created       bool
+}
+
+var consistencyLevels = map[string]entity.ConsistencyLevel{
+	"strong":     entity.ClStrong,
+	"bounded":    entity.ClBounded,
+	"session":    entity.ClSession,
+	"eventually": entity.ClEventually,
+}
+
+// New connects cfg.Connections gRPC connections (at least one) and reads the
+// server version. A server that does not answer within ConnectTimeout is a
+// one-line error naming the address.
+func New(ctx context.Context, cfg Config) (*Target, error) {
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.Consistency == "" {
+		cfg.Consistency = "bounded"
+	}
+	if cfg.SetupRetries <= 0 {
+		cfg.SetupRetries = 5
+	}
+	cl, ok := consistencyLevels[cfg.Consistency]
+	if !ok {
+		return nil, fmt.Errorf("milvus: consistency %q is not one of strong, bounded, session, eventually", cfg.Consistency)
+	}
+	t := &Target{cfg: cfg, consistency: cl}
+	n := max(cfg.Connections, 1)
+	for range n {
+		c, err := t.dial(ctx)
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		t.clients = append(t.clients, c)
+	}
+	vctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
+	defer cancel()
+	v, err := t.clients[0].GetServerVersion(vctx, milvusclient.NewGetServerVersionOption())
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("milvus: %s: server version: %w", redact(cfg.URI), err)
+	}
+	t.serverVersion = v
+	return t, nil
+}
+
+func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
+	opts := append([]grpc.DialOption{}, milvusclient.DefaultGrpcOpts...)
+	// Every attempt is a request the harness sees: no hidden SDK retries.
+	opts = append(opts, grpc.WithDefaultCallOptions(grpc_retry.Disable()))
+	dctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
+	defer cancel()
+	c, err := milvusclient.New(dctx, &milvusclient.ClientConfig{
+		Address:     t.cfg.URI,
+		APIKey:      t.cfg.Token,
+		DBName:      t.cfg.DB,
+		DialOptions: opts,
+	})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("milvus: cannot connect to %s within %s (is the server running and the address right?)", redact(t.cfg.URI), t.cfg.ConnectTimeout)
+		}
+		return nil, fmt.Errorf("milvus: cannot connect to %s: %w", redact(t.cfg.URI), err)
+	}
+	return c, nil
+}
+
+// redact returns the address without any credentials or query.
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		return uri
+	}
+	u.User, u.RawQuery = nil, ""
+	return u.String()
+}
+
+func (t *Target) client() *milvusclient.Client {
+	return t.clients[t.next.Add(1)%uint64(len(t.clients))]
+}
+
+func (t *Target) logf(format string, args ...any) {
+	if t.cfg.Log != nil {
+		t.cfg.Log(format, args...)
+	}
+}
+
+// setup runs a setup call with a timeout per attempt and the harness's
+// bounded exponential backoff on rate-limited or unavailable errors.
+func (t *Target) setup(ctx context.Context, what string, timeout time.Duration, fn func(ctx context.Context) error) error {
+	backoff := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		err := fn(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		class := classify(err)
+		if !retryable(class) || attempt >= t.cfg.SetupRetries || ctx.Err() != nil {
+			return fmt.Errorf("milvus: %s: %w", what, wrap(err))
+		}
+		t.logf("milvus: %s: %s (%s), retry %d/%d in %s", what, err, class, attempt, t.cfg.SetupRetries-1, backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// Describe implements bench.Target.
+func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
+	u := redact(t.cfg.URI)
+	tls := strings.HasPrefix(t.cfg.URI, "https://")
+	token := "none"
+	if t.cfg.Token != "" {
+		token = "set"
+	}
+	return bench.TargetInfo{
+		Kind:       "milvus",
+		Version:    t.serverVersion,
+		SDKVersion: sdkModule + " " + sdkVersion(),
+		Details: map[string]string{
+			"uri":         u,
+			"tls":         strconv.FormatBool(tls),
+			"db":          t.cfg.DB,
+			"connections": strconv.Itoa(len(t.clients)),
+			"consistency": t.cfg.Consistency,
+			"token":       token,
+			"sdk_retry":   "disabled (every attempt measured)",
+		},
+	}, nil
+}
+
+func sdkVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == sdkModule {
+				return d.Version
+			}
+		}
+	}
+	return "unknown"
+}
+
+// CheckIndex implements bench.Target: Milvus builds every workload index type.
+func (t *Target) CheckIndex(workloads.IndexConfig) error { return nil }
+
+// Create implements bench.Target. An existing collection of that name is
+// dropped and recreated only if it carries the milvbench marker (or the user
+// named it in AllowForeign); otherwise the run is refused.
+func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
+	cl := t.clients[0]
+	t.coll, t.runID, t.metric = c.Name, c.RunID, c.Metric
+	var has bool
+	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if has {
+		owned, err := t.owned(ctx, c.Name)
+		if err != nil {
+			return err
+		}
+		switch {
+		case owned != "":
+			t.logf("milvus: dropping collection %s left by milvbench run %s", c.Name, owned)
+		case t.cfg.AllowForeign == c.Name:
+			t.logf("milvus: dropping foreign collection %s as allowed by --allow-foreign", c.Name)
+		default:
+			return fmt.Errorf("milvus: collection %q exists and was not created by milvbench (no %s property); refusing to write to or drop it: set target.collection to another name, or pass --allow-foreign %s to drop and recreate it",
+				c.Name, PropOwner, c.Name)
+		}
+		if err := t.setup(ctx, "drop collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
+			return cl.DropCollection(ctx, milvusclient.NewDropCollectionOption(c.Name))
+		}); err != nil {
+			return err
+		}
+	}
+	schema := entity.NewSchema().WithName(c.Name).
+		WithField(entity.NewField().WithName(FieldID).WithDataType(entity.FieldTypeInt64).WithIsPrimaryKey(true)).
+		WithField(entity.NewField().WithName(FieldVector).WithDataType(entity.FieldTypeFloatVector).WithDim(int64(c.Dim)))
+	err = t.setup(ctx, "create collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
+		return cl.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(c.Name, schema).
+			WithProperty(PropOwner, OwnerName).WithProperty(PropRunID, c.RunID))
+	})
+	if err != nil {
+		return err
+	}
+	t.created = true
+	return nil
+}
+
+// owned returns the run id of the milvbench run that created coll, or "" if
+// it has no marker.
+func (t *Target) owned(ctx context.Context, coll string) (string, error) {
+	var desc *entity.Collection
+	err := t.setup(ctx, "describe collection "+coll, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		desc, err = t.clients[0].DescribeCollection(ctx, milvusclient.NewDescribeCollectionOption(coll))
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if desc.Properties[PropOwner] != OwnerName {
+		return "", nil
+	}
+	if id := desc.Properties[PropRunID]; id != "" {
+		return id, nil
+	}
+	return "(unknown)", nil
+}
+
+// mustOwn re-checks the marker before a destructive call.
+func (t *Target) mustOwn(ctx context.Context) error {
+	if !t.created {
+		return fmt.Errorf("milvus: collection %q was not created by this run", t.coll)
+	}
+	owner, err := t.owned(ctx, t.coll)
+	if err != nil {
+		return err
+	}
+	if owner != t.runID {
+		return fmt.Errorf("milvus: collection %q is no longer marked as this run's (%s=%q); refusing to modify it", t.coll, PropRunID, owner)
+	}
+	return nil
+}
+
+// Insert implements bench.Target.
+func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) error {
+	if !t.created {
+		return fmt.Errorf("milvus: insert into %q refused: the collection was not created by this run", t.coll)
+	}
+	dim := 0
+	if len(vecs) > 0 {
+		dim = len(vecs[0])
+	}
+	return t.setup(ctx, fmt.Sprintf("insert %d rows into %s", len(ids), t.coll), t.cfg.RequestTimeout, func(ctx context.Context) error {
+		_, err := t.client().Insert(ctx, milvusclient.NewColumnBasedInsertOption(t.coll).
+			WithInt64Column(FieldID, ids).WithFloatVectorColumn(FieldVector, dim, vecs))
+		return err
+	})
+}
+
+// Flush implements bench.Target: seals the inserted segments and waits.
+func (t *Target) Flush(ctx context.Context) error {
+	return t.setup(ctx, "flush "+t.coll, time.Hour, func(ctx context.Context) error {
+		task, err := t.clients[0].Flush(ctx, milvusclient.NewFlushOption(t.coll))
+		if err != nil {
+			return err
+		}
+		return task.Await(ctx)
+	})
+}
+
+// indexParams renders an index config as Milvus index params. The build
+// params are sent both as separate keys and as one JSON "params" string:
+// servers read one form or the other (Milvus Lite only the JSON one).
+func indexParams(cfg workloads.IndexConfig, metric workloads.Metric) map[string]string {
+	p := map[string]string{
+		index.IndexTypeKey:  cfg.Type,
+		index.MetricTypeKey: string(metric),
+	}
+	keys := make([]string, 0, len(cfg.Build))
+	for k := range cfg.Build {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p[k] = fmt.Sprint(cfg.Build[k])
+	}
+	if len(cfg.Build) > 0 {
+		b, _ := json.Marshal(map[string]any(cfg.Build))
+		p["params"] = string(b)
+	}
+	return p
+}
+
+// BuildIndex implements bench.Target: creates the index and waits until it is
+// built.
+func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) error {
+	if err := t.mustOwn(ctx); err != nil {
+		return err
+	}
+	idx := index.NewGenericIndex(IndexName, indexParams(cfg, t.metric))
+	return t.setup(ctx, "create index "+cfg.String(), 24*time.Hour, func(ctx context.Context) error {
+		task, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, FieldVector, idx))
+		if err != nil {
+			return err
+		}
+		return task.Await(ctx)
+	})
+}
+
+// Load implements bench.Target.
+func (t *Target) Load(ctx context.Context) error {
+	return t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
+		task, err := t.clients[0].LoadCollection(ctx, milvusclient.NewLoadCollectionOption(t.coll))
+		if err != nil {
+			return err
+		}
+		return task.Await(ctx)
+	})
+}
+
+// Search implements bench.Target. One call is one attempt: errors come back
+// classified and are never retried here.
+func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	vecs := make([]entity.Vector, len(req.Vectors))
+	for i, v := range req.Vectors {
+		vecs[i] = entity.FloatVector(v)
+	}
+	ann := index.NewCustomAnnParam()
+	for k, v := range req.Params {
+		ann.WithExtraParam(k, v)
+	}
+	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
+		WithANNSField(FieldVector).WithConsistencyLevel(t.consistency).WithAnnParam(ann)
+	sctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
+	defer cancel()
+	rs, err := t.client().Search(sctx, opt)
+	if err != nil {
+		return bench.SearchResult{}, wrap(err)
+	}
+	out := bench.SearchResult{IDs: make([][]int64, len(rs))}
+	for i, r := range rs {
+		if r.Err != nil {
+			return bench.SearchResult{}, wrap(r.Err)
+		}
+		ids := make([]int64, r.ResultCount)
+		for j := range ids {
+			id, err := r.IDs.GetAsInt64(j)
+			if err != nil {
+				return bench.SearchResult{}, wrap(err)
+			}
+			ids[j] = id
+		}
+		out.IDs[i] = ids
+	}
+	return out, nil
+}
+
+// ProbeNetwork implements bench.NetworkProber: one GetServerVersion round
+// trip, the cheapest RPC, on the connection searches would use next.
+func (t *Target) ProbeNetwork(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
+	defer cancel()
+	_, err := t.client().GetServerVersion(pctx, milvusclient.NewGetServerVersionOption())
+	return wrap(err)
+}
+
+// Release implements bench.Target.
+func (t *Target) Release(ctx context.Context) error {
+	return t.setup(ctx, "release "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
+		return t.clients[0].ReleaseCollection(ctx, milvusclient.NewReleaseCollectionOption(t.coll))
+	})
+}
+
+// DropIndex implements bench.Target; the data stays for the next index.
+func (t *Target) DropIndex(ctx context.Context) error {
+	if err := t.mustOwn(ctx); err != nil {
+		return err
+	}
+	return t.setup(ctx, "drop index on "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
+		return t.clients[0].DropIndex(ctx, milvusclient.NewDropIndexOption(t.coll, IndexName))
+	})
+}
+
+// Drop implements bench.Target: drops the collection after checking it is
+// still this run's.
+func (t *Target) Drop(ctx context.Context) error {
+	if !t.created {
+		return nil
+	}
+	if err := t.mustOwn(ctx); err != nil {
+		return err
+	}
+	err := t.setup(ctx, "drop collection "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
+		return t.clients[0].DropCollection(ctx, milvusclient.NewDropCollectionOption(t.coll))
+	})
+	if err == nil {
+		t.created = false
+	}
+	return err
+}
+
+// Close implements bench.Target.
+func (t *Target) Close() error {
+	var errs []error
+	for _, c := range t.clients {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, c.Close(ctx))
+		cancel()
+	}
+	t.clients = nil
+	return errors.Join(errs...)
+}

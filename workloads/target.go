@@ -1,0 +1,141 @@
+package workloads
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TargetSpec names the system under test and how to reach it.
+type TargetSpec struct {
+	Kind string `json:"kind"`
+	// Milvus / Zilliz Cloud connection (kind: milvus).
+	URI string `json:"uri,omitempty"`
+	// Token is an API key or user:password. It is never encoded into results.
+	Token     string `json:"-"`
+	TokenFile string `json:"token_file,omitempty"`
+	// TokenSource says where the token came from (field, file or variable
+	// name), never the token itself.
+	TokenSource string `json:"token_source,omitempty"`
+	DB          string `json:"db,omitempty"`
+	// Collection overrides the default collection name milvbench_<name>.
+	Collection string `json:"collection,omitempty"`
+	// Connections is the number of gRPC connections; 0 sizes it from the
+	// highest concurrency in the plan.
+	Connections    int      `json:"connections,omitempty"`
+	ConnectTimeout Duration `json:"connect_timeout,omitempty"`
+	RequestTimeout Duration `json:"request_timeout,omitempty"`
+	// Consistency is the search consistency level (default bounded).
+	Consistency string `json:"consistency,omitempty"`
+}
+
+// Consistency levels, as Milvus names them.
+var consistencyLevels = []string{"strong", "bounded", "session", "eventually"}
+
+func (d *decoder) target(t *TargetSpec) fieldFunc {
+	return func(n *yaml.Node, p string) error {
+		return d.mapping(n, p, map[string]fieldFunc{
+			"kind":            d.oneOf(&t.Kind, TargetEmbedded, TargetMilvus),
+			"uri":             d.str(&t.URI),
+			"token":           d.str(&t.Token),
+			"token_file":      d.str(&t.TokenFile),
+			"db":              d.str(&t.DB),
+			"collection":      d.str(&t.Collection),
+			"connections":     d.integer(&t.Connections),
+			"connect_timeout": d.duration(&t.ConnectTimeout),
+			"request_timeout": d.duration(&t.RequestTimeout),
+			"consistency":     d.oneOf(&t.Consistency, consistencyLevels...),
+		}, "kind")
+	}
+}
+
+// resolveTarget applies the target's defaults, fills uri and token from the
+// environment (MILVUS_URI/MILVUS_TOKEN, then ZILLIZ_URI/ZILLIZ_TOKEN) and
+// checks the values.
+func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]int) error {
+	e := func(field, format string, args ...any) error {
+		return &Error{File: file, Line: lines["target."+field], Field: "target." + field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if t.Kind != TargetMilvus {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"uri", t.URI != ""}, {"token", t.Token != ""}, {"token_file", t.TokenFile != ""}, {"db", t.DB != ""},
+			{"collection", t.Collection != ""}, {"connections", t.Connections != 0}, {"consistency", t.Consistency != ""},
+			{"connect_timeout", t.ConnectTimeout != 0}, {"request_timeout", t.RequestTimeout != 0},
+		} {
+			if f.set {
+				return e(f.name, "only applies to kind: milvus")
+			}
+		}
+		return nil
+	}
+	if t.URI == "" {
+		for _, name := range []string{"MILVUS_URI", "ZILLIZ_URI"} {
+			if v, ok := env(name); ok && v != "" {
+				t.URI = v
+				break
+			}
+		}
+	}
+	if t.URI == "" {
+		return e("uri", "is missing: set target.uri or the MILVUS_URI (or ZILLIZ_URI) environment variable, e.g. http://127.0.0.1:19530")
+	}
+	if err := checkURI(t.URI); err != "" {
+		return e("uri", "%q %s", t.URI, err)
+	}
+	switch {
+	case t.Token != "" && t.TokenFile != "":
+		return e("token_file", "give either token or token_file, not both")
+	case t.Token != "":
+		t.TokenSource = "target.token"
+	case t.TokenFile != "":
+		t.TokenSource = "file " + t.TokenFile
+	default:
+		for _, name := range []string{"MILVUS_TOKEN", "ZILLIZ_TOKEN"} {
+			if v, ok := env(name); ok && v != "" {
+				t.Token, t.TokenSource = v, "env "+name
+				break
+			}
+		}
+	}
+	if t.Collection != "" && !nameRE.MatchString(t.Collection) {
+		return e("collection", "%q is not a valid collection name: a letter then up to 63 letters, digits or _", t.Collection)
+	}
+	if t.Connections < 0 || t.Connections > 256 {
+		return e("connections", "%d is out of range (allowed 0..256; 0 sizes the pool from the concurrency)", t.Connections)
+	}
+	if t.Consistency == "" {
+		t.Consistency = "bounded"
+	}
+	if t.ConnectTimeout == 0 {
+		t.ConnectTimeout = Duration(10 * time.Second)
+	}
+	if t.RequestTimeout == 0 {
+		t.RequestTimeout = Duration(30 * time.Second)
+	}
+	return nil
+}
+
+func checkURI(s string) string {
+	if !strings.Contains(s, "://") {
+		s = "tcp://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "is not an address (use http://host:port, https://host:port or host:port)"
+	}
+	switch u.Scheme {
+	case "http", "https", "tcp":
+	default:
+		return "has scheme " + u.Scheme + " (allowed: http for plaintext, https for TLS)"
+	}
+	if u.User != nil {
+		return "must not carry credentials; use target.token, token_file or MILVUS_TOKEN"
+	}
+	return ""
+}

@@ -164,6 +164,9 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	if w.ok == 0 || w.errs.RateLimited == 0 || w.errs.Total != w.errs.RateLimited {
 		t.Fatalf("ok %d errors %+v", w.ok, w.errs)
 	}
+	if w.errs.Retries == 0 {
+		t.Error("rate-limited requests were not retried")
+	}
 	if got := w.ok + w.errs.Total; got != n {
 		t.Errorf("requests accounted %d, made %d: every attempt must be counted", got, n)
 	}

@@ -67,14 +67,27 @@ func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads
 					vecs[j] = queries[idx[j]]
 				}
 				req := SearchRequest{Vectors: vecs, TopK: pt.TopK, Params: pt.Params}
-				t0 := time.Now()
-				res, err := t.Search(ctx, req)
-				lat := time.Since(t0)
-				if err != nil {
-					if ctx.Err() != nil {
-						return
+				var res SearchResult
+				var lat time.Duration
+				var err error
+				for attempt := 1; ; attempt++ {
+					t0 := time.Now()
+					res, err = t.Search(ctx, req)
+					lat = time.Since(t0)
+					if err == nil || ctx.Err() != nil {
+						break
 					}
-					wk.errs.Add(Classify(err), err)
+					class := Classify(err)
+					wk.errs.Add(class, err)
+					if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
+						break
+					}
+					wk.errs.Retries++
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				if err != nil {
 					continue
 				}
 				RecordLatency(wk.hist, lat)
@@ -97,4 +110,37 @@ func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads
 		out.errs.Merge(wk.errs)
 	}
 	return out
+}
+
+// The harness's retry policy for measured requests: a request that fails as
+// rate limited or unavailable is sent again after an exponential backoff, at
+// most retryAttempts times in all. Every attempt is counted as a request and
+// every failure as an error; the latency recorded is the successful
+// attempt's service time.
+const retryAttempts = 4
+
+func retryBackoff(attempt int) time.Duration {
+	return min(10*time.Millisecond<<(attempt-1), time.Second)
+}
+
+// Retryable reports whether a failure of class is worth retrying: the server
+// asked to slow down or was briefly unreachable.
+func Retryable(class string) bool {
+	return class == ClassRateLimited || class == ClassUnavailable
+}
+
+// sleepUntil sleeps d, or less if deadline or ctx come first; it reports
+// whether the full d passed before the deadline.
+func sleepUntil(ctx context.Context, deadline time.Time, d time.Duration) bool {
+	if time.Now().Add(d).After(deadline) {
+		return false
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -86,13 +86,15 @@ type Timings struct {
 
 // ErrorCounts counts failed requests by class.
 type ErrorCounts struct {
-	Total       int64  `json:"total"`
-	RateLimited int64  `json:"rate_limited"`
-	Quota       int64  `json:"quota"`
-	Timeout     int64  `json:"timeout"`
-	Unavailable int64  `json:"unavailable"`
-	Other       int64  `json:"other"`
-	Last        string `json:"last,omitempty"`
+	Total       int64 `json:"total"`
+	RateLimited int64 `json:"rate_limited"`
+	Quota       int64 `json:"quota"`
+	Timeout     int64 `json:"timeout"`
+	Unavailable int64 `json:"unavailable"`
+	Other       int64 `json:"other"`
+	// Retries counts failed attempts that were sent again (see closedLoop).
+	Retries int64  `json:"retries"`
+	Last    string `json:"last,omitempty"`
 }
 
 // Add counts one error of class.
@@ -121,6 +123,7 @@ func (e *ErrorCounts) Merge(o ErrorCounts) {
 	e.Timeout += o.Timeout
 	e.Unavailable += o.Unavailable
 	e.Other += o.Other
+	e.Retries += o.Retries
 	if o.Last != "" {
 		e.Last = o.Last
 	}

@@ -77,8 +77,3 @@ func classify(err error) string {
 	}
 	return bench.ClassOther
 }
-
-// retryable reports whether a setup call (not a measured one) may be retried.
-func retryable(class string) bool {
-	return class == bench.ClassRateLimited || class == bench.ClassUnavailable
-}

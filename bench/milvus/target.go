@@ -198,7 +198,7 @@ func (t *Target) setup(ctx context.Context, what string, timeout time.Duration, 
 			return nil
 		}
 		class := classify(err)
-		if !retryable(class) || attempt >= t.cfg.SetupRetries || ctx.Err() != nil {
+		if !bench.Retryable(class) || attempt >= t.cfg.SetupRetries || ctx.Err() != nil {
 			return fmt.Errorf("milvus: %s: %w", what, wrap(err))
 		}
 		t.logf("milvus: %s: %s (%s), retry %d/%d in %s", what, err, class, attempt, t.cfg.SetupRetries-1, backoff)

@@ -11,7 +11,7 @@ OUT     ?= out
 -include mk/*.mk
 
 build:
-	$(GO) build -o $(BIN) ./cmd/milvbench
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/milvbench
 
 ## demo: run the quickstart workload on the embedded target into out/quickstart/
 demo: build

@@ -62,6 +62,10 @@ type SearchInfo struct {
 	Params workloads.Params `json:"params"`
 	TopK   int              `json:"topk"`
 	NQ     int              `json:"nq"`
+	// Selectivity is the share of rows the filter passes (1: no filter);
+	// Filter is its Milvus expression.
+	Selectivity float64 `json:"selectivity"`
+	Filter      string  `json:"filter,omitempty"`
 }
 
 // LoadInfo describes the load model of a trial.

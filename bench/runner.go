@@ -17,6 +17,9 @@ type Runner struct {
 	Plan   *workloads.Plan
 	Data   *datasets.Dataset
 	Truth  *datasets.GroundTruth
+	// Filtered holds, per selectivity below 1, the filter and the exact
+	// ground truth under it.
+	Filtered map[float64]Filtered
 	// Collection names the collection to create; RunID marks it as this run's.
 	Collection string
 	RunID      string
@@ -58,7 +61,12 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 		Workload: plan.Spec,
 		Dataset:  ds.Info,
 	}
-	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID}
+	for _, sel := range plan.Selectivities() {
+		if f, ok := r.Filtered[sel]; sel < 1 && (!ok || f.Filter == nil || f.Truth == nil || len(f.Truth.IDs) != len(ds.Queries)) {
+			return nil, fmt.Errorf("bench: no filter and ground truth for selectivity %g", sel)
+		}
+	}
+	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Labels: ds.Labels}
 	if err := r.Target.Create(ctx, spec); err != nil {
 		return nil, err
 	}
@@ -109,8 +117,12 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 			tr.TimingsS = Timings{Insert: insertS, Build: buildS, Load: loadS}
 			tr.IndexBytes = mem
 			res.Trials = append(res.Trials, tr)
-			r.logf("trial  %d/%d %s %s topk=%d nq=%d c=%d: qps=%.0f p99=%.3fms recall=%.4f errors=%d",
-				done, total, b.Index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, pt.Concurrency,
+			filter := ""
+			if pt.Selectivity < 1 {
+				filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
+			}
+			r.logf("trial  %d/%d %s %s topk=%d nq=%d%s c=%d: qps=%.0f p99=%.3fms recall=%.4f errors=%d",
+				done, total, b.Index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, pt.Concurrency,
 				tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total)
 		}
 		if err := r.Target.Release(ctx); err != nil {
@@ -157,18 +169,23 @@ func (r *Runner) insert(ctx context.Context) (float64, error) {
 func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt workloads.SearchPoint) (Trial, error) {
 	load := r.Plan.Spec.Load
 	queries := r.Data.Queries
+	truth, filter := r.Truth, (*datasets.Filter)(nil)
+	if pt.Selectivity < 1 {
+		f := r.Filtered[pt.Selectivity]
+		truth, filter = f.Truth, f.Filter
+	}
 	if load.Warmup > 0 {
-		closedLoop(ctx, r.Target, queries, pt, load.Warmup.D(), nil)
+		closedLoop(ctx, r.Target, queries, pt, filter, load.Warmup.D(), nil)
 	}
 	ans := newAnswers(len(queries))
-	w := closedLoop(ctx, r.Target, queries, pt, load.Duration.D(), ans)
+	w := closedLoop(ctx, r.Target, queries, pt, filter, load.Duration.D(), ans)
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
 	}
 	recall, n := 0.0, 0
 	for qi, ids := range ans.ids {
 		if ans.seen[qi].Load() {
-			recall += Recall(r.Truth, qi, pt.TopK, ids)
+			recall += Recall(truth, qi, pt.TopK, ids)
 			n++
 		}
 	}
@@ -182,7 +199,7 @@ func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt worklo
 	secs := w.elapsed.Seconds()
 	return Trial{
 		Index:  idx,
-		Search: SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ},
+		Search: SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(filter)},
 		Load: LoadInfo{
 			Model: load.Model, Concurrency: pt.Concurrency,
 			WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(), WindowS: secs,
@@ -217,4 +234,17 @@ func probeNetwork(ctx context.Context, p NetworkProber, n int) *NetworkFloor {
 	s := Summarize(h)
 	nf.P50MS, nf.P99MS, nf.MaxMS = s.P50, s.P99, s.Max
 	return nf
+}
+
+// Filtered is a search filter and the exact ground truth under it.
+type Filtered struct {
+	Filter *datasets.Filter
+	Truth  *datasets.GroundTruth
+}
+
+func filterExpr(f *datasets.Filter) string {
+	if f == nil {
+		return ""
+	}
+	return f.Expr
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -65,6 +66,9 @@ type CollectionSpec struct {
 	Dim    int
 	Metric workloads.Metric
 	RunID  string
+	// Labels, when set, are stored with each row (computed from its id) so
+	// searches can filter on them.
+	Labels *datasets.Labels
 }
 
 // SearchRequest is one search call carrying len(Vectors) queries.
@@ -72,6 +76,9 @@ type SearchRequest struct {
 	Vectors [][]float32
 	TopK    int
 	Params  workloads.Params
+	// Filter restricts results to rows it allows (nil: no filter). Remote
+	// targets send Filter.Expr; in-process ones may call Filter.Allow.
+	Filter *datasets.Filter
 }
 
 // SearchResult holds, per query, the ids found, closest first.

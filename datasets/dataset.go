@@ -4,6 +4,7 @@ package datasets
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
@@ -39,6 +40,33 @@ type Dataset struct {
 	Info    Info
 	Base    Base
 	Queries [][]float32
+	// Labels, when set, gives every row seeded scalar labels for filtered
+	// search (see LabelsFor).
+	Labels *Labels
+}
+
+// LabelsFor returns the labels a workload's dataset section asks for, or nil.
+func LabelsFor(spec workloads.DatasetSpec) *Labels {
+	if spec.Labels == "" {
+		return nil
+	}
+	return &Labels{Seed: uint64(spec.Seed), Categories: max(spec.Categories, 2), Kind: spec.Labels}
+}
+
+// Filter returns the filter passing the given share of rows on the
+// dataset's labels; nil for selectivity 1 (no filter).
+func (ds *Dataset) Filter(selectivity float64) (*Filter, error) {
+	if selectivity >= 1 {
+		return nil, nil
+	}
+	if ds.Labels == nil {
+		return nil, fmt.Errorf("dataset %s has no labels to filter on (set dataset.labels)", ds.Info.Name)
+	}
+	f, err := ds.Labels.SelectivityFilter(ds.Labels.Kind, selectivity)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
 }
 
 // Distance returns the metric's distance between a and b, smaller is closer:

@@ -11,6 +11,8 @@ type Labels struct {
 	Seed uint64
 	// Categories is the number of categorical values ("c0", "c1", ...).
 	Categories int
+	// Kind is the label searches filter on: LabelInt or LabelCategory.
+	Kind string
 }
 
 // Label kinds.

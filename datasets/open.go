@@ -241,6 +241,9 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset, [][]int64, error) {
 	if spec.Source == workloads.SourceSynthetic || spec.Source == "" {
 		ds, err := NewSynthetic(ctx, spec)
+		if ds != nil {
+			ds.Labels = LabelsFor(spec)
+		}
 		return ds, nil, err
 	}
 	files, err := Resolve(spec, dir)
@@ -310,6 +313,7 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 		},
 		Base:    base,
 		Queries: queries,
+		Labels:  LabelsFor(spec),
 	}
 	sum, err := Checksum(ctx, ds)
 	if err != nil {

@@ -336,6 +336,30 @@ func (d *decoder) intList(dst *[]int) fieldFunc {
 	}
 }
 
+// floatList decodes a scalar or a list of numbers.
+func (d *decoder) floatList(dst *[]float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		its := items(n)
+		if len(its) == 0 {
+			return d.errf(n, path, "must not be an empty list")
+		}
+		*dst = nil
+		for i, it := range its {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			var v float64
+			if err := d.float(&v)(it, p); err != nil {
+				return err
+			}
+			d.lines[p] = it.Line
+			*dst = append(*dst, v)
+		}
+		return nil
+	}
+}
+
 // value decodes one parameter value by its YAML type.
 func (d *decoder) value(n *yaml.Node, path string) (Value, error) {
 	s, err := d.scalar(n, path)
@@ -408,8 +432,9 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 		"indexes": d.indexes(&s.Indexes),
 		"search": func(n *yaml.Node, p string) error {
 			return d.mapping(n, p, map[string]fieldFunc{
-				"topk": d.intList(&s.Search.TopK),
-				"nq":   d.intList(&s.Search.NQ),
+				"topk":        d.intList(&s.Search.TopK),
+				"nq":          d.intList(&s.Search.NQ),
+				"selectivity": d.floatList(&s.Search.Selectivity),
 			})
 		},
 		"load":  d.load(&s.Load),
@@ -429,6 +454,8 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"seed":         d.int64(&ds.Seed),
 			"distribution": d.oneOf(&ds.Distribution, DistGaussian, DistClustered, DistSkewed),
 			"clusters":     d.integer(&ds.Clusters),
+			"labels":       d.oneOf(&ds.Labels, LabelsInt, LabelsCategory),
+			"categories":   d.integer(&ds.Categories),
 			"path":         d.str(&ds.Path),
 			"base_file":    d.str(&ds.BaseFile),
 			"query_file":   d.str(&ds.QueryFile),

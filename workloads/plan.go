@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type SearchPoint struct {
 	TopK        int    `json:"topk"`
 	NQ          int    `json:"nq"`
 	Concurrency int    `json:"concurrency"`
+	// Selectivity is the share of rows the search filter passes (1: none).
+	Selectivity float64 `json:"selectivity"`
 }
 
 // Build is an index configuration and every search point run against it.
@@ -47,9 +50,11 @@ func NewPlan(s *Spec) *Plan {
 			build := Build{Index: IndexConfig{Type: ix.Type, Build: b}}
 			for _, topk := range s.Search.TopK {
 				for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
-					for _, nq := range s.Search.NQ {
-						for _, c := range s.Load.Concurrency {
-							build.Points = append(build.Points, SearchPoint{Params: sp, TopK: topk, NQ: nq, Concurrency: c})
+					for _, sel := range s.Search.Selectivity {
+						for _, nq := range s.Search.NQ {
+							for _, c := range s.Load.Concurrency {
+								build.Points = append(build.Points, SearchPoint{Params: sp, TopK: topk, NQ: nq, Concurrency: c, Selectivity: sel})
+							}
 						}
 					}
 				}
@@ -76,6 +81,18 @@ func (p *Plan) MaxTopK() int {
 		k = max(k, t)
 	}
 	return k
+}
+
+// Selectivities returns the distinct filter selectivities of the plan, each
+// needing its own ground truth.
+func (p *Plan) Selectivities() []float64 {
+	var out []float64
+	for _, s := range p.Spec.Search.Selectivity {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // MeasureTime is the time spent in warm-up and measured windows alone; insert

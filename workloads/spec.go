@@ -42,6 +42,12 @@ const (
 	DistSkewed = "skewed"
 )
 
+// Label kinds for filtered search.
+const (
+	LabelsInt      = "int"
+	LabelsCategory = "category"
+)
+
 // Dataset sources: generated, or files (a directory in a known layout, or
 // explicit base/query/ground-truth files in one format).
 const (
@@ -63,6 +69,11 @@ type DatasetSpec struct {
 	Seed         int64  `json:"seed"`
 	Distribution string `json:"distribution"`
 	Clusters     int    `json:"clusters,omitempty"`
+	// Labels adds a seeded scalar label to every row for filtered search:
+	// "" (none), "int" (uniform 0..9999, field label) or "category"
+	// (c0 for about half the rows, then rarer values, field category).
+	Labels     string `json:"labels,omitempty"`
+	Categories int    `json:"categories,omitempty"`
 	// File sources: Path is the directory (parquet, dir) or the directory
 	// the other files are relative to; Size and Queries, when set, take the
 	// first rows only.
@@ -90,6 +101,9 @@ type IndexSweep struct {
 type SearchSweep struct {
 	TopK []int `json:"topk"`
 	NQ   []int `json:"nq"`
+	// Selectivity is the fraction of rows a filter on the dataset's labels
+	// lets through; 1 means no filter.
+	Selectivity []float64 `json:"selectivity"`
 }
 
 // Load models.

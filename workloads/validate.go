@@ -31,6 +31,12 @@ func applyDefaults(s *Spec) {
 	if (ds.Distribution == DistClustered || ds.Distribution == DistSkewed) && ds.Clusters == 0 {
 		ds.Clusters = min(256, max(1, ds.Size/500))
 	}
+	if ds.Labels == LabelsCategory && ds.Categories == 0 {
+		ds.Categories = 8
+	}
+	if len(s.Search.Selectivity) == 0 {
+		s.Search.Selectivity = []float64{1}
+	}
 	if s.Insert.Batch == 0 {
 		s.Insert.Batch = 5000
 	}
@@ -92,6 +98,21 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	}
 	if !clustered && ds.Clusters != 0 {
 		return e("dataset.clusters", "only applies to distribution: clustered")
+	}
+	if ds.Labels == LabelsCategory && (ds.Categories < 2 || ds.Categories > 64) {
+		return e("dataset.categories", "%d is out of range (allowed 2..64)", ds.Categories)
+	}
+	if ds.Labels != LabelsCategory && ds.Categories != 0 {
+		return e("dataset.categories", "only applies to labels: category")
+	}
+	for i, sel := range s.Search.Selectivity {
+		field := fmt.Sprintf("search.selectivity[%d]", i)
+		if sel <= 0 || sel > 1 {
+			return e(field, "%g is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)", sel)
+		}
+		if sel < 1 && ds.Labels == "" {
+			return e(field, "%g needs labels to filter on: set dataset.labels to int or category", sel)
+		}
 	}
 	for i, k := range s.Search.TopK {
 		if k < 1 || k > MaxTopK {

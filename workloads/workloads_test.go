@@ -14,28 +14,30 @@ func noEnv(string) (string, bool) { return "", false }
 // TestMalformed asserts the exact one-line error of every file in testdata/bad.
 func TestMalformed(t *testing.T) {
 	want := map[string]string{
-		"bad_duration.yaml":        `testdata/bad/bad_duration.yaml:5: load.duration: "10" is not a duration (use a number with a unit: 500ms, 10s, 2m)`,
-		"bad_metric.yaml":          `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE)`,
-		"bad_name.yaml":            `testdata/bad/bad_name.yaml:1: name: "my bench!" is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)`,
-		"duplicate_key.yaml":       `testdata/bad/duplicate_key.yaml:6: search.topk: key "topk" appears twice`,
-		"ef_below_topk.yaml":       `testdata/bad/ef_below_topk.yaml:6: indexes[0].search.ef: 8 is out of range (Milvus allows topk (10) ≤ ef ≤ 2147483647)`,
-		"empty.yaml":               `testdata/bad/empty.yaml: file is empty; a workload needs at least name, dataset and indexes`,
-		"empty_indexes.yaml":       `testdata/bad/empty_indexes.yaml:3: indexes: must be a non-empty list of indexes, each with type, build and search`,
-		"env_unset.yaml":           `testdata/bad/env_unset.yaml:3: dataset.size: environment variable MILVBENCH_TEST_UNSET_SIZE is not set`,
-		"hnsw_bad_param_name.yaml": `testdata/bad/hnsw_bad_param_name.yaml:5: indexes[0].build.efconstruction: HNSW has no build parameter "efconstruction" (allowed: M, efConstruction)`,
-		"hnsw_m_range.yaml":        `testdata/bad/hnsw_m_range.yaml:5: indexes[0].build.M: 4096 is out of range (Milvus allows 2 ≤ M ≤ 2048)`,
-		"invalid_yaml.yaml":        `testdata/bad/invalid_yaml.yaml:1: invalid YAML: did not find expected ',' or '}'`,
-		"list_for_scalar.yaml":     `testdata/bad/list_for_scalar.yaml:1: name: must be a single value, got a list`,
-		"missing_name.yaml":        `testdata/bad/missing_name.yaml:1: name: is missing (required)`,
-		"nprobe_above_nlist.yaml":  `testdata/bad/nprobe_above_nlist.yaml:6: indexes[0].search.nprobe: 32 is out of range (Milvus allows 1 ≤ nprobe ≤ nlist (16))`,
-		"pq_m_not_divisor.yaml":    `testdata/bad/pq_m_not_divisor.yaml:5: indexes[0].build: m=16 must divide the vector dimension 100 (allowed m: 1, 2, 4, 5, 10, 20, 25, 50, 100)`,
-		"recall_goal_range.yaml":   `testdata/bad/recall_goal_range.yaml:4: goals.recall: 95 is out of range (allowed 0..1)`,
-		"topk_too_large.yaml":      `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
-		"unknown_index_type.yaml":  `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
-		"unknown_key.yaml":         `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, search, target)`,
-		"unknown_nested_key.yaml":  `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, clusters, dim, distribution, metric, path, queries, query_file, seed, size, source, truth_file)`,
-		"wrong_type.yaml":          `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
-		"zero_concurrency.yaml":    `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
+		"bad_duration.yaml":               `testdata/bad/bad_duration.yaml:5: load.duration: "10" is not a duration (use a number with a unit: 500ms, 10s, 2m)`,
+		"bad_metric.yaml":                 `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE)`,
+		"bad_name.yaml":                   `testdata/bad/bad_name.yaml:1: name: "my bench!" is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)`,
+		"duplicate_key.yaml":              `testdata/bad/duplicate_key.yaml:6: search.topk: key "topk" appears twice`,
+		"ef_below_topk.yaml":              `testdata/bad/ef_below_topk.yaml:6: indexes[0].search.ef: 8 is out of range (Milvus allows topk (10) ≤ ef ≤ 2147483647)`,
+		"empty.yaml":                      `testdata/bad/empty.yaml: file is empty; a workload needs at least name, dataset and indexes`,
+		"empty_indexes.yaml":              `testdata/bad/empty_indexes.yaml:3: indexes: must be a non-empty list of indexes, each with type, build and search`,
+		"env_unset.yaml":                  `testdata/bad/env_unset.yaml:3: dataset.size: environment variable MILVBENCH_TEST_UNSET_SIZE is not set`,
+		"hnsw_bad_param_name.yaml":        `testdata/bad/hnsw_bad_param_name.yaml:5: indexes[0].build.efconstruction: HNSW has no build parameter "efconstruction" (allowed: M, efConstruction)`,
+		"hnsw_m_range.yaml":               `testdata/bad/hnsw_m_range.yaml:5: indexes[0].build.M: 4096 is out of range (Milvus allows 2 ≤ M ≤ 2048)`,
+		"invalid_yaml.yaml":               `testdata/bad/invalid_yaml.yaml:1: invalid YAML: did not find expected ',' or '}'`,
+		"list_for_scalar.yaml":            `testdata/bad/list_for_scalar.yaml:1: name: must be a single value, got a list`,
+		"missing_name.yaml":               `testdata/bad/missing_name.yaml:1: name: is missing (required)`,
+		"nprobe_above_nlist.yaml":         `testdata/bad/nprobe_above_nlist.yaml:6: indexes[0].search.nprobe: 32 is out of range (Milvus allows 1 ≤ nprobe ≤ nlist (16))`,
+		"pq_m_not_divisor.yaml":           `testdata/bad/pq_m_not_divisor.yaml:5: indexes[0].build: m=16 must divide the vector dimension 100 (allowed m: 1, 2, 4, 5, 10, 20, 25, 50, 100)`,
+		"recall_goal_range.yaml":          `testdata/bad/recall_goal_range.yaml:4: goals.recall: 95 is out of range (allowed 0..1)`,
+		"selectivity_without_labels.yaml": `testdata/bad/selectivity_without_labels.yaml:5: search.selectivity[1]: 0.1 needs labels to filter on: set dataset.labels to int or category`,
+		"selectivity_range.yaml":          `testdata/bad/selectivity_range.yaml:5: search.selectivity[1]: 1.5 is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)`,
+		"topk_too_large.yaml":             `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
+		"unknown_index_type.yaml":         `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
+		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, search, target)`,
+		"unknown_nested_key.yaml":         `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, queries, query_file, seed, size, source, truth_file)`,
+		"wrong_type.yaml":                 `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
+		"zero_concurrency.yaml":           `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
@@ -172,9 +174,9 @@ load: {concurrency: [1, 4]}
 	// Order: topk outermost, then search params, nq, concurrency innermost.
 	first := p.Builds[1].Points[:3]
 	want := []SearchPoint{
-		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 1},
-		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 4},
-		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 8, Concurrency: 1},
+		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 1, Selectivity: 1},
+		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 4, Selectivity: 1},
+		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 8, Concurrency: 1, Selectivity: 1},
 	}
 	if !reflect.DeepEqual(first, want) {
 		t.Errorf("first points\n got %+v\nwant %+v", first, want)

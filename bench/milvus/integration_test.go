@@ -363,3 +363,137 @@ func (p *proxy) cut() {
 	}
 	p.conns = nil
 }
+
+// runSpec runs a parsed workload against the server and returns its trials.
+func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
+	t.Helper()
+	spec, err := workloads.Parse(filepath.Join(dir, "w.yaml"), []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Target = workloads.TargetSpec{Kind: workloads.TargetMilvus, URI: uri, Consistency: "bounded",
+		ConnectTimeout: workloads.Duration(10 * time.Second), RequestTimeout: workloads.Duration(30 * time.Second)}
+	ctx := context.Background()
+	ds, _, err := datasets.Open(ctx, spec.Dataset, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = ds.Info.Size, ds.Info.Dim, ds.Info.Queries
+	plan := workloads.NewPlan(spec)
+	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
+	if err != nil {
+		t.Fatal(err)
+	}
+	filtered := map[float64]bench.Filtered{}
+	for _, sel := range plan.Selectivities() {
+		f, err := ds.Filter(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == nil {
+			continue
+		}
+		fgt, err := datasets.ExactTopK(ctx, ds.Base, ds.Queries, ds.Info.Metric, datasets.GTOptions{K: plan.MaxTopK(), Filter: f.Allow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		filtered[sel] = bench.Filtered{Filter: f, Truth: fgt}
+	}
+	cfg, err := milvus.ConfigFrom(spec.Target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := milvus.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truth: gt, Filtered: filtered,
+		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}
+	res, err := r.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range res.Trials {
+		if tr.Errors.Total != 0 {
+			t.Errorf("trial %d: %d errors, last %q", tr.ID, tr.Errors.Total, tr.Errors.Last)
+		}
+	}
+	return res.Trials
+}
+
+// TestFilteredSearch: FLAT under an int and a category filter is exact
+// against the filtered ground truth, and the filter reaches the server.
+func TestFilteredSearch(t *testing.T) {
+	uri := serverURI(t)
+	for _, kind := range []string{"int", "category"} {
+		t.Run(kind, func(t *testing.T) {
+			src := "name: it_filter_" + kind + "\ndataset: {size: 3000, dim: 16, queries: 50, labels: " + kind +
+				"}\nindexes: [{type: FLAT}]\nsearch: {topk: 10, selectivity: [1, 0.5, 0.1]}\nload: {duration: 300ms}\n"
+			trials := runSpec(t, uri, src, t.TempDir())
+			if len(trials) != 3 {
+				t.Fatalf("%d trials", len(trials))
+			}
+			for _, tr := range trials {
+				if tr.Recall != 1 {
+					t.Errorf("selectivity %g (%s): FLAT recall %g, want 1", tr.Search.Selectivity, tr.Search.Filter, tr.Recall)
+				}
+				if (tr.Search.Selectivity < 1) != (tr.Search.Filter != "") {
+					t.Errorf("selectivity %g with filter %q", tr.Search.Selectivity, tr.Search.Filter)
+				}
+			}
+		})
+	}
+}
+
+// TestFileDatasets: workloads on fvecs and parquet files run on Milvus.
+func TestFileDatasets(t *testing.T) {
+	uri := serverURI(t)
+	ctx := context.Background()
+	gen, err := datasets.NewSynthetic(ctx, workloads.DatasetSpec{Source: "synthetic", Distribution: "clustered", Clusters: 10, Size: 2000, Dim: 16, Queries: 50, Seed: 5, Metric: workloads.L2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base [][]float32
+	if err := gen.Base.Scan(ctx, 500, func(_ int64, vecs [][]float32) error {
+		for _, v := range vecs {
+			base = append(base, append([]float32(nil), v...))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		write func(dir string) error
+		src   string
+	}{
+		{"fvecs", func(dir string) error {
+			if err := datasets.WriteFvecs(filepath.Join(dir, "base.fvecs"), base); err != nil {
+				return err
+			}
+			return datasets.WriteFvecs(filepath.Join(dir, "query.fvecs"), gen.Queries)
+		}, "name: it_fvecs\ndataset: {source: fvecs, base_file: base.fvecs, query_file: query.fvecs}\n"},
+		{"parquet", func(dir string) error {
+			if err := datasets.WriteParquetVectors(filepath.Join(dir, "train.parquet"), 0, base); err != nil {
+				return err
+			}
+			return datasets.WriteParquetVectors(filepath.Join(dir, "test.parquet"), 0, gen.Queries)
+		}, "name: it_parquet\ndataset: {source: parquet, path: .}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := tt.write(dir); err != nil {
+				t.Fatal(err)
+			}
+			src := tt.src + "indexes: [{type: FLAT}, {type: HNSW, build: {M: 8, efConstruction: 64}, search: {ef: 64}}]\nload: {duration: 300ms}\n"
+			trials := runSpec(t, uri, src, dir)
+			if len(trials) != 2 || trials[0].Recall != 1 || trials[1].Recall < 0.9 {
+				for _, tr := range trials {
+					t.Errorf("%s recall %g", tr.Index, tr.Recall)
+				}
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ import (
 
 	grpc_retry "github.com/grpc-ecosystem/go-grpc-middleware/retry"
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/milvus-io/milvus/client/v2/entity"
 	"github.com/milvus-io/milvus/client/v2/index"
@@ -32,9 +33,11 @@ import (
 
 // Field and index names of the collections milvbench creates.
 const (
-	FieldID     = "id"
-	FieldVector = "vec"
-	IndexName   = "milvbench_vec"
+	FieldID       = "id"
+	FieldVector   = "vec"
+	FieldLabel    = "label"    // int64 label (datasets.Labels.Int), when the dataset has labels
+	FieldCategory = "category" // varchar label (datasets.Labels.Category)
+	IndexName     = "milvbench_vec"
 )
 
 // Ownership marker: collection properties set on every collection the
@@ -94,6 +97,7 @@ type Target struct {
 	coll          string
 	runID         string
 	metric        workloads.Metric
+	labels        *datasets.Labels
 	created       bool
 }
 
@@ -254,7 +258,7 @@ func (t *Target) CheckIndex(workloads.IndexConfig) error { return nil }
 // named it in AllowForeign); otherwise the run is refused.
 func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	cl := t.clients[0]
-	t.coll, t.runID, t.metric = c.Name, c.RunID, c.Metric
+	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
 	var has bool
 	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
 		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
@@ -286,6 +290,10 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	schema := entity.NewSchema().WithName(c.Name).
 		WithField(entity.NewField().WithName(FieldID).WithDataType(entity.FieldTypeInt64).WithIsPrimaryKey(true)).
 		WithField(entity.NewField().WithName(FieldVector).WithDataType(entity.FieldTypeFloatVector).WithDim(int64(c.Dim)))
+	if c.Labels != nil {
+		schema.WithField(entity.NewField().WithName(FieldLabel).WithDataType(entity.FieldTypeInt64)).
+			WithField(entity.NewField().WithName(FieldCategory).WithDataType(entity.FieldTypeVarChar).WithMaxLength(16))
+	}
 	err = t.setup(ctx, "create collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
 		return cl.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(c.Name, schema).
 			WithProperty(PropOwner, OwnerName).WithProperty(PropRunID, c.RunID))
@@ -341,9 +349,17 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 	if len(vecs) > 0 {
 		dim = len(vecs[0])
 	}
+	opt := milvusclient.NewColumnBasedInsertOption(t.coll).
+		WithInt64Column(FieldID, ids).WithFloatVectorColumn(FieldVector, dim, vecs)
+	if t.labels != nil {
+		labels, cats := make([]int64, len(ids)), make([]string, len(ids))
+		for i, id := range ids {
+			labels[i], cats[i] = t.labels.Int(id), t.labels.Category(id)
+		}
+		opt.WithInt64Column(FieldLabel, labels).WithVarcharColumn(FieldCategory, cats)
+	}
 	return t.setup(ctx, fmt.Sprintf("insert %d rows into %s", len(ids), t.coll), t.cfg.RequestTimeout, func(ctx context.Context) error {
-		_, err := t.client().Insert(ctx, milvusclient.NewColumnBasedInsertOption(t.coll).
-			WithInt64Column(FieldID, ids).WithFloatVectorColumn(FieldVector, dim, vecs))
+		_, err := t.client().Insert(ctx, opt)
 		return err
 	})
 }
@@ -422,6 +438,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
 		WithANNSField(FieldVector).WithConsistencyLevel(t.consistency).WithAnnParam(ann)
+	if req.Filter != nil {
+		opt = opt.WithFilter(req.Filter.Expr)
+	}
 	sctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
 	defer cancel()
 	rs, err := t.client().Search(sctx, opt)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/spf13/cobra"
@@ -285,4 +286,33 @@ func newDatasetInfo() *cobra.Command {
 	cmd.Flags().StringVar(&query, "query", "", "query file, with --base")
 	cmd.Flags().StringVar(&metric, "metric", "L2", "metric, with --base")
 	return cmd
+}
+
+// filteredTruths computes (or reads from the cache) the exact ground truth
+// under each filter the plan sweeps, keyed by selectivity.
+func filteredTruths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, progress io.Writer) (map[float64]bench.Filtered, float64, error) {
+	out := map[float64]bench.Filtered{}
+	cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
+	t0 := time.Now()
+	for _, sel := range plan.Selectivities() {
+		f, err := ds.Filter(sel)
+		if err != nil || f == nil {
+			if err != nil {
+				return nil, 0, err
+			}
+			continue
+		}
+		t1 := time.Now()
+		gt, hit, err := datasets.GroundTruthFor(ctx, ds, datasets.GTOptions{K: plan.MaxTopK(), Filter: f.Allow}, f.Key, cache)
+		if err != nil {
+			return nil, 0, fmt.Errorf("ground truth under filter %s: %w", f.Expr, err)
+		}
+		how := "computed"
+		if hit {
+			how = "cached"
+		}
+		fmt.Fprintf(progress, "truth  exact top-%d under filter %q (selectivity %g) %s in %.2fs\n", gt.K, f.Expr, sel, how, time.Since(t1).Seconds())
+		out[sel] = bench.Filtered{Filter: f, Truth: gt}
+	}
+	return out, time.Since(t0).Seconds(), nil
 }

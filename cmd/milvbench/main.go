@@ -161,9 +161,14 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 	if err != nil {
 		return err
 	}
+	filtered, fS, err := filteredTruths(ctx, ds, plan, progress)
+	if err != nil {
+		return err
+	}
+	gtS += fS
 	runID := newRunID()
 	r := &bench.Runner{
-		Target: target, Plan: plan, Data: ds, Truth: gt,
+		Target: target, Plan: plan, Data: ds, Truth: gt, Filtered: filtered,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress,
 	}

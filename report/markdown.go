@@ -45,6 +45,10 @@ func Markdown(res *bench.Result) string {
 		row("network floor", fmt.Sprintf("p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d cheap round trips (%d errors): the part of search latency the network and RPC stack alone account for",
 			nf.P50MS, nf.P99MS, nf.MaxMS, nf.Probes, nf.Errors))
 	}
+	if res.PeakRSSBytes > 0 {
+		row("harness memory", fmt.Sprintf("peak RSS %.1f MiB; raw base vectors %.1f MiB (%.2f×)%s",
+			float64(res.PeakRSSBytes)/(1<<20), float64(res.BaseBytes)/(1<<20), float64(res.PeakRSSBytes)/float64(max(res.BaseBytes, 1)), inProcess(pv.Target.Kind)))
+	}
 	for _, k := range sortedKeys(pv.Target.Details) {
 		row("target "+k, pv.Target.Details[k])
 	}
@@ -68,17 +72,17 @@ func Markdown(res *bench.Result) string {
 	}
 	b.WriteString("## Trials\n\n")
 	b.WriteString("QPS counts successful requests (each carrying nq queries) per second over the measured window; latency is per request.\n\n")
-	b.WriteString("| # | index | build params | search params | topk | nq | conc. | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | insert (s) | build (s) | load (s) | index mem (MiB) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| # | index | build params | search params | topk | nq | filter | conc. | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | insert (s) | build (s) | load (s) | index mem (MiB) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range res.Trials {
 		mark := ""
 		if res.Workload != nil && res.Workload.Goals != (workloads.Goals{}) && meets(t, res.Workload.Goals) {
 			mark = " ✓"
 		}
 		l := t.LatencyMS
-		fmt.Fprintf(&b, "| %d%s | %s | %s | %s | %d | %d | %d | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f | %.2f | %.2f | %.1f |\n",
+		fmt.Fprintf(&b, "| %d%s | %s | %s | %s | %d | %d | %s | %d | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f | %.2f | %.2f | %.1f |\n",
 			t.ID, mark, t.Index.Type, paramsText(t.Index.Build), paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ,
-			t.Load.Concurrency, t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Errors.Total,
+			filterText(t.Search), t.Load.Concurrency, t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Errors.Total,
 			t.TimingsS.Insert, t.TimingsS.Build, t.TimingsS.Load, float64(t.IndexBytes)/(1<<20))
 	}
 	b.WriteString("\nInsert time is shared by all indexes (the data is inserted once); build and load are per index.\n\n")
@@ -124,4 +128,18 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func filterText(s bench.SearchInfo) string {
+	if s.Filter == "" {
+		return "-"
+	}
+	return fmt.Sprintf("`%s` (%g)", s.Filter, s.Selectivity)
+}
+
+func inProcess(kind string) string {
+	if kind == "embedded" {
+		return "; the embedded engine runs in this process, so this includes its copy of the vectors and its index"
+	}
+	return ""
 }

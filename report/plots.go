@@ -58,7 +58,7 @@ func PlotRecallQPS(path string, res *bench.Result) error {
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	var s series
 	for _, t := range res.Trials {
-		label := fmt.Sprintf("%s k=%d nq=%d c=%d", t.Index, t.Search.TopK, t.Search.NQ, t.Load.Concurrency)
+		label := fmt.Sprintf("%s k=%d nq=%d c=%d%s", t.Index, t.Search.TopK, t.Search.NQ, t.Load.Concurrency, filterLabel(t.Search))
 		s.add(label, t.Recall, t.QPS)
 	}
 	if err := s.draw(p); err != nil {
@@ -76,11 +76,18 @@ func PlotP99Concurrency(path string, res *bench.Result) error {
 	p.Y.Label.Text = "p99 latency (ms)"
 	var s series
 	for _, t := range res.Trials {
-		label := fmt.Sprintf("%s %s k=%d nq=%d", t.Index, paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ)
+		label := fmt.Sprintf("%s %s k=%d nq=%d%s", t.Index, paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ, filterLabel(t.Search))
 		s.add(label, float64(t.Load.Concurrency), t.LatencyMS.P99)
 	}
 	if err := s.draw(p); err != nil {
 		return err
 	}
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+func filterLabel(s bench.SearchInfo) string {
+	if s.Filter == "" {
+		return ""
+	}
+	return fmt.Sprintf(" filter=%g", s.Selectivity)
 }

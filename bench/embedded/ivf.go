@@ -48,7 +48,7 @@ type listScanner interface {
 // Training sizes: faiss warns under 39 points per centroid; 64 per centroid
 // (at least 10k) gives stable centroids at a fraction of the cost of all data.
 const (
-	ivfTrainPerList = 64
+	ivfTrainPerList = 256
 	ivfTrainMin     = 10000
 	ivfTrainIters   = 10
 	kmeansSeed      = 42

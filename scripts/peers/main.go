@@ -65,22 +65,31 @@ func main() {
 	size := flag.Int("size", 100000, "base vectors")
 	queries := flag.Int("queries", 1000, "queries")
 	dim := flag.Int("dim", 128, "dimension")
+	reuse := flag.Bool("reuse", false, "reuse the peer results saved by the last run in DIR/peers.jsonl instead of running the peers again")
+	only := flag.String("only", "", "measure only this index type on our side (for quick iterations)")
 	flag.Parse()
-	if err := run(context.Background(), *dir, *python, *script, *size, *queries, *dim); err != nil {
+	if err := run(context.Background(), *dir, *python, *script, *size, *queries, *dim, *reuse, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "peers:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dir, python, script string, size, nq, dim int) error {
+func run(ctx context.Context, dir, python, script string, size, nq, dim int, reuse bool, only string) error {
 	if err := writeData(ctx, dir, size, nq, dim); err != nil {
 		return err
 	}
-	peers, err := runPeers(python, script, dir)
+	var peers []measurement
+	saved := filepath.Join(dir, "peers.jsonl")
+	b, err := os.ReadFile(saved)
+	if reuse && err == nil {
+		peers, err = parsePeers(b)
+	} else {
+		peers, err = runPeers(python, script, dir, saved)
+	}
 	if err != nil {
 		return err
 	}
-	ours, err := runOurs(ctx, dir)
+	ours, err := runOurs(ctx, dir, only)
 	if err != nil {
 		return err
 	}
@@ -138,7 +147,8 @@ func writeData(ctx context.Context, dir string, size, nq, dim int) error {
 	return os.WriteFile(stampPath, []byte(stamp), 0o644)
 }
 
-func runPeers(python, script, dir string) ([]measurement, error) {
+// runPeers runs the peer script and saves its output lines to saved.
+func runPeers(python, script, dir, saved string) ([]measurement, error) {
 	logf("peer side: %s %s %s", python, script, dir)
 	cmd := exec.Command(python, script, dir)
 	cmd.Stderr = os.Stderr
@@ -149,23 +159,39 @@ func runPeers(python, script, dir string) ([]measurement, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w (run scripts/pyenv.sh first)", python, err)
 	}
-	var ms []measurement
+	var lines []byte
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		var m measurement
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("peer output %q: %w", sc.Text(), err)
+		m, err := parsePeers(sc.Bytes())
+		if err != nil {
+			return nil, err
 		}
-		logf("  %s %s %s qps=%.0f recall=%.4f build=%.1fs", m.Peer, m.Index, m.Params, m.QPS, m.Recall, m.BuildS)
-		ms = append(ms, m)
+		logf("  %s %s %s qps=%.0f recall=%.4f build=%.1fs", m[0].Peer, m[0].Index, m[0].Params, m[0].QPS, m[0].Recall, m[0].BuildS)
+		lines = append(append(lines, sc.Bytes()...), '\n')
 	}
 	if err := cmd.Wait(); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", python, script, err)
 	}
+	if err := os.WriteFile(saved, lines, 0o644); err != nil {
+		return nil, err
+	}
+	return parsePeers(lines)
+}
+
+// parsePeers decodes the peer script's output, one JSON object a line.
+func parsePeers(b []byte) ([]measurement, error) {
+	var ms []measurement
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m measurement
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			return nil, fmt.Errorf("peer output %q: %w", l, err)
+		}
+		ms = append(ms, m)
+	}
 	return ms, nil
 }
 
-func runOurs(ctx context.Context, dir string) ([]measurement, error) {
+func runOurs(ctx context.Context, dir, only string) ([]measurement, error) {
 	base, err := datasets.ReadFvecs(filepath.Join(dir, "base.fvecs"))
 	if err != nil {
 		return nil, err
@@ -211,6 +237,9 @@ func runOurs(ctx context.Context, dir string) ([]measurement, error) {
 	}
 	var ms []measurement
 	for _, c := range cfgs {
+		if only != "" && c.name != only {
+			continue
+		}
 		ic := workloads.IndexConfig{Type: c.name, Build: c.build}
 		t0 := time.Now()
 		if err := t.BuildIndex(ctx, ic); err != nil {

@@ -1,0 +1,81 @@
+package embedded
+
+import (
+	"context"
+	"testing"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// benchIndexes are the configurations the benchmarks build and search, at
+// sizes that keep `go test -bench .` to seconds per index.
+var benchIndexes = []struct {
+	name   string
+	cfg    workloads.IndexConfig
+	search workloads.Params
+}{
+	{"FLAT", workloads.IndexConfig{Type: "FLAT"}, nil},
+	{"IVF_FLAT", workloads.IndexConfig{Type: "IVF_FLAT", Build: workloads.Params{"nlist": int64(128)}}, workloads.Params{"nprobe": int64(8)}},
+	{"IVF_SQ8", workloads.IndexConfig{Type: "IVF_SQ8", Build: workloads.Params{"nlist": int64(128)}}, workloads.Params{"nprobe": int64(8)}},
+	{"IVF_PQ", workloads.IndexConfig{Type: "IVF_PQ", Build: workloads.Params{"nlist": int64(128), "m": int64(16), "nbits": int64(8)}}, workloads.Params{"nprobe": int64(8)}},
+	{"HNSW", workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(16), "efConstruction": int64(100)}}, workloads.Params{"ef": int64(32)}},
+}
+
+const benchRows, benchDim = 20000, 128
+
+func BenchmarkBuild(b *testing.B) {
+	base := clustered(11, benchRows, benchDim, 50)
+	for _, bi := range benchIndexes {
+		b.Run(bi.name, func(b *testing.B) {
+			for b.Loop() {
+				newLoaded(b, bi.cfg, workloads.L2, base)
+			}
+			b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkSearch measures one query per request on one goroutine and
+// reports recall@10 against FLAT.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	base := clustered(11, benchRows, benchDim, 50)
+	queries := clustered(12, 200, benchDim, 50)
+	exact := newLoaded(b, workloads.IndexConfig{Type: "FLAT"}, workloads.L2, base)
+	truth, err := exact.Search(ctx, bench.SearchRequest{Vectors: queries, TopK: 10})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bi := range benchIndexes {
+		b.Run(bi.name, func(b *testing.B) {
+			tg := newLoaded(b, bi.cfg, workloads.L2, base)
+			var sum float64
+			i := 0
+			for b.Loop() {
+				qi := i % len(queries)
+				res, err := tg.Search(ctx, bench.SearchRequest{Vectors: queries[qi : qi+1], TopK: 10, Params: bi.search})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sum += recallOf(res.IDs[0], truth.IDs[qi])
+				i++
+			}
+			b.ReportMetric(sum/float64(i), "recall")
+			b.ReportMetric(float64(tg.IndexMemoryBytes()), "index-bytes")
+		})
+	}
+}
+
+// BenchmarkFlatBatch measures FLAT answering 1000 queries in one request.
+func BenchmarkFlatBatch(b *testing.B) {
+	base := clustered(11, benchRows, benchDim, 50)
+	queries := clustered(12, 1000, benchDim, 50)
+	tg := newLoaded(b, workloads.IndexConfig{Type: "FLAT"}, workloads.L2, base)
+	for b.Loop() {
+		if _, err := tg.Search(context.Background(), bench.SearchRequest{Vectors: queries, TopK: 10}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(queries)*b.N)/b.Elapsed().Seconds(), "queries/s")
+}

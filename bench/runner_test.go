@@ -93,3 +93,66 @@ func TestRunRefusesUnsupportedIndexBeforeWork(t *testing.T) {
 		t.Fatal("DISKANN accepted by the embedded target")
 	}
 }
+
+// TestRunEmbeddedFiltered: under int and category filters, exhaustive
+// searches are exact against the filtered ground truth and HNSW stays high
+// (including the brute-force path for a 1% filter).
+func TestRunEmbeddedFiltered(t *testing.T) {
+	for _, kind := range []string{"int", "category"} {
+		t.Run(kind, func(t *testing.T) {
+			src := `name: filt
+dataset: {size: 4000, dim: 16, queries: 100, seed: 3, labels: ` + kind + `}
+indexes:
+  - type: FLAT
+  - type: IVF_FLAT
+    build: {nlist: 16}
+    search: {nprobe: 16}
+  - type: HNSW
+    build: {M: 12, efConstruction: 80}
+    search: {ef: 128}
+search: {topk: 10, selectivity: [1, 0.3, 0.01]}
+load: {concurrency: 1, duration: 100ms}
+`
+			spec, err := workloads.Parse("f.yaml", []byte(src), func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := workloads.NewPlan(spec)
+			ctx := context.Background()
+			ds, _, err := datasets.Open(ctx, spec.Dataset, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gt, err := datasets.ComputeGroundTruth(ctx, ds, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			filtered := map[float64]bench.Filtered{}
+			for _, sel := range []float64{0.3, 0.01} {
+				f, err := ds.Filter(sel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fgt, err := datasets.ExactTopK(ctx, ds.Base, ds.Queries, ds.Info.Metric, datasets.GTOptions{K: 10, Filter: f.Allow})
+				if err != nil {
+					t.Fatal(err)
+				}
+				filtered[sel] = bench.Filtered{Filter: f, Truth: fgt}
+			}
+			r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truth: gt, Filtered: filtered, Collection: "milvbench_filt", RunID: "t"}
+			res, err := r.Run(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tr := range res.Trials {
+				want := 1.0
+				if tr.Index.Type == "HNSW" {
+					want = 0.9
+				}
+				if tr.Recall < want {
+					t.Errorf("%s selectivity %g (%s): recall %g, want ≥ %g", tr.Index.Type, tr.Search.Selectivity, tr.Search.Filter, tr.Recall, want)
+				}
+			}
+		})
+	}
+}

@@ -107,9 +107,12 @@ func (h *maxHeap) sorted() []cand {
 	return out
 }
 
-// offerBlock offers ds[i] as row first+i for every i.
-func (h *maxHeap) offerBlock(ds []float32, first uint32, k int) {
+// offerBlock offers ds[i] as row first+i for every i the filter allows.
+func (h *maxHeap) offerBlock(ds []float32, first uint32, k int, allow *bitset) {
 	for i, d := range ds {
+		if !allow.has(first + uint32(i)) {
+			continue
+		}
 		if len(*h) < k {
 			h.push(cand{d, first + uint32(i)})
 		} else if d < (*h)[0].d {

@@ -131,7 +131,7 @@ func (h *hnsw) insert(q uint32) {
 		cur = h.greedy(vec, cur, layer, true)
 	}
 	for layer := min(lv, top); layer >= 0; layer-- {
-		w := h.searchLayer(vec, cur, h.efc, layer, true)
+		w := h.searchLayer(vec, cur, h.efc, layer, true, nil)
 		sel := h.selectNeighbours(w, h.m)
 		h.locks[q%1024].Lock()
 		l := h.links(q, layer)
@@ -247,17 +247,23 @@ func (h *hnsw) greedy(q []float32, cur cand, layer int, locked bool) cand {
 
 // searchLayer is the beam search of width ef on one layer; it returns the
 // candidates found, closest first.
-func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool) []cand {
+//
+// With a filter (allow non-nil) the walk still goes through every node, but
+// only allowed nodes enter the results, so the beam keeps widening until it
+// holds ef allowed nodes: the same rule hnswlib applies to its filters.
+func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool, allow *bitset) []cand {
 	vis := h.getVisited()
 	defer h.visited.Put(vis)
 	vis.marks[ep.id] = vis.gen
 	cands := minHeap{ep}
 	res := make(maxHeap, 0, ef+1)
-	res.push(ep)
+	if allow.has(ep.id) {
+		res.push(ep)
+	}
 	var buf []uint32
 	for len(cands) > 0 {
 		c := cands.pop()
-		if c.d > res[0].d && len(res) >= ef {
+		if len(res) >= ef && c.d > res[0].d {
 			break
 		}
 		for _, x := range h.readLinks(c.id, layer, locked, &buf) {
@@ -268,9 +274,11 @@ func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool) []c
 			d := h.s.dist(q, x)
 			if len(res) < ef || d < res[0].d {
 				cands.push(cand{d, x})
-				res.push(cand{d, x})
-				if len(res) > ef {
-					res.pop()
+				if allow.has(x) {
+					res.push(cand{d, x})
+					if len(res) > ef {
+						res.pop()
+					}
 				}
 			}
 		}
@@ -278,9 +286,23 @@ func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool) []c
 	return res.sorted()
 }
 
-func (h *hnsw) search(q []float32, k int, p workloads.Params) []cand {
+// bruteForceShare is the share of allowed rows below which a filtered HNSW
+// search scans the allowed rows directly instead of walking the graph (as
+// Milvus's engine also does for very selective filters).
+const bruteForceShare = 0.02
+
+func (h *hnsw) search(q []float32, k int, p workloads.Params, allow *bitset) []cand {
 	if h.empty {
 		return nil
+	}
+	if allow != nil && float64(allow.count) < bruteForceShare*float64(len(h.levels)) {
+		res := make(maxHeap, 0, k+1)
+		for i := range uint32(len(h.levels)) {
+			if allow.has(i) {
+				res.offer(cand{h.s.dist(q, i), i}, k)
+			}
+		}
+		return res.sorted()
 	}
 	ef := max(p.Int("ef", k), k)
 	h.epMu.RLock()
@@ -290,7 +312,7 @@ func (h *hnsw) search(q []float32, k int, p workloads.Params) []cand {
 	for layer := top; layer > 0; layer-- {
 		cur = h.greedy(q, cur, layer, false)
 	}
-	w := h.searchLayer(q, cur, ef, 0, false)
+	w := h.searchLayer(q, cur, ef, 0, false, allow)
 	if len(w) > k {
 		w = w[:k]
 	}

@@ -42,7 +42,7 @@ type ivfCodec interface {
 // them to h; coarse is the internal distance from the query to the list's
 // centroid.
 type listScanner interface {
-	scan(list int, coarse float32, l *ivfList, h *maxHeap, k int)
+	scan(list int, coarse float32, l *ivfList, h *maxHeap, k int, allow *bitset)
 }
 
 // Training sizes: faiss warns under 39 points per centroid; 64 per centroid
@@ -130,11 +130,11 @@ func (ix *ivf) probe(q []float32, nprobe int) []cand {
 	ds := make([]float32, ix.nlist)
 	ix.s.distRows(q, ix.cent, ds)
 	h := make(maxHeap, 0, nprobe+1)
-	h.offerBlock(ds, 0, nprobe)
+	h.offerBlock(ds, 0, nprobe, nil)
 	return h.sorted()
 }
 
-func (ix *ivf) search(q []float32, k int, p workloads.Params) []cand {
+func (ix *ivf) search(q []float32, k int, p workloads.Params, allow *bitset) []cand {
 	if !ix.ready {
 		return nil
 	}
@@ -142,7 +142,7 @@ func (ix *ivf) search(q []float32, k int, p workloads.Params) []cand {
 	sc := ix.codec.scanner(ix, q)
 	h := make(maxHeap, 0, k+1)
 	for _, c := range ix.probe(q, nprobe) {
-		sc.scan(int(c.id), c.d, &ix.lists[c.id], &h, k)
+		sc.scan(int(c.id), c.d, &ix.lists[c.id], &h, k, allow)
 	}
 	return h.sorted()
 }
@@ -175,7 +175,7 @@ type flatScanner struct {
 	ds []float32
 }
 
-func (f *flatScanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int) {
+func (f *flatScanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int, allow *bitset) {
 	n := len(l.ids)
 	if cap(f.ds) < n {
 		f.ds = make([]float32, n+n/2)
@@ -183,6 +183,9 @@ func (f *flatScanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int) {
 	ds := f.ds[:n]
 	f.s.distRows(f.q, l.vecs, ds)
 	for i, d := range ds {
+		if !allow.has(l.ids[i]) {
+			continue
+		}
 		if len(*h) < k {
 			h.push(cand{d, l.ids[i]})
 		} else if d < (*h)[0].d {

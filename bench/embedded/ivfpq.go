@@ -163,7 +163,7 @@ type pqScanner struct {
 //   - L2, precomputed: ||q-c||² + (||r||² + 2<c,r>) - 2<q,r>;
 //   - L2, per list:    sum_s ||(q-c)_s - cb_s||² (coarse unused);
 //   - IP:              -<q,c> - <q,r>.
-func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int) {
+func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int, allow *bitset) {
 	c := p.c
 	var t1 []float32
 	w2 := float32(-1) // weight of qt
@@ -185,6 +185,9 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 	}
 	cb := c.codeBytes()
 	for i, id := range l.ids {
+		if !allow.has(id) {
+			continue
+		}
 		code := l.codes[i*cb : (i+1)*cb]
 		var s1, s2 float32
 		for s := range c.m {

@@ -66,9 +66,12 @@ type sq8Scanner struct {
 	base float32
 }
 
-func (s *sq8Scanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int) {
+func (s *sq8Scanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int, allow *bitset) {
 	d := len(s.a)
 	for i, id := range l.ids {
+		if !allow.has(id) {
+			continue
+		}
 		code := l.codes[i*d : (i+1)*d]
 		var dist float32
 		if s.l2 {

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -20,7 +21,7 @@ const Version = "0.1.0"
 // index is one built index over the target's store. search returns internal
 // row numbers, closest first; add indexes rows appended to the store since.
 type index interface {
-	search(q []float32, k int, p workloads.Params) []cand
+	search(q []float32, k int, p workloads.Params, allow *bitset) []cand
 	add(from int)
 	memoryBytes() int64
 }
@@ -38,7 +39,7 @@ var builders = map[string]func(s *store, p workloads.Params) index{
 // batchSearcher is implemented by indexes that answer a batch of queries
 // faster together than one by one.
 type batchSearcher interface {
-	searchBatch(qs [][]float32, k int, p workloads.Params) [][]cand
+	searchBatch(qs [][]float32, k int, p workloads.Params, allow *bitset) [][]cand
 }
 
 // Target is the embedded target. Searches run concurrently under a read lock;
@@ -51,6 +52,9 @@ type Target struct {
 	ids    []int64
 	idx    index
 	loaded bool
+	// filters caches, per filter key, the rows it allows; cleared by Insert.
+	fmu     sync.Mutex
+	filters map[string]*bitset
 }
 
 // New returns an empty embedded target.
@@ -121,6 +125,9 @@ func (t *Target) Insert(_ context.Context, ids []int64, vecs [][]float32) error 
 		}
 	}
 	t.ids = append(t.ids, ids...)
+	t.fmu.Lock()
+	t.filters = nil
+	t.fmu.Unlock()
 	if t.idx != nil {
 		t.idx.add(from)
 	}
@@ -175,13 +182,14 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 		}
 		qs[qi] = q
 	}
+	allow := t.allowed(req.Filter)
 	var found [][]cand
 	if b, ok := t.idx.(batchSearcher); ok && len(qs) > 1 {
-		found = b.searchBatch(qs, req.TopK, req.Params)
+		found = b.searchBatch(qs, req.TopK, req.Params, allow)
 	} else {
 		found = make([][]cand, len(qs))
 		for qi, q := range qs {
-			found[qi] = t.idx.search(q, req.TopK, req.Params)
+			found[qi] = t.idx.search(q, req.TopK, req.Params, allow)
 		}
 	}
 	out := bench.SearchResult{IDs: make([][]int64, len(qs))}
@@ -231,3 +239,22 @@ func (t *Target) Drop(context.Context) error {
 
 // Close implements bench.Target.
 func (t *Target) Close() error { return nil }
+
+// allowed returns the rows f passes, computed once per filter and kept
+// until the next insert; nil (every row) without a filter.
+func (t *Target) allowed(f *datasets.Filter) *bitset {
+	if f == nil {
+		return nil
+	}
+	t.fmu.Lock()
+	defer t.fmu.Unlock()
+	if b, ok := t.filters[f.Key]; ok {
+		return b
+	}
+	if t.filters == nil {
+		t.filters = map[string]*bitset{}
+	}
+	b := allowedRows(t.ids, f)
+	t.filters[f.Key] = b
+	return b
+}

@@ -32,11 +32,6 @@ func openTarget(ctx context.Context, spec *workloads.Spec, plan *workloads.Plan,
 		if opts.allowForeign != "" {
 			return nil, usageError{fmt.Errorf("--allow-foreign applies to target kind milvus only")}
 		}
-		for _, sel := range plan.Selectivities() {
-			if sel < 1 {
-				return nil, fmt.Errorf("%s: search.selectivity %g: filtered search is not supported on the embedded target yet; use target kind milvus", spec.File, sel)
-			}
-		}
 		return embedded.New(), nil
 	case workloads.TargetMilvus:
 		cfg, err := milvus.ConfigFrom(spec.Target)

@@ -66,7 +66,7 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 			return nil, fmt.Errorf("bench: no filter and ground truth for selectivity %g", sel)
 		}
 	}
-	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Labels: ds.Labels}
+	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
 	if err := r.Target.Create(ctx, spec); err != nil {
 		return nil, err
 	}

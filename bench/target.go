@@ -66,6 +66,8 @@ type CollectionSpec struct {
 	Dim    int
 	Metric workloads.Metric
 	RunID  string
+	// Rows is the number of rows the run will insert (a capacity hint).
+	Rows int
 	// Labels, when set, are stored with each row (computed from its id) so
 	// searches can filter on them.
 	Labels *datasets.Labels

@@ -98,6 +98,10 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 		return fmt.Errorf("embedded target: collection %s already exists", t.name)
 	}
 	t.name, t.metric, t.s = c.Name, c.Metric, newStore(c.Dim, c.Metric)
+	// One allocation for the whole base: growing by append would hold up
+	// to three copies of it at once while reallocating.
+	t.s.data = make([]float32, 0, c.Rows*c.Dim)
+	t.ids = make([]int64, 0, c.Rows)
 	return nil
 }
 

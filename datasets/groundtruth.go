@@ -146,7 +146,7 @@ func ExactTopK(ctx context.Context, base Base, queries [][]float32, metric workl
 					for t0 := 0; t0 < n; t0 += gtTile {
 						tn := min(gtTile, np3-t0)
 						for qa := q0; qa < q1; qa += 4 {
-							dots4x3(qbuf[qa*dp:], dp, xbuf[t0*dp:], dp, dp, out[(qa-q0)*ldo:], ldo, tn)
+							vecmath.Dots4x3(qbuf[qa*dp:], dp, xbuf[t0*dp:], dp, dp, out[(qa-q0)*ldo:], ldo, tn)
 						}
 						rows := min(tn, n-t0)
 						for qi := q0; qi < q1; qi++ {

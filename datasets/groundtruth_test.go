@@ -88,26 +88,6 @@ func TestExactTopKMatchesNaive(t *testing.T) {
 	}
 }
 
-func TestDotKernel(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, tc := range []struct{ d, n int }{{8, 3}, {128, 384}, {64, 9}} {
-		q := randVecs(rng, 1, 4*tc.d, 0)[0]
-		x := randVecs(rng, 1, tc.n*tc.d, 0)[0]
-		ldo := tc.n + 1
-		got, want := make([]float32, 4*ldo), make([]float32, 4*ldo)
-		dots4x3(q, tc.d, x, tc.d, tc.d, got, ldo, tc.n)
-		dots4x3Go(q, tc.d, x, tc.d, tc.d, want, ldo, tc.n)
-		for i := range 4 {
-			for j := range tc.n {
-				g, w := got[i*ldo+j], want[i*ldo+j]
-				if diff := g - w; diff > 1e-3 || diff < -1e-3 {
-					t.Fatalf("d=%d n=%d [%d,%d]: %v vs %v", tc.d, tc.n, i, j, g, w)
-				}
-			}
-		}
-	}
-}
-
 func BenchmarkExactTopK(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	base := randVecs(rng, 100_000, 128, 0)

@@ -20,3 +20,5 @@ func dotBatchSIMD(q, rows, out []float32) {
 		out[i] = dotGeneric(q, rows[i*d:(i+1)*d])
 	}
 }
+
+func dots4x3SIMD([]float32, int, []float32, int, int, []float32, int, int) bool { return false }

@@ -312,8 +312,9 @@ func items(n *yaml.Node) []*yaml.Node {
 	return []*yaml.Node{n}
 }
 
-// intList decodes a scalar or a list of whole numbers.
-func (d *decoder) intList(dst *[]int) fieldFunc {
+// listOf decodes a scalar or a list, each element with parse, recording
+// each element's line for later errors.
+func listOf[T any](d *decoder, dst *[]T, parse func(n *yaml.Node, path string) (T, error)) fieldFunc {
 	return func(n *yaml.Node, path string) error {
 		its := items(n)
 		if len(its) == 0 {
@@ -325,7 +326,7 @@ func (d *decoder) intList(dst *[]int) fieldFunc {
 			if n.Kind == yaml.SequenceNode {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
-			v, err := d.parseInt(it, p)
+			v, err := parse(it, p)
 			if err != nil {
 				return err
 			}
@@ -336,28 +337,16 @@ func (d *decoder) intList(dst *[]int) fieldFunc {
 	}
 }
 
+// intList decodes a scalar or a list of whole numbers.
+func (d *decoder) intList(dst *[]int) fieldFunc { return listOf(d, dst, d.parseInt) }
+
 // floatList decodes a scalar or a list of numbers.
 func (d *decoder) floatList(dst *[]float64) fieldFunc {
-	return func(n *yaml.Node, path string) error {
-		its := items(n)
-		if len(its) == 0 {
-			return d.errf(n, path, "must not be an empty list")
-		}
-		*dst = nil
-		for i, it := range its {
-			p := path
-			if n.Kind == yaml.SequenceNode {
-				p = fmt.Sprintf("%s[%d]", path, i)
-			}
-			var v float64
-			if err := d.float(&v)(it, p); err != nil {
-				return err
-			}
-			d.lines[p] = it.Line
-			*dst = append(*dst, v)
-		}
-		return nil
-	}
+	return listOf(d, dst, func(n *yaml.Node, path string) (float64, error) {
+		var v float64
+		err := d.float(&v)(n, path)
+		return v, err
+	})
 }
 
 // value decodes one parameter value by its YAML type.

@@ -160,7 +160,7 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	})
 	queries := [][]float32{{0}, {1}, {2}}
 	pt := workloads.SearchPoint{TopK: 2, NQ: 2, Concurrency: 1}
-	w := closedLoop(context.Background(), tgt, queries, pt, nil, 100*time.Millisecond, newAnswers(len(queries)))
+	w := closedLoop(context.Background(), tgt, queries, pt, nil, nil, 100*time.Millisecond, newAnswers(len(queries)))
 	if w.ok == 0 || w.errs.RateLimited == 0 || w.errs.Total != w.errs.RateLimited {
 		t.Fatalf("ok %d errors %+v", w.ok, w.errs)
 	}

@@ -43,7 +43,7 @@ func (a *answers) offer(qi int, ids []int64) {
 // Requests started before the deadline all count, and the window runs from
 // the first send to the last completion, so no in-flight work is dropped.
 // When ans is nil results are not kept (warm-up).
-func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads.SearchPoint, filter *datasets.Filter, dur time.Duration, ans *answers) window {
+func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads.SearchPoint, filter *datasets.Filter, fields []string, dur time.Duration, ans *answers) window {
 	type worker struct {
 		hist *hdrhistogram.Histogram
 		ok   int64
@@ -67,7 +67,7 @@ func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads
 					idx[j] = (base + j) % len(queries)
 					vecs[j] = queries[idx[j]]
 				}
-				req := SearchRequest{Vectors: vecs, TopK: pt.TopK, Params: pt.Params, Filter: filter}
+				req := SearchRequest{Vectors: vecs, TopK: pt.TopK, Params: pt.Params, Filter: filter, OutputFields: fields}
 				var res SearchResult
 				var lat time.Duration
 				var err error

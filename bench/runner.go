@@ -175,10 +175,10 @@ func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt worklo
 		truth, filter = f.Truth, f.Filter
 	}
 	if load.Warmup > 0 {
-		closedLoop(ctx, r.Target, queries, pt, filter, load.Warmup.D(), nil)
+		closedLoop(ctx, r.Target, queries, pt, filter, r.Plan.Spec.Search.OutputFields, load.Warmup.D(), nil)
 	}
 	ans := newAnswers(len(queries))
-	w := closedLoop(ctx, r.Target, queries, pt, filter, load.Duration.D(), ans)
+	w := closedLoop(ctx, r.Target, queries, pt, filter, r.Plan.Spec.Search.OutputFields, load.Duration.D(), ans)
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
 	}

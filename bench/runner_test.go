@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -152,6 +153,72 @@ load: {concurrency: 1, duration: 100ms}
 				if tr.Recall < want {
 					t.Errorf("%s selectivity %g (%s): recall %g, want ≥ %g", tr.Index.Type, tr.Search.Selectivity, tr.Search.Filter, tr.Recall, want)
 				}
+			}
+		})
+	}
+}
+
+// TestRunEmbeddedFileDatasets: workloads reading fvecs and parquet files run
+// on the embedded target, FLAT exact against the harness's ground truth.
+func TestRunEmbeddedFileDatasets(t *testing.T) {
+	ctx := context.Background()
+	gen, err := datasets.NewSynthetic(ctx, workloads.DatasetSpec{Source: "synthetic", Distribution: "clustered", Clusters: 8, Size: 1500, Dim: 16, Queries: 40, Seed: 2, Metric: workloads.L2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base [][]float32
+	_ = gen.Base.Scan(ctx, 500, func(_ int64, vecs [][]float32) error {
+		for _, v := range vecs {
+			base = append(base, append([]float32(nil), v...))
+		}
+		return nil
+	})
+	tests := []struct {
+		name, src string
+		write     func(dir string) error
+	}{
+		{"fvecs", "dataset: {source: fvecs, base_file: b.fvecs, query_file: q.fvecs}", func(dir string) error {
+			if err := datasets.WriteFvecs(filepath.Join(dir, "b.fvecs"), base); err != nil {
+				return err
+			}
+			return datasets.WriteFvecs(filepath.Join(dir, "q.fvecs"), gen.Queries)
+		}},
+		{"parquet", "dataset: {source: parquet, path: .}", func(dir string) error {
+			if err := datasets.WriteParquetVectors(filepath.Join(dir, "train.parquet"), 0, base); err != nil {
+				return err
+			}
+			return datasets.WriteParquetVectors(filepath.Join(dir, "test.parquet"), 0, gen.Queries)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := tt.write(dir); err != nil {
+				t.Fatal(err)
+			}
+			src := "name: files\n" + tt.src + "\nindexes: [{type: FLAT}, {type: HNSW, build: {M: 8, efConstruction: 64}, search: {ef: 64}}]\nload: {duration: 100ms}\n"
+			spec, err := workloads.Parse(filepath.Join(dir, "w.yaml"), []byte(src), func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds, _, err := datasets.Open(ctx, spec.Dataset, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ds.Info.Size != len(base) || ds.Info.Queries != len(gen.Queries) {
+				t.Fatalf("read %d×%d, %d queries", ds.Info.Size, ds.Info.Dim, ds.Info.Queries)
+			}
+			gt, err := datasets.ComputeGroundTruth(ctx, ds, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &bench.Runner{Target: embedded.New(), Plan: workloads.NewPlan(spec), Data: ds, Truth: gt, Collection: "milvbench_files", RunID: "t"}
+			res, err := r.Run(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Trials[0].Recall != 1 || res.Trials[1].Recall < 0.9 {
+				t.Errorf("recall FLAT %g HNSW %g", res.Trials[0].Recall, res.Trials[1].Recall)
 			}
 		})
 	}

@@ -81,6 +81,9 @@ type SearchRequest struct {
 	// Filter restricts results to rows it allows (nil: no filter). Remote
 	// targets send Filter.Expr; in-process ones may call Filter.Allow.
 	Filter *datasets.Filter
+	// OutputFields are fetched with each hit; targets without stored
+	// fields ignore them.
+	OutputFields []string
 }
 
 // SearchResult holds, per query, the ids found, closest first.

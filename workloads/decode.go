@@ -424,6 +424,9 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				"topk":        d.intList(&s.Search.TopK),
 				"nq":          d.intList(&s.Search.NQ),
 				"selectivity": d.floatList(&s.Search.Selectivity),
+				"output_fields": listOf(d, &s.Search.OutputFields, func(n *yaml.Node, p string) (string, error) {
+					return d.scalar(n, p)
+				}),
 			})
 		},
 		"load":  d.load(&s.Load),

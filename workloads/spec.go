@@ -104,6 +104,9 @@ type SearchSweep struct {
 	// Selectivity is the fraction of rows a filter on the dataset's labels
 	// lets through; 1 means no filter.
 	Selectivity []float64 `json:"selectivity"`
+	// OutputFields are returned with each hit (default none: ids only, so
+	// latency measures the search, not the transfer of stored fields).
+	OutputFields []string `json:"output_fields,omitempty"`
 }
 
 // Load models.

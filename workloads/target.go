@@ -28,6 +28,7 @@ type TargetSpec struct {
 	Connections    int      `json:"connections,omitempty"`
 	ConnectTimeout Duration `json:"connect_timeout,omitempty"`
 	RequestTimeout Duration `json:"request_timeout,omitempty"`
+	BuildTimeout   Duration `json:"build_timeout,omitempty"`
 	// Consistency is the search consistency level (default bounded).
 	Consistency string `json:"consistency,omitempty"`
 }
@@ -47,6 +48,7 @@ func (d *decoder) target(t *TargetSpec) fieldFunc {
 			"connections":     d.integer(&t.Connections),
 			"connect_timeout": d.duration(&t.ConnectTimeout),
 			"request_timeout": d.duration(&t.RequestTimeout),
+			"build_timeout":   d.duration(&t.BuildTimeout),
 			"consistency":     d.oneOf(&t.Consistency, consistencyLevels...),
 		}, "kind")
 	}
@@ -66,7 +68,7 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 		}{
 			{"uri", t.URI != ""}, {"token", t.Token != ""}, {"token_file", t.TokenFile != ""}, {"db", t.DB != ""},
 			{"collection", t.Collection != ""}, {"connections", t.Connections != 0}, {"consistency", t.Consistency != ""},
-			{"connect_timeout", t.ConnectTimeout != 0}, {"request_timeout", t.RequestTimeout != 0},
+			{"connect_timeout", t.ConnectTimeout != 0}, {"request_timeout", t.RequestTimeout != 0}, {"build_timeout", t.BuildTimeout != 0},
 		} {
 			if f.set {
 				return e(f.name, "only applies to kind: milvus")
@@ -117,6 +119,9 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 	}
 	if t.RequestTimeout == 0 {
 		t.RequestTimeout = Duration(30 * time.Second)
+	}
+	if t.BuildTimeout == 0 {
+		t.BuildTimeout = Duration(2 * time.Hour)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package workloads
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -104,6 +105,12 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	}
 	if ds.Labels != LabelsCategory && ds.Categories != 0 {
 		return e("dataset.categories", "only applies to labels: category")
+	}
+	outputFields := []string{"id", "vec", "label", "category"}
+	for i, f := range s.Search.OutputFields {
+		if !slices.Contains(outputFields, f) {
+			return e(fmt.Sprintf("search.output_fields[%d]", i), "%q is not a field of milvbench's collections (allowed: %s)", f, strings.Join(outputFields, ", "))
+		}
 	}
 	for i, sel := range s.Search.Selectivity {
 		field := fmt.Sprintf("search.selectivity[%d]", i)

@@ -28,6 +28,7 @@ func TestMalformed(t *testing.T) {
 		"list_for_scalar.yaml":            `testdata/bad/list_for_scalar.yaml:1: name: must be a single value, got a list`,
 		"missing_name.yaml":               `testdata/bad/missing_name.yaml:1: name: is missing (required)`,
 		"nprobe_above_nlist.yaml":         `testdata/bad/nprobe_above_nlist.yaml:6: indexes[0].search.nprobe: 32 is out of range (Milvus allows 1 ≤ nprobe ≤ nlist (16))`,
+		"output_field_unknown.yaml":       `testdata/bad/output_field_unknown.yaml:5: search.output_fields[1]: "embedding" is not a field of milvbench's collections (allowed: id, vec, label, category)`,
 		"pq_m_not_divisor.yaml":           `testdata/bad/pq_m_not_divisor.yaml:5: indexes[0].build: m=16 must divide the vector dimension 100 (allowed m: 1, 2, 4, 5, 10, 20, 25, 50, 100)`,
 		"recall_goal_range.yaml":          `testdata/bad/recall_goal_range.yaml:4: goals.recall: 95 is out of range (allowed 0..1)`,
 		"selectivity_without_labels.yaml": `testdata/bad/selectivity_without_labels.yaml:5: search.selectivity[1]: 0.1 needs labels to filter on: set dataset.labels to int or category`,

@@ -426,10 +426,10 @@ func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
 // against the filtered ground truth, and the filter reaches the server.
 func TestFilteredSearch(t *testing.T) {
 	uri := serverURI(t)
-	for _, kind := range []string{"int", "category"} {
+	for kind, field := range map[string]string{"int": "label", "category": "category"} {
 		t.Run(kind, func(t *testing.T) {
 			src := "name: it_filter_" + kind + "\ndataset: {size: 3000, dim: 16, queries: 50, labels: " + kind +
-				"}\nindexes: [{type: FLAT}]\nsearch: {topk: 10, selectivity: [1, 0.5, 0.1]}\nload: {duration: 300ms}\n"
+				"}\nindexes: [{type: FLAT}]\nsearch: {topk: 10, selectivity: [1, 0.5, 0.1], output_fields: [" + field + "]}\nload: {duration: 300ms}\n"
 			trials := runSpec(t, uri, src, t.TempDir())
 			if len(trials) != 3 {
 				t.Fatalf("%d trials", len(trials))

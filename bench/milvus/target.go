@@ -25,9 +25,11 @@ import (
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
+	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus/client/v2/entity"
 	"github.com/milvus-io/milvus/client/v2/index"
 	"github.com/milvus-io/milvus/client/v2/milvusclient"
+	"github.com/milvus-io/milvus/pkg/v2/util/merr"
 	"google.golang.org/grpc"
 )
 
@@ -59,7 +61,9 @@ type Config struct {
 	Connections    int
 	ConnectTimeout time.Duration
 	RequestTimeout time.Duration
-	Consistency    string
+	// BuildTimeout bounds waiting for an index build (default 2h).
+	BuildTimeout time.Duration
+	Consistency  string
 	// AllowForeign names a collection without the milvbench marker that the
 	// user explicitly allows the harness to drop and recreate.
 	AllowForeign string
@@ -75,7 +79,8 @@ type Config struct {
 func ConfigFrom(t workloads.TargetSpec) (Config, error) {
 	cfg := Config{
 		URI: t.URI, Token: t.Token, DB: t.DB, Connections: t.Connections,
-		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), Consistency: t.Consistency,
+		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), BuildTimeout: t.BuildTimeout.D(),
+		Consistency: t.Consistency,
 	}
 	if t.TokenFile != "" {
 		b, err := os.ReadFile(t.TokenFile)
@@ -117,6 +122,9 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.BuildTimeout <= 0 {
+		cfg.BuildTimeout = 2 * time.Hour
 	}
 	if cfg.Consistency == "" {
 		cfg.Consistency = "bounded"
@@ -405,13 +413,67 @@ func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 		return err
 	}
 	idx := index.NewGenericIndex(IndexName, indexParams(cfg, t.metric))
-	return t.setup(ctx, "create index "+cfg.String(), 24*time.Hour, func(ctx context.Context) error {
-		task, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, FieldVector, idx))
+	err := t.setup(ctx, "create index "+cfg.String(), t.cfg.RequestTimeout, func(ctx context.Context) error {
+		// The SDK sends the index name only through WithIndexName.
+		_, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, FieldVector, idx).WithIndexName(IndexName))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return t.awaitIndex(ctx, cfg)
+}
+
+// awaitIndex polls until the index on the vector field is built, for at most
+// BuildTimeout. It does not use the SDK's Await, which waits for the index
+// by name forever: Milvus Lite ignores the name and calls the index after
+// its field.
+func (t *Target) awaitIndex(ctx context.Context, cfg workloads.IndexConfig) error {
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.BuildTimeout)
+	defer cancel()
+	for {
+		names, err := t.indexes(ctx)
 		if err != nil {
 			return err
 		}
-		return task.Await(ctx)
+		if len(names) == 1 {
+			var desc milvusclient.IndexDescription
+			err := t.setup(ctx, "describe index "+names[0], t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+				desc, err = t.clients[0].DescribeIndex(ctx, milvusclient.NewDescribeIndexOption(t.coll, names[0]))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			switch commonpb.IndexState(desc.State) {
+			case commonpb.IndexState_Finished:
+				return nil
+			case commonpb.IndexState_Failed:
+				return fmt.Errorf("milvus: building %s on %s failed (see the server log)", cfg, t.coll)
+			}
+		}
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("milvus: %s on %s not built within %s (target.build_timeout)", cfg, t.coll, t.cfg.BuildTimeout)
+			}
+			return ctx.Err()
+		}
+	}
+}
+
+// indexes lists the names of the indexes on the collection.
+func (t *Target) indexes(ctx context.Context) ([]string, error) {
+	var names []string
+	err := t.setup(ctx, "list indexes on "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		names, err = t.clients[0].ListIndexes(ctx, milvusclient.NewListIndexOption(t.coll))
+		if errors.Is(err, merr.ErrIndexNotFound) { // Milvus 2.3's answer for "none"
+			names, err = nil, nil
+		}
+		return err
 	})
+	return names, err
 }
 
 // Load implements bench.Target.
@@ -440,6 +502,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		WithANNSField(FieldVector).WithConsistencyLevel(t.consistency).WithAnnParam(ann)
 	if req.Filter != nil {
 		opt = opt.WithFilter(req.Filter.Expr)
+	}
+	if len(req.OutputFields) > 0 {
+		opt = opt.WithOutputFields(req.OutputFields...)
 	}
 	sctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
 	defer cancel()
@@ -486,9 +551,29 @@ func (t *Target) DropIndex(ctx context.Context) error {
 	if err := t.mustOwn(ctx); err != nil {
 		return err
 	}
-	return t.setup(ctx, "drop index on "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
-		return t.clients[0].DropIndex(ctx, milvusclient.NewDropIndexOption(t.coll, IndexName))
-	})
+	// Drop by the names the server reports (servers differ in how they name
+	// the index), then check none is left: a drop that matches nothing
+	// succeeds silently, and the next build would fail or measure the old one.
+	names, err := t.indexes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		err := t.setup(ctx, "drop index "+name+" on "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
+			return t.clients[0].DropIndex(ctx, milvusclient.NewDropIndexOption(t.coll, name))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	left, err := t.indexes(ctx)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("milvus: index %v still exists on %s after dropping it", left, t.coll)
+	}
+	return nil
 }
 
 // Drop implements bench.Target: drops the collection after checking it is

@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# Start / stop a Milvus 2.3 standalone server (PyPI "milvus", Embedded Milvus:
+# a real Milvus 2.3.5 with embedded etcd, local storage and rocksmq) for
+# integration tests and local benchmarks. Same interface as milvus-lite.sh.
+#
+#   scripts/milvus-standalone.sh start DIR   # prints the URI, e.g. http://127.0.0.1:41234
+#   scripts/milvus-standalone.sh stop DIR    # safe when already stopped
+#
+# start: ensures the venv ${MILVBENCH_CACHE:-<repo>/.cache}/venv-standalone
+#   (pip install -r scripts/requirements-standalone.txt; quiet when up to
+#   date), picks free TCP ports for the Milvus components and the embedded
+#   etcd, runs `milvus-server --data DIR/data ...` in the background (own
+#   process group) with the launcher's output appended to DIR/server.log,
+#   writes DIR/pid and DIR/uri, waits until the server reports healthy and
+#   its gRPC (proxy) port accepts connections (MILVUS_STANDALONE_START_TIMEOUT
+#   seconds, default 180) and prints the URI on stdout. If a server recorded
+#   in DIR is already running, prints its URI and exits 0.
+# stop: SIGINT to the milvus server process (its graceful shutdown), then
+#   SIGINT to the launcher's process group (the launcher reaps milvus and
+#   exits), then SIGTERM, then SIGKILL; waits until every process of the group
+#   is gone and removes DIR/pid and DIR/uri.
+#
+# About the launcher (`milvus-server` of milvus 2.3.5), which this works around:
+# - It unpacks the server binaries (~250 MB) into DIR/data/bin on the first
+#   start in a DIR (~6 s). Milvus logs go to DIR/data/logs/ (milvus-stdout.log,
+#   milvus-stderr.log, standalone-N.log).
+# - Every --*-port is only a starting point: a busy port is silently replaced
+#   by the next free one. So the proxy port is read back from the config the
+#   launcher writes (DIR/data/configs/milvus.yaml), and must be a listening
+#   socket of our milvus process.
+# - The embedded etcd ignores --etcd-port and listens on 2379 (client) and
+#   2380 (peer) unless given an etcd config file; DIR/etcd.yaml (free ports,
+#   127.0.0.1) is passed through ETCD_CONFIG_PATH (Milvus reads etcd.config.path
+#   from the environment).
+# - The health/metrics port cannot be chosen (the launcher takes the first free
+#   one from 9091 up and passes it as METRICS_PORT); it is read from the milvus
+#   process's environment.
+# - If milvus dies, the launcher keeps waiting forever; start notices and
+#   fails fast. Its own SIGINT handler gives milvus only 1 s before SIGKILL,
+#   hence the separate SIGINT to milvus first on stop.
+# - indexCoord.segment.minSegmentNumRowsToEnableIndex=100 is always set: 2.3
+#   otherwise silently skips index builds for segments under 1024 rows.
+# - Milvus writes /run/milvus/standalone.pid (overwritten, not locked: several
+#   servers in different DIRs can run at once).
+#
+# Environment: MILVBENCH_CACHE (venv location), PYTHON (interpreter for the
+#   venv, default python3), MILVUS_STANDALONE_START_TIMEOUT (default 180),
+#   MILVUS_STANDALONE_STOP_TIMEOUT (default 30, for milvus's graceful stop).
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/.." && pwd)
+CACHE=${MILVBENCH_CACHE:-$REPO/.cache}
+VENV=$CACHE/venv-standalone
+REQ=$SCRIPT_DIR/requirements-standalone.txt
+PY=${PYTHON:-python3}
+START_TIMEOUT=${MILVUS_STANDALONE_START_TIMEOUT:-180}
+STOP_TIMEOUT=${MILVUS_STANDALONE_STOP_TIMEOUT:-30}
+MIN_ROWS_FOR_INDEX=100
+
+die() {
+	echo "milvus-standalone.sh: error: $*" >&2
+	exit 1
+}
+
+usage() {
+	echo "usage: $0 start DIR | stop DIR" >&2
+	exit 2
+}
+
+# ---- virtualenv (the equivalent of scripts/pyenv.sh for requirements-standalone.txt)
+
+venv_up_to_date() {
+	[[ -f $VENV/.requirements.sha256 && "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" == "$1" &&
+		-x $VENV/bin/milvus-server ]] && "$VENV/bin/python" -c '' >/dev/null 2>&1
+}
+
+# ensure_venv: quiet when up to date; one line on stderr when it installs.
+ensure_venv() {
+	local want stamp=$VENV/.requirements.sha256 log=$VENV/pip-install.log
+	[[ -f $REQ ]] || die "missing $REQ"
+	want=$(sha256sum "$REQ" | cut -d' ' -f1) || die "cannot hash $REQ"
+	venv_up_to_date "$want" && return 0
+	mkdir -p "$CACHE" || die "cannot create $CACHE"
+	# A subshell holds the lock, so that the server started afterwards does
+	# not inherit the lock's file descriptor.
+	(
+		if command -v flock >/dev/null 2>&1; then
+			exec 9>"$CACHE/.venv-standalone.lock" || die "cannot open $CACHE/.venv-standalone.lock"
+			flock 9 || die "cannot lock $CACHE/.venv-standalone.lock"
+			# Another run may have finished the job while we waited.
+			venv_up_to_date "$want" && exit 0
+		fi
+		command -v "$PY" >/dev/null 2>&1 || die "$PY not found (set PYTHON=/path/to/python3)"
+		echo "milvus-standalone.sh: installing Python packages from scripts/requirements-standalone.txt into $VENV" >&2
+		# (Re)create the venv when it is missing or broken.
+		if ! "$VENV/bin/python" -c '' >/dev/null 2>&1; then
+			rm -rf "$VENV"
+			"$PY" -m venv "$VENV" >/dev/null 2>&1 || {
+				"$PY" -m venv "$VENV" 2>&1 | tail -n 20 >&2 || true
+				die "cannot create virtualenv at $VENV with $PY (is the venv module installed?)"
+			}
+		fi
+		# An interrupted or failed install must not look up to date.
+		rm -f "$stamp"
+		if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+			"$VENV/bin/python" -m pip install --requirement "$REQ" >"$log" 2>&1; then
+			echo "---- last lines of $log ----" >&2
+			tail -n 30 "$log" >&2 || true
+			die "pip install -r $REQ failed (full log: $log)"
+		fi
+		local out
+		if ! out=$("$VENV/bin/milvus-server" --help 2>&1); then
+			echo "$out" | tail -n 20 >&2
+			die "milvus installed into $VENV but milvus-server --help fails"
+		fi
+		echo "$want" >"$stamp.tmp" && mv "$stamp.tmp" "$stamp" || die "cannot write $stamp"
+	)
+}
+
+# ---- processes
+
+# alive PID: PID exists and is not a zombie (the launcher does not reap a dead
+# milvus until it is signalled itself, so kill -0 is not enough).
+alive() {
+	local s
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	s=${s##*) }
+	[[ ${s%% *} != [ZX] ]]
+}
+
+# group_pids PGID: the live (non-zombie) processes of process group PGID.
+group_pids() {
+	local f s st pg pid
+	for f in /proc/[0-9]*/stat; do
+		{ read -r s <"$f"; } 2>/dev/null || continue
+		read -r st _ pg _ <<<"${s##*) }"
+		[[ $pg == "$1" && $st != [ZX] ]] || continue
+		pid=${f#/proc/}
+		echo "${pid%/stat}"
+	done
+	return 0
+}
+
+# milvus_pids PGID DIR: the live milvus server processes (DIR/data/bin/milvus)
+# of group PGID. Also finds a milvus whose launcher has died.
+milvus_pids() {
+	local p exe
+	for p in $(group_pids "$1"); do
+		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
+		[[ $exe == "$2/data/bin/milvus" || $exe == "$2/data/bin/milvus (deleted)" ]] && echo "$p"
+	done
+	return 0
+}
+
+# is_our_server PID DIR: PID is alive and is the milvus-server launcher on
+# DIR/data (guards against a stale pid file whose PID was reused).
+is_our_server() {
+	local pid=$1 dir=$2 cmd
+	alive "$pid" || return 1
+	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	[[ $cmd == *milvus-server* && $cmd == *"--data $dir/data "* ]]
+}
+
+read_pid() {
+	local f=$1/pid pid
+	[[ -f $f ]] || return 1
+	pid=$(tr -dc '0-9' <"$f")
+	[[ -n $pid ]] || return 1
+	echo "$pid"
+}
+
+port_open() {
+	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# owns_listener PID PORT: PID holds a listening TCP socket on PORT (so a
+# connection to PORT reaches our server, not some other process on that port).
+owns_listener() {
+	local pid=$1 hex inode
+	hex=$(printf '%04X' "$2")
+	for inode in $(awk -v p=":$hex" '$4 == "0A" && $2 ~ (p "$") {print $10}' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+		if find "/proc/$pid/fd" -maxdepth 1 -lname "socket:\[$inode\]" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+	done
+	return 1
+}
+
+# healthy PORT: GET /healthz on 127.0.0.1:PORT answers 200 "OK" (all Milvus
+# components up; the launcher waits for the same).
+healthy() {
+	local resp
+	resp=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
+		cat <&3' _ "$1" 2>/dev/null) || return 1
+	[[ $resp == HTTP/1.?" 200"* && $resp == *$'\r\n\r\nOK'* ]]
+}
+
+# metrics_port PID: the health/metrics port the launcher gave milvus PID.
+metrics_port() {
+	{ tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | sed -n 's/^METRICS_PORT=//p' | head -n 1 || true
+}
+
+# config_proxy_port DIR: proxy.port in the config the launcher wrote.
+config_proxy_port() {
+	awk '/^[^ #]/ {sect = $1} sect == "proxy:" && /^  port:/ {print $2; exit}' \
+		"$1/data/configs/milvus.yaml" 2>/dev/null || true
+}
+
+# free_ports N: N distinct TCP ports free on all IPv4 addresses right now.
+free_ports() {
+	"$VENV/bin/python" - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("0.0.0.0", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()
+EOF
+}
+
+log_tail() {
+	local dir=$1 f
+	for f in "$dir/server.log" "$dir/data/logs/milvus-stderr.log" "$dir/data/logs/milvus-stdout.log"; do
+		[[ -s $f ]] || continue
+		echo "---- last lines of $f ----" >&2
+		tail -n 25 "$f" 2>/dev/null | cut -c1-400 >&2 || true
+	done
+	echo "----" >&2
+}
+
+# kill_group PID SIG: signal the process group led by PID (the launcher was
+# started as a group leader), falling back to the single process.
+kill_group() {
+	kill -s "$2" -- "-$1" 2>/dev/null || kill -s "$2" "$1" 2>/dev/null || true
+}
+
+# wait_gone PID SECONDS: 0 once PID and every process of its group are gone.
+wait_gone() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	while true; do
+		if ! alive "$pid" && [[ -z $(group_pids "$pid") ]]; then
+			return 0
+		fi
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
+# wait_milvus_gone PGID DIR SECONDS: 0 once no milvus server of the group lives.
+wait_milvus_gone() {
+	local deadline=$((SECONDS + $3))
+	while [[ -n $(milvus_pids "$1" "$2") ]]; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
+do_stop() {
+	local dir=$1 pid ms
+	if ! pid=$(read_pid "$dir"); then
+		rm -f "$dir/uri"
+		return 0
+	fi
+	ms=$(milvus_pids "$pid" "$dir")
+	if is_our_server "$pid" "$dir" || [[ -n $ms ]]; then
+		if [[ -n $ms ]]; then
+			# shellcheck disable=SC2086 # one pid per word
+			kill -s INT $ms 2>/dev/null || true
+			wait_milvus_gone "$pid" "$dir" "$STOP_TIMEOUT" ||
+				echo "milvus-standalone.sh: warning: milvus did not stop within ${STOP_TIMEOUT}s of SIGINT" >&2
+		fi
+		kill_group "$pid" INT
+		if ! wait_gone "$pid" 10; then
+			kill_group "$pid" TERM
+			if ! wait_gone "$pid" 5; then
+				kill_group "$pid" KILL
+				wait_gone "$pid" 5 || die "server process group $pid did not exit"
+			fi
+		fi
+	fi
+	rm -f "$dir/pid" "$dir/uri"
+}
+
+do_start() {
+	local dir=$1 pid port uri attempt deadline bin m mport outcome
+	local -a ports
+
+	if pid=$(read_pid "$dir") && is_our_server "$pid" "$dir" && [[ -s $dir/uri ]]; then
+		uri=$(<"$dir/uri")
+		m=$(milvus_pids "$pid" "$dir" | head -n 1)
+		if [[ -n $m ]] && owns_listener "$m" "${uri##*:}" && port_open "${uri##*:}"; then
+			echo "milvus-standalone.sh: already running (pid $pid)" >&2
+			echo "$uri"
+			return 0
+		fi
+	fi
+	do_stop "$dir" # clears a stale / half-started server
+
+	ensure_venv || exit 1
+	bin=$VENV/bin/milvus-server
+	[[ -x $bin ]] || die "$bin not found"
+
+	mkdir -p "$dir/data" || die "cannot create $dir/data"
+
+	# Ports are picked before the server binds them, so another process can
+	# grab one in between; retry with fresh ports if the server dies early.
+	for attempt in 1 2 3; do
+		read -r -a ports <<<"$(free_ports 11)"
+		((${#ports[@]} == 11)) || die "cannot pick free ports"
+		# ports: 0 proxy, 1 etcd client, 2 etcd peer, 3 root coord, 4 proxy
+		# internal, 5 query coord, 6 query node, 7 index coord, 8 index node,
+		# 9 data coord, 10 data node.
+		cat >"$dir/etcd.yaml" <<EOF || die "cannot write $dir/etcd.yaml"
+# Embedded etcd of the Milvus standalone in $dir (written by milvus-standalone.sh).
+name: default
+listen-client-urls: http://127.0.0.1:${ports[1]}
+advertise-client-urls: http://127.0.0.1:${ports[1]}
+listen-peer-urls: http://127.0.0.1:${ports[2]}
+initial-advertise-peer-urls: http://127.0.0.1:${ports[2]}
+initial-cluster: default=http://127.0.0.1:${ports[2]}
+EOF
+		# Rewritten by the launcher with the ports it actually resolved.
+		rm -f "$dir/data/configs/milvus.yaml"
+		echo "==== $(date -u +%FT%TZ) milvus-standalone.sh start: ports ${ports[*]} (attempt $attempt)" >>"$dir/server.log"
+
+		# set -m: the launcher gets its own process group (pgid == pid; milvus
+		# inherits it), and SIGINT is not ignored as it is for plain background
+		# jobs, so that stop can ask for a graceful shutdown.
+		set -m
+		ETCD_CONFIG_PATH=$dir/etcd.yaml PYTHONUNBUFFERED=1 nohup "$bin" --data "$dir/data" \
+			--proxy-port "${ports[0]}" --etcd-port "${ports[1]}" \
+			--root-coord-port "${ports[3]}" --proxy-internal-port "${ports[4]}" \
+			--query-coord-port "${ports[5]}" --query-node-port "${ports[6]}" \
+			--index-coord-port "${ports[7]}" --index-node-port "${ports[8]}" \
+			--data-coord-port "${ports[9]}" --data-node-port "${ports[10]}" \
+			--extra-config "indexCoord.segment.minSegmentNumRowsToEnableIndex=$MIN_ROWS_FOR_INDEX" \
+			</dev/null >>"$dir/server.log" 2>&1 &
+		pid=$!
+		set +m
+		echo "$pid" >"$dir/pid"
+
+		deadline=$((SECONDS + START_TIMEOUT))
+		m='' port='' outcome=timeout
+		while ((SECONDS < deadline)); do
+			if ! alive "$pid"; then
+				outcome=exited
+				break
+			fi
+			if [[ -z $m ]]; then
+				m=$(milvus_pids "$pid" "$dir" | head -n 1)
+			elif ! alive "$m"; then
+				outcome=exited
+				break
+			else
+				[[ -n $port ]] || port=$(config_proxy_port "$dir")
+				mport=$(metrics_port "$m")
+				if [[ -n $port && -n $mport ]] && owns_listener "$m" "$mport" && healthy "$mport" &&
+					owns_listener "$m" "$port" && port_open "$port"; then
+					if [[ $port != "${ports[0]}" ]]; then
+						echo "milvus-standalone.sh: note: port ${ports[0]} was taken, the server listens on $port" |
+							tee -a "$dir/server.log" >&2
+					fi
+					uri=http://127.0.0.1:$port
+					echo "$uri" >"$dir/uri"
+					echo "$uri"
+					return 0
+				fi
+			fi
+			sleep 0.2
+		done
+
+		if [[ $outcome == timeout ]]; then
+			log_tail "$dir"
+			do_stop "$dir"
+			die "milvus standalone did not become healthy within ${START_TIMEOUT}s (logs: $dir/server.log, $dir/data/logs/)"
+		fi
+		# milvus or the launcher died: the launcher would wait forever.
+		do_stop "$dir"
+		wait "$pid" 2>/dev/null || true
+		# Retry only when a bind failed (a port was taken in the meantime).
+		if ! tail -n 200 "$dir/data/logs/milvus-stdout.log" "$dir/data/logs/milvus-stderr.log" \
+			"$dir/server.log" 2>/dev/null | grep -qiE 'address already in use'; then
+			break
+		fi
+	done
+	log_tail "$dir"
+	die "milvus standalone exited during startup (logs: $dir/server.log, $dir/data/logs/)"
+}
+
+[[ $# -eq 2 && -n $2 ]] || usage
+case $1 in
+start)
+	mkdir -p "$2" || die "cannot create $2"
+	do_start "$(cd "$2" && pwd -P)"
+	;;
+stop)
+	[[ -d $2 ]] || exit 0
+	do_stop "$(cd "$2" && pwd -P)"
+	;;
+*) usage ;;
+esac

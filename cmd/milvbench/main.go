@@ -115,9 +115,17 @@ func newRun() *cobra.Command {
 ground truth, insert the base vectors, then for each index configuration build
 it, and for each search point warm up and measure a window of load. Writes
 DIR/results.json, DIR/report.md and the PNG plots the report links.
-Progress goes to stderr, one line per stage and trial.`,
+Progress goes to stderr, one line per stage and trial.
+
+With target kind milvus the address and token come from the workload or
+from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
+never printed or recorded. milvbench creates its own collection (default
+milvbench_<name>), marks it as its own, and drops it at the end unless
+--keep; a collection of that name it did not create is refused unless
+--allow-foreign names it.`,
 		Example: `  milvbench run workloads/examples/quickstart.yaml --out out/quickstart
-  milvbench run example:quickstart`,
+  milvbench run example:quickstart
+  MILVUS_URI=http://127.0.0.1:19530 milvbench run my-milvus-workload.yaml --keep`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := workloads.LoadArg(args[0], os.LookupEnv)

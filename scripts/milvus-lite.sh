@@ -26,85 +26,14 @@ VENV=$CACHE/venv
 START_TIMEOUT=${MILVUS_LITE_START_TIMEOUT:-60}
 STOP_TIMEOUT=${MILVUS_LITE_STOP_TIMEOUT:-20}
 
-die() {
-	echo "milvus-lite.sh: error: $*" >&2
-	exit 1
-}
-
-usage() {
-	echo "usage: $0 start DIR | stop DIR" >&2
-	exit 2
-}
-
-alive() { kill -0 "$1" 2>/dev/null; }
+# shellcheck disable=SC2034 # PROG is read by lib.sh
+PROG=milvus-lite.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
 
 # is_our_server PID DIR: PID is alive and is a milvus-lite server on DIR/data
 # (guards against a stale pid file whose PID was reused).
-is_our_server() {
-	local pid=$1 dir=$2 cmd
-	alive "$pid" || return 1
-	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-	[[ $cmd == *milvus-lite* && $cmd == *"--data-dir $dir/data"* ]]
-}
-
-read_pid() {
-	local f=$1/pid pid
-	[[ -f $f ]] || return 1
-	pid=$(tr -dc '0-9' <"$f")
-	[[ -n $pid ]] || return 1
-	echo "$pid"
-}
-
-port_open() {
-	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
-# owns_listener PID PORT: PID holds a listening TCP socket on PORT (so a
-# connection to PORT reaches our server, not some other process on that port).
-owns_listener() {
-	local pid=$1 hex inode
-	hex=$(printf '%04X' "$2")
-	for inode in $(awk -v p=":$hex" '$4 == "0A" && $2 ~ (p "$") {print $10}' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null); do
-		if find "/proc/$pid/fd" -maxdepth 1 -lname "socket:\[$inode\]" 2>/dev/null | grep -q .; then
-			return 0
-		fi
-	done
-	return 1
-}
-
-free_port() {
-	"$VENV/bin/python" -c '
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-log_tail() {
-	echo "---- last lines of $1 ----" >&2
-	tail -n 40 "$1" >&2 2>/dev/null || true
-	echo "----" >&2
-}
-
-# kill_group PID SIG: signal the process group led by PID (the server was
-# started as a group leader), falling back to the single process.
-kill_group() {
-	kill -s "$2" -- "-$1" 2>/dev/null || kill -s "$2" "$1" 2>/dev/null || true
-}
-
-# wait_gone PID SECONDS: 0 once PID and its process group have exited.
-wait_gone() {
-	local pid=$1 deadline=$((SECONDS + $2))
-	while ((SECONDS < deadline)); do
-		if ! alive "$pid" && ! kill -0 -- "-$pid" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	! alive "$pid" && ! kill -0 -- "-$pid" 2>/dev/null
-}
+is_our_server() { cmdline_has "$1" milvus-lite "--data-dir $2/data "; }
 
 do_stop() {
 	local dir=$1 pid
@@ -113,14 +42,7 @@ do_stop() {
 		return 0
 	fi
 	if is_our_server "$pid" "$dir"; then
-		kill_group "$pid" INT
-		if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
-			kill_group "$pid" TERM
-			if ! wait_gone "$pid" 5; then
-				kill_group "$pid" KILL
-				wait_gone "$pid" 5 || die "server pid $pid did not exit"
-			fi
-		fi
+		end_group "$pid" "$STOP_TIMEOUT" || die "server pid $pid did not exit"
 	fi
 	rm -f "$dir/pid" "$dir/uri"
 }
@@ -147,7 +69,7 @@ do_start() {
 	# The port is picked before the server binds it, so another process can
 	# grab it in between; retry with a fresh port if the server dies early.
 	for attempt in 1 2 3; do
-		port=$(free_port) || die "cannot pick a free port"
+		port=$(free_ports "$VENV/bin/python" 1) || die "cannot pick a free port"
 		uri=http://127.0.0.1:$port
 		echo "==== $(date -u +%FT%TZ) milvus-lite.sh start: port $port (attempt $attempt)" >>"$dir/server.log"
 
@@ -172,7 +94,7 @@ do_start() {
 		done
 
 		if alive "$pid"; then
-			log_tail "$dir/server.log"
+			log_tail 40 "$dir/server.log"
 			do_stop "$dir"
 			die "milvus-lite server did not accept connections on 127.0.0.1:$port within ${START_TIMEOUT}s (log: $dir/server.log)"
 		fi
@@ -183,19 +105,8 @@ do_start() {
 			break
 		fi
 	done
-	log_tail "$dir/server.log"
+	log_tail 40 "$dir/server.log"
 	die "milvus-lite server exited during startup (log: $dir/server.log)"
 }
 
-[[ $# -eq 2 && -n $2 ]] || usage
-case $1 in
-start)
-	mkdir -p "$2" || die "cannot create $2"
-	do_start "$(cd "$2" && pwd)"
-	;;
-stop)
-	[[ -d $2 ]] || exit 0
-	do_stop "$(cd "$2" && pwd)"
-	;;
-*) usage ;;
-esac
+server_main "$@" # start DIR | stop DIR (lib.sh)

@@ -53,94 +53,28 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 CACHE=${MILVBENCH_CACHE:-$REPO/.cache}
 VENV=$CACHE/venv-standalone
 REQ=$SCRIPT_DIR/requirements-standalone.txt
-PY=${PYTHON:-python3}
 START_TIMEOUT=${MILVUS_STANDALONE_START_TIMEOUT:-180}
 STOP_TIMEOUT=${MILVUS_STANDALONE_STOP_TIMEOUT:-30}
 MIN_ROWS_FOR_INDEX=100
 
-die() {
-	echo "milvus-standalone.sh: error: $*" >&2
-	exit 1
-}
+# shellcheck disable=SC2034 # PROG is read by lib.sh
+PROG=milvus-standalone.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
 
-usage() {
-	echo "usage: $0 start DIR | stop DIR" >&2
-	exit 2
-}
+# ---- virtualenv: ensure_venv (lib.sh), as in scripts/pyenv.sh but for
+# requirements-standalone.txt.
 
-# ---- virtualenv (the equivalent of scripts/pyenv.sh for requirements-standalone.txt)
-
-venv_up_to_date() {
-	[[ -f $VENV/.requirements.sha256 && "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" == "$1" &&
-		-x $VENV/bin/milvus-server ]] && "$VENV/bin/python" -c '' >/dev/null 2>&1
-}
-
-# ensure_venv: quiet when up to date; one line on stderr when it installs.
-ensure_venv() {
-	local want stamp=$VENV/.requirements.sha256 log=$VENV/pip-install.log
-	[[ -f $REQ ]] || die "missing $REQ"
-	want=$(sha256sum "$REQ" | cut -d' ' -f1) || die "cannot hash $REQ"
-	venv_up_to_date "$want" && return 0
-	mkdir -p "$CACHE" || die "cannot create $CACHE"
-	# A subshell holds the lock, so that the server started afterwards does
-	# not inherit the lock's file descriptor.
-	(
-		if command -v flock >/dev/null 2>&1; then
-			exec 9>"$CACHE/.venv-standalone.lock" || die "cannot open $CACHE/.venv-standalone.lock"
-			flock 9 || die "cannot lock $CACHE/.venv-standalone.lock"
-			# Another run may have finished the job while we waited.
-			venv_up_to_date "$want" && exit 0
-		fi
-		command -v "$PY" >/dev/null 2>&1 || die "$PY not found (set PYTHON=/path/to/python3)"
-		echo "milvus-standalone.sh: installing Python packages from scripts/requirements-standalone.txt into $VENV" >&2
-		# (Re)create the venv when it is missing or broken.
-		if ! "$VENV/bin/python" -c '' >/dev/null 2>&1; then
-			rm -rf "$VENV"
-			"$PY" -m venv "$VENV" >/dev/null 2>&1 || {
-				"$PY" -m venv "$VENV" 2>&1 | tail -n 20 >&2 || true
-				die "cannot create virtualenv at $VENV with $PY (is the venv module installed?)"
-			}
-		fi
-		# An interrupted or failed install must not look up to date.
-		rm -f "$stamp"
-		if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-			"$VENV/bin/python" -m pip install --requirement "$REQ" >"$log" 2>&1; then
-			echo "---- last lines of $log ----" >&2
-			tail -n 30 "$log" >&2 || true
-			die "pip install -r $REQ failed (full log: $log)"
-		fi
-		local out
-		if ! out=$("$VENV/bin/milvus-server" --help 2>&1); then
-			echo "$out" | tail -n 20 >&2
-			die "milvus installed into $VENV but milvus-server --help fails"
-		fi
-		echo "$want" >"$stamp.tmp" && mv "$stamp.tmp" "$stamp" || die "cannot write $stamp"
-	)
+# check_launcher: the smoke test after installing.
+check_launcher() {
+	local out
+	if ! out=$("$VENV/bin/milvus-server" --help 2>&1); then
+		echo "$out" | tail -n 20 >&2
+		die "milvus installed into $VENV but milvus-server --help fails"
+	fi
 }
 
 # ---- processes
-
-# alive PID: PID exists and is not a zombie (the launcher does not reap a dead
-# milvus until it is signalled itself, so kill -0 is not enough).
-alive() {
-	local s
-	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
-	s=${s##*) }
-	[[ ${s%% *} != [ZX] ]]
-}
-
-# group_pids PGID: the live (non-zombie) processes of process group PGID.
-group_pids() {
-	local f s st pg pid
-	for f in /proc/[0-9]*/stat; do
-		{ read -r s <"$f"; } 2>/dev/null || continue
-		read -r st _ pg _ <<<"${s##*) }"
-		[[ $pg == "$1" && $st != [ZX] ]] || continue
-		pid=${f#/proc/}
-		echo "${pid%/stat}"
-	done
-	return 0
-}
 
 # milvus_pids PGID DIR: the live milvus server processes (DIR/data/bin/milvus)
 # of group PGID. Also finds a milvus whose launcher has died.
@@ -155,38 +89,7 @@ milvus_pids() {
 
 # is_our_server PID DIR: PID is alive and is the milvus-server launcher on
 # DIR/data (guards against a stale pid file whose PID was reused).
-is_our_server() {
-	local pid=$1 dir=$2 cmd
-	alive "$pid" || return 1
-	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-	[[ $cmd == *milvus-server* && $cmd == *"--data $dir/data "* ]]
-}
-
-read_pid() {
-	local f=$1/pid pid
-	[[ -f $f ]] || return 1
-	pid=$(tr -dc '0-9' <"$f")
-	[[ -n $pid ]] || return 1
-	echo "$pid"
-}
-
-port_open() {
-	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
-# owns_listener PID PORT: PID holds a listening TCP socket on PORT (so a
-# connection to PORT reaches our server, not some other process on that port).
-owns_listener() {
-	local pid=$1 hex inode
-	hex=$(printf '%04X' "$2")
-	for inode in $(awk -v p=":$hex" '$4 == "0A" && $2 ~ (p "$") {print $10}' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null); do
-		if find "/proc/$pid/fd" -maxdepth 1 -lname "socket:\[$inode\]" 2>/dev/null | grep -q .; then
-			return 0
-		fi
-	done
-	return 1
-}
+is_our_server() { cmdline_has "$1" milvus-server "--data $2/data "; }
 
 # healthy PORT: GET /healthz on 127.0.0.1:PORT answers 200 "OK" (all Milvus
 # components up; the launcher waits for the same).
@@ -209,47 +112,9 @@ config_proxy_port() {
 		"$1/data/configs/milvus.yaml" 2>/dev/null || true
 }
 
-# free_ports N: N distinct TCP ports free on all IPv4 addresses right now.
-free_ports() {
-	"$VENV/bin/python" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("0.0.0.0", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-EOF
-}
-
-log_tail() {
-	local dir=$1 f
-	for f in "$dir/server.log" "$dir/data/logs/milvus-stderr.log" "$dir/data/logs/milvus-stdout.log"; do
-		[[ -s $f ]] || continue
-		echo "---- last lines of $f ----" >&2
-		tail -n 25 "$f" 2>/dev/null | cut -c1-400 >&2 || true
-	done
-	echo "----" >&2
-}
-
-# kill_group PID SIG: signal the process group led by PID (the launcher was
-# started as a group leader), falling back to the single process.
-kill_group() {
-	kill -s "$2" -- "-$1" 2>/dev/null || kill -s "$2" "$1" 2>/dev/null || true
-}
-
-# wait_gone PID SECONDS: 0 once PID and every process of its group are gone.
-wait_gone() {
-	local pid=$1 deadline=$((SECONDS + $2))
-	while true; do
-		if ! alive "$pid" && [[ -z $(group_pids "$pid") ]]; then
-			return 0
-		fi
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
+# show_logs DIR: the last lines of the launcher's and milvus's logs on stderr.
+show_logs() {
+	log_tail 25 "$1/server.log" "$1/data/logs/milvus-stderr.log" "$1/data/logs/milvus-stdout.log"
 }
 
 # wait_milvus_gone PGID DIR SECONDS: 0 once no milvus server of the group lives.
@@ -275,14 +140,7 @@ do_stop() {
 			wait_milvus_gone "$pid" "$dir" "$STOP_TIMEOUT" ||
 				echo "milvus-standalone.sh: warning: milvus did not stop within ${STOP_TIMEOUT}s of SIGINT" >&2
 		fi
-		kill_group "$pid" INT
-		if ! wait_gone "$pid" 10; then
-			kill_group "$pid" TERM
-			if ! wait_gone "$pid" 5; then
-				kill_group "$pid" KILL
-				wait_gone "$pid" 5 || die "server process group $pid did not exit"
-			fi
-		fi
+		end_group "$pid" 10 || die "server process group $pid did not exit"
 	fi
 	rm -f "$dir/pid" "$dir/uri"
 }
@@ -302,7 +160,7 @@ do_start() {
 	fi
 	do_stop "$dir" # clears a stale / half-started server
 
-	ensure_venv || exit 1
+	ensure_venv "$VENV" "$REQ" "$CACHE/.venv-standalone.lock" milvus-server true check_launcher || exit 1
 	bin=$VENV/bin/milvus-server
 	[[ -x $bin ]] || die "$bin not found"
 
@@ -311,7 +169,7 @@ do_start() {
 	# Ports are picked before the server binds them, so another process can
 	# grab one in between; retry with fresh ports if the server dies early.
 	for attempt in 1 2 3; do
-		read -r -a ports <<<"$(free_ports 11)"
+		read -r -a ports <<<"$(free_ports "$VENV/bin/python" 11)"
 		((${#ports[@]} == 11)) || die "cannot pick free ports"
 		# ports: 0 proxy, 1 etcd client, 2 etcd peer, 3 root coord, 4 proxy
 		# internal, 5 query coord, 6 query node, 7 index coord, 8 index node,
@@ -376,7 +234,7 @@ EOF
 		done
 
 		if [[ $outcome == timeout ]]; then
-			log_tail "$dir"
+			show_logs "$dir"
 			do_stop "$dir"
 			die "milvus standalone did not become healthy within ${START_TIMEOUT}s (logs: $dir/server.log, $dir/data/logs/)"
 		fi
@@ -389,19 +247,8 @@ EOF
 			break
 		fi
 	done
-	log_tail "$dir"
+	show_logs "$dir"
 	die "milvus standalone exited during startup (logs: $dir/server.log, $dir/data/logs/)"
 }
 
-[[ $# -eq 2 && -n $2 ]] || usage
-case $1 in
-start)
-	mkdir -p "$2" || die "cannot create $2"
-	do_start "$(cd "$2" && pwd -P)"
-	;;
-stop)
-	[[ -d $2 ]] || exit 0
-	do_stop "$(cd "$2" && pwd -P)"
-	;;
-*) usage ;;
-esac
+server_main "$@" # start DIR | stop DIR (lib.sh)

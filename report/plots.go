@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/milvbench/milvbench/bench"
@@ -9,6 +10,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // series groups points under a legend label, in first-seen order.
@@ -27,24 +30,49 @@ func (s *series) add(label string, x, y float64) {
 	s.points[label] = append(s.points[label], plotter.XY{X: x, Y: y})
 }
 
-func (s *series) draw(p *plot.Plot) error {
+// draw adds the lines to p and returns their legend, which save draws below
+// the plot so that many series never cover the data.
+func (s *series) draw(p *plot.Plot) (plot.Legend, error) {
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	leg.Padding = vg.Points(2)
 	for i, l := range s.labels {
 		pts := s.points[l]
 		sort.Slice(pts, func(a, b int) bool { return pts[a].X < pts[b].X })
 		line, dots, err := plotter.NewLinePoints(pts)
 		if err != nil {
-			return err
+			return leg, err
 		}
 		line.Color = plotutil.Color(i)
 		dots.Color = plotutil.Color(i)
 		dots.Shape = plotutil.Shape(i)
 		p.Add(line, dots)
-		p.Legend.Add(l, line, dots)
+		leg.Add(l, line, dots)
 	}
-	p.Legend.Left = true
-	p.Legend.Padding = vg.Points(4)
 	p.Add(plotter.NewGrid())
-	return nil
+	return leg, nil
+}
+
+// save writes p as a PNG of a fixed plot size with leg underneath; the image
+// grows with the number of legend entries.
+func save(p *plot.Plot, leg plot.Legend, path string) error {
+	const width, plotH, pad = 8 * vg.Inch, 5 * vg.Inch, 10
+	r := leg.Rectangle(draw.Canvas{})
+	legH := r.Max.Y - r.Min.Y + 2*pad
+	img := vgimg.New(width, plotH+legH)
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, 0, legH, 0))
+	below := draw.Crop(dc, pad, -pad, pad, -plotH-pad)
+	leg.Draw(below)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // PlotRecallQPS draws recall against QPS, one line per index config (and topk,
@@ -61,10 +89,11 @@ func PlotRecallQPS(path string, res *bench.Result) error {
 		label := fmt.Sprintf("%s k=%d nq=%d c=%d%s", t.Index, t.Search.TopK, t.Search.NQ, t.Load.Concurrency, filterLabel(t.Search))
 		s.add(label, t.Recall, t.QPS)
 	}
-	if err := s.draw(p); err != nil {
+	leg, err := s.draw(p)
+	if err != nil {
 		return err
 	}
-	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+	return save(p, leg, path)
 }
 
 // PlotP99Concurrency draws p99 latency against concurrency, one line per index
@@ -79,10 +108,11 @@ func PlotP99Concurrency(path string, res *bench.Result) error {
 		label := fmt.Sprintf("%s %s k=%d nq=%d%s", t.Index, paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ, filterLabel(t.Search))
 		s.add(label, float64(t.Load.Concurrency), t.LatencyMS.P99)
 	}
-	if err := s.draw(p); err != nil {
+	leg, err := s.draw(p)
+	if err != nil {
 		return err
 	}
-	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+	return save(p, leg, path)
 }
 
 func filterLabel(s bench.SearchInfo) string {

@@ -1,5 +1,7 @@
 package embedded
 
+import "github.com/milvbench/milvbench/internal/vecmath"
+
 // ivfSQ8 stores each vector as one byte per dimension: a uniform 8-bit
 // quantiser per dimension between the minimum and maximum seen in training
 // (faiss's QT_8bit, without residuals, as Milvus's IVF_SQ8).
@@ -64,20 +66,29 @@ type sq8Scanner struct {
 	l2   bool
 	a, b []float32
 	base float32
+	ds   []float32 // scores of the list being scanned, reused across lists
 }
 
+// scan scores the whole list in one batch kernel call, then offers the
+// allowed entries to the heap.
 func (s *sq8Scanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int, allow *bitset) {
-	d := len(s.a)
+	n := len(l.ids)
+	if cap(s.ds) < n {
+		s.ds = make([]float32, n+n/2)
+	}
+	ds := s.ds[:n]
+	if s.l2 {
+		vecmath.SQ8L2Batch(s.a, s.b, l.codes, ds)
+	} else {
+		vecmath.SQ8DotBatch(s.a, l.codes, ds)
+	}
 	for i, id := range l.ids {
 		if !allow.has(id) {
 			continue
 		}
-		code := l.codes[i*d : (i+1)*d]
-		var dist float32
-		if s.l2 {
-			dist = sq8L2(s.a, s.b, code)
-		} else {
-			dist = -(s.base + sq8Dot(s.a, code))
+		dist := ds[i]
+		if !s.l2 {
+			dist = -(s.base + dist)
 		}
 		if len(*h) < k {
 			h.push(cand{dist, id})
@@ -85,43 +96,4 @@ func (s *sq8Scanner) scan(_ int, _ float32, l *ivfList, h *maxHeap, k int, allow
 			h.replaceTop(cand{dist, id})
 		}
 	}
-}
-
-// sq8L2 returns sum_j (a_j - code_j·step_j)².
-func sq8L2(a, step []float32, code []byte) float32 {
-	step, code = step[:len(a)], code[:len(a)]
-	var s0, s1, s2, s3 float32
-	j := 0
-	for ; j+4 <= len(a); j += 4 {
-		d0 := a[j] - float32(code[j])*step[j]
-		d1 := a[j+1] - float32(code[j+1])*step[j+1]
-		d2 := a[j+2] - float32(code[j+2])*step[j+2]
-		d3 := a[j+3] - float32(code[j+3])*step[j+3]
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; j < len(a); j++ {
-		d := a[j] - float32(code[j])*step[j]
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// sq8Dot returns sum_j code_j·w_j.
-func sq8Dot(w []float32, code []byte) float32 {
-	code = code[:len(w)]
-	var s0, s1, s2, s3 float32
-	j := 0
-	for ; j+4 <= len(w); j += 4 {
-		s0 += float32(code[j]) * w[j]
-		s1 += float32(code[j+1]) * w[j+1]
-		s2 += float32(code[j+2]) * w[j+2]
-		s3 += float32(code[j+3]) * w[j+3]
-	}
-	for ; j < len(w); j++ {
-		s0 += float32(code[j]) * w[j]
-	}
-	return (s0 + s1) + (s2 + s3)
 }

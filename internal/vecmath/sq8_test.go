@@ -30,8 +30,7 @@ func TestSQ8BatchMatchesGeneric(t *testing.T) {
 				for j := range a {
 					a[j] = r.Float32() * 255 * step[j]
 				}
-				// A spare byte after the rows catches reads past the last one
-				// only through the bounds of codes below, so slice exactly.
+				// codes holds exactly the rows, as an IVF list's codes do.
 				codes := randCodes(r, dim*rows)
 				l2, dot := make([]float32, rows), make([]float32, rows)
 				SQ8L2Batch(a, step, codes, l2)

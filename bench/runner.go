@@ -16,10 +16,9 @@ type Runner struct {
 	Target Target
 	Plan   *workloads.Plan
 	Data   *datasets.Dataset
-	Truth  *datasets.GroundTruth
-	// Filtered holds, per selectivity below 1, the filter and the exact
-	// ground truth under it.
-	Filtered map[float64]Filtered
+	// Truths holds, per filter selectivity of the plan (1: no filter), the
+	// filter and the exact ground truth under it (see Truths).
+	Truths map[float64]Truth
 	// Collection names the collection to create; RunID marks it as this run's.
 	Collection string
 	RunID      string
@@ -46,8 +45,11 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 			return nil, err
 		}
 	}
-	if r.Truth == nil || r.Truth.K < plan.MaxTopK() || len(r.Truth.IDs) != len(ds.Queries) {
-		return nil, fmt.Errorf("bench: ground truth must cover %d queries at depth %d", len(ds.Queries), plan.MaxTopK())
+	for _, sel := range plan.Selectivities() {
+		t, ok := r.Truths[sel]
+		if !ok || t.GT == nil || t.GT.K < plan.MaxTopK() || len(t.GT.IDs) != len(ds.Queries) || (sel < 1) != (t.Filter != nil) {
+			return nil, fmt.Errorf("bench: no ground truth covering %d queries at depth %d for selectivity %g", len(ds.Queries), plan.MaxTopK(), sel)
+		}
 	}
 	info, err := r.Target.Describe(ctx)
 	if err != nil {
@@ -60,11 +62,6 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 		},
 		Workload: plan.Spec,
 		Dataset:  ds.Info,
-	}
-	for _, sel := range plan.Selectivities() {
-		if f, ok := r.Filtered[sel]; sel < 1 && (!ok || f.Filter == nil || f.Truth == nil || len(f.Truth.IDs) != len(ds.Queries)) {
-			return nil, fmt.Errorf("bench: no filter and ground truth for selectivity %g", sel)
-		}
 	}
 	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
 	if err := r.Target.Create(ctx, spec); err != nil {
@@ -169,11 +166,7 @@ func (r *Runner) insert(ctx context.Context) (float64, error) {
 func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt workloads.SearchPoint) (Trial, error) {
 	load := r.Plan.Spec.Load
 	queries := r.Data.Queries
-	truth, filter := r.Truth, (*datasets.Filter)(nil)
-	if pt.Selectivity < 1 {
-		f := r.Filtered[pt.Selectivity]
-		truth, filter = f.Truth, f.Filter
-	}
+	truth, filter := r.Truths[pt.Selectivity].GT, r.Truths[pt.Selectivity].Filter
 	if load.Warmup > 0 {
 		closedLoop(ctx, r.Target, queries, pt, filter, r.Plan.Spec.Search.OutputFields, load.Warmup.D(), nil)
 	}
@@ -234,12 +227,6 @@ func probeNetwork(ctx context.Context, p NetworkProber, n int) *NetworkFloor {
 	s := Summarize(h)
 	nf.P50MS, nf.P99MS, nf.MaxMS = s.P50, s.P99, s.Max
 	return nf
-}
-
-// Filtered is a search filter and the exact ground truth under it.
-type Filtered struct {
-	Filter *datasets.Filter
-	Truth  *datasets.GroundTruth
 }
 
 func filterExpr(f *datasets.Filter) string {

@@ -35,11 +35,11 @@ load: {concurrency: 2, warmup: 20ms, duration: 150ms}
 	if err != nil {
 		t.Fatal(err)
 	}
-	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
+	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truth: gt, Collection: "milvbench_e2e", RunID: "test"}
+	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_e2e", RunID: "test"}
 	res, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -124,23 +124,11 @@ load: {concurrency: 1, duration: 100ms}
 			if err != nil {
 				t.Fatal(err)
 			}
-			gt, err := datasets.ComputeGroundTruth(ctx, ds, 10)
+			truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			filtered := map[float64]bench.Filtered{}
-			for _, sel := range []float64{0.3, 0.01} {
-				f, err := ds.Filter(sel)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fgt, err := datasets.ExactTopK(ctx, ds.Base, ds.Queries, ds.Info.Metric, datasets.GTOptions{K: 10, Filter: f.Allow})
-				if err != nil {
-					t.Fatal(err)
-				}
-				filtered[sel] = bench.Filtered{Filter: f, Truth: fgt}
-			}
-			r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truth: gt, Filtered: filtered, Collection: "milvbench_filt", RunID: "t"}
+			r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_filt", RunID: "t"}
 			res, err := r.Run(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -208,11 +196,12 @@ func TestRunEmbeddedFileDatasets(t *testing.T) {
 			if ds.Info.Size != len(base) || ds.Info.Queries != len(gen.Queries) {
 				t.Fatalf("read %d×%d, %d queries", ds.Info.Size, ds.Info.Dim, ds.Info.Queries)
 			}
-			gt, err := datasets.ComputeGroundTruth(ctx, ds, 10)
+			plan := workloads.NewPlan(spec)
+			truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &bench.Runner{Target: embedded.New(), Plan: workloads.NewPlan(spec), Data: ds, Truth: gt, Collection: "milvbench_files", RunID: "t"}
+			r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_files", RunID: "t"}
 			res, err := r.Run(ctx)
 			if err != nil {
 				t.Fatal(err)

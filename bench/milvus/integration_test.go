@@ -39,18 +39,20 @@ func serverURI(t *testing.T) string {
 
 func noEnv(string) (string, bool) { return "", false }
 
-// prepare loads a workload, points it at uri and computes its ground truth.
-func prepare(t *testing.T, spec *workloads.Spec, uri string) (*workloads.Plan, *datasets.Dataset, *datasets.GroundTruth, milvus.Config) {
+// prepare points a workload at uri, opens its dataset (files relative to
+// dir) and computes the ground truth of every filter the plan sweeps.
+func prepare(t *testing.T, spec *workloads.Spec, uri, dir string) (*workloads.Plan, *datasets.Dataset, map[float64]bench.Truth, milvus.Config) {
 	t.Helper()
 	spec.Target = workloads.TargetSpec{Kind: workloads.TargetMilvus, URI: uri, Consistency: "bounded",
 		ConnectTimeout: workloads.Duration(10 * time.Second), RequestTimeout: workloads.Duration(30 * time.Second)}
-	plan := workloads.NewPlan(spec)
 	ctx := context.Background()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	ds, _, err := datasets.Open(ctx, spec.Dataset, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
+	spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = ds.Info.Size, ds.Info.Dim, ds.Info.Queries
+	plan := workloads.NewPlan(spec)
+	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func prepare(t *testing.T, spec *workloads.Spec, uri string) (*workloads.Plan, *
 		t.Fatal(err)
 	}
 	cfg.Connections = 2
-	return plan, ds, gt, cfg
+	return plan, ds, truths, cfg
 }
 
 // TestQuickstartOnMilvus runs the quickstart example unchanged but for its
@@ -85,14 +87,14 @@ func TestQuickstartOnMilvus(t *testing.T) {
 			workloads.IndexSweep{Type: "AUTOINDEX"},
 		)
 	}
-	plan, ds, gt, cfg := prepare(t, spec, uri)
+	plan, ds, truths, cfg := prepare(t, spec, uri, ".")
 	ctx := context.Background()
 	tgt, err := milvus.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truth: gt, Collection: "milvbench_it_quickstart", RunID: "it-" + time.Now().Format("150405.000"), Progress: testWriter{t}}
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_it_quickstart", RunID: "it-" + time.Now().Format("150405.000"), Progress: testWriter{t}}
 	res, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -179,13 +181,13 @@ func TestRefusesForeignCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, ds, gt, cfg := prepare(t, spec, uri)
+	plan, ds, truths, cfg := prepare(t, spec, uri, ".")
 	tgt, err := milvus.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truth: gt, Collection: name, RunID: "it-foreign"}
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, Collection: name, RunID: "it-foreign"}
 	_, err = r.Run(ctx)
 	if err == nil || !strings.Contains(err.Error(), "not created by milvbench") || !strings.Contains(err.Error(), "--allow-foreign") {
 		t.Fatalf("run on a foreign collection: %v", err)
@@ -234,7 +236,7 @@ func TestServerLostMidRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, ds, _, cfg := prepare(t, spec, "http://"+px.addr())
+	plan, ds, _, cfg := prepare(t, spec, "http://"+px.addr(), ".")
 	cfg.RequestTimeout = 2 * time.Second
 	cfg.SetupRetries = 1
 	ctx := context.Background()
@@ -371,44 +373,14 @@ func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.Target = workloads.TargetSpec{Kind: workloads.TargetMilvus, URI: uri, Consistency: "bounded",
-		ConnectTimeout: workloads.Duration(10 * time.Second), RequestTimeout: workloads.Duration(30 * time.Second)}
+	plan, ds, truths, cfg := prepare(t, spec, uri, dir)
 	ctx := context.Background()
-	ds, _, err := datasets.Open(ctx, spec.Dataset, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = ds.Info.Size, ds.Info.Dim, ds.Info.Queries
-	plan := workloads.NewPlan(spec)
-	gt, err := datasets.ComputeGroundTruth(ctx, ds, plan.MaxTopK())
-	if err != nil {
-		t.Fatal(err)
-	}
-	filtered := map[float64]bench.Filtered{}
-	for _, sel := range plan.Selectivities() {
-		f, err := ds.Filter(sel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f == nil {
-			continue
-		}
-		fgt, err := datasets.ExactTopK(ctx, ds.Base, ds.Queries, ds.Info.Metric, datasets.GTOptions{K: plan.MaxTopK(), Filter: f.Allow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		filtered[sel] = bench.Filtered{Filter: f, Truth: fgt}
-	}
-	cfg, err := milvus.ConfigFrom(spec.Target)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tgt, err := milvus.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truth: gt, Filtered: filtered,
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths,
 		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}
 	res, err := r.Run(ctx)
 	if err != nil {

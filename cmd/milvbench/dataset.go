@@ -13,32 +13,30 @@ import (
 	"strings"
 	"time"
 
-	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/spf13/cobra"
 )
 
 // loadDataset opens the workload's dataset, fills in the shape a file source
-// determines, spot-checks ground truth the files provide, and returns exact
-// ground truth at depth k from the cache or computed.
-func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.Writer) (*datasets.Dataset, *datasets.GroundTruth, float64, error) {
+// determines and spot-checks ground truth the files provide at depth k.
+func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.Writer) (*datasets.Dataset, error) {
 	t0 := time.Now()
 	ds, truth, err := datasets.Open(ctx, spec.Dataset, filepath.Dir(spec.File))
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	if spec.Dataset.Source != workloads.SourceSynthetic {
 		spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = ds.Info.Size, ds.Info.Dim, ds.Info.Queries
 		if err := workloads.Validate(spec); err != nil {
-			return nil, nil, 0, err
+			return nil, err
 		}
 	}
 	fmt.Fprintf(progress, "data   %s %d×%d, %d queries (%s) in %.2fs\n", ds.Info.Name, ds.Info.Size, ds.Info.Dim, ds.Info.Queries, ds.Info.Checksum, time.Since(t0).Seconds())
 	if truth != nil {
 		warns, err := datasets.CheckTruth(ctx, ds, truth, k, 20)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, err
 		}
 		for _, w := range warns {
 			fmt.Fprintf(progress, "warning: %s\n", w)
@@ -47,19 +45,7 @@ func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.W
 			fmt.Fprintf(progress, "truth  dataset ground truth agrees with exact search on a sample of 20 queries\n")
 		}
 	}
-	t0 = time.Now()
-	cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
-	gt, hit, err := datasets.GroundTruthFor(ctx, ds, datasets.GTOptions{K: k}, "", cache)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("ground truth: %w", err)
-	}
-	gtS := time.Since(t0).Seconds()
-	how := "computed"
-	if hit {
-		how = "cached"
-	}
-	fmt.Fprintf(progress, "truth  exact top-%d for %d queries %s in %.2fs\n", gt.K, len(gt.IDs), how, gtS)
-	return ds, gt, gtS, nil
+	return ds, nil
 }
 
 // peakRSS returns the process's peak resident set size (VmHWM) in bytes, or 0
@@ -286,33 +272,4 @@ func newDatasetInfo() *cobra.Command {
 	cmd.Flags().StringVar(&query, "query", "", "query file, with --base")
 	cmd.Flags().StringVar(&metric, "metric", "L2", "metric, with --base")
 	return cmd
-}
-
-// filteredTruths computes (or reads from the cache) the exact ground truth
-// under each filter the plan sweeps, keyed by selectivity.
-func filteredTruths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, progress io.Writer) (map[float64]bench.Filtered, float64, error) {
-	out := map[float64]bench.Filtered{}
-	cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
-	t0 := time.Now()
-	for _, sel := range plan.Selectivities() {
-		f, err := ds.Filter(sel)
-		if err != nil || f == nil {
-			if err != nil {
-				return nil, 0, err
-			}
-			continue
-		}
-		t1 := time.Now()
-		gt, hit, err := datasets.GroundTruthFor(ctx, ds, datasets.GTOptions{K: plan.MaxTopK(), Filter: f.Allow}, f.Key, cache)
-		if err != nil {
-			return nil, 0, fmt.Errorf("ground truth under filter %s: %w", f.Expr, err)
-		}
-		how := "computed"
-		if hit {
-			how = "cached"
-		}
-		fmt.Fprintf(progress, "truth  exact top-%d under filter %q (selectivity %g) %s in %.2fs\n", gt.K, f.Expr, sel, how, time.Since(t1).Seconds())
-		out[sel] = bench.Filtered{Filter: f, Truth: gt}
-	}
-	return out, time.Since(t0).Seconds(), nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/bench/embedded"
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/report"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/spf13/cobra"
@@ -174,18 +175,20 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 		}
 	}
 	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
-	ds, gt, gtS, err := loadDataset(ctx, spec, plan.MaxTopK(), progress)
+	ds, err := loadDataset(ctx, spec, plan.MaxTopK(), progress)
 	if err != nil {
 		return err
 	}
-	filtered, fS, err := filteredTruths(ctx, ds, plan, progress)
+	t0 := time.Now()
+	cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
+	truths, err := bench.Truths(ctx, ds, plan, cache, func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) })
 	if err != nil {
 		return err
 	}
-	gtS += fS
+	gtS := time.Since(t0).Seconds()
 	runID := newRunID()
 	r := &bench.Runner{
-		Target: target, Plan: plan, Data: ds, Truth: gt, Filtered: filtered,
+		Target: target, Plan: plan, Data: ds, Truths: truths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress,
 	}

@@ -1,0 +1,50 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// Truth is the exact ground truth a trial's recall is measured against,
+// with the filter it was computed under (nil: no filter).
+type Truth struct {
+	Filter *datasets.Filter
+	GT     *datasets.GroundTruth
+}
+
+// Truths returns, for every filter selectivity the plan sweeps (1 meaning no
+// filter), the filter and the exact ground truth at the plan's deepest topk,
+// read from cache or computed and stored there (an empty cache.Dir disables
+// caching). logf, when set, gets one line per ground truth.
+func Truths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, cache datasets.GTCache, logf func(format string, args ...any)) (map[float64]Truth, error) {
+	out := map[float64]Truth{}
+	k := plan.MaxTopK()
+	for _, sel := range plan.Selectivities() {
+		f, err := ds.Filter(sel)
+		if err != nil {
+			return nil, err
+		}
+		opt, key, what := datasets.GTOptions{K: k}, "", ""
+		if f != nil {
+			opt.Filter, key, what = f.Allow, f.Key, fmt.Sprintf(" under filter %q (selectivity %g)", f.Expr, sel)
+		}
+		t0 := time.Now()
+		gt, hit, err := datasets.GroundTruthFor(ctx, ds, opt, key, cache)
+		if err != nil {
+			return nil, fmt.Errorf("ground truth%s: %w", what, err)
+		}
+		if logf != nil {
+			how := "computed"
+			if hit {
+				how = "cached"
+			}
+			logf("truth  exact top-%d for %d queries%s %s in %.2fs", gt.K, len(gt.IDs), what, how, time.Since(t0).Seconds())
+		}
+		out[sel] = Truth{Filter: f, GT: gt}
+	}
+	return out, nil
+}

@@ -52,9 +52,9 @@ type Target struct {
 	ids    []int64
 	idx    index
 	loaded bool
-	// filters caches, per filter key, the rows it allows; cleared by Insert.
-	fmu     sync.Mutex
-	filters map[string]*bitset
+	// filters caches, per filter key, the rows it allows (*bitset); Insert
+	// replaces it. A sync.Map keeps the search path free of a shared lock.
+	filters *sync.Map
 }
 
 // New returns an empty embedded target.
@@ -98,6 +98,7 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 		return fmt.Errorf("embedded target: collection %s already exists", t.name)
 	}
 	t.name, t.metric, t.s = c.Name, c.Metric, newStore(c.Dim, c.Metric)
+	t.filters = new(sync.Map)
 	// One allocation for the whole base: growing by append would hold up
 	// to three copies of it at once while reallocating.
 	t.s.data = make([]float32, 0, c.Rows*c.Dim)
@@ -129,9 +130,7 @@ func (t *Target) Insert(_ context.Context, ids []int64, vecs [][]float32) error 
 		}
 	}
 	t.ids = append(t.ids, ids...)
-	t.fmu.Lock()
-	t.filters = nil
-	t.fmu.Unlock()
+	t.filters = new(sync.Map)
 	if t.idx != nil {
 		t.idx.add(from)
 	}
@@ -250,15 +249,12 @@ func (t *Target) allowed(f *datasets.Filter) *bitset {
 	if f == nil {
 		return nil
 	}
-	t.fmu.Lock()
-	defer t.fmu.Unlock()
-	if b, ok := t.filters[f.Key]; ok {
-		return b
+	// Search holds the read lock, so t.filters is not replaced meanwhile;
+	// two searches may both compute a new filter's rows, and one result wins.
+	m := t.filters
+	if b, ok := m.Load(f.Key); ok {
+		return b.(*bitset)
 	}
-	if t.filters == nil {
-		t.filters = map[string]*bitset{}
-	}
-	b := allowedRows(t.ids, f)
-	t.filters[f.Key] = b
-	return b
+	b, _ := m.LoadOrStore(f.Key, allowedRows(t.ids, f))
+	return b.(*bitset)
 }

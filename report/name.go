@@ -92,3 +92,22 @@ func groupTrials(trials []bench.Trial) []group {
 	}
 	return out
 }
+
+// pointLabel names a trial's index config and search point for a legend:
+// everything but the load level.
+func pointLabel(t bench.Trial) string {
+	s := t.Index.String()
+	if sp := workloads.FormatParams(t.Search.Params); sp != "" {
+		s += " " + strings.Trim(sp, "()")
+	}
+	s += fmt.Sprintf(" k=%d nq=%d", t.Search.TopK, t.Search.NQ)
+	if t.Search.Selectivity > 0 && t.Search.Selectivity < 1 {
+		s += fmt.Sprintf(" filter=%g", t.Search.Selectivity)
+	}
+	return s
+}
+
+// trialLabel is pointLabel with the trial's number and load level.
+func trialLabel(t bench.Trial) string {
+	return fmt.Sprintf("#%d %s %s", t.ID, pointLabel(t), strings.Join(loadParts(t.Load), " "))
+}

@@ -37,8 +37,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
 		var ue usageError
 		var we *workloads.Error
-		if errors.As(err, &ue) || errors.As(err, &we) {
+		var gf gateFailure
+		switch {
+		case errors.As(err, &ue) || errors.As(err, &we):
 			os.Exit(2)
+		case errors.As(err, &gf):
+			os.Exit(3)
 		}
 		os.Exit(1)
 	}
@@ -63,7 +67,7 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset())
+	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset(), newReport(), newCompare())
 	return root
 }
 

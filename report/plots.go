@@ -178,7 +178,7 @@ type series struct {
 	// lineOnly draws lines without point markers (for dense curves).
 	lineOnly bool
 	labels   []string
-	points map[string]plotter.XYs
+	points   map[string]plotter.XYs
 }
 
 func (s *series) add(label string, x, y float64) {

@@ -131,6 +131,19 @@ and no trial matched), 2 usage, 1 unreadable input.`,
 	return cmd
 }
 
+// printBenchstat prints the results in dir as benchmark lines when format
+// asks for them.
+func printBenchstat(w io.Writer, format formatFlag, dir string) error {
+	if format != formatBenchstat {
+		return nil
+	}
+	res, err := report.ReadResultsAt(dir)
+	if err != nil {
+		return err
+	}
+	return report.WriteBenchstat(w, res)
+}
+
 func writeBenchstatPair(w io.Writer, base, next *bench.Result) error {
 	if err := report.WriteBenchstat(w, base, "run: base"); err != nil {
 		return err

@@ -113,6 +113,7 @@ func newRun() *cobra.Command {
 	var out string
 	var keep, quiet bool
 	var topts targetOptions
+	format := formatFlag(formatMarkdown)
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
 		Short: "Run a workload and write results.json, report.md and plots",
@@ -144,12 +145,16 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if quiet {
 				progress = io.Discard
 			}
-			return run(cmd.Context(), spec, out, keep, topts, progress)
+			if err := run(cmd.Context(), spec, out, keep, topts, progress); err != nil {
+				return err
+			}
+			return printBenchstat(cmd.OutOrStdout(), format, out)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
+	cmd.Flags().Var(&format, "format", "also print the trials on stdout: benchstat (Go benchmark lines); markdown prints nothing extra")
 	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
 	return cmd
 }

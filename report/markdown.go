@@ -58,7 +58,7 @@ func Markdown(res *bench.Result) string {
 	}
 	b.WriteString("\n")
 	if res.Workload != nil {
-		if g := res.Workload.Goals; g != (workloads.Goals{}) {
+		if g := res.Workload.Goals; g.Set() {
 			b.WriteString("## Goals\n\n")
 			fmt.Fprintf(&b, "recall ≥ %g, p99 ≤ %s, QPS ≥ %g (0 = no goal). ", g.Recall, g.P99, g.QPS)
 			met := 0
@@ -76,7 +76,7 @@ func Markdown(res *bench.Result) string {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range res.Trials {
 		mark := ""
-		if res.Workload != nil && res.Workload.Goals != (workloads.Goals{}) && meets(t, res.Workload.Goals) {
+		if res.Workload != nil && res.Workload.Goals.Set() && meets(t, res.Workload.Goals) {
 			mark = " ✓"
 		}
 		l := t.LatencyMS

@@ -22,7 +22,12 @@ type Result struct {
 	// NetworkFloor is the latency of the target's cheapest RPC, measured
 	// before the trials; absent for in-process targets.
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
-	Trials       []Trial       `json:"trials"`
+	// Complete is false when the run stopped before its last trial (an
+	// error, or a signal); Stopped says why. `milvbench run --resume`
+	// finishes such a run.
+	Complete bool    `json:"complete"`
+	Stopped  string  `json:"stopped,omitempty"`
+	Trials   []Trial `json:"trials"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).

@@ -86,6 +86,9 @@ func PlotRecallQPS(path string, res *bench.Result) error {
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	var s series
 	for _, t := range res.Trials {
+		if t.QPS <= 0 { // a failed trial: nothing to place on a log axis
+			continue
+		}
 		label := fmt.Sprintf("%s k=%d nq=%d c=%d%s", t.Index, t.Search.TopK, t.Search.NQ, t.Load.Concurrency, filterLabel(t.Search))
 		s.add(label, t.Recall, t.QPS)
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/milvbench/milvbench/bench"
@@ -16,14 +17,35 @@ func goalsOf(res *bench.Result) workloads.Goals {
 	return res.Workload.Goals
 }
 
-// hasGoals reports whether any goal is set.
-func hasGoals(g workloads.Goals) bool { return g != (workloads.Goals{}) }
-
 // meets reports whether t meets every goal in g without a failed request.
 func meets(t bench.Trial, g workloads.Goals) bool {
-	return t.Recall >= g.Recall && t.QPS >= g.QPS &&
-		(g.P99 == 0 || t.LatencyMS.P99 <= float64(g.P99.D().Microseconds())/1000) && t.Errors.Total == 0
+	return len(misses(t, g)) == 0
 }
+
+// misses lists the goals t does not meet, each with its value, e.g.
+// "p99 (1.651 ms > 1ms)".
+func misses(t bench.Trial, g workloads.Goals) []string {
+	var out []string
+	if t.Recall < g.Recall {
+		out = append(out, fmt.Sprintf("recall (%.4f < %g)", t.Recall, g.Recall))
+	}
+	if g.P99 > 0 && t.LatencyMS.P99 > ms(g.P99) {
+		out = append(out, fmt.Sprintf("p99 (%.3f ms > %s)", t.LatencyMS.P99, g.P99))
+	}
+	if g.P95 > 0 && t.LatencyMS.P95 > ms(g.P95) {
+		out = append(out, fmt.Sprintf("p95 (%.3f ms > %s)", t.LatencyMS.P95, g.P95))
+	}
+	if t.QPS < g.QPS {
+		out = append(out, fmt.Sprintf("QPS (%.1f < %g)", t.QPS, g.QPS))
+	}
+	if t.Errors.Total > 0 {
+		out = append(out, fmt.Sprintf("error-free (%d failed requests)", t.Errors.Total))
+	}
+	return out
+}
+
+// ms is d in milliseconds, as latency_ms holds latencies.
+func ms(d workloads.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
 
 // best returns the trial with the highest QPS among those meeting the goals.
 func best(res *bench.Result) (bench.Trial, bool) {

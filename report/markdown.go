@@ -54,6 +54,9 @@ func writeTitle(b *strings.Builder, d *doc) {
 		name = d.res.Workload.Name
 	}
 	fmt.Fprintf(b, "# milvbench report: %s\n\n", name)
+	if d.res.Stopped != "" {
+		fmt.Fprintf(b, "> **Incomplete run**: %d trials measured, then it stopped: %s. `milvbench run WORKLOAD --resume DIR` finishes it.\n\n", len(d.res.Trials), d.res.Stopped)
+	}
 }
 
 // goalsText states the goals in words, e.g. "recall ≥ 0.95 and p99 ≤ 5ms".
@@ -64,6 +67,9 @@ func goalsText(g workloads.Goals) string {
 	}
 	if g.P99 > 0 {
 		parts = append(parts, fmt.Sprintf("p99 ≤ %s", g.P99))
+	}
+	if g.P95 > 0 {
+		parts = append(parts, fmt.Sprintf("p95 ≤ %s", g.P95))
 	}
 	if g.QPS > 0 {
 		parts = append(parts, fmt.Sprintf("QPS ≥ %g", g.QPS))
@@ -103,7 +109,7 @@ func writeAnswer(b *strings.Builder, d *doc) {
 		b.WriteString("The run has no trials.\n\n")
 		return
 	}
-	if !hasGoals(g) {
+	if !g.Set() {
 		top := res.Trials[0]
 		for _, t := range res.Trials {
 			if t.QPS > top.QPS {
@@ -152,24 +158,6 @@ func closest(ts []bench.Trial, g workloads.Goals) bench.Trial {
 		}
 	}
 	return c
-}
-
-// misses lists the goals t does not meet, with its value.
-func misses(t bench.Trial, g workloads.Goals) []string {
-	var out []string
-	if t.Recall < g.Recall {
-		out = append(out, fmt.Sprintf("recall (%.4f < %g)", t.Recall, g.Recall))
-	}
-	if g.P99 > 0 && t.LatencyMS.P99 > float64(g.P99.D().Microseconds())/1000 {
-		out = append(out, fmt.Sprintf("p99 (%.3f ms > %s)", t.LatencyMS.P99, g.P99))
-	}
-	if t.QPS < g.QPS {
-		out = append(out, fmt.Sprintf("QPS (%.1f < %g)", t.QPS, g.QPS))
-	}
-	if t.Errors.Total > 0 {
-		out = append(out, fmt.Sprintf("error-free (%d failed requests)", t.Errors.Total))
-	}
-	return out
 }
 
 // Warning thresholds.
@@ -306,7 +294,7 @@ func writeEnvironment(b *strings.Builder, d *doc) {
 		l := res.Workload.Load
 		row("load model", fmt.Sprintf("%s loop: latency is service time; warm-up %s then a %s window per trial", l.Model, l.Warmup, l.Duration))
 	}
-	if hasGoals(d.goals) {
+	if d.goals.Set() {
 		met := trialIDs(res.Trials, func(t bench.Trial) bool { return meets(t, d.goals) })
 		row("goals", fmt.Sprintf("%s; %d of %d trials meet all (✓ below)", goalsText(d.goals), len(met), len(res.Trials)))
 	}
@@ -349,7 +337,7 @@ func writeTrials(b *strings.Builder, d *doc) {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range d.res.Trials {
 		mark := ""
-		if hasGoals(d.goals) && meets(t, d.goals) {
+		if d.goals.Set() && meets(t, d.goals) {
 			mark = " ✓"
 		}
 		l := t.LatencyMS

@@ -38,7 +38,7 @@ func drawConcurrency(res *bench.Result) (*figure, error) {
 	var sq, sp series
 	lo, hi := 0.0, 0.0
 	for _, t := range res.Trials {
-		if t.Load.Concurrency <= 0 {
+		if t.Load.Concurrency <= 0 || t.QPS <= 0 { // not closed loop, or failed: nothing to place
 			continue
 		}
 		label := pointLabel(t)
@@ -66,8 +66,7 @@ func drawConcurrency(res *bench.Result) (*figure, error) {
 	}
 	logAxis(&p99.Y)
 	if g := goalsOf(res); g.P99 > 0 {
-		ms := float64(g.P99.D().Microseconds()) / 1000
-		if err := goalLine(p99, &leg, fmt.Sprintf("p99 goal ≤ %s", g.P99), horizontal(p99, ms)); err != nil {
+		if err := goalLine(p99, &leg, fmt.Sprintf("p99 goal ≤ %s", g.P99), horizontal(p99, ms(g.P99))); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	"github.com/milvbench/milvbench/bench"
 	"gonum.org/v1/plot"
@@ -17,7 +18,7 @@ func recallQPSPlot() plotDef {
 	return plotDef{
 		Plot: Plot{File: PlotRecallQPS, Title: "Recall vs QPS",
 			Caption: "Every trial as a point, one colour per index type; each type's line joins its best trade-offs, and the thick grey line is the Pareto frontier over all trials (no trial is better on both axes). Dashed lines are the goals. Up and to the right is better."},
-		applies: func(res *bench.Result) bool { return len(res.Trials) > 0 },
+		applies: func(res *bench.Result) bool { return slices.ContainsFunc(res.Trials, func(t bench.Trial) bool { return t.QPS > 0 }) },
 		draw:    drawRecallQPS,
 	}
 }
@@ -28,7 +29,12 @@ func drawRecallQPS(res *bench.Result) (*figure, error) {
 	var types []string
 	byType := map[string][]bench.Trial{}
 	lo, hi := 0.0, 0.0
+	var measured []bench.Trial
 	for _, t := range res.Trials {
+		if t.QPS <= 0 { // a failed trial: nothing to place on a log axis
+			continue
+		}
+		measured = append(measured, t)
 		if _, ok := byType[t.Index.Type]; !ok {
 			types = append(types, t.Index.Type)
 		}
@@ -38,7 +44,7 @@ func drawRecallQPS(res *bench.Result) (*figure, error) {
 		}
 		hi = max(hi, t.QPS)
 	}
-	front, err := plotter.NewLine(recallQPS(frontier(res.Trials)))
+	front, err := plotter.NewLine(recallQPS(frontier(measured)))
 	if err != nil {
 		return nil, err
 	}

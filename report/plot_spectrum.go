@@ -28,7 +28,7 @@ func spectrumTrials(res *bench.Result) []bench.Trial {
 	var out []bench.Trial
 	seen := map[int]bool{}
 	add := func(t bench.Trial) {
-		if !seen[t.ID] && t.Histogram != "" && len(out) < spectrumMaxLines {
+		if !seen[t.ID] && t.Histogram != "" && t.QPS > 0 && len(out) < spectrumMaxLines {
 			seen[t.ID] = true
 			out = append(out, t)
 		}

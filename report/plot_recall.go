@@ -18,8 +18,10 @@ func recallQPSPlot() plotDef {
 	return plotDef{
 		Plot: Plot{File: PlotRecallQPS, Title: "Recall vs QPS",
 			Caption: "Every trial as a point, one colour per index type; each type's line joins its best trade-offs, and the thick grey line is the Pareto frontier over all trials (no trial is better on both axes). Dashed lines are the goals. Up and to the right is better."},
-		applies: func(res *bench.Result) bool { return slices.ContainsFunc(res.Trials, func(t bench.Trial) bool { return t.QPS > 0 }) },
-		draw:    drawRecallQPS,
+		applies: func(res *bench.Result) bool {
+			return slices.ContainsFunc(res.Trials, func(t bench.Trial) bool { return t.QPS > 0 })
+		},
+		draw: drawRecallQPS,
 	}
 }
 

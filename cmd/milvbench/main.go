@@ -202,7 +202,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 		fmt.Fprintf(progress, "resume run %s: %d plan points already measured\n", runID, len(done))
 	}
 	plan := workloads.NewPlan(spec)
-	target, err := openTarget(ctx, spec, plan, topts, progress)
+	target, err := openTarget(ctx, spec, topts, progress)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/bench/milvus"
 	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/internal/testenv"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/milvus-io/milvus/client/v2/entity"
 	"github.com/milvus-io/milvus/client/v2/milvusclient"
@@ -27,14 +28,7 @@ import (
 
 func serverURI(t *testing.T) string {
 	t.Helper()
-	uri := os.Getenv("MILVUS_URI")
-	if uri == "" {
-		if os.Getenv("MILVBENCH_REQUIRE_MILVUS") != "" {
-			t.Fatal("MILVUS_URI is not set but MILVBENCH_REQUIRE_MILVUS is: the Makefile should have started a server")
-		}
-		t.Skip("MILVUS_URI not set; run `make test` to start a local Milvus Lite")
-	}
-	return uri
+	return testenv.MilvusURI(t)
 }
 
 func noEnv(string) (string, bool) { return "", false }

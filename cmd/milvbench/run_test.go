@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/milvbench/milvbench/internal/testenv"
+	"github.com/milvbench/milvbench/report"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// TestRunHistogramsReadByHdrHistogramPython runs a small workload end to end,
+// as `milvbench run` does, on the embedded target and on the local Milvus
+// server, and has HdrHistogram's Python port decode every trial's
+// latency_histogram in the results.json written: its count and percentiles
+// must be the ones milvbench wrote beside it.
+func TestRunHistogramsReadByHdrHistogramPython(t *testing.T) {
+	const workload = `name: it_hdr_%s
+target: {kind: %s%s}
+dataset: {size: 3000, dim: 16, queries: 200, seed: 7}
+indexes:
+  - type: FLAT
+  - type: HNSW
+    build: {M: 8, efConstruction: 40}
+    search: {ef: [10, 40]}
+load: {concurrency: [1, 2], warmup: 100ms, duration: 300ms}
+`
+	tests := []struct {
+		kind string
+		uri  func(t *testing.T) string // "" for none
+	}{
+		{"embedded", func(*testing.T) string { return "" }},
+		{"milvus", func(t *testing.T) string { return testenv.MilvusURI(t) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			uri := tt.uri(t)
+			testenv.Python(t) // skip before the run when the reader is missing
+			if uri != "" {
+				uri = fmt.Sprintf(", uri: %q", uri)
+			}
+			dir := t.TempDir()
+			t.Chdir(dir) // the ground-truth cache (.cache unless MILVBENCH_CACHE) stays out of the tree
+			spec, err := workloads.Parse(filepath.Join(dir, "w.yaml"), fmt.Appendf(nil, workload, tt.kind, tt.kind, uri), func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out")
+			if err := run(context.Background(), spec, out, false, targetOptions{}, logWriter{t}); err != nil {
+				t.Fatal(err)
+			}
+			sums, err := testenv.CheckResults(t, filepath.Join(out, report.ResultsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sums) != 6 {
+				t.Fatalf("%d trials read, want 6", len(sums))
+			}
+			for _, s := range sums {
+				if s.Count == 0 {
+					t.Errorf("%s: empty histogram", s.Source)
+				}
+				t.Logf("%s: %d requests, p50 %d µs, p99 %v µs, max %d µs (read by hdrh)", s.Source, s.Count, s.Percentiles["50"][1], s.Percentiles["99"][1], s.Max)
+			}
+		})
+	}
+}
+
+// logWriter sends progress lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

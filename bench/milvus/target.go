@@ -241,6 +241,10 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 	if t.cfg.Token != "" {
 		token = "set"
 	}
+	db := t.cfg.DB
+	if db == "" {
+		db = "default" // what Milvus uses when none is named
+	}
 	return bench.TargetInfo{
 		Kind:       "milvus",
 		Version:    t.serverVersion,
@@ -248,7 +252,7 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 		Details: map[string]string{
 			"uri":         u,
 			"tls":         strconv.FormatBool(tls),
-			"db":          t.cfg.DB,
+			"db":          db,
 			"connections": strconv.Itoa(len(t.clients)),
 			"consistency": t.cfg.Consistency,
 			"token":       token,

@@ -38,6 +38,22 @@ func (a *answers) offer(qi int, ids []int64) {
 	}
 }
 
+// recall averages recall@k over the queries that were answered, and
+// returns how many were.
+func (a *answers) recall(gt *datasets.GroundTruth, k int) (float64, int) {
+	sum, n := 0.0, 0
+	for qi, ids := range a.ids {
+		if a.seen[qi].Load() {
+			sum += Recall(gt, qi, k, ids)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return sum / float64(n), n
+}
+
 // closedLoop runs pt.Concurrency workers, each sending its next request as soon
 // as the previous one returns, until dur has passed. Latency is service time.
 // Requests started before the deadline all count, and the window runs from

@@ -39,6 +39,7 @@ type LatencyMS struct {
 	Mean float64 `json:"mean"`
 	P50  float64 `json:"p50"`
 	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
 	P99  float64 `json:"p99"`
 	P999 float64 `json:"p999"`
 	Max  float64 `json:"max"`
@@ -51,6 +52,7 @@ func Summarize(h *hdrhistogram.Histogram) LatencyMS {
 		Mean: h.Mean() / 1000,
 		P50:  ms(h.ValueAtQuantile(50)),
 		P90:  ms(h.ValueAtQuantile(90)),
+		P95:  ms(h.ValueAtQuantile(95)),
 		P99:  ms(h.ValueAtQuantile(99)),
 		P999: ms(h.ValueAtQuantile(99.9)),
 		Max:  ms(h.Max()),

@@ -22,7 +22,12 @@ type Result struct {
 	// NetworkFloor is the latency of the target's cheapest RPC, measured
 	// before the trials; absent for in-process targets.
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
-	Trials       []Trial       `json:"trials"`
+	// Complete is false when the run stopped before its last trial (an
+	// error, or a signal); Stopped says why. `milvbench run --resume`
+	// finishes such a run.
+	Complete bool    `json:"complete"`
+	Stopped  string  `json:"stopped,omitempty"`
+	Trials   []Trial `json:"trials"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).
@@ -69,12 +74,28 @@ type SearchInfo struct {
 	Filter      string  `json:"filter,omitempty"`
 }
 
-// LoadInfo describes the load model of a trial.
+// LoadInfo describes the load model and level of a trial.
 type LoadInfo struct {
-	Model       string  `json:"model"`
-	Concurrency int     `json:"concurrency"`
-	WarmupS     float64 `json:"warmup_s"`
-	DurationS   float64 `json:"duration_s"`
+	Model string `json:"model"`
+	// Concurrency is the closed-loop worker count (closed; mixed without rate).
+	Concurrency int `json:"concurrency,omitempty"`
+	// Rate is the offered open-loop rate (requests/s); AchievedRate what the
+	// generator actually sent. GeneratorBound marks a trial whose generator
+	// fell behind the schedule: its numbers do not show the server holding
+	// Rate.
+	Rate           float64 `json:"rate,omitempty"`
+	AchievedRate   float64 `json:"achieved_rate,omitempty"`
+	GeneratorBound bool    `json:"generator_bound,omitempty"`
+	Arrivals       string  `json:"arrivals,omitempty"`
+	ThinkTimeS     float64 `json:"think_time_s,omitempty"`
+	// Insert stream (mixed) or sweep level (ingest).
+	InsertRate        float64 `json:"insert_rate,omitempty"`
+	InsertBatch       int     `json:"insert_batch,omitempty"`
+	InsertConcurrency int     `json:"insert_concurrency,omitempty"`
+	// Repeat numbers repetitions of the same point (load.repeat).
+	Repeat    int     `json:"repeat,omitempty"`
+	WarmupS   float64 `json:"warmup_s"`
+	DurationS float64 `json:"duration_s"`
 	// WindowS is the measured window: first send to last completion.
 	WindowS float64 `json:"window_s"`
 	// Latency says what the latency numbers mean under this model.

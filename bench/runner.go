@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/milvbench/milvbench/datasets"
@@ -28,6 +29,33 @@ type Runner struct {
 	Harness string
 	// Progress receives one line per stage and trial; nil discards it.
 	Progress io.Writer
+	// Done holds the trials of plan points an earlier attempt of this run
+	// completed (--resume); those points are not run again.
+	Done map[PointKey][]Trial
+	// Resume says this run continues an earlier one with the same RunID:
+	// a collection marked with RunID and holding the preloaded rows is
+	// reused instead of recreated, where the target can attach to it.
+	Resume bool
+	// OnPoint, when set, is called after each plan point with its trials
+	// (e.g. to journal them), before the next point starts.
+	OnPoint func(PointKey, []Trial)
+	// OnError says what a failed trial or build does to the run:
+	// workloads.OnErrorAbort (default), OnErrorContinue or OnErrorRetry.
+	OnError string
+}
+
+// PointKey names a plan point: the build's and the point's positions.
+type PointKey struct {
+	Build int `json:"build"`
+	Point int `json:"point"`
+}
+
+// Attacher is implemented by targets that can reuse a collection an
+// earlier attempt of the same run created (resume): Attach returns the
+// number of rows the collection marked with c.RunID holds, or 0 (and no
+// error) when there is none to reuse.
+type Attacher interface {
+	Attach(ctx context.Context, c CollectionSpec) (rows int, err error)
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -37,8 +65,138 @@ func (r *Runner) logf(format string, args ...any) {
 }
 
 // Run performs the whole plan and returns the measurements. The collection is
-// dropped at the end (also on failure) unless Keep is set.
+// dropped at the end (also on failure) unless Keep is set. When the run stops
+// early (an error, a failed trial under on_error abort, or ctx cancelled) it
+// returns the trials measured so far in a Result with Complete false, beside
+// the error; the result is nil only when nothing was measured or set up.
 func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
+	s, err := r.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		res, err = s.finish(ctx, err)
+	}()
+	for bi, b := range r.Plan.Builds {
+		pending := 0
+		for pi := range b.Points {
+			if _, ok := r.Done[PointKey{bi, pi}]; !ok {
+				pending++
+			}
+		}
+		built := false
+		for pi, pt := range b.Points {
+			key := PointKey{bi, pi}
+			if done, ok := r.Done[key]; ok {
+				s.adopt(done)
+				continue
+			}
+			if !built {
+				if err := r.attempt(ctx, fmt.Sprintf("build %s", b.Index), func() error { return s.Build(ctx, b.Index) }); err != nil {
+					if r.OnError == workloads.OnErrorContinue && ctx.Err() == nil {
+						r.logf("error  %v; on_error continue: skipping its %d trials", err, pending)
+						break
+					}
+					return nil, err
+				}
+				built = true
+			}
+			var trials []Trial
+			err := r.attempt(ctx, fmt.Sprintf("trial %s %s %s", b.Index, workloads.FormatParams(pt.Params), pt.Level()), func() error {
+				var err error
+				trials, err = s.Measure(ctx, pt)
+				if err == nil {
+					err = failedTrial(trials)
+				}
+				return err
+			})
+			if err == nil && r.OnPoint != nil {
+				r.OnPoint(key, trials) // a completed point is kept, also when a signal came meanwhile
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil && r.OnError != workloads.OnErrorContinue {
+				return nil, err
+			}
+			if err != nil {
+				r.logf("error  %v; on_error continue: going on", err)
+				if r.OnPoint != nil {
+					r.OnPoint(key, trials)
+				}
+			}
+		}
+		if built {
+			if err := s.Unbuild(ctx); err != nil {
+				if r.OnError != workloads.OnErrorContinue || ctx.Err() != nil {
+					return nil, err
+				}
+				r.logf("error  %v; on_error continue: going on", err)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// attempt runs fn once, or, under on_error retry_trial, up to
+// retryTrialAttempts times with a pause between attempts.
+func (r *Runner) attempt(ctx context.Context, what string, fn func() error) error {
+	var err error
+	for n := 1; ; n++ {
+		if err = fn(); err == nil || ctx.Err() != nil || r.OnError != workloads.OnErrorRetry || n == retryTrialAttempts {
+			return err
+		}
+		r.logf("error  %s failed: %v; on_error retry_trial: attempt %d of %d in %s", what, err, n+1, retryTrialAttempts, retryTrialPause)
+		select {
+		case <-time.After(retryTrialPause):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// Under on_error retry_trial a failed trial or build is tried this many
+// times in all, this long apart.
+const (
+	retryTrialAttempts = 3
+	retryTrialPause    = 2 * time.Second
+)
+
+// failedTrial returns an error when a trial failed as a whole: it sent
+// requests and none succeeded (e.g. the server went away). A trial with
+// some errors is a measurement, reported with its error counts.
+func failedTrial(trials []Trial) error {
+	for _, t := range trials {
+		if t.Requests > 0 && t.Requests == t.Errors.Total {
+			return fmt.Errorf("trial %d: all %d requests failed (last: %s)", t.ID, t.Requests, t.Errors.Last)
+		}
+	}
+	return nil
+}
+
+// Session is a run in progress: the collection exists and holds the
+// preloaded rows; indexes are built, measured and dropped one at a time.
+// Run drives a session through the whole plan; the tuner drives one
+// adaptively. A Session is not safe for concurrent use.
+type Session struct {
+	r   *Runner
+	res *Result
+	// rows is how many base rows the collection holds (ids 0..rows-1).
+	rows    int
+	insertS float64
+	// index is the built index being measured (nil between builds), with
+	// its timings and memory.
+	index  *workloads.IndexConfig
+	buildS float64
+	loadS  float64
+	mem    int64
+	done   int
+	closed bool
+}
+
+// Open checks the plan against the target, creates the collection and
+// inserts the base set (the preloaded share for mixed and ingest).
+func (r *Runner) Open(ctx context.Context) (*Session, error) {
 	plan, ds := r.Plan, r.Data
 	for _, b := range plan.Builds {
 		if err := r.Target.CheckIndex(b.Index); err != nil {
@@ -55,91 +213,305 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{
+	s := &Session{r: r, res: &Result{
 		Provenance: Provenance{
 			Harness: r.Harness, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 			Cores: runtime.NumCPU(), Started: time.Now().UTC(), RunID: r.RunID, Target: info,
 		},
 		Workload: plan.Spec,
 		Dataset:  ds.Info,
-	}
+	}}
 	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
+	preload := PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())
+	if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
+		return s, err
+	}
 	if err := r.Target.Create(ctx, spec); err != nil {
 		return nil, err
 	}
-	if !r.Keep {
-		defer func() {
-			// Drop even when ctx was cancelled: the collection is ours.
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if derr := r.Target.Drop(dctx); derr != nil && err == nil {
-				err = derr
-			}
-		}()
+	if s.insertS, err = s.insert(ctx, preload); err != nil {
+		return nil, s.drop(ctx, err)
 	}
-	insertS, err := r.insert(ctx)
+	s.probe(ctx)
+	return s, nil
+}
+
+// reuse attaches, on resume, to the collection an earlier attempt of this
+// run left (it must hold exactly the preloaded rows), dropping any index it
+// was left with. It reports whether the collection was reused.
+func (s *Session) reuse(ctx context.Context, spec CollectionSpec, rows int) (bool, error) {
+	a, ok := s.r.Target.(Attacher)
+	if !s.r.Resume || !ok {
+		return false, nil
+	}
+	have, err := a.Attach(ctx, spec)
+	if err != nil || have == 0 {
+		return false, err
+	}
+	if have != rows {
+		s.r.logf("resume collection %s holds %d rows, not the %d this run preloads: recreating it", spec.Name, have, rows)
+		return false, nil
+	}
+	_ = s.r.Target.Release(ctx) // it may not be loaded
+	if err := s.r.Target.DropIndex(ctx); err != nil {
+		return false, err
+	}
+	s.rows = rows
+	s.r.logf("resume reusing collection %s of this run (%d rows)", spec.Name, rows)
+	s.probe(ctx)
+	return true, nil
+}
+
+// probe measures the network floor of remote targets.
+func (s *Session) probe(ctx context.Context) {
+	if p, ok := s.r.Target.(NetworkProber); ok {
+		s.res.NetworkFloor = probeNetwork(ctx, p, networkProbes)
+		s.r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
+			s.res.NetworkFloor.P50MS, s.res.NetworkFloor.P99MS, s.res.NetworkFloor.Probes, s.res.NetworkFloor.Errors)
+	}
+}
+
+// PreloadRows converts dataset.preload (0: all, ≤ 1: a share, > 1: a
+// count) into a row count of a base set of size rows.
+func PreloadRows(preload float64, size int) int {
+	switch {
+	case preload <= 0:
+		return size
+	case preload <= 1:
+		return int(preload * float64(size))
+	}
+	return min(int(preload), size)
+}
+
+// Rows returns how many base rows the collection holds (ids 0..Rows-1).
+func (s *Session) Rows() int { return s.rows }
+
+// Result returns the measurements so far.
+func (s *Session) Result() *Result { return s.res }
+
+// Build builds cfg over the collection and loads it, timing both. Any index
+// built before must have been dropped with Unbuild.
+func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
+	if s.index != nil {
+		return fmt.Errorf("bench: build %s while %s is still built", cfg, *s.index)
+	}
+	r := s.r
+	r.logf("build  %s ...", cfg)
+	t0 := time.Now()
+	if err := r.Target.BuildIndex(ctx, cfg); err != nil {
+		return fmt.Errorf("build %s: %w", cfg, err)
+	}
+	s.buildS = time.Since(t0).Seconds()
+	t0 = time.Now()
+	if err := r.Target.Load(ctx); err != nil {
+		return fmt.Errorf("load %s: %w", cfg, err)
+	}
+	s.loadS = time.Since(t0).Seconds()
+	s.mem = 0
+	if m, ok := r.Target.(MemoryReporter); ok {
+		s.mem = m.IndexMemoryBytes()
+	}
+	s.index = &cfg
+	r.logf("build  %s done: build %.2fs, load %.2fs", cfg, s.buildS, s.loadS)
+	return nil
+}
+
+// Unbuild releases the collection and drops the index; the data stays.
+func (s *Session) Unbuild(ctx context.Context) error {
+	if s.index == nil {
+		return nil
+	}
+	cfg := *s.index
+	s.index = nil
+	if err := s.r.Target.Release(ctx); err != nil {
+		return fmt.Errorf("release %s: %w", cfg, err)
+	}
+	if err := s.r.Target.DropIndex(ctx); err != nil {
+		return fmt.Errorf("drop index %s: %w", cfg, err)
+	}
+	return nil
+}
+
+// Measure runs one plan point against the built index under the workload's
+// load model and records the trials it produced (one, or one per probe for
+// capacity searches).
+func (s *Session) Measure(ctx context.Context, pt workloads.SearchPoint) ([]Trial, error) {
+	if s.index == nil {
+		return nil, fmt.Errorf("bench: measure before build")
+	}
+	var trials []Trial
+	var err error
+	switch m := s.r.Plan.Spec.Load.Model; m {
+	case workloads.LoadClosed:
+		var tr Trial
+		tr, err = s.closedTrial(ctx, pt)
+		trials = []Trial{tr}
+	case workloads.LoadOpen:
+		var tr Trial
+		tr, err = s.openTrial(ctx, pt)
+		trials = []Trial{tr}
+	case workloads.LoadCapacity:
+		trials, err = s.capacity(ctx, pt)
+	case workloads.LoadMixed:
+		var tr Trial
+		tr, err = s.mixedTrial(ctx, pt)
+		trials = []Trial{tr}
+	case workloads.LoadIngest:
+		var tr Trial
+		tr, err = s.ingestTrial(ctx, pt)
+		trials = []Trial{tr}
+	default:
+		err = fmt.Errorf("bench: unknown load model %q", m)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if p, ok := r.Target.(NetworkProber); ok {
-		res.NetworkFloor = probeNetwork(ctx, p, networkProbes)
-		r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
-			res.NetworkFloor.P50MS, res.NetworkFloor.P99MS, res.NetworkFloor.Probes, res.NetworkFloor.Errors)
+	s.done++
+	for i := range trials {
+		trials[i] = s.record(trials[i], pt)
 	}
-	total, done := plan.Trials(), 0
-	for _, b := range plan.Builds {
-		r.logf("build  %s ...", b.Index)
-		t0 := time.Now()
-		if err := r.Target.BuildIndex(ctx, b.Index); err != nil {
-			return nil, fmt.Errorf("build %s: %w", b.Index, err)
-		}
-		buildS := time.Since(t0).Seconds()
-		t0 = time.Now()
-		if err := r.Target.Load(ctx); err != nil {
-			return nil, fmt.Errorf("load %s: %w", b.Index, err)
-		}
-		loadS := time.Since(t0).Seconds()
-		var mem int64
-		if m, ok := r.Target.(MemoryReporter); ok {
-			mem = m.IndexMemoryBytes()
-		}
-		r.logf("build  %s done: build %.2fs, load %.2fs", b.Index, buildS, loadS)
-		for _, pt := range b.Points {
-			done++
-			tr, err := r.trial(ctx, b.Index, pt)
-			if err != nil {
-				return nil, err
-			}
-			tr.ID = len(res.Trials) + 1
-			tr.TimingsS = Timings{Insert: insertS, Build: buildS, Load: loadS}
-			tr.IndexBytes = mem
-			res.Trials = append(res.Trials, tr)
-			filter := ""
-			if pt.Selectivity < 1 {
-				filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
-			}
-			r.logf("trial  %d/%d %s %s topk=%d nq=%d%s c=%d: qps=%.0f p99=%.3fms recall=%.4f errors=%d",
-				done, total, b.Index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, pt.Concurrency,
-				tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total)
-		}
-		if err := r.Target.Release(ctx); err != nil {
-			return nil, fmt.Errorf("release %s: %w", b.Index, err)
-		}
-		if err := r.Target.DropIndex(ctx); err != nil {
-			return nil, fmt.Errorf("drop index %s: %w", b.Index, err)
-		}
-	}
-	res.Provenance.Finished = time.Now().UTC()
-	return res, nil
+	return trials, nil
 }
 
-// insert streams the base set into the target in batches and flushes.
-func (r *Runner) insert(ctx context.Context) (float64, error) {
+// record numbers a finished trial, stamps the index timings, appends it to
+// the result, reports it and hands it to OnTrial.
+func (s *Session) record(tr Trial, pt workloads.SearchPoint) Trial {
+	tr.ID = len(s.res.Trials) + 1
+	tr.Index = *s.index
+	tr.TimingsS = Timings{Insert: s.insertS, Build: s.buildS, Load: s.loadS}
+	tr.IndexBytes = s.mem
+	tr.Load.Repeat = pt.Repeat
+	s.res.Trials = append(s.res.Trials, tr)
+	filter := ""
+	if pt.Selectivity < 1 {
+		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
+	}
+	level := pt.Level()
+	if tr.Load.Rate > 0 && pt.Rate == 0 { // a capacity probe
+		level = fmt.Sprintf("rate=%g/s", tr.Load.Rate)
+	}
+	s.r.logf("trial  %d/%d %s %s topk=%d nq=%d%s %s: qps=%.0f p99=%.3fms recall=%.4f errors=%d",
+		s.done, s.r.Plan.Trials(), tr.Index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level,
+		tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total)
+	return tr
+}
+
+// adopt appends trials an earlier attempt of the run measured (resume),
+// renumbered in plan order.
+func (s *Session) adopt(trials []Trial) {
+	for _, tr := range trials {
+		tr.ID = len(s.res.Trials) + 1
+		s.res.Trials = append(s.res.Trials, tr)
+	}
+	s.done++
+}
+
+// Recall measures recall@topk of pt's search parameters quickly: every
+// query once, a few requests in flight, no latency recorded. The tuner uses
+// it to search parameters before spending time on latency.
+func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64, error) {
+	if s.index == nil {
+		return 0, fmt.Errorf("bench: recall before build")
+	}
+	queries := s.r.Data.Queries
+	truth := s.r.Truths[pt.Selectivity]
+	nq := max(pt.NQ, 1)
+	workers := min(4, (len(queries)+nq-1)/nq)
+	ans := newAnswers(len(queries))
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				mu.Lock()
+				first := next
+				next += nq
+				mu.Unlock()
+				if first >= len(queries) {
+					return
+				}
+				last := min(first+nq, len(queries))
+				req := SearchRequest{Vectors: queries[first:last], TopK: pt.TopK, Params: pt.Params, Filter: truth.Filter}
+				res, err := s.r.Target.Search(ctx, req)
+				if err != nil {
+					errs[w] = fmt.Errorf("recall of %s %s: %w", s.index, workloads.FormatParams(pt.Params), err)
+					return
+				}
+				for j, ids := range res.IDs {
+					ans.offer(first+j, ids)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return 0, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	recall, _ := ans.recall(truth.GT, pt.TopK)
+	return recall, nil
+}
+
+// finish ends the session: drops the collection unless Keep (also after a
+// failure or cancellation) and stamps the finish time. The result is
+// returned also after a failure, marked incomplete, when it holds trials.
+func (s *Session) finish(ctx context.Context, err error) (*Result, error) {
+	if !s.r.Keep {
+		err = s.drop(ctx, err)
+	}
+	s.res.Provenance.Finished = time.Now().UTC()
+	s.res.Complete = err == nil
+	if err != nil {
+		s.res.Stopped = err.Error()
+		if len(s.res.Trials) == 0 {
+			return nil, err
+		}
+	}
+	return s.res, err
+}
+
+// Close ends a session the caller drove itself: the index is released and
+// the collection dropped unless Keep. It returns the result.
+func (s *Session) Close(ctx context.Context) (*Result, error) {
+	if s.closed {
+		return s.res, nil
+	}
+	s.closed = true
+	err := s.Unbuild(ctx)
+	return s.finish(ctx, err)
+}
+
+// drop drops the run's collection, even when ctx was cancelled (the
+// collection is ours), and returns err, or the drop's error if err is nil.
+func (s *Session) drop(ctx context.Context, err error) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if derr := s.r.Target.Drop(dctx); derr != nil && err == nil {
+		err = derr
+	}
+	return err
+}
+
+// insert streams the first rows of the base set into the target in batches
+// and flushes.
+func (s *Session) insert(ctx context.Context, rows int) (float64, error) {
+	r := s.r
 	base, batch := r.Data.Base, r.Plan.Spec.Insert.Batch
-	size := base.Size()
 	start, lastLog := time.Now(), time.Now()
 	ids := make([]int64, 0, batch)
 	err := base.Scan(ctx, batch, func(first int64, vecs [][]float32) error {
+		if int(first) >= rows {
+			return errStopScan
+		}
+		vecs = vecs[:min(len(vecs), rows-int(first))]
 		ids = ids[:0]
 		for i := range vecs {
 			ids = append(ids, first+int64(i))
@@ -147,13 +519,15 @@ func (r *Runner) insert(ctx context.Context) (float64, error) {
 		if err := r.Target.Insert(ctx, ids, vecs); err != nil {
 			return fmt.Errorf("insert rows %d..%d: %w", first, first+int64(len(vecs))-1, err)
 		}
-		if n := int(first) + len(vecs); time.Since(lastLog) > time.Second || n == size {
+		n := int(first) + len(vecs)
+		s.rows = n
+		if time.Since(lastLog) > time.Second || n == rows {
 			lastLog = time.Now()
-			r.logf("insert %d/%d (%.0f%%) %.0f rows/s", n, size, 100*float64(n)/float64(size), float64(n)/time.Since(start).Seconds())
+			r.logf("insert %d/%d (%.0f%%) %.0f rows/s", n, rows, 100*float64(n)/float64(max(rows, 1)), float64(n)/time.Since(start).Seconds())
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && err != errStopScan {
 		return 0, err
 	}
 	if err := r.Target.Flush(ctx); err != nil {
@@ -162,37 +536,31 @@ func (r *Runner) insert(ctx context.Context) (float64, error) {
 	return time.Since(start).Seconds(), nil
 }
 
-// trial warms up, then measures one search point.
-func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt workloads.SearchPoint) (Trial, error) {
+// errStopScan ends a base scan early, once the preloaded rows are in.
+var errStopScan = fmt.Errorf("bench: stop scan")
+
+// closedTrial warms up, then measures one closed-loop point.
+func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
+	r := s.r
 	load := r.Plan.Spec.Load
 	queries := r.Data.Queries
-	truth, filter := r.Truths[pt.Selectivity].GT, r.Truths[pt.Selectivity].Filter
+	truth := r.Truths[pt.Selectivity]
 	if load.Warmup > 0 {
-		closedLoop(ctx, r.Target, queries, pt, filter, r.Plan.Spec.Search.OutputFields, load.Warmup.D(), nil)
+		closedLoop(ctx, r.Target, queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, load.Warmup.D(), nil)
 	}
 	ans := newAnswers(len(queries))
-	w := closedLoop(ctx, r.Target, queries, pt, filter, r.Plan.Spec.Search.OutputFields, load.Duration.D(), ans)
+	w := closedLoop(ctx, r.Target, queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, load.Duration.D(), ans)
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
 	}
-	recall, n := 0.0, 0
-	for qi, ids := range ans.ids {
-		if ans.seen[qi].Load() {
-			recall += Recall(truth, qi, pt.TopK, ids)
-			n++
-		}
-	}
-	if n > 0 {
-		recall /= float64(n)
-	}
+	recall, n := ans.recall(truth.GT, pt.TopK)
 	enc, err := EncodeHistogram(w.hist)
 	if err != nil {
 		return Trial{}, fmt.Errorf("encode histogram: %w", err)
 	}
 	secs := w.elapsed.Seconds()
 	return Trial{
-		Index:  idx,
-		Search: SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(filter)},
+		Search: searchInfo(pt, truth.Filter),
 		Load: LoadInfo{
 			Model: load.Model, Concurrency: pt.Concurrency,
 			WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(), WindowS: secs,
@@ -207,6 +575,10 @@ func (r *Runner) trial(ctx context.Context, idx workloads.IndexConfig, pt worklo
 		Errors:      w.errs,
 		Histogram:   enc,
 	}, nil
+}
+
+func searchInfo(pt workloads.SearchPoint, f *datasets.Filter) SearchInfo {
+	return SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(f)}
 }
 
 // networkProbes is how many round trips measure the network floor.

@@ -212,3 +212,89 @@ func TestRunEmbeddedFileDatasets(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionRecall drives a session by hand, as the tuner does: quick
+// recall is exact for FLAT, rises with HNSW ef, and agrees with the recall
+// a measured trial reports for the same point.
+func TestSessionRecall(t *testing.T) {
+	src := `name: sess
+dataset: {size: 3000, dim: 16, queries: 200, seed: 3}
+indexes:
+  - type: HNSW
+    build: {M: 8, efConstruction: 40}
+search: {topk: 10, nq: [1, 7]}
+load: {concurrency: 1, duration: 100ms}
+`
+	spec, err := workloads.Parse("s.yaml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := workloads.NewPlan(spec)
+	ctx := context.Background()
+	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_sess", RunID: "t"}
+	s, err := r.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows() != 3000 {
+		t.Errorf("Rows() = %d, want 3000", s.Rows())
+	}
+	tests := []struct {
+		index  workloads.IndexConfig
+		params workloads.Params
+		nq     int
+		exact  bool
+	}{
+		{workloads.IndexConfig{Type: "FLAT"}, nil, 1, true},
+		{workloads.IndexConfig{Type: "FLAT"}, nil, 7, true},
+		{workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(8), "efConstruction": int64(40)}}, workloads.Params{"ef": int64(10)}, 1, false},
+		{workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(8), "efConstruction": int64(40)}}, workloads.Params{"ef": int64(200)}, 7, false},
+	}
+	var hnsw []float64
+	for _, tt := range tests {
+		if err := s.Build(ctx, tt.index); err != nil {
+			t.Fatal(err)
+		}
+		pt := workloads.SearchPoint{Params: tt.params, TopK: 10, NQ: tt.nq, Concurrency: 1, Selectivity: 1, Repeat: 1}
+		got, err := s.Recall(ctx, pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trials, err := s.Measure(ctx, pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The measured window may not reach every query on a slow machine;
+		// when it does, both recalls average the same answers.
+		if len(trials) != 1 || (trials[0].RecallN == len(ds.Queries) && trials[0].Recall != got) {
+			t.Errorf("%s %v nq=%d: quick recall %g, measured trial %+v", tt.index, tt.params, tt.nq, got, trials)
+		}
+		if tt.exact && got != 1 {
+			t.Errorf("FLAT nq=%d recall %g, want 1", tt.nq, got)
+		}
+		if !tt.exact {
+			hnsw = append(hnsw, got)
+		}
+		if err := s.Unbuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !(hnsw[0] < hnsw[1] && hnsw[1] > 0.95) {
+		t.Errorf("HNSW recall ef=10 %g, ef=200 %g", hnsw[0], hnsw[1])
+	}
+	res, err := s.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != len(tests) || res.Trials[3].ID != 4 || res.Trials[3].Load.Repeat != 1 {
+		t.Errorf("result trials %d, last %+v", len(res.Trials), res.Trials[len(res.Trials)-1].Load)
+	}
+}

@@ -27,6 +27,9 @@ func Markdown(res *bench.Result) string {
 		name = res.Workload.Name
 	}
 	fmt.Fprintf(&b, "# milvbench report: %s\n\n", name)
+	if res.Stopped != "" {
+		fmt.Fprintf(&b, "> **Incomplete run**: %d trials measured, then it stopped: %s. `milvbench run WORKLOAD --resume DIR` finishes it.\n\n", len(res.Trials), res.Stopped)
+	}
 	b.WriteString("## Environment and provenance\n\n")
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
@@ -58,7 +61,7 @@ func Markdown(res *bench.Result) string {
 	}
 	b.WriteString("\n")
 	if res.Workload != nil {
-		if g := res.Workload.Goals; g != (workloads.Goals{}) {
+		if g := res.Workload.Goals; g.Set() {
 			b.WriteString("## Goals\n\n")
 			fmt.Fprintf(&b, "recall ≥ %g, p99 ≤ %s, QPS ≥ %g (0 = no goal). ", g.Recall, g.P99, g.QPS)
 			met := 0
@@ -76,7 +79,7 @@ func Markdown(res *bench.Result) string {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range res.Trials {
 		mark := ""
-		if res.Workload != nil && res.Workload.Goals != (workloads.Goals{}) && meets(t, res.Workload.Goals) {
+		if res.Workload != nil && res.Workload.Goals.Set() && meets(t, res.Workload.Goals) {
 			mark = " ✓"
 		}
 		l := t.LatencyMS

@@ -448,6 +448,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"clusters":     d.integer(&ds.Clusters),
 			"labels":       d.oneOf(&ds.Labels, LabelsInt, LabelsCategory),
 			"categories":   d.integer(&ds.Categories),
+			"preload":      d.float(&ds.Preload),
 			"path":         d.str(&ds.Path),
 			"base_file":    d.str(&ds.BaseFile),
 			"query_file":   d.str(&ds.QueryFile),
@@ -483,10 +484,31 @@ func (d *decoder) indexes(dst *[]IndexSweep) fieldFunc {
 func (d *decoder) load(l *LoadSpec) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		return d.mapping(n, p, map[string]fieldFunc{
-			"model":       d.oneOf(&l.Model, LoadClosed),
-			"concurrency": d.intList(&l.Concurrency),
-			"duration":    d.duration(&l.Duration),
-			"warmup":      d.duration(&l.Warmup),
+			"model":         d.oneOf(&l.Model, LoadModels()...),
+			"concurrency":   d.intList(&l.Concurrency),
+			"think_time":    d.duration(&l.ThinkTime),
+			"rate":          d.floatList(&l.Rate),
+			"arrivals":      d.oneOf(&l.Arrivals, ArrivalsConstant, ArrivalsPoisson),
+			"max_in_flight": d.integer(&l.MaxInFlight),
+			"duration":      d.duration(&l.Duration),
+			"warmup":        d.duration(&l.Warmup),
+			"interval":      d.duration(&l.Interval),
+			"repeat":        d.integer(&l.Repeat),
+			"start_rate":    d.float(&l.StartRate),
+			"max_rate":      d.float(&l.MaxRate),
+			"ramp_factor":   d.float(&l.RampFactor),
+			"precision":     d.float(&l.Precision),
+			"max_error_rate": func(n *yaml.Node, p string) error {
+				l.errRateSet = true
+				return d.float(&l.MaxErrorRate)(n, p)
+			},
+			"insert_rate":        d.floatList(&l.InsertRate),
+			"insert_batch":       d.intList(&l.InsertBatch),
+			"delete_rate":        d.float(&l.DeleteRate),
+			"upsert_rate":        d.float(&l.UpsertRate),
+			"checkpoints":        d.integer(&l.Checkpoints),
+			"insert_concurrency": d.intList(&l.InsertConcurrency),
+			"on_error":           d.oneOf(&l.OnError, OnErrorAbort, OnErrorContinue, OnErrorRetry),
 		})
 	}
 }

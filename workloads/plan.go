@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -19,14 +20,48 @@ func (c IndexConfig) String() string {
 	return c.Type + FormatParams(c.Build)
 }
 
-// SearchPoint is one measured trial against a built index.
+// SearchPoint is one plan point against a built index: the request shape
+// and the load level. Which level fields are set depends on the load model:
+// Concurrency (closed; mixed without rate), Rate (open; mixed with rate;
+// 0 for capacity, which searches for it), InsertRate and InsertBatch
+// (mixed), InsertBatch and InsertConcurrency (ingest).
 type SearchPoint struct {
 	Params      Params `json:"params"`
 	TopK        int    `json:"topk"`
 	NQ          int    `json:"nq"`
-	Concurrency int    `json:"concurrency"`
+	Concurrency int    `json:"concurrency,omitempty"`
 	// Selectivity is the share of rows the search filter passes (1: none).
-	Selectivity float64 `json:"selectivity"`
+	Selectivity       float64 `json:"selectivity"`
+	Rate              float64 `json:"rate,omitempty"`
+	InsertRate        float64 `json:"insert_rate,omitempty"`
+	InsertBatch       int     `json:"insert_batch,omitempty"`
+	InsertConcurrency int     `json:"insert_concurrency,omitempty"`
+	// Repeat numbers the repetitions of a point (1..load.repeat).
+	Repeat int `json:"repeat"`
+}
+
+// Level describes the point's load level in words, e.g. "c=4", "rate=1000/s".
+func (p SearchPoint) Level() string {
+	var parts []string
+	if p.Concurrency > 0 {
+		parts = append(parts, fmt.Sprintf("c=%d", p.Concurrency))
+	}
+	if p.Rate > 0 {
+		parts = append(parts, fmt.Sprintf("rate=%g/s", p.Rate))
+	}
+	if p.InsertRate > 0 {
+		parts = append(parts, fmt.Sprintf("insert=%g rows/s", p.InsertRate))
+	}
+	if p.InsertBatch > 0 {
+		parts = append(parts, fmt.Sprintf("batch=%d", p.InsertBatch))
+	}
+	if p.InsertConcurrency > 0 {
+		parts = append(parts, fmt.Sprintf("inserters=%d", p.InsertConcurrency))
+	}
+	if p.Repeat > 1 {
+		parts = append(parts, fmt.Sprintf("repeat=%d", p.Repeat))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Build is an index configuration and every search point run against it.
@@ -48,13 +83,21 @@ func NewPlan(s *Spec) *Plan {
 	for _, ix := range s.Indexes {
 		for _, b := range expand(ix.Build, buildDefaults(ix.Type)) {
 			build := Build{Index: IndexConfig{Type: ix.Type, Build: b}}
+			if s.Load.Model == LoadIngest {
+				// Ingest measures inserts; searches only time how soon the
+				// last row is found, with the first search point.
+				sp := SearchPoint{Params: expand(ix.Search, searchDefaults(ix.Type, s.Search.TopK[0]))[0],
+					TopK: s.Search.TopK[0], NQ: 1, Selectivity: 1}
+				build.Points = repeatPoints(levels(s.Load, sp), s.Load.Repeat)
+				p.Builds = append(p.Builds, build)
+				continue
+			}
 			for _, topk := range s.Search.TopK {
 				for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
 					for _, sel := range s.Search.Selectivity {
 						for _, nq := range s.Search.NQ {
-							for _, c := range s.Load.Concurrency {
-								build.Points = append(build.Points, SearchPoint{Params: sp, TopK: topk, NQ: nq, Concurrency: c, Selectivity: sel})
-							}
+							pt := SearchPoint{Params: sp, TopK: topk, NQ: nq, Selectivity: sel}
+							build.Points = append(build.Points, repeatPoints(levels(s.Load, pt), s.Load.Repeat)...)
 						}
 					}
 				}
@@ -63,6 +106,68 @@ func NewPlan(s *Spec) *Plan {
 		}
 	}
 	return p
+}
+
+// levels expands one request shape over the load model's levels.
+func levels(l LoadSpec, pt SearchPoint) []SearchPoint {
+	var out []SearchPoint
+	switch l.Model {
+	case LoadOpen:
+		for _, r := range l.Rate {
+			q := pt
+			q.Rate = r
+			out = append(out, q)
+		}
+	case LoadCapacity:
+		out = append(out, pt)
+	case LoadMixed:
+		var search []SearchPoint
+		for _, r := range l.Rate {
+			q := pt
+			q.Rate = r
+			search = append(search, q)
+		}
+		for _, c := range l.Concurrency {
+			q := pt
+			q.Concurrency = c
+			search = append(search, q)
+		}
+		for _, q := range search {
+			for _, ir := range l.InsertRate {
+				for _, ib := range l.InsertBatch {
+					q.InsertRate, q.InsertBatch = ir, ib
+					out = append(out, q)
+				}
+			}
+		}
+	case LoadIngest:
+		for _, ib := range l.InsertBatch {
+			for _, ic := range l.InsertConcurrency {
+				q := pt
+				q.InsertBatch, q.InsertConcurrency = ib, ic
+				out = append(out, q)
+			}
+		}
+	default: // closed
+		for _, c := range l.Concurrency {
+			q := pt
+			q.Concurrency = c
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// repeatPoints returns each point n times in a row, numbered 1..n.
+func repeatPoints(pts []SearchPoint, n int) []SearchPoint {
+	out := make([]SearchPoint, 0, len(pts)*n)
+	for _, pt := range pts {
+		for r := 1; r <= n; r++ {
+			pt.Repeat = r
+			out = append(out, pt)
+		}
+	}
+	return out
 }
 
 // Trials returns the number of measured trials.
@@ -95,10 +200,24 @@ func (p *Plan) Selectivities() []float64 {
 	return out
 }
 
-// MeasureTime is the time spent in warm-up and measured windows alone; insert
-// and build time come on top and depend on the target.
+// CapacityProbes estimates the probes a capacity search takes per point:
+// the geometric ramp from start_rate to max_rate, plus the bisection steps
+// to the precision. The ramp usually stops early, at the knee.
+func (p *Plan) CapacityProbes() int {
+	l := p.Spec.Load
+	if l.Model != LoadCapacity {
+		return 1
+	}
+	ramp := int(math.Ceil(math.Log(l.MaxRate/l.StartRate)/math.Log(l.RampFactor))) + 1
+	bisect := int(math.Ceil(math.Log2(math.Log(l.RampFactor) / math.Log1p(l.Precision))))
+	return ramp + max(bisect, 0)
+}
+
+// MeasureTime is the time spent in warm-up and measured windows alone (at
+// most, for capacity searches); insert and build time come on top and
+// depend on the target.
 func (p *Plan) MeasureTime() time.Duration {
-	return time.Duration(p.Trials()) * (p.Spec.Load.Warmup.D() + p.Spec.Load.Duration.D())
+	return time.Duration(p.Trials()*p.CapacityProbes()) * (p.Spec.Load.Warmup.D() + p.Spec.Load.Duration.D())
 }
 
 // Summary is the human-readable plan `milvbench validate` prints.
@@ -109,14 +228,49 @@ func (p *Plan) Summary() string {
 	fmt.Fprintf(&b, "target:   %s\n", s.Target.Kind)
 	ds := s.Dataset
 	fmt.Fprintf(&b, "dataset:  %s %s, %d × %d, %s, %d queries, seed %d\n", ds.Source, ds.Distribution, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Seed)
-	fmt.Fprintf(&b, "stages:   1 insert (%d batches of ≤ %d), %d index builds, %d measured trials\n",
-		(ds.Size+s.Insert.Batch-1)/s.Insert.Batch, s.Insert.Batch, len(p.Builds), p.Trials())
+	preload := ""
+	if ds.Preload != 0 {
+		preload = fmt.Sprintf(" (preload %g; the rest is inserted during trials)", ds.Preload)
+	}
+	fmt.Fprintf(&b, "stages:   1 insert (%d batches of ≤ %d)%s, %d index builds, %d measured trials\n",
+		(ds.Size+s.Insert.Batch-1)/s.Insert.Batch, s.Insert.Batch, preload, len(p.Builds), p.Trials())
 	for _, bd := range p.Builds {
 		fmt.Fprintf(&b, "  build %-40s %d trials\n", bd.Index, len(bd.Points))
 	}
-	fmt.Fprintf(&b, "load:     %s loop, concurrency %v, warm-up %s + measure %s per trial\n", s.Load.Model, s.Load.Concurrency, s.Load.Warmup, s.Load.Duration)
-	fmt.Fprintf(&b, "estimate: %s of warm-up and measurement, plus insert and index build time\n", p.MeasureTime())
+	fmt.Fprintf(&b, "load:     %s\n", p.LoadSummary())
+	est := "%s of warm-up and measurement, plus insert and index build time\n"
+	if s.Load.Model == LoadCapacity {
+		est = "at most %s of warm-up and measurement (probes stop at the knee), plus insert and index build time\n"
+	}
+	fmt.Fprintf(&b, "estimate: "+est, p.MeasureTime())
 	return b.String()
+}
+
+// LoadSummary describes the load model and its levels in one line.
+func (p *Plan) LoadSummary() string {
+	l := p.Spec.Load
+	per := fmt.Sprintf("warm-up %s + measure %s per trial", l.Warmup, l.Duration)
+	if l.Repeat > 1 {
+		per += fmt.Sprintf(", each trial %d times", l.Repeat)
+	}
+	search := fmt.Sprintf("closed loop, concurrency %v", l.Concurrency)
+	if l.ThinkTime > 0 {
+		search += fmt.Sprintf(", think time %s", l.ThinkTime)
+	}
+	if l.OpenSearch() && l.Model != LoadCapacity {
+		search = fmt.Sprintf("open loop, %s arrivals at %v requests/s (≤ %d in flight)", l.Arrivals, l.Rate, l.MaxInFlight)
+	}
+	switch l.Model {
+	case LoadCapacity:
+		return fmt.Sprintf("capacity search: open loop (%s arrivals) from %g requests/s ×%g up to %g, then bisection to %g%%; ≤ %d probes per point; %s",
+			l.Arrivals, l.StartRate, l.RampFactor, l.MaxRate, 100*l.Precision, p.CapacityProbes(), per)
+	case LoadMixed:
+		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s",
+			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per)
+	case LoadIngest:
+		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters; %s", l.InsertBatch, l.InsertConcurrency, per)
+	}
+	return search + "; " + per
 }
 
 // FormatParams renders params as (k=v,...) with keys sorted; "" when empty.

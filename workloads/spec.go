@@ -3,7 +3,12 @@
 // expansion of sweeps into an ordered Plan.
 package workloads
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
 
 // Spec is a decoded, defaulted workload file.
 type Spec struct {
@@ -16,6 +21,7 @@ type Spec struct {
 	Search  SearchSweep  `json:"search"`
 	Load    LoadSpec     `json:"load"`
 	Goals   Goals        `json:"goals"`
+	Cluster ClusterSpec  `json:"cluster"`
 }
 
 // Target kinds.
@@ -74,6 +80,10 @@ type DatasetSpec struct {
 	// (c0 for about half the rows, then rarer values, field category).
 	Labels     string `json:"labels,omitempty"`
 	Categories int    `json:"categories,omitempty"`
+	// Preload is how much of the base set is inserted before the trials
+	// (mixed and ingest insert the rest during trials): 0 means all, a
+	// value ≤ 1 a share of the rows, above 1 a row count.
+	Preload float64 `json:"preload,omitempty"`
 	// File sources: Path is the directory (parquet, dir) or the directory
 	// the other files are relative to; Size and Queries, when set, take the
 	// first rows only.
@@ -109,24 +119,139 @@ type SearchSweep struct {
 	OutputFields []string `json:"output_fields,omitempty"`
 }
 
-// Load models.
+// Load models (load.model). Each says what its latency means; see README.
 const (
+	// LoadClosed: concurrency workers, each sending when its last request
+	// returned (plus think_time); latency is service time.
 	LoadClosed = "closed"
+	// LoadOpen: requests sent on a schedule at a fixed rate; latency is
+	// measured from each request's intended send time.
+	LoadOpen = "open"
+	// LoadCapacity: open-loop probes at rising rates, then bisection, to
+	// find the highest rate that meets the goals (the knee).
+	LoadCapacity = "capacity"
+	// LoadMixed: a search stream (closed or open) and an insert stream at
+	// the same time, a histogram per operation, recall checkpoints.
+	LoadMixed = "mixed"
+	// LoadIngest: insert throughput and latency per insert batch size and
+	// insert concurrency.
+	LoadIngest = "ingest"
 )
 
-// LoadSpec describes the load model and its levels.
-type LoadSpec struct {
-	Model       string   `json:"model"`
-	Concurrency []int    `json:"concurrency"`
-	Duration    Duration `json:"duration"`
-	Warmup      Duration `json:"warmup"`
+// LoadModels lists the load models in documentation order.
+func LoadModels() []string {
+	return []string{LoadClosed, LoadOpen, LoadCapacity, LoadMixed, LoadIngest}
 }
 
-// Goals are the targets a configuration must meet; zero means "no goal".
+// Open-loop arrival processes (load.arrivals).
+const (
+	ArrivalsConstant = "constant"
+	ArrivalsPoisson  = "poisson"
+)
+
+// LoadSpec describes the load model and its levels. Every level is a list
+// and sweeps like the rest of the plan.
+type LoadSpec struct {
+	Model string `json:"model"`
+	// Concurrency is the closed-loop worker count (closed; mixed without rate).
+	Concurrency []int `json:"concurrency"`
+	// ThinkTime is a pause after each closed-loop response before the next send.
+	ThinkTime Duration `json:"think_time,omitempty"`
+	// Rate is the offered search rate in requests/s (open; mixed with an
+	// open search stream).
+	Rate []float64 `json:"rate,omitempty"`
+	// Arrivals is the open-loop schedule: constant spacing or Poisson.
+	Arrivals string `json:"arrivals,omitempty"`
+	// MaxInFlight bounds outstanding open-loop requests; reaching it marks
+	// the trial generator_bound.
+	MaxInFlight int      `json:"max_in_flight,omitempty"`
+	Warmup      Duration `json:"warmup"`
+	Duration    Duration `json:"duration"`
+	// Interval is the period of interval histograms and time series.
+	Interval Duration `json:"interval"`
+	// Repeat runs every trial this many times (for noise estimates).
+	Repeat int `json:"repeat"`
+	// Capacity search: probes from StartRate rising geometrically by
+	// RampFactor up to MaxRate, then bisection until the bracket is
+	// narrower than Precision (relative). A probe fails when its error
+	// rate exceeds MaxErrorRate (or the goals' p99 / recall fail).
+	StartRate    float64 `json:"start_rate,omitempty"`
+	MaxRate      float64 `json:"max_rate,omitempty"`
+	RampFactor   float64 `json:"ramp_factor,omitempty"`
+	Precision    float64 `json:"precision,omitempty"`
+	MaxErrorRate float64 `json:"max_error_rate"`
+	errRateSet   bool
+	// Mixed: insert stream in rows/s, rows per insert call (also the
+	// ingest sweep's batch sizes), optional delete and upsert streams in
+	// rows/s, and how many recall checkpoints a trial takes.
+	InsertRate  []float64 `json:"insert_rate,omitempty"`
+	InsertBatch []int     `json:"insert_batch,omitempty"`
+	DeleteRate  float64   `json:"delete_rate,omitempty"`
+	UpsertRate  float64   `json:"upsert_rate,omitempty"`
+	Checkpoints int       `json:"checkpoints,omitempty"`
+	// InsertConcurrency is the ingest sweep's number of parallel inserters.
+	InsertConcurrency []int `json:"insert_concurrency,omitempty"`
+	// OnError says what a failed trial (every request failed, or the
+	// trial could not run) or a failed index build does to the run.
+	OnError string `json:"on_error"`
+}
+
+// What a failed trial does to the run (load.on_error).
+const (
+	// OnErrorAbort stops the run; completed trials are kept (default).
+	OnErrorAbort = "abort"
+	// OnErrorContinue records the failure and goes on with the next trial.
+	OnErrorContinue = "continue"
+	// OnErrorRetry runs the failed trial again (3 attempts in all, 2 s
+	// apart), then stops the run if it still fails.
+	OnErrorRetry = "retry_trial"
+)
+
+// OpenSearch reports whether the search stream is open loop (rate-driven):
+// always for open and capacity, for mixed when rates are given.
+func (l LoadSpec) OpenSearch() bool {
+	return l.Model == LoadOpen || l.Model == LoadCapacity || (l.Model == LoadMixed && len(l.Rate) > 0)
+}
+
+// Goals are the targets a configuration must meet and the production shape
+// the recommendation sizes for; zero means "no goal" (or "the dataset's").
 type Goals struct {
 	Recall float64  `json:"recall,omitempty"`
 	P99    Duration `json:"p99,omitempty"`
-	QPS    float64  `json:"qps,omitempty"`
+	P95    Duration `json:"p95,omitempty"`
+	// QPS is the production request rate to serve.
+	QPS float64 `json:"qps,omitempty"`
+	// Rows and Dim describe production (default: the dataset's); Growth is
+	// rows added per month, sized for over GrowthMonths.
+	Rows         int64 `json:"rows,omitempty"`
+	Dim          int   `json:"dim,omitempty"`
+	Growth       int64 `json:"growth,omitempty"`
+	GrowthMonths int   `json:"growth_months,omitempty"`
+	// CUTypes are the Zilliz Cloud CU types to consider (performance,
+	// capacity, tiered); MaxReplicas bounds the replicas of an answer.
+	CUTypes     []string `json:"cu_types,omitempty"`
+	MaxReplicas int      `json:"max_replicas,omitempty"`
+}
+
+// ClusterSpec says what the measurements ran on, so throughput can be
+// scaled to other sizes: for Zilliz Cloud the plan, CU type, CU count and
+// replicas; for self-hosted Milvus the cores and memory. Source records
+// where the values came from ("workload", "control plane", "host").
+type ClusterSpec struct {
+	Plan      string  `json:"plan,omitempty"`
+	CUType    string  `json:"cu_type,omitempty"`
+	CUs       int     `json:"cus,omitempty"`
+	Replicas  int     `json:"replicas,omitempty"`
+	Cores     int     `json:"cores,omitempty"`
+	MemoryGiB float64 `json:"memory_gib,omitempty"`
+	// ClusterID with a control-plane API key (never encoded) lets milvbench
+	// read the values above from the Zilliz Cloud control plane.
+	ClusterID  string `json:"cluster_id,omitempty"`
+	APIKey     string `json:"-"`
+	APIKeyFile string `json:"api_key_file,omitempty"`
+	ControlURL string `json:"control_url,omitempty"`
+	Source     string `json:"source,omitempty"`
+	APIKeySrc  string `json:"api_key_source,omitempty"`
 }
 
 // Value is one parameter value: int64, float64, bool or string.
@@ -174,4 +299,25 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	*d = Duration(v)
 	return err
+}
+
+// Set reports whether any measurable goal (recall, p99, p95, QPS) is set.
+func (g Goals) Set() bool {
+	return g.Recall > 0 || g.P99 > 0 || g.P95 > 0 || g.QPS > 0
+}
+
+// Hash identifies the workload's content (every decoded, defaulted value
+// except the file's path, the server address and secrets), so a resumed run can check it is
+// continuing the same workload. Values from ${VAR} are included as resolved.
+func (s *Spec) Hash() string {
+	c := *s
+	// The server's address may change between attempts (a restarted
+	// server on another port); what is measured may not.
+	c.File, c.Target.URI, c.Target.TokenSource = "", "", ""
+	b, err := json.Marshal(&c)
+	if err != nil { // a Spec always encodes; keep the hash total anyway
+		b = []byte(err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

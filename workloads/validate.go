@@ -47,15 +47,88 @@ func applyDefaults(s *Spec) {
 	if len(s.Search.NQ) == 0 {
 		s.Search.NQ = []int{1}
 	}
-	l := &s.Load
+	applyLoadDefaults(&s.Load, ds)
+}
+
+// Load defaults (README, "Load models").
+const (
+	DefaultMaxInFlight  = 10000
+	DefaultStartRate    = 100
+	DefaultMaxRate      = 1_000_000
+	DefaultRampFactor   = 2
+	DefaultPrecision    = 0.05
+	DefaultMaxErrorRate = 0.001
+	DefaultCheckpoints  = 5
+	DefaultPreload      = 0.5
+)
+
+// DefaultIngestBatches are the insert batch sizes an ingest sweep tries
+// when load.insert_batch is not given.
+var defaultIngestBatches = []int{1, 10, 100, 1000}
+
+func applyLoadDefaults(l *LoadSpec, ds *DatasetSpec) {
 	if l.Model == "" {
 		l.Model = LoadClosed
 	}
-	if len(l.Concurrency) == 0 {
+	closedSearch := l.Model == LoadClosed || (l.Model == LoadMixed && len(l.Rate) == 0)
+	if len(l.Concurrency) == 0 && closedSearch {
 		l.Concurrency = []int{1}
+	}
+	if l.OpenSearch() {
+		if l.Arrivals == "" {
+			l.Arrivals = ArrivalsConstant
+		}
+		if l.MaxInFlight == 0 {
+			l.MaxInFlight = DefaultMaxInFlight
+		}
 	}
 	if l.Duration == 0 {
 		l.Duration = Duration(10 * time.Second)
+	}
+	if l.Interval == 0 {
+		l.Interval = min(Duration(time.Second), l.Duration)
+	}
+	if l.Repeat == 0 {
+		l.Repeat = 1
+	}
+	if l.OnError == "" {
+		l.OnError = OnErrorAbort
+	}
+	if l.Model == LoadCapacity {
+		if l.StartRate == 0 {
+			l.StartRate = DefaultStartRate
+		}
+		if l.MaxRate == 0 {
+			l.MaxRate = DefaultMaxRate
+		}
+		if l.RampFactor == 0 {
+			l.RampFactor = DefaultRampFactor
+		}
+		if l.Precision == 0 {
+			l.Precision = DefaultPrecision
+		}
+	}
+	if !l.errRateSet && (l.Model == LoadCapacity || l.Model == LoadMixed) {
+		l.MaxErrorRate = DefaultMaxErrorRate
+	}
+	if l.Model == LoadMixed {
+		if len(l.InsertBatch) == 0 {
+			l.InsertBatch = []int{100}
+		}
+		if l.Checkpoints == 0 {
+			l.Checkpoints = DefaultCheckpoints
+		}
+	}
+	if l.Model == LoadIngest {
+		if len(l.InsertBatch) == 0 {
+			l.InsertBatch = append([]int(nil), defaultIngestBatches...)
+		}
+		if len(l.InsertConcurrency) == 0 {
+			l.InsertConcurrency = []int{1}
+		}
+	}
+	if (l.Model == LoadMixed || l.Model == LoadIngest) && ds.Preload == 0 {
+		ds.Preload = DefaultPreload
 	}
 }
 
@@ -67,7 +140,10 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	e := func(field, format string, args ...any) error {
 		line, ok := lines[field]
 		if i := strings.LastIndex(field, "["); !ok && i > 0 {
-			line = lines[field[:i]] // a scalar where a list was allowed
+			line, ok = lines[field[:i]] // a scalar where a list was allowed
+		}
+		if i := strings.LastIndex(field, "."); !ok && i > 0 {
+			line = lines[field[:i]] // a missing key: point at its section
 		}
 		return &Error{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -137,13 +213,8 @@ func validate(file string, s *Spec, lines map[string]int) error {
 			return e(fmt.Sprintf("search.nq[%d]", i), "%d is larger than dataset.queries (%d)", nq, ds.Queries)
 		}
 	}
-	for i, c := range s.Load.Concurrency {
-		if c < 1 || c > 4096 {
-			return e(fmt.Sprintf("load.concurrency[%d]", i), "%d is out of range (allowed 1..4096)", c)
-		}
-	}
-	if s.Load.Duration <= 0 {
-		return e("load.duration", "must be greater than 0")
+	if err := validateLoad(s, e); err != nil {
+		return err
 	}
 	if s.Goals.Recall < 0 || s.Goals.Recall > 1 {
 		return e("goals.recall", "%g is out of range (allowed 0..1)", s.Goals.Recall)
@@ -266,4 +337,138 @@ func validateSource(ds DatasetSpec, e func(field, format string, args ...any) er
 		return e("dataset.distribution", "only applies to source: synthetic")
 	}
 	return nil
+}
+
+// validateLoad checks the load section: each level in range, and only the
+// keys the chosen model uses (a key another model uses is an error, not
+// silently ignored).
+func validateLoad(s *Spec, e func(field, format string, args ...any) error) error {
+	l := s.Load
+	m := l.Model
+	closedSearch := m == LoadClosed || (m == LoadMixed && len(l.Rate) == 0)
+	uses := map[string]bool{
+		"concurrency":        closedSearch,
+		"think_time":         closedSearch,
+		"rate":               m == LoadOpen || m == LoadMixed,
+		"arrivals":           l.OpenSearch(),
+		"max_in_flight":      l.OpenSearch(),
+		"start_rate":         m == LoadCapacity,
+		"max_rate":           m == LoadCapacity,
+		"ramp_factor":        m == LoadCapacity,
+		"precision":          m == LoadCapacity,
+		"max_error_rate":     m == LoadCapacity || m == LoadMixed,
+		"insert_rate":        m == LoadMixed,
+		"insert_batch":       m == LoadMixed || m == LoadIngest,
+		"delete_rate":        m == LoadMixed,
+		"upsert_rate":        m == LoadMixed,
+		"checkpoints":        m == LoadMixed,
+		"insert_concurrency": m == LoadIngest,
+	}
+	set := map[string]bool{
+		"concurrency": len(l.Concurrency) > 0, "think_time": l.ThinkTime != 0, "rate": len(l.Rate) > 0,
+		"arrivals": l.Arrivals != "", "max_in_flight": l.MaxInFlight != 0, "start_rate": l.StartRate != 0,
+		"max_rate": l.MaxRate != 0, "ramp_factor": l.RampFactor != 0, "precision": l.Precision != 0,
+		"max_error_rate": l.errRateSet || l.MaxErrorRate != 0, "insert_rate": len(l.InsertRate) > 0,
+		"insert_batch": len(l.InsertBatch) > 0, "delete_rate": l.DeleteRate != 0, "upsert_rate": l.UpsertRate != 0,
+		"checkpoints": l.Checkpoints != 0, "insert_concurrency": len(l.InsertConcurrency) > 0,
+	}
+	for _, k := range sortedKeys(uses) {
+		if set[k] && !uses[k] {
+			return e("load."+k, "does not apply to load model %s (%s)", m, modelKeys(uses))
+		}
+	}
+	for i, c := range l.Concurrency {
+		if c < 1 || c > 4096 {
+			return e(fmt.Sprintf("load.concurrency[%d]", i), "%d is out of range (allowed 1..4096)", c)
+		}
+	}
+	if m == LoadOpen && len(l.Rate) == 0 {
+		return e("load.rate", "is required for load model open (requests/s; a number or a list)")
+	}
+	for i, r := range l.Rate {
+		if r <= 0 || r > 10_000_000 {
+			return e(fmt.Sprintf("load.rate[%d]", i), "%g is out of range (requests/s, 0 < rate ≤ 10000000)", r)
+		}
+	}
+	if l.OpenSearch() && (l.MaxInFlight < 1 || l.MaxInFlight > 1_000_000) {
+		return e("load.max_in_flight", "%d is out of range (allowed 1..1000000)", l.MaxInFlight)
+	}
+	if l.Duration <= 0 {
+		return e("load.duration", "must be greater than 0")
+	}
+	if l.Interval < Duration(10*time.Millisecond) || l.Interval > l.Duration {
+		return e("load.interval", "%s is out of range (allowed 10ms .. the trial duration %s)", l.Interval, l.Duration)
+	}
+	if l.Repeat < 1 || l.Repeat > 100 {
+		return e("load.repeat", "%d is out of range (allowed 1..100)", l.Repeat)
+	}
+	if l.MaxErrorRate < 0 || l.MaxErrorRate > 1 {
+		return e("load.max_error_rate", "%g is out of range (a fraction of requests, 0..1)", l.MaxErrorRate)
+	}
+	if m == LoadCapacity {
+		if s.Goals.P99 <= 0 && s.Goals.P95 <= 0 {
+			return e("load.model", "capacity needs a latency goal to search for: set goals.p99 (or goals.p95)")
+		}
+		switch {
+		case l.StartRate <= 0:
+			return e("load.start_rate", "must be greater than 0 (requests/s)")
+		case l.MaxRate < l.StartRate:
+			return e("load.max_rate", "%g is below load.start_rate (%g)", l.MaxRate, l.StartRate)
+		case l.RampFactor <= 1 || l.RampFactor > 100:
+			return e("load.ramp_factor", "%g is out of range (1 < ramp_factor ≤ 100)", l.RampFactor)
+		case l.Precision <= 0 || l.Precision >= 1:
+			return e("load.precision", "%g is out of range (a relative bracket width, 0 < precision < 1)", l.Precision)
+		}
+	}
+	if m == LoadMixed && len(l.InsertRate) == 0 {
+		return e("load.insert_rate", "is required for load model mixed (rows/s; a number or a list)")
+	}
+	for i, r := range l.InsertRate {
+		if r <= 0 || r > 10_000_000 {
+			return e(fmt.Sprintf("load.insert_rate[%d]", i), "%g is out of range (rows/s, 0 < insert_rate ≤ 10000000)", r)
+		}
+	}
+	for i, b := range l.InsertBatch {
+		if b < 1 || b > 100_000 {
+			return e(fmt.Sprintf("load.insert_batch[%d]", i), "%d is out of range (rows per insert call, 1..100000)", b)
+		}
+	}
+	for i, c := range l.InsertConcurrency {
+		if c < 1 || c > 1024 {
+			return e(fmt.Sprintf("load.insert_concurrency[%d]", i), "%d is out of range (allowed 1..1024)", c)
+		}
+	}
+	for f, v := range map[string]float64{"load.delete_rate": l.DeleteRate, "load.upsert_rate": l.UpsertRate} {
+		if v < 0 || v > 10_000_000 {
+			return e(f, "%g is out of range (rows/s, 0..10000000)", v)
+		}
+	}
+	if m == LoadMixed && (l.Checkpoints < 1 || l.Checkpoints > 1000) {
+		return e("load.checkpoints", "%d is out of range (allowed 1..1000)", l.Checkpoints)
+	}
+	ds := s.Dataset
+	if ds.Preload != 0 {
+		if m != LoadMixed && m != LoadIngest {
+			return e("dataset.preload", "only applies to load models mixed and ingest (the others load every row before measuring)")
+		}
+		if ds.Preload < 0 || (ds.Preload > 1 && ds.Preload != float64(int64(ds.Preload))) {
+			return e("dataset.preload", "%g is not allowed (a share of rows 0 < preload ≤ 1, or a whole row count)", ds.Preload)
+		}
+		if ds.Size > 0 && ds.Preload > float64(ds.Size) {
+			return e("dataset.preload", "%g rows is more than dataset.size (%d)", ds.Preload, ds.Size)
+		}
+	}
+	return nil
+}
+
+func modelKeys(uses map[string]bool) string {
+	var keys []string
+	for _, k := range sortedKeys(uses) {
+		if uses[k] {
+			keys = append(keys, k)
+		}
+	}
+	keys = append(keys, "duration", "warmup", "interval", "repeat", "on_error")
+	sort.Strings(keys)
+	return "it uses: model, " + strings.Join(keys, ", ")
 }

@@ -36,7 +36,7 @@ func TestMalformed(t *testing.T) {
 		"topk_too_large.yaml":             `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
 		"unknown_index_type.yaml":         `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
 		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, search, target)`,
-		"unknown_nested_key.yaml":         `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, queries, query_file, seed, size, source, truth_file)`,
+		"unknown_nested_key.yaml":         `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
 		"wrong_type.yaml":                 `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":           `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
@@ -175,9 +175,9 @@ load: {concurrency: [1, 4]}
 	// Order: topk outermost, then search params, nq, concurrency innermost.
 	first := p.Builds[1].Points[:3]
 	want := []SearchPoint{
-		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 1, Selectivity: 1},
-		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 4, Selectivity: 1},
-		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 8, Concurrency: 1, Selectivity: 1},
+		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 1, Selectivity: 1, Repeat: 1},
+		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 1, Concurrency: 4, Selectivity: 1, Repeat: 1},
+		{Params: Params{"nprobe": int64(4)}, TopK: 10, NQ: 8, Concurrency: 1, Selectivity: 1, Repeat: 1},
 	}
 	if !reflect.DeepEqual(first, want) {
 		t.Errorf("first points\n got %+v\nwant %+v", first, want)
@@ -187,5 +187,67 @@ load: {concurrency: [1, 4]}
 	}
 	if p.MaxTopK() != 100 {
 		t.Errorf("MaxTopK = %d", p.MaxTopK())
+	}
+}
+
+// TestLoadModels checks each load model's plan levels, defaults, and the
+// one-line errors for keys that belong to another model.
+func TestLoadModels(t *testing.T) {
+	base := "name: w\ndataset: {size: 1000, dim: 8}\nindexes:\n  - type: FLAT\n"
+	tests := []struct {
+		name   string
+		load   string
+		goals  string
+		levels []string // SearchPoint.Level of each point of the first build
+		err    string
+	}{
+		{name: "closed default", load: "", levels: []string{"c=1"}},
+		{name: "closed repeat", load: "load: {concurrency: [1, 2], repeat: 2}",
+			levels: []string{"c=1", "c=1 repeat=2", "c=2", "c=2 repeat=2"}},
+		{name: "open", load: "load: {model: open, rate: [100, 1000]}", levels: []string{"rate=100/s", "rate=1000/s"}},
+		{name: "capacity", load: "load: {model: capacity}", goals: "goals: {p99: 5ms}", levels: []string{""}},
+		{name: "mixed open", load: "load: {model: mixed, rate: 50, insert_rate: [10, 20]}",
+			levels: []string{"rate=50/s insert=10 rows/s batch=100", "rate=50/s insert=20 rows/s batch=100"}},
+		{name: "mixed closed", load: "load: {model: mixed, concurrency: 2, insert_rate: 10, insert_batch: 5}",
+			levels: []string{"c=2 insert=10 rows/s batch=5"}},
+		{name: "ingest", load: "load: {model: ingest, insert_batch: [1, 50], insert_concurrency: [1, 2]}",
+			levels: []string{"batch=1 inserters=1", "batch=1 inserters=2", "batch=50 inserters=1", "batch=50 inserters=2"}},
+		{name: "open without rate", load: "load: {model: open}", err: "w.yaml:5: load.rate: is required for load model open (requests/s; a number or a list)"},
+		{name: "rate in closed", load: "load: {model: closed, rate: 5}",
+			err: "w.yaml:5: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)"},
+		{name: "concurrency in open", load: "load: {model: open, rate: 5, concurrency: 2}",
+			err: "w.yaml:5: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)"},
+		{name: "capacity without latency goal", load: "load: {model: capacity}",
+			err: "w.yaml:5: load.model: capacity needs a latency goal to search for: set goals.p99 (or goals.p95)"},
+		{name: "bad precision", load: "load: {model: capacity, precision: 1.5}", goals: "goals: {p99: 5ms}",
+			err: "w.yaml:5: load.precision: 1.5 is out of range (a relative bracket width, 0 < precision < 1)"},
+		{name: "mixed without insert rate", load: "load: {model: mixed, rate: 5}",
+			err: "w.yaml:5: load.insert_rate: is required for load model mixed (rows/s; a number or a list)"},
+		{name: "bad arrivals", load: "load: {model: open, rate: 5, arrivals: burst}",
+			err: `w.yaml:5: load.arrivals: "burst" is not allowed (allowed: constant, poisson)`},
+		{name: "interval beyond duration", load: "load: {duration: 2s, interval: 5s}",
+			err: "w.yaml:5: load.interval: 5s is out of range (allowed 10ms .. the trial duration 2s)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := base + tt.load + "\n" + tt.goals + "\n"
+			s, err := Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("error\n got: %v\nwant: %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, pt := range NewPlan(s).Builds[0].Points {
+				got = append(got, pt.Level())
+			}
+			if !reflect.DeepEqual(got, tt.levels) {
+				t.Errorf("levels\n got %q\nwant %q", got, tt.levels)
+			}
+		})
 	}
 }

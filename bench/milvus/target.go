@@ -300,8 +300,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 		case t.cfg.AllowForeign == c.Name:
 			t.logf("milvus: dropping foreign collection %s as allowed by --allow-foreign", c.Name)
 		default:
-			return fmt.Errorf("milvus: collection %q exists and was not created by milvbench (no %s property); refusing to write to or drop it: set target.collection to another name, or pass --allow-foreign %s to drop and recreate it",
-				c.Name, PropOwner, c.Name)
+			return foreignError(c.Name)
 		}
 		if err := t.setup(ctx, "drop collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
 			return cl.DropCollection(ctx, milvusclient.NewDropCollectionOption(c.Name))
@@ -325,6 +324,65 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	t.created = true
 	return nil
+}
+
+// Preflight implements bench.Preflighter: before any expensive work it
+// checks that the run's collection, if it exists, is one milvbench may
+// replace (marked as milvbench's, or named by AllowForeign).
+func (t *Target) Preflight(ctx context.Context, name string) error {
+	var has bool
+	err := t.setup(ctx, "has collection "+name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		has, err = t.clients[0].HasCollection(ctx, milvusclient.NewHasCollectionOption(name))
+		return err
+	})
+	if err != nil || !has {
+		return err
+	}
+	owner, err := t.owned(ctx, name)
+	if err != nil {
+		return err
+	}
+	if owner == "" && t.cfg.AllowForeign != name {
+		return foreignError(name)
+	}
+	return nil
+}
+
+func foreignError(name string) error {
+	return fmt.Errorf("milvus: collection %q exists and was not created by milvbench (no %s property); refusing to write to or drop it: set target.collection to another name, or pass --allow-foreign %s to drop and recreate it",
+		name, PropOwner, name)
+}
+
+// Attach implements bench.Attacher: on resume, a collection marked with
+// this run's id is reused; it returns the rows it holds (0: none to reuse).
+func (t *Target) Attach(ctx context.Context, c bench.CollectionSpec) (int, error) {
+	cl := t.clients[0]
+	var has bool
+	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
+		return err
+	})
+	if err != nil || !has {
+		return 0, err
+	}
+	owner, err := t.owned(ctx, c.Name)
+	if err != nil || owner != c.RunID {
+		return 0, err
+	}
+	var stats map[string]string
+	err = t.setup(ctx, "collection stats "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		stats, err = cl.GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(c.Name))
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	rows, err := strconv.Atoi(stats["row_count"])
+	if err != nil {
+		return 0, fmt.Errorf("milvus: collection stats of %s: row_count %q is not a number", c.Name, stats["row_count"])
+	}
+	t.coll, t.runID, t.metric, t.labels, t.created = c.Name, c.RunID, c.Metric, c.Labels, true
+	return rows, nil
 }
 
 // owned returns the run id of the milvbench run that created coll, or "" if

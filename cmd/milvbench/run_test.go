@@ -1,118 +1,115 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"fmt"
-	"math/rand/v2"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/milvbench/milvbench/datasets"
-	"github.com/milvbench/milvbench/internal/testenv"
-	"github.com/milvbench/milvbench/report"
-	"github.com/milvbench/milvbench/workloads"
+	"go.uber.org/goleak"
 )
 
-// TestRunHistogramsReadByHdrHistogramPython runs a small workload end to end,
-// as `milvbench run` does, on the embedded target and on the local Milvus
-// server, and has HdrHistogram's Python port decode every trial's
-// latency_histogram in the results.json written: its count and percentiles
-// must be the ones milvbench wrote beside it. The report names the file
-// dataset after its directory and the Milvus database as default.
-func TestRunHistogramsReadByHdrHistogramPython(t *testing.T) {
-	const workload = `name: it_hdr_%s
-target: {kind: %s%s}
-dataset: {source: npy, base_file: s3k/base.npy, query_file: s3k/queries.npy}
-indexes:
-  - type: FLAT
-  - type: HNSW
-    build: {M: 8, efConstruction: 40}
-    search: {ef: [10, 40]}
-load: {concurrency: [1, 2], warmup: 100ms, duration: 300ms}
-`
-	tests := []struct {
-		kind     string
-		uri      func(t *testing.T) string // "" for none
-		wantRows []string                  // in report.md
-	}{
-		{"embedded", func(*testing.T) string { return "" }, nil},
-		{"milvus", func(t *testing.T) string { return testenv.MilvusURI(t) }, []string{"| target db | default |"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.kind, func(t *testing.T) {
-			uri := tt.uri(t)
-			testenv.Python(t) // skip before the run when the reader is missing
-			if uri != "" {
-				uri = fmt.Sprintf(", uri: %q", uri)
-			}
-			dir := t.TempDir()
-			t.Chdir(dir) // the ground-truth cache (.cache unless MILVBENCH_CACHE) stays out of the tree
-			writeVectors(t, filepath.Join(dir, "s3k"), 3000, 200, 16)
-			spec, err := workloads.Parse(filepath.Join(dir, "w.yaml"), fmt.Appendf(nil, workload, tt.kind, tt.kind, uri), func(string) (string, bool) { return "", false })
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := filepath.Join(dir, "out")
-			if err := run(context.Background(), spec, out, false, targetOptions{}, logWriter{t}); err != nil {
-				t.Fatal(err)
-			}
-			sums, err := testenv.CheckResults(t, filepath.Join(out, report.ResultsFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(sums) != 6 {
-				t.Fatalf("%d trials read, want 6", len(sums))
-			}
-			md, err := os.ReadFile(filepath.Join(out, report.ReportFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, want := range append(tt.wantRows, "| dataset | s3k: 3000 × 16, L2, 200 queries") {
-				if !strings.Contains(string(md), want) {
-					t.Errorf("report.md lacks %q", want)
-				}
-			}
-			for _, s := range sums {
-				if s.Count == 0 {
-					t.Errorf("%s: empty histogram", s.Source)
-				}
-				t.Logf("%s: %d requests, p50 %d µs, p99 %v µs, max %d µs (read by hdrh)", s.Source, s.Count, s.Percentiles["50"][1], s.Percentiles["99"][1], s.Max)
-			}
-		})
-	}
+// lineWatcher is a progress writer that cancels a run once it has printed
+// n trial lines.
+type lineWatcher struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	n      int
+	cancel context.CancelFunc
 }
 
-// logWriter sends progress lines to the test log.
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+func (w *lineWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.cancel != nil && strings.Count(w.buf.String(), "\ntrial  ") >= w.n {
+		w.cancel()
+	}
 	return len(p), nil
 }
 
-// writeVectors writes dir/base.npy and dir/queries.npy of random vectors.
-func writeVectors(t *testing.T, dir string, size, queries, dim int) {
+func readResults(t *testing.T, dir string) (complete bool, trials int, stopped string) {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(7, 7))
-	rows := func(n int) [][]float32 {
-		out := make([][]float32, n)
-		for i := range out {
-			out[i] = make([]float32, dim)
-			for j := range out[i] {
-				out[i][j] = rng.Float32()
-			}
-		}
-		return out
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := datasets.WriteNpy(filepath.Join(dir, "base.npy"), rows(size)); err != nil {
+	var r struct {
+		Complete bool              `json:"complete"`
+		Stopped  string            `json:"stopped"`
+		Trials   []json.RawMessage `json:"trials"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if err := datasets.WriteNpy(filepath.Join(dir, "queries.npy"), rows(queries)); err != nil {
+	return r.Complete, len(r.Trials), r.Stopped
+}
+
+// TestRunInterruptAndResume cancels a run (as SIGINT does) after its second
+// trial: partial results are written, marked incomplete, the journal keeps
+// the completed trials, no goroutine outlives the run, and --resume runs
+// only the rest. A changed workload is refused.
+func TestRunInterruptAndResume(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	t.Setenv("MILVBENCH_CACHE", t.TempDir())
+	dir := t.TempDir()
+	wl := filepath.Join(dir, "w.yaml")
+	src := `name: resume
+dataset: {size: 2000, dim: 8, queries: 50}
+indexes:
+  - type: HNSW
+    build: {M: 8, efConstruction: 40}
+    search: {ef: [10, 20, 40, 80]}
+load: {concurrency: 1, duration: 150ms}
+`
+	if err := os.WriteFile(wl, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	out := filepath.Join(dir, "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &lineWatcher{n: 2, cancel: cancel}
+	root := newRoot(&bytes.Buffer{}, w)
+	root.SetArgs([]string{"run", wl, "--out", out})
+	err := root.ExecuteContext(ctx)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || !strings.Contains(err.Error(), "--resume "+out) {
+		t.Fatalf("interrupted run: err = %v", err)
+	}
+	complete, n, stopped := readResults(t, out)
+	if complete || n < 2 || n >= 4 || stopped == "" {
+		t.Fatalf("partial results: complete=%v trials=%d stopped=%q", complete, n, stopped)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if err != nil || !strings.Contains(string(md), "Incomplete run") {
+		t.Fatalf("report.md does not say the run is incomplete (err %v)", err)
+	}
+
+	var progress bytes.Buffer
+	root = newRoot(&bytes.Buffer{}, &progress)
+	root.SetArgs([]string{"run", wl, "--resume", out})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("resume: %v\n%s", err, progress.String())
+	}
+	complete, total, _ := readResults(t, out)
+	if !complete || total != 4 {
+		t.Fatalf("resumed results: complete=%v trials=%d, want 4", complete, total)
+	}
+	if got := strings.Count(progress.String(), "trial  "); got != 4-n {
+		t.Errorf("resume ran %d trials, want the %d left:\n%s", got, 4-n, progress.String())
+	}
+
+	if err := os.WriteFile(wl, []byte(strings.Replace(src, "80]", "160]", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root = newRoot(&bytes.Buffer{}, &bytes.Buffer{})
+	root.SetArgs([]string{"run", wl, "--resume", out})
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "different workload") {
+		t.Fatalf("resume with a changed workload: err = %v", err)
+	}
+	time.Sleep(10 * time.Millisecond)
 }

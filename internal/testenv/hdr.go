@@ -23,7 +23,7 @@ type HDRSummary struct {
 	Lowest  int64   `json:"lowest"`
 	Highest int64   `json:"highest"`
 	SigFigs int     `json:"sig_figs"`
-	// Percentiles maps "50", "90", "99", "99.9" to the values the reader finds
+	// Percentiles maps "50", "90", "95", "99", "99.9" to the values the reader finds
 	// just below and just above that percentile: equal unless p × count / 100
 	// falls on a rank boundary, where readers may round to either side.
 	Percentiles map[string][2]int64 `json:"percentiles"`
@@ -47,7 +47,7 @@ func DecodeHDR(t testing.TB, blobs ...string) ([]HDRSummary, error) {
 
 // Disagreements compares what the Python reader found with what milvbench
 // wrote for the same histogram: the count and the latency summary in ms
-// (keys p50, p90, p99, p999, max, as in results.json's latency_ms). Each
+// (keys p50, p90, p95, p99, p999, max, as in results.json's latency_ms). Each
 // disagreement is one line naming the field and both values.
 func (s HDRSummary) Disagreements(count int64, latencyMS map[string]float64) []string {
 	var out []string
@@ -58,7 +58,7 @@ func (s HDRSummary) Disagreements(count int64, latencyMS map[string]float64) []s
 		v, ok := latencyMS[key]
 		return int64(math.Round(v * 1000)), ok
 	}
-	for _, p := range []struct{ key, pct string }{{"p50", "50"}, {"p90", "90"}, {"p99", "99"}, {"p999", "99.9"}} {
+	for _, p := range []struct{ key, pct string }{{"p50", "50"}, {"p90", "90"}, {"p95", "95"}, {"p99", "99"}, {"p999", "99.9"}} {
 		want, ok := us(p.key)
 		b, have := s.Percentiles[p.pct]
 		switch {
@@ -78,9 +78,9 @@ func (s HDRSummary) Disagreements(count int64, latencyMS map[string]float64) []s
 // of the results.json at path and checks it against the trial's own numbers
 // in that file: count = requests − errors.total (every failed attempt is
 // counted there, only successes are in the histogram) and latency_ms p50,
-// p90, p99, p999 and max. It returns the readers' summaries, one a trial, and
-// an error listing every disagreement or the reader's refusal. A file without
-// trials is an error: there would be nothing to check.
+// p90, p95, p99, p999 and max. It returns the reader's summaries, one a
+// trial, and an error listing every disagreement or the reader's refusal. A
+// file without trials is an error: there would be nothing to check.
 func CheckResults(t testing.TB, path string) ([]HDRSummary, error) {
 	t.Helper()
 	raw, err := os.ReadFile(path)

@@ -10,7 +10,7 @@ histogram's unit (microseconds for milvbench):
 
     {"source": "trial 3", "count": N, "min": ..., "max": ..., "mean": ...,
      "lowest": 1, "highest": 60000000, "sig_figs": 3,
-     "percentiles": {"50": [lo, hi], "90": ..., "99": ..., "99.9": ...}}
+     "percentiles": {"50": [lo, hi], "90": ..., "95": ..., "99": ..., "99.9": ...}}
 
 A percentile is the pair of values this reader finds at p - 1e-9 and
 p + 1e-9: equal unless p × count / 100 lands exactly on a rank boundary,
@@ -25,7 +25,7 @@ import sys
 
 from hdrh.histogram import HdrHistogram
 
-PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 EPS = 1e-9
 
 

@@ -58,7 +58,8 @@ type Trial struct {
 	Errors      ErrorCounts           `json:"errors"`
 	TimingsS    Timings               `json:"timings_s"`
 	IndexBytes  int64                 `json:"index_memory_bytes,omitempty"`
-	// Histogram is the merged latency histogram (µs), HDR V2 compressed, base64.
+	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
+	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`
 	// LatencyMS is the headline latency (Load.Latency says what it
 	// measures); ServiceMS is the service time of the attempt that

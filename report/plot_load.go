@@ -12,9 +12,22 @@ func concurrencyPlot() plotDef {
 	return plotDef{
 		Plot: Plot{File: PlotConcurrency, Title: "QPS and p99 latency vs concurrency",
 			Caption: "Closed-loop load: each worker sends its next request when the last one returns, so latency is service time. Throughput that stops rising while p99 climbs marks saturation. One line per index config and search point; repeats are shown by their median."},
-		applies: func(res *bench.Result) bool { return len(concurrencyLevels(res.Trials)) >= 2 },
+		applies: func(res *bench.Result) bool { return len(concurrencyLevels(closedTrials(res.Trials))) >= 2 },
 		draw:    drawConcurrency,
 	}
+}
+
+// closedTrials returns the trials with a concurrency level and a latency to
+// plot: a trial without a successful request has neither QPS nor p99 to
+// place on a log axis.
+func closedTrials(ts []bench.Trial) []bench.Trial {
+	var out []bench.Trial
+	for _, t := range ts {
+		if t.Load.Concurrency > 0 && t.QPS > 0 && t.LatencyMS.P99 > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // concurrencyLevels returns the distinct concurrency levels of the trials,
@@ -31,16 +44,14 @@ func concurrencyLevels(ts []bench.Trial) []float64 {
 }
 
 func drawConcurrency(res *bench.Result) (*figure, error) {
-	levels := concurrencyLevels(res.Trials)
+	trials := closedTrials(res.Trials)
+	levels := concurrencyLevels(trials)
 	const xLabel = "concurrency (closed-loop workers)"
 	qps := newPanel("Throughput vs concurrency", xLabel, "QPS (requests/s)")
 	p99 := newPanel("p99 latency vs concurrency", xLabel, "p99 latency (ms, log scale)")
 	var sq, sp series
 	lo, hi := 0.0, 0.0
-	for _, t := range res.Trials {
-		if t.Load.Concurrency <= 0 || t.QPS <= 0 { // not closed loop, or failed: nothing to place
-			continue
-		}
+	for _, t := range trials {
 		label := pointLabel(t)
 		c := float64(t.Load.Concurrency)
 		sq.add(label, c, t.QPS)

@@ -243,14 +243,16 @@ func styleLine(line *plotter.Line, dots *plotter.Scatter, i int) {
 }
 
 // logAxis puts a on a log scale with labelled ticks that stay readable
-// whether the data spans a factor of two or many decades, padded so that no
-// point sits on the frame.
+// whether the data spans a factor of two or many decades, its ends widened
+// to labelled values (niceLogRange) so that no point sits on the frame. An
+// axis without data is left linear.
 func logAxis(a *plot.Axis) {
-	a.Scale = logScale{}
-	a.Tick.Marker = plot.TickerFunc(logTicks)
-	if a.Min > 0 && a.Max > 0 {
-		a.Min, a.Max = a.Min/1.25, a.Max*1.25
+	if !(a.Min > 0 && a.Max >= a.Min) || math.IsInf(a.Max, 0) {
+		return
 	}
+	a.Scale = logScale{}
+	a.Tick.Marker = logTicks{}
+	a.Min, a.Max = niceLogRange(a.Min, a.Max)
 }
 
 // logScale is plot.LogScale, except that it maps the arithmetic middle of
@@ -271,40 +273,59 @@ func (logScale) Normalize(min, max, x float64) float64 {
 // the point from which a log axis reads better than a linear one.
 func spansDecade(lo, hi float64) bool { return lo > 0 && hi/lo >= 10 }
 
-// logTicks labels 1, 2 and 5 times each power of ten in [min, max] (only the
-// powers of ten when the range spans more than three decades), with the
-// other integer multiples as unlabelled minor ticks; when that leaves fewer
-// than two labels, every multiple is labelled.
-func logTicks(min, max float64) []plot.Tick {
-	if min <= 0 || max <= min {
+// logTicks marks a log axis at every integer × 10^k and labels 1, 2 and 5 ×
+// 10^k (only 10^k when the axis spans more than three decades), so that a
+// narrow range still has readable labels and a wide one is not crowded.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0 && hi >= lo) || math.IsInf(hi, 0) {
 		return nil
 	}
-	major := map[int]bool{1: true, 2: true, 5: true}
-	if math.Log10(max/min) > 3 {
-		major = map[int]bool{1: true}
-	}
+	wide := math.Log10(hi/lo) > 3
 	var ticks []plot.Tick
-	labelled := 0
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
 		for m := 1; m <= 9; m++ {
 			v := float64(m) * math.Pow(10, e)
-			if v < min || v > max {
+			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			if major[m] {
+			if m == 1 || !wide && (m == 2 || m == 5) {
 				t.Label = tickLabel(v)
-				labelled++
 			}
 			ticks = append(ticks, t)
 		}
 	}
-	if labelled < 2 {
-		for i := range ticks {
-			ticks[i].Label = tickLabel(ticks[i].Value)
-		}
-	}
 	return ticks
+}
+
+// niceLogRange widens [lo, hi] (both > 0) to 1, 2 or 5 × 10^k at each end,
+// so that the axis has a labelled tick at both ends.
+func niceLogRange(lo, hi float64) (float64, float64) {
+	nice := func(x float64, up bool) float64 {
+		e := math.Pow(10, math.Floor(math.Log10(x)))
+		steps := []float64{1, 2, 5, 10}
+		if up {
+			for _, m := range steps {
+				if m*e >= x*(1-1e-9) {
+					return m * e
+				}
+			}
+		}
+		for i := len(steps) - 1; i >= 0; i-- {
+			if steps[i]*e <= x*(1+1e-9) {
+				return steps[i] * e
+			}
+		}
+		return e
+	}
+	a, b := nice(lo, false), nice(hi, true)
+	if a >= b {
+		a, b = nice(lo*0.999, false), nice(hi*1.001, true)
+	}
+	return a, b
 }
 
 // tickLabel writes v briefly: 0.05, 2.5, 120, 20k, 1.5M.
@@ -316,7 +337,8 @@ func tickLabel(v float64) string {
 	case a >= 1e4:
 		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	// Rounded to 12 significant digits first: 3 × 0.1 is 0.30000000000000004.
+	return strconv.FormatFloat(v, 'g', 12, 64)
 }
 
 // valueTicks labels exactly the given values (e.g. the concurrency levels

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	grpc_retry "github.com/grpc-ecosystem/go-grpc-middleware/retry"
@@ -161,6 +162,11 @@ func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
 	opts := append([]grpc.DialOption{}, milvusclient.DefaultGrpcOpts...)
 	// Every attempt is a request the harness sees: no hidden SDK retries.
 	opts = append(opts, grpc.WithDefaultCallOptions(grpc_retry.Disable()))
+	// A refused connection is final: fail at once rather than retrying it
+	// until the connect timeout (the SDK dials with WithBlock, which this
+	// option applies to). Addresses that do not answer still get the timeout.
+	// (Deprecated for grpc.NewClient, but the SDK dials with grpc.DialContext.)
+	opts = append(opts, grpc.FailOnNonTempDialError(true))
 	dctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
 	defer cancel()
 	c, err := milvusclient.New(dctx, &milvusclient.ClientConfig{
@@ -170,8 +176,12 @@ func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
 		DialOptions: opts,
 	})
 	if err != nil {
+		const hint = "(is the server running and the address right?)"
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("milvus: cannot connect to %s within %s (is the server running and the address right?)", redact(t.cfg.URI), t.cfg.ConnectTimeout)
+			return nil, fmt.Errorf("milvus: cannot connect to %s within %s %s", redact(t.cfg.URI), t.cfg.ConnectTimeout, hint)
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("milvus: cannot connect to %s: connection refused %s", redact(t.cfg.URI), hint)
 		}
 		return nil, fmt.Errorf("milvus: cannot connect to %s: %w", redact(t.cfg.URI), err)
 	}
@@ -231,6 +241,10 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 	if t.cfg.Token != "" {
 		token = "set"
 	}
+	db := t.cfg.DB
+	if db == "" {
+		db = "default" // what Milvus uses when none is named
+	}
 	return bench.TargetInfo{
 		Kind:       "milvus",
 		Version:    t.serverVersion,
@@ -238,7 +252,7 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 		Details: map[string]string{
 			"uri":         u,
 			"tls":         strconv.FormatBool(tls),
-			"db":          t.cfg.DB,
+			"db":          db,
 			"connections": strconv.Itoa(len(t.clients)),
 			"consistency": t.cfg.Consistency,
 			"token":       token,

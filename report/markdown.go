@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -190,6 +191,9 @@ func writeWarnings(b *strings.Builder, d *doc) {
 		ids := trialIDs(res.Trials, func(t bench.Trial) bool { return t.Errors.Total > 0 })
 		warns = append(warns, fmt.Sprintf("%d requests failed in %d trials (%s): %s. See Errors.", errs.Total, len(ids), ids, errorClasses(errs)))
 	}
+	if ids := trialIDs(res.Trials, func(t bench.Trial) bool { return t.Load.GeneratorBound }); len(ids) > 0 {
+		warns = append(warns, fmt.Sprintf("Trials %s are generator-bound: the load generator fell behind its schedule, so they do not show the target holding the offered rate. Raise `load.max_in_flight` or run the generator on a bigger machine.", ids))
+	}
 	if nf := res.NetworkFloor; nf != nil && nf.P99MS > 0 {
 		ids := trialIDs(res.Trials, func(t bench.Trial) bool { return nf.P99MS >= floorShare*t.LatencyMS.P99 })
 		if len(ids) > 0 {
@@ -292,7 +296,15 @@ func writeEnvironment(b *strings.Builder, d *doc) {
 	}
 	if res.Workload != nil {
 		l := res.Workload.Load
-		row("load model", fmt.Sprintf("%s loop: latency is service time; warm-up %s then a %s window per trial", l.Model, l.Warmup, l.Duration))
+		latency := "service time"
+		if len(res.Trials) > 0 && res.Trials[0].Load.Latency != "" {
+			latency = res.Trials[0].Load.Latency
+		}
+		repeat := ""
+		if l.Repeat > 1 {
+			repeat = fmt.Sprintf(", every trial %d times", l.Repeat)
+		}
+		row("load model", fmt.Sprintf("%s: latency is %s; warm-up %s then a %s window per trial%s", l.Model, latency, l.Warmup, l.Duration, repeat))
 	}
 	if d.goals.Set() {
 		met := trialIDs(res.Trials, func(t bench.Trial) bool { return meets(t, d.goals) })
@@ -331,19 +343,23 @@ func writeStages(b *strings.Builder, d *doc) {
 }
 
 func writeTrials(b *strings.Builder, d *doc) {
+	repeated := slices.ContainsFunc(d.res.Trials, func(t bench.Trial) bool { return t.Load.Repeat > 1 })
 	b.WriteString("## Trials\n\n")
 	b.WriteString("QPS counts successful requests (each carrying nq queries) per second over the measured window; latency is per request, from the merged HDR histogram.\n\n")
-	b.WriteString("| # | index | build params | search params | topk | nq | filter | conc. | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | requests | errors |\n")
+	b.WriteString("| # | index | build params | search params | topk | nq | filter | load | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | requests | errors |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range d.res.Trials {
 		mark := ""
+		if t.Load.Repeat > 0 && repeated {
+			mark = fmt.Sprintf(" (rep %d)", t.Load.Repeat)
+		}
 		if d.goals.Set() && meets(t, d.goals) {
-			mark = " ✓"
+			mark += " ✓"
 		}
 		l := t.LatencyMS
-		fmt.Fprintf(b, "| %d%s | %s | %s | %s | %d | %d | %s | %d | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d |\n",
+		fmt.Fprintf(b, "| %d%s | %s | %s | %s | %d | %d | %s | %s | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d |\n",
 			t.ID, mark, t.Index.Type, paramsText(t.Index.Build), paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ,
-			filterText(t.Search), t.Load.Concurrency, t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Requests, t.Errors.Total)
+			filterText(t.Search), levelText(t.Load), t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Requests, t.Errors.Total)
 	}
 	b.WriteString("\n")
 }

@@ -31,7 +31,8 @@ func TrialName(t bench.Trial) string {
 }
 
 // loadParts names the load level: c=N for the closed loop, which is the
-// default model, and the model's name before its level otherwise.
+// default model; otherwise the model's name, then its levels (offered rate,
+// insert stream or batch, inserters). A repeat number is not part of it.
 func loadParts(l bench.LoadInfo) []string {
 	var parts []string
 	if l.Model != "" && l.Model != workloads.LoadClosed {
@@ -39,6 +40,14 @@ func loadParts(l bench.LoadInfo) []string {
 	}
 	if l.Concurrency > 0 {
 		parts = append(parts, "c="+strconv.Itoa(l.Concurrency))
+	}
+	for _, p := range []struct {
+		key string
+		v   float64
+	}{{"rate", l.Rate}, {"insert_rate", l.InsertRate}, {"batch", float64(l.InsertBatch)}, {"inserters", float64(l.InsertConcurrency)}} {
+		if p.v > 0 {
+			parts = append(parts, p.key+"="+strconv.FormatFloat(p.v, 'g', -1, 64))
+		}
 	}
 	return parts
 }
@@ -110,4 +119,32 @@ func pointLabel(t bench.Trial) string {
 // trialLabel is pointLabel with the trial's number and load level.
 func trialLabel(t bench.Trial) string {
 	return fmt.Sprintf("#%d %s %s", t.ID, pointLabel(t), strings.Join(loadParts(t.Load), " "))
+}
+
+// levelText is a trial's load level for tables: "c=2", "rate=500/s",
+// "rate=500/s, generator-bound".
+func levelText(l bench.LoadInfo) string {
+	var parts []string
+	if l.Concurrency > 0 {
+		parts = append(parts, fmt.Sprintf("c=%d", l.Concurrency))
+	}
+	if l.Rate > 0 {
+		parts = append(parts, fmt.Sprintf("rate=%g/s", l.Rate))
+	}
+	if l.InsertRate > 0 {
+		parts = append(parts, fmt.Sprintf("insert=%g rows/s", l.InsertRate))
+	}
+	if l.InsertBatch > 0 {
+		parts = append(parts, fmt.Sprintf("batch=%d", l.InsertBatch))
+	}
+	if l.InsertConcurrency > 0 {
+		parts = append(parts, fmt.Sprintf("inserters=%d", l.InsertConcurrency))
+	}
+	if l.GeneratorBound {
+		parts = append(parts, "generator-bound")
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
 }

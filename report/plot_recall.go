@@ -50,7 +50,7 @@ func drawRecallQPS(res *bench.Result) (*figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	front.Color = color.RGBA{R: 160, G: 160, B: 160, A: 255}
+	front.Color = color.RGBA{R: 195, G: 195, B: 195, A: 255}
 	front.Width = vg.Points(7)
 	p.Add(front)
 	leg.Add("Pareto frontier, all trials", front)

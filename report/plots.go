@@ -36,6 +36,7 @@ const (
 	PlotRecallQPS       = "recall_qps"
 	PlotLatencySpectrum = "latency_spectrum"
 	PlotConcurrency     = "load_concurrency"
+	PlotRate            = "load_rate"
 	PlotStageTimes      = "stage_times"
 )
 
@@ -54,6 +55,7 @@ func plotDefs() []plotDef {
 		recallQPSPlot(),
 		latencySpectrumPlot(),
 		concurrencyPlot(),
+		ratePlot(),
 		stageTimesPlot(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,40 +152,96 @@ func TestPlots(t *testing.T) {
 		t.Fatalf("fixture draws %d plots, want %d", len(plots), len(wantPanels))
 	}
 	for _, p := range plots {
-		t.Run(p.File, func(t *testing.T) {
-			f, err := os.ReadFile(filepath.Join(dir, p.PNG()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := png.DecodeConfig(bytes.NewReader(f))
-			if err != nil {
-				t.Fatalf("%s: %v", p.PNG(), err)
-			}
-			panelPx := px(panelH)
-			if cfg.Width != px(panelW) || cfg.Height < wantPanels[p.File]*panelPx || cfg.Height > wantPanels[p.File]*panelPx+300 {
-				t.Errorf("%s is %d×%d px, want %d wide and %d panel(s) of %d px plus a legend", p.PNG(), cfg.Width, cfg.Height, px(panelW), wantPanels[p.File], panelPx)
-			}
-			s, err := os.ReadFile(filepath.Join(dir, p.SVG()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var root struct {
-				XMLName xml.Name
-				Width   string `xml:"width,attr"`
-				Height  string `xml:"height,attr"`
-			}
-			if err := xml.Unmarshal(s, &root); err != nil || root.XMLName.Local != "svg" {
-				t.Fatalf("%s: not an SVG document: %v", p.SVG(), err)
-			}
-			w, _ := strconv.ParseFloat(strings.TrimSuffix(root.Width, "pt"), 64)
-			h, _ := strconv.ParseFloat(strings.TrimSuffix(root.Height, "pt"), 64)
-			if math.Abs(w-panelW.Points()) > 1 || math.Abs(h/72*plotDPI-float64(cfg.Height)) > 2 {
-				t.Errorf("%s is %s × %s, want the PNG's size in points", p.SVG(), root.Width, root.Height)
-			}
-			if bytes.Count(s, []byte("<path")) < 10 {
-				t.Errorf("%s draws almost nothing", p.SVG())
-			}
-		})
+		t.Run(p.File, func(t *testing.T) { checkFigure(t, dir, p, wantPanels[p.File]) })
+	}
+}
+
+// TestRatePlot draws the offered-rate figure from an open-loop sweep with a
+// generator-bound point, and the report warns about that point.
+func TestRatePlot(t *testing.T) {
+	res := openLoopResult()
+	plots := Plots(res)
+	i := slices.IndexFunc(plots, func(p Plot) bool { return p.File == PlotRate })
+	if i < 0 {
+		t.Fatalf("no rate figure among %v", plots)
+	}
+	if slices.ContainsFunc(plots, func(p Plot) bool { return p.File == PlotConcurrency }) {
+		t.Error("open-loop trials drew a concurrency figure")
+	}
+	dir := t.TempDir()
+	if err := WritePlots(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	checkFigure(t, dir, plots[i], 2)
+	md := Markdown(res)
+	for _, want := range []string{"generator-bound: the load generator fell behind", "rate=1600/s, generator-bound", "](load_rate.png)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// openLoopResult is an open-loop sweep of two HNSW search points over five
+// offered rates; the target saturates near 1000 requests/s and the last
+// point's generator fell behind.
+func openLoopResult() *bench.Result {
+	res := sampleResult()
+	res.Workload.Load.Model = workloads.LoadOpen
+	res.Trials = nil
+	for _, ef := range []int64{16, 64} {
+		for _, rate := range []float64{100, 200, 400, 800, 1600} {
+			qps := min(rate, 1000/float64(ef)*16)
+			p99 := 2 * float64(ef) / 16 * max(1, rate/qps*rate/qps*4)
+			res.Trials = append(res.Trials, bench.Trial{
+				ID:     len(res.Trials) + 1,
+				Index:  workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(16)}},
+				Search: bench.SearchInfo{Params: workloads.Params{"ef": ef}, TopK: 10, NQ: 1, Selectivity: 1},
+				Load: bench.LoadInfo{Model: workloads.LoadOpen, Rate: rate, AchievedRate: min(rate, 1200),
+					GeneratorBound: rate == 1600 && ef == 16, Latency: "from the intended send time (open loop)"},
+				Recall: 0.9 + float64(ef)/1000, QPS: qps, Requests: int64(qps * 4),
+				LatencyMS: bench.LatencyMS{P50: p99 / 4, P90: p99 / 2, P99: p99, P999: p99 * 2, Max: p99 * 3},
+				TimingsS:  bench.Timings{Insert: 1, Build: 2},
+			})
+		}
+	}
+	return res
+}
+
+// checkFigure checks that p's PNG decodes at the expected size for panels
+// panels and its SVG is a well-formed SVG document of the same size.
+func checkFigure(t *testing.T, dir string, p Plot, panels int) {
+	t.Helper()
+	f, err := os.ReadFile(filepath.Join(dir, p.PNG()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(f))
+	if err != nil {
+		t.Fatalf("%s: %v", p.PNG(), err)
+	}
+	panelPx := px(panelH)
+	if cfg.Width != px(panelW) || cfg.Height < panels*panelPx || cfg.Height > panels*panelPx+300 {
+		t.Errorf("%s is %d×%d px, want %d wide and %d panel(s) of %d px plus a legend", p.PNG(), cfg.Width, cfg.Height, px(panelW), panels, panelPx)
+	}
+	s, err := os.ReadFile(filepath.Join(dir, p.SVG()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root struct {
+		XMLName xml.Name
+		Width   string `xml:"width,attr"`
+		Height  string `xml:"height,attr"`
+	}
+	if err := xml.Unmarshal(s, &root); err != nil || root.XMLName.Local != "svg" {
+		t.Fatalf("%s: not an SVG document: %v", p.SVG(), err)
+	}
+	w, _ := strconv.ParseFloat(strings.TrimSuffix(root.Width, "pt"), 64)
+	h, _ := strconv.ParseFloat(strings.TrimSuffix(root.Height, "pt"), 64)
+	if math.Abs(w-panelW.Points()) > 1 || math.Abs(h/72*plotDPI-float64(cfg.Height)) > 2 {
+		t.Errorf("%s is %s × %s, want the PNG's size in points", p.SVG(), root.Width, root.Height)
+	}
+	if bytes.Count(s, []byte("<path")) < 10 {
+		t.Errorf("%s draws almost nothing", p.SVG())
 	}
 }
 

@@ -218,7 +218,7 @@ func (c *Comparison) Markdown(baseLabel, newLabel string) string {
 	fmt.Fprintf(&b, "| target | %s | %s |\n", targetText(c.Base.Provenance.Target), targetText(c.New.Provenance.Target))
 	fmt.Fprintf(&b, "| dataset | %s | %s |\n", c.Base.Dataset.Name, c.New.Dataset.Name)
 	fmt.Fprintf(&b, "| harness | %s | %s |\n", c.Base.Provenance.Harness, c.New.Provenance.Harness)
-	fmt.Fprintf(&b, "| trials | %d | %d |\n\n", len(c.Base.Trials), len(c.New.Trials))
+	fmt.Fprintf(&b, "| trials | %d%s | %d%s |\n\n", len(c.Base.Trials), stoppedText(c.Base), len(c.New.Trials), stoppedText(c.New))
 	b.WriteString(c.verdict())
 	b.WriteString("\n\n")
 	if len(c.Rows) > 0 {
@@ -307,4 +307,12 @@ func listNames(b *strings.Builder, title string, names []string) {
 
 func targetText(t bench.TargetInfo) string {
 	return strings.TrimSpace(t.Kind + " " + t.Version)
+}
+
+// stoppedText flags a run that stopped before its last trial.
+func stoppedText(r *bench.Result) string {
+	if r.Stopped == "" {
+		return ""
+	}
+	return " (incomplete: " + strings.ReplaceAll(r.Stopped, "|", "\\|") + ")"
 }

@@ -98,7 +98,15 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 					}
 				}
 			}
+			cluster, err := resolveCluster(cmd.Context(), spec, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
+			if cluster == nil {
+				cluster = &workloads.ClusterSpec{}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cluster:  %s\n", cluster.Describe())
 			fmt.Fprintln(cmd.OutOrStdout(), "ok")
 			return nil
 		},
@@ -157,6 +165,13 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 const runGCPercent = 25
 
 func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer) error {
+	cluster, err := resolveCluster(ctx, spec, progress)
+	if err != nil {
+		return err
+	}
+	if cluster != nil {
+		fmt.Fprintf(progress, "cluster %s\n", cluster.Describe())
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
@@ -197,6 +212,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 		return err
 	}
 	res.GroundTruthS = gtS
+	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {

@@ -81,7 +81,9 @@ func newValidate() *cobra.Command {
 		Long: `Decode WORKLOAD.yaml strictly, apply defaults, check every parameter against
 Milvus's rules for every point of every sweep, and print the plan: the stages,
 the index builds with their trial counts, and an estimate of the run time.
-Exits 2 with a one-line error naming file, line and field on any problem.`,
+Exits 2 with a one-line error naming file, line and field on any problem.
+With cluster.cluster_id it also reads the cluster from the Zilliz Cloud
+control plane, and prints the cluster the run would record.`,
 		Example: `  milvbench validate workloads/examples/quickstart.yaml
   milvbench validate example:quickstart`,
 		Args: workloadArg,
@@ -128,7 +130,10 @@ Progress goes to stderr, one line per stage and trial.
 
 With target kind milvus the address and token come from the workload or
 from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
-never printed or recorded. milvbench creates its own collection (default
+never printed or recorded. A cluster section with cluster_id is read from
+the Zilliz Cloud control plane first (key from ZILLIZ_API_KEY or the
+workload; never printed or recorded): a refused key or unknown cluster
+stops the run before any work. milvbench creates its own collection (default
 milvbench_<name>), marks it as its own, and drops it at the end unless
 --keep; a collection of that name it did not create is refused unless
 --allow-foreign names it.`,

@@ -31,7 +31,7 @@ func resolveCluster(ctx context.Context, spec *workloads.Spec, warn io.Writer) (
 			fmt.Fprintf(warn, "warning: Zilliz Cloud cluster %s is %s, not RUNNING\n", c.ClusterID, answer.Status)
 		}
 		c = resolved
-	case c.Source != "":
+	case c.Source != "": // given in the workload
 	case spec.Target.Kind == workloads.TargetEmbedded:
 		c = hostCluster("/proc/meminfo")
 	default:

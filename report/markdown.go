@@ -276,6 +276,9 @@ func writeEnvironment(b *strings.Builder, d *doc) {
 	if pv.Target.SDKVersion != "" {
 		row("SDK", pv.Target.SDKVersion)
 	}
+	if res.Cluster != nil {
+		row("cluster", res.Cluster.Describe())
+	}
 	row("harness", fmt.Sprintf("milvbench %s, %s, %s/%s, %d cores", pv.Harness, pv.GoVersion, pv.OS, pv.Arch, pv.Cores))
 	row("run", fmt.Sprintf("%s, started %s, finished %s", pv.RunID, pv.Started.Format("2006-01-02 15:04:05Z"), pv.Finished.Format("15:04:05Z")))
 	if res.Workload != nil && res.Workload.File != "" {

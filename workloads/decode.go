@@ -429,8 +429,9 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				}),
 			})
 		},
-		"load":  d.load(&s.Load),
-		"goals": d.goals(&s.Goals),
+		"load":    d.load(&s.Load),
+		"goals":   d.goals(&s.Goals),
+		"cluster": d.cluster(&s.Cluster),
 	}, "name", "dataset", "indexes")
 }
 

@@ -93,7 +93,9 @@ func newValidate() *cobra.Command {
 		Long: `Decode WORKLOAD.yaml strictly, apply defaults, check every parameter against
 Milvus's rules for every point of every sweep, and print the plan: the stages,
 the index builds with their trial counts, and an estimate of the run time.
-Exits 2 with a one-line error naming file, line and field on any problem.`,
+Exits 2 with a one-line error naming file, line and field on any problem.
+With cluster.cluster_id it also reads the cluster from the Zilliz Cloud
+control plane, and prints the cluster the run would record.`,
 		Example: `  milvbench validate workloads/examples/quickstart.yaml
   milvbench validate example:quickstart`,
 		Args: workloadArg,
@@ -110,7 +112,15 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 					}
 				}
 			}
+			cluster, err := resolveCluster(cmd.Context(), spec, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
+			if cluster == nil {
+				cluster = &workloads.ClusterSpec{}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cluster:  %s\n", cluster.Describe())
 			fmt.Fprintln(cmd.OutOrStdout(), "ok")
 			return nil
 		},
@@ -133,7 +143,10 @@ Progress goes to stderr, one line per stage and trial.
 
 With target kind milvus the address and token come from the workload or
 from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
-never printed or recorded. milvbench creates its own collection (default
+never printed or recorded. A cluster section with cluster_id is read from
+the Zilliz Cloud control plane first (key from ZILLIZ_API_KEY or the
+workload; never printed or recorded): a refused key or unknown cluster
+stops the run before any work. milvbench creates its own collection (default
 milvbench_<name>), marks it as its own, and drops it at the end unless
 --keep; a collection of that name it did not create is refused unless
 --allow-foreign names it.`,
@@ -181,6 +194,13 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 const runGCPercent = 25
 
 func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer) (err error) {
+	cluster, err := resolveCluster(ctx, spec, progress)
+	if err != nil {
+		return err
+	}
+	if cluster != nil {
+		fmt.Fprintf(progress, "cluster %s\n", cluster.Describe())
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
@@ -256,6 +276,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 		return runErr
 	}
 	res.GroundTruthS = gtS
+	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {

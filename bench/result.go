@@ -32,6 +32,10 @@ type Result struct {
 	Complete bool    `json:"complete"`
 	Stopped  string  `json:"stopped,omitempty"`
 	Trials   []Trial `json:"trials"`
+	// Shard is set on the results of one generator of a scale-out run;
+	// Generators on the results `milvbench merge` made of several.
+	Shard      *ShardInfo  `json:"shard,omitempty"`
+	Generators *Generators `json:"generators,omitempty"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).
@@ -79,6 +83,11 @@ type Trial struct {
 	// histograms make DIR/latency.hlog).
 	Started time.Time  `json:"started,omitzero"`
 	Series  []OpSeries `json:"series,omitempty"`
+	// Answered is the recall of each query a shard's trial answered (shard
+	// runs only), for recall over the union of the shards' answers; Shards
+	// is what each generator measured of a merged trial.
+	Answered *QueryRecall `json:"answered,omitempty"`
+	Shards   []ShardTrial `json:"shards,omitempty"`
 }
 
 // SearchInfo describes the requests of a trial: nq queries per request.

@@ -39,6 +39,9 @@ type Runner struct {
 	// OnPoint, when set, is called after each plan point with its trials
 	// (e.g. to journal them), before the next point starts.
 	OnPoint func(PointKey, []Trial)
+	// Shard, when set, makes the runner one generator of a scale-out run
+	// (see RunShard); Run ignores it.
+	Shard *ShardRun
 	// OnError says what a failed trial or build does to the run:
 	// workloads.OnErrorAbort (default), OnErrorContinue or OnErrorRetry.
 	OnError string
@@ -197,6 +200,29 @@ type Session struct {
 // Open checks the plan against the target, creates the collection and
 // inserts the base set (the preloaded share for mixed and ingest).
 func (r *Runner) Open(ctx context.Context) (*Session, error) {
+	s, err := r.newSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan, ds := r.Plan, r.Data
+	spec := r.collectionSpec()
+	preload := PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())
+	if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
+		return s, err
+	}
+	if err := r.Target.Create(ctx, spec); err != nil {
+		return nil, err
+	}
+	if s.insertS, err = s.insert(ctx, preload); err != nil {
+		return nil, s.drop(ctx, err)
+	}
+	s.probe(ctx)
+	return s, nil
+}
+
+// newSession checks the plan against the target and the ground truth, and
+// starts the result with the run's provenance.
+func (r *Runner) newSession(ctx context.Context) (*Session, error) {
 	plan, ds := r.Plan, r.Data
 	for _, b := range plan.Builds {
 		if err := r.Target.CheckIndex(b.Index); err != nil {
@@ -213,27 +239,20 @@ func (r *Runner) Open(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{r: r, res: &Result{
+	return &Session{r: r, res: &Result{
 		Provenance: Provenance{
 			Harness: r.Harness, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 			Cores: runtime.NumCPU(), Started: time.Now().UTC(), RunID: r.RunID, Target: info,
 		},
 		Workload: plan.Spec,
 		Dataset:  ds.Info,
-	}}
-	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
-	preload := PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())
-	if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
-		return s, err
-	}
-	if err := r.Target.Create(ctx, spec); err != nil {
-		return nil, err
-	}
-	if s.insertS, err = s.insert(ctx, preload); err != nil {
-		return nil, s.drop(ctx, err)
-	}
-	s.probe(ctx)
-	return s, nil
+	}}, nil
+}
+
+// collectionSpec describes the run's collection.
+func (r *Runner) collectionSpec() CollectionSpec {
+	ds := r.Data
+	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this

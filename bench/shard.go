@@ -1,0 +1,329 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// Shard is one generator's part of a run that several generator processes
+// (or pods) share against one collection (scale-out): generator Index of
+// Count. Each shard sends its share of every trial's load; merging the
+// shards' histograms gives the run's latency exactly.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// ParseShard reads "i/N" (0 ≤ i < N): shard i of N.
+func ParseShard(s string) (Shard, error) {
+	is, ns, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(is))
+	n, err2 := strconv.Atoi(strings.TrimSpace(ns))
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("shard %q: want i/N with 0 ≤ i < N, e.g. 0/4 for the first of four generators", s)
+	}
+	return Shard{Index: i, Count: n}, nil
+}
+
+func (sh Shard) String() string { return fmt.Sprintf("%d/%d", sh.Index, sh.Count) }
+
+// Concurrency is this shard's part of c closed-loop workers: c/N each, and
+// one more for each of the first c mod N shards, so the parts add up to c.
+// A shard's part may be 0 (fewer workers than shards): it sits the trial out.
+func (sh Shard) Concurrency(c int) int {
+	n := c / sh.Count
+	if sh.Index < c%sh.Count {
+		n++
+	}
+	return n
+}
+
+// Rate is this shard's part of an open-loop rate: rate/N.
+func (sh Shard) Rate(rate float64) float64 { return rate / float64(sh.Count) }
+
+// Request maps the shard's n-th request to the run's request number: the
+// shards take turns (n·N + i), so together they send the run's request
+// sequence once, and no two shards send the same queries at the same step.
+func (sh Shard) Request(n int64) int64 { return n*int64(sh.Count) + int64(sh.Index) }
+
+// Offset is where this shard's constant-rate open-loop schedule starts
+// against the run's: shard i sends the run's requests i, i+N, i+2N, ...,
+// so it starts i inter-arrival times of the whole rate late and the shards'
+// sends interleave evenly.
+func (sh Shard) Offset(rate float64) time.Duration {
+	if rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(sh.Index) * float64(time.Second) / rate)
+}
+
+// Split is pt with this shard's part of its load level.
+func (sh Shard) Split(pt workloads.SearchPoint) workloads.SearchPoint {
+	pt.Concurrency = sh.Concurrency(pt.Concurrency)
+	pt.Rate = sh.Rate(pt.Rate)
+	return pt
+}
+
+// CheckShardable refuses the load models a shard cannot run on its own:
+// a capacity search decides each next rate from the last probe's result,
+// which one generator cannot see for the others; mixed and ingest write
+// rows, which shards would duplicate.
+func CheckShardable(model string) error {
+	switch model {
+	case workloads.LoadClosed, workloads.LoadOpen:
+		return nil
+	case workloads.LoadCapacity:
+		return fmt.Errorf("load model capacity cannot be split over generators (each next rate depends on every generator's last probe): sweep load.rate with model open instead, and read the knee off the merged report")
+	}
+	return fmt.Errorf("load model %s cannot be split over generators (it writes rows, which the generators would duplicate): run it with one generator", model)
+}
+
+// TrialClock places every trial of a shard run at a wall-clock instant all
+// shards share, so their measured windows (and interval histograms) line
+// up: trial k (0-based, in plan order) warms up from Start + k·Slot and is
+// measured from Start + k·Slot + warm-up.
+type TrialClock struct {
+	Start time.Time
+	// Slot is warm-up + duration + a gap for draining and recording.
+	Slot time.Duration
+}
+
+// TrialSlot is the wall-clock slot of one trial under load: its warm-up and
+// measured window, then gap.
+func TrialSlot(load workloads.LoadSpec, gap time.Duration) time.Duration {
+	return load.Warmup.D() + load.Duration.D() + gap
+}
+
+// DefaultTrialGap is the pause between trial slots: time for the last
+// requests of a window to come back and the trial to be recorded — 2 s, or
+// a tenth of the trial if longer.
+func DefaultTrialGap(load workloads.LoadSpec) time.Duration {
+	return max(2*time.Second, (load.Warmup.D()+load.Duration.D())/10)
+}
+
+// At is when trial k's warm-up starts.
+func (c TrialClock) At(k int) time.Time { return c.Start.Add(time.Duration(k) * c.Slot) }
+
+// waitUntil sleeps until t (at once if it has passed); it returns ctx's
+// error if ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Joiner is implemented by targets whose collection several generator
+// processes can share (scale-out). Join attaches to the collection c
+// names, which must carry the marker of run c.RunID and hold a built index
+// of cfg's type, and waits, for at most wait, until it is loaded; it
+// returns the rows the collection holds. A joined target searches only: it
+// never builds, releases or drops.
+type Joiner interface {
+	Join(ctx context.Context, c CollectionSpec, cfg IndexConfig, wait time.Duration) (rows int, err error)
+}
+
+// IndexConfig is a workload's index configuration (type and build params).
+type IndexConfig = workloads.IndexConfig
+
+// ShardRun makes a Runner one generator of a scale-out run (RunShard):
+// it measures its share of the points of one build that `milvbench
+// prepare` built and loaded, each point at the instant Clock gives it.
+type ShardRun struct {
+	Shard Shard
+	// Build is the position in the plan of the build prepare made.
+	Build int
+	Clock TrialClock
+	// WorkloadHash identifies the workload, so merge refuses shards of
+	// different workloads.
+	WorkloadHash string
+	// Timings and IndexBytes are what prepare measured, stamped on every
+	// trial as a single run stamps its own.
+	Timings    Timings
+	IndexBytes int64
+	// Wait bounds waiting for the prepared collection to be loaded.
+	Wait time.Duration
+}
+
+// ShardInfo marks the results of one generator of a scale-out run: which
+// shard, of which workload and prepared build, on which trial clock.
+type ShardInfo struct {
+	Shard
+	WorkloadHash string    `json:"workload_sha256"`
+	Build        int       `json:"build"`
+	StartAt      time.Time `json:"start_at"`
+	SlotS        float64   `json:"slot_s"`
+}
+
+// QueryRecall is the recall of every query a shard's trial answered, so
+// that merging shards computes recall over the union of their answers.
+type QueryRecall struct {
+	Queries []int     `json:"queries"`
+	Recall  []float64 `json:"recall"`
+}
+
+// RunShard measures this generator's share of every point of the prepared
+// build (see ShardRun). It attaches to the collection prepare made (marker
+// and run id checked), waits until it is loaded, and for each point waits
+// for the point's instant on the trial clock, then runs the shard's part
+// of its load: concurrency and rate split as Shard says, requests
+// interleaved with the other shards'. It never builds, releases or drops:
+// `milvbench cleanup` drops the collection once every shard is done.
+func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
+	sr := r.Shard
+	if sr == nil {
+		return nil, fmt.Errorf("bench: RunShard without a ShardRun")
+	}
+	if err := CheckShardable(r.Plan.Spec.Load.Model); err != nil {
+		return nil, err
+	}
+	if sr.Build < 0 || sr.Build >= len(r.Plan.Builds) {
+		return nil, fmt.Errorf("bench: build %d is not in the plan (it has %d)", sr.Build, len(r.Plan.Builds))
+	}
+	j, ok := r.Target.(Joiner)
+	if !ok {
+		return nil, fmt.Errorf("bench: this target cannot be shared by several generator processes (scale-out needs a server target: kind milvus)")
+	}
+	b := r.Plan.Builds[sr.Build]
+	s, err := r.newSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	spec := r.collectionSpec()
+	rows, err := j.Join(ctx, spec, b.Index, sr.Wait)
+	if err != nil {
+		return nil, err
+	}
+	if rows != spec.Rows {
+		return nil, fmt.Errorf("bench: collection %s holds %d rows, but this workload's dataset has %d: is it the workload prepare ran?", spec.Name, rows, spec.Rows)
+	}
+	r.Keep = true // the collection is the run's, not this generator's
+	s.rows = rows
+	s.index = &b.Index
+	s.insertS, s.buildS, s.loadS, s.mem = sr.Timings.Insert, sr.Timings.Build, sr.Timings.Load, sr.IndexBytes
+	s.res.Shard = &ShardInfo{Shard: sr.Shard, WorkloadHash: sr.WorkloadHash, Build: sr.Build, StartAt: sr.Clock.Start.UTC(), SlotS: sr.Clock.Slot.Seconds()}
+	r.logf("shard  %s joined collection %s (%d rows, %s loaded); first trial at %s", sr.Shard, spec.Name, rows, b.Index, sr.Clock.Start.UTC().Format(time.RFC3339Nano))
+	s.probe(ctx)
+	defer func() {
+		res, err = s.finish(ctx, err)
+	}()
+	for pi, pt := range b.Points {
+		key := PointKey{sr.Build, pi}
+		if done, ok := r.Done[key]; ok {
+			s.adopt(done)
+			continue
+		}
+		at := sr.Clock.At(pi)
+		if late := time.Since(at); late > 0 {
+			r.logf("shard  %s starts trial %d %s late: the previous trial overran its slot (prepare --trial-gap sets the slack)", sr.Shard, pi+1, late.Round(time.Millisecond))
+		}
+		if err := waitUntil(ctx, at); err != nil {
+			return nil, err
+		}
+		trials, err := s.measureShare(ctx, pt, at)
+		if err == nil {
+			err = failedTrial(trials)
+		}
+		if err == nil && r.OnPoint != nil {
+			r.OnPoint(key, trials)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil && r.OnError != workloads.OnErrorContinue {
+			return nil, err
+		}
+		if err != nil {
+			r.logf("error  %v; on_error continue: going on", err)
+		}
+	}
+	return nil, nil
+}
+
+// measureShare measures this shard's part of pt, whose slot starts at at.
+// A shard whose part is nothing (fewer closed-loop workers than shards)
+// sits the slot out and records an idle trial.
+func (s *Session) measureShare(ctx context.Context, pt workloads.SearchPoint, at time.Time) ([]Trial, error) {
+	mine := s.r.Shard.Shard.Split(pt)
+	if mine.Concurrency > 0 || mine.Rate > 0 {
+		return s.Measure(ctx, mine)
+	}
+	load := s.r.Plan.Spec.Load
+	start := at.Add(load.Warmup.D())
+	if err := waitUntil(ctx, start.Add(load.Duration.D())); err != nil {
+		return nil, err
+	}
+	enc, err := EncodeHistogram(NewHistogram())
+	if err != nil {
+		return nil, err
+	}
+	tr := Trial{
+		Search: searchInfo(mine, s.r.Truths[pt.Selectivity].Filter),
+		Load: LoadInfo{Model: load.Model, WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
+			Latency: fmt.Sprintf("none: shard %s's part of %s is nothing", s.r.Shard.Shard, pt.Level())},
+		Histogram: enc,
+		Started:   start.UTC(),
+	}
+	s.done++
+	return []Trial{s.record(tr, mine)}, nil
+}
+
+// Generators describes the generators whose results `milvbench merge`
+// merged into one run.
+type Generators struct {
+	Count  int             `json:"count"`
+	Shards []GeneratorInfo `json:"shards"`
+	// ClockSpreadMS is the largest spread, over the trials, between the
+	// generators' measured-window starts; IntervalS the interval of the
+	// series it is judged against. Warning says when the spread is large
+	// against the interval (merged intervals then mix different moments).
+	ClockSpreadMS float64 `json:"clock_spread_ms"`
+	IntervalS     float64 `json:"interval_s"`
+	Warning       string  `json:"warning,omitempty"`
+}
+
+// GeneratorInfo is one generator of a merged run.
+type GeneratorInfo struct {
+	Index        int           `json:"index"`
+	Source       string        `json:"source"`
+	Harness      string        `json:"harness_version"`
+	Cores        int           `json:"host_cores"`
+	Started      time.Time     `json:"started"`
+	Finished     time.Time     `json:"finished"`
+	Complete     bool          `json:"complete"`
+	Stopped      string        `json:"stopped,omitempty"`
+	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
+}
+
+// ShardTrial is what one generator measured of a merged trial.
+type ShardTrial struct {
+	Shard           int     `json:"shard"`
+	Concurrency     int     `json:"concurrency,omitempty"`
+	Rate            float64 `json:"rate,omitempty"`
+	AchievedRate    float64 `json:"achieved_rate,omitempty"`
+	GeneratorBound  bool    `json:"generator_bound,omitempty"`
+	GeneratorReason string  `json:"generator_bound_reason,omitempty"`
+	Requests        int64   `json:"requests"`
+	Errors          int64   `json:"errors"`
+	QPS             float64 `json:"qps"`
+	P99MS           float64 `json:"p99_ms"`
+	Recall          float64 `json:"recall"`
+	// Started is when the generator's measured window began; OffsetMS how
+	// much later than the earliest generator's (its clock spread share).
+	Started  time.Time `json:"started"`
+	OffsetMS float64   `json:"offset_ms"`
+	WindowS  float64   `json:"window_s"`
+}

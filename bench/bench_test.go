@@ -160,7 +160,11 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	})
 	queries := [][]float32{{0}, {1}, {2}}
 	pt := workloads.SearchPoint{TopK: 2, NQ: 2, Concurrency: 1}
-	w := closedLoop(context.Background(), tgt, queries, pt, nil, nil, 100*time.Millisecond, newAnswers(len(queries)))
+	st := &searchStream{target: tgt, queries: queries, pt: pt}
+	w, err := closedLoop(context.Background(), st, 0, phase{dur: 100 * time.Millisecond, every: 30 * time.Millisecond, ans: newAnswers(len(queries))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w.ok == 0 || w.errs.RateLimited == 0 || w.errs.Total != w.errs.RateLimited {
 		t.Fatalf("ok %d errors %+v", w.ok, w.errs)
 	}
@@ -170,14 +174,27 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	if got := w.ok + w.errs.Total; got != n {
 		t.Errorf("requests accounted %d, made %d: every attempt must be counted", got, n)
 	}
-	if w.hist.TotalCount() != w.ok {
-		t.Errorf("histogram holds %d samples for %d successes", w.hist.TotalCount(), w.ok)
+	if w.latency.TotalCount() != w.ok || w.service.TotalCount() != w.ok {
+		t.Errorf("histograms hold %d and %d samples for %d successes", w.latency.TotalCount(), w.service.TotalCount(), w.ok)
+	}
+	// Every third attempt fails and is retried after ≥ 10 ms of backoff,
+	// so half the successful requests waited for one: the client-observed
+	// latency shows it, the service time does not.
+	if lat, svc := w.latency.ValueAtQuantile(75), w.service.ValueAtQuantile(75); lat < 10_000 || svc > 5_000 {
+		t.Errorf("p75 client-observed latency %dµs (want ≥ 10ms backoff), p75 service time %dµs", lat, svc)
 	}
 	if w.elapsed < 100*time.Millisecond {
 		t.Errorf("window %s shorter than the duration", w.elapsed)
 	}
+	var intervals int64
+	for _, p := range w.series[0].Points {
+		intervals += p.Count
+	}
+	if len(w.series) != 2 || w.series[0].Op != OpSearch || len(w.series[0].Points) < 3 || intervals != w.ok {
+		t.Errorf("series %+v hold %d of %d successes", w.series, intervals, w.ok)
+	}
 	for qi := range queries {
-		if !w.answered.seen[qi].Load() {
+		if !w.ans.seen[qi].Load() {
 			t.Errorf("query %d never answered", qi)
 		}
 	}

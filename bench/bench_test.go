@@ -3,12 +3,15 @@ package bench
 import (
 	"context"
 	"errors"
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
@@ -215,3 +218,69 @@ func (searchFunc) Release(context.Context) error                                
 func (searchFunc) DropIndex(context.Context) error                                   { return nil }
 func (searchFunc) Drop(context.Context) error                                        { return nil }
 func (searchFunc) Close() error                                                      { return nil }
+
+// BenchmarkClosedLoopNoop measures the closed-loop generator itself against
+// the no-op target: requests/s and the wall time per request on this
+// machine's cores (the harness's own cost per request: building it,
+// recording its latency twice, keeping its answer). It must stay ≥ 1M
+// requests/s on 2 cores.
+func BenchmarkClosedLoopNoop(b *testing.B) {
+	queries := make([][]float32, 1000)
+	for i := range queries {
+		queries[i] = []float32{float32(i)}
+	}
+	for _, c := range []int{1, 2, 8} {
+		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
+			st := &searchStream{target: noopTarget(), queries: queries, pt: workloads.SearchPoint{TopK: 10, NQ: 1, Concurrency: c}}
+			var reqs int64
+			var secs float64
+			for b.Loop() {
+				w, err := closedLoop(context.Background(), st, 0, phase{dur: 200 * time.Millisecond, every: 100 * time.Millisecond, ans: newAnswers(len(queries))})
+				if err != nil {
+					b.Fatal(err)
+				}
+				reqs += w.ok
+				secs += w.elapsed.Seconds()
+			}
+			rate := float64(reqs) / secs
+			b.ReportMetric(rate, "requests/s")
+			b.ReportMetric(1e9/rate, "ns/request")
+			b.ReportMetric(0, "ns/op")
+			if c > 1 && runtime.GOMAXPROCS(0) >= 2 && rate < 1e6 {
+				b.Errorf("closed loop sent %.0f requests/s with %d workers, want ≥ 1M", rate, c)
+			}
+		})
+	}
+}
+
+// BenchmarkOpenLoopAccuracy measures how closely the open-loop generator
+// keeps its schedule against the no-op target: the achieved rate over the
+// offered one (must be within 1% up to 20k requests/s) and the pacer's
+// send lag.
+func BenchmarkOpenLoopAccuracy(b *testing.B) {
+	for _, rate := range []float64{1000, 5000, 20000} {
+		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
+			const dur = time.Second
+			var ratio, lagP50, lagP99 float64
+			n := 0
+			for b.Loop() {
+				w := runOpen(b, noopTarget(), openConfig{rate: rate}, dur)
+				ratio += w.gen.achieved(dur) / rate
+				lagP50 += float64(w.gen.lag.ValueAtQuantile(50))
+				lagP99 += float64(w.gen.lag.ValueAtQuantile(99))
+				n++
+				if w.gen.unsent > 0 || w.gen.inFlightBound {
+					b.Errorf("at %g/s: %d unsent, in-flight bound %v", rate, w.gen.unsent, w.gen.inFlightBound)
+				}
+			}
+			ratio /= float64(n)
+			b.ReportMetric(ratio, "achieved/offered")
+			b.ReportMetric(lagP50/float64(n), "lag-p50-µs")
+			b.ReportMetric(lagP99/float64(n), "lag-p99-µs")
+			b.ReportMetric(0, "ns/op")
+			if math.Abs(ratio-1) > 0.01 {
+				b.Errorf("achieved %.4f of the offered %g/s, want within 1%%", ratio, rate)
+			}
+		})
+	}
+}

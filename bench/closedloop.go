@@ -92,7 +92,7 @@ func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph ph
 		go func() {
 			defer wg.Done()
 			idx := make([]int, s.pt.NQ)
-			for ctx.Err() == nil && time.Now().Before(deadline) {
+			for now := start; ctx.Err() == nil && now.Before(deadline); {
 				req := s.request(next.Add(1)-1, idx)
 				res, first, done, err := s.do(ctx, req, deadline, w, rec)
 				if ctx.Err() != nil {
@@ -102,8 +102,12 @@ func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph ph
 					rec.latency.Record(w, done.Sub(first))
 					rec.answer(idx, res)
 				}
-				if think > 0 && !sleepUntil(ctx, deadline, think) {
-					return
+				now = done
+				if think > 0 {
+					if !sleepUntil(ctx, deadline, think) {
+						return
+					}
+					now = time.Now()
 				}
 			}
 		}()

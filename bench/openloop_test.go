@@ -200,3 +200,35 @@ func TestStallShowsInOpenLoopOnly(t *testing.T) {
 		t.Errorf("closed loop never saw the stall (max %dµs): the test target did not stall", closed.latency.Max())
 	}
 }
+
+// TestThinkTime: a closed-loop worker pauses think after each answer, so it
+// sends at most one request per think time, and the pause is not latency.
+func TestThinkTime(t *testing.T) {
+	tests := []struct {
+		think   time.Duration
+		minReqs int64
+		maxReqs int64
+	}{
+		{0, 40, math.MaxInt64}, // a 100 µs sleep takes up to ~1 ms
+		{10 * time.Millisecond, 5, 21},
+	}
+	for _, tt := range tests {
+		t.Run(tt.think.String(), func(t *testing.T) {
+			tgt := searchFunc(func(SearchRequest) (SearchResult, error) {
+				time.Sleep(100 * time.Microsecond)
+				return SearchResult{IDs: [][]int64{{0}}}, nil
+			})
+			st := &searchStream{target: tgt, queries: [][]float32{{0}}, pt: workloads.SearchPoint{TopK: 1, NQ: 1, Concurrency: 1}}
+			w, err := closedLoop(context.Background(), st, tt.think, phase{dur: 200 * time.Millisecond, every: 100 * time.Millisecond, ans: newAnswers(1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.ok < tt.minReqs || w.ok > tt.maxReqs {
+				t.Errorf("%d requests in 200ms with think time %s, want %d..%d", w.ok, tt.think, tt.minReqs, tt.maxReqs)
+			}
+			if tt.think > 0 && time.Duration(w.latency.ValueAtQuantile(50))*time.Microsecond >= tt.think {
+				t.Errorf("median latency %dµs includes the think time %s", w.latency.ValueAtQuantile(50), tt.think)
+			}
+		})
+	}
+}

@@ -181,9 +181,6 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 	paced := make(chan struct{})
 	go func() {
 		defer close(paced)
-		// The pacer sleeps on its own thread with fine timer slack; the
-		// thread ends with the goroutine (it is never unlocked).
-		lockPacerThread()
 		for seq := int64(0); ; seq++ {
 			off := sched.next()
 			if off >= ph.dur {
@@ -251,9 +248,16 @@ func acquire(ctx context.Context, sem chan struct{}, deadline time.Time) bool {
 const coarseSleep = 2 * time.Millisecond
 
 // pace waits until t (at once if t has passed); it reports false if ctx
-// ended first.
+// ended first. Before sleeping it yields, so that the requests it just
+// started run on this P: a goroutine left queued on a P whose thread sleeps
+// in a system call waits until the runtime's monitor takes the P back, which
+// can be 10 ms when the process is idle.
 func pace(ctx context.Context, t time.Time) bool {
 	d := time.Until(t)
+	if d > 0 {
+		runtime.Gosched()
+		d = time.Until(t)
+	}
 	if d > coarseSleep {
 		tm := time.NewTimer(d - coarseSleep/2)
 		select {

@@ -98,18 +98,22 @@ func TestOpenLoop(t *testing.T) {
 			for s.next() < dur {
 				scheduled++
 			}
-			if w.gen.sent != scheduled || w.ok != scheduled || w.errs.Total != 0 || w.gen.unsent != 0 {
-				t.Fatalf("scheduled %d, sent %d, answered %d, errors %d, unsent %d", scheduled, w.gen.sent, w.ok, w.errs.Total, w.gen.unsent)
+			if w.gen.sent+w.gen.unsent != scheduled || w.ok != w.gen.sent || w.errs.Total != 0 || w.gen.inFlightBound {
+				t.Fatalf("scheduled %d, sent %d, unsent %d, answered %d, errors %d, in-flight bound %v", scheduled, w.gen.sent, w.gen.unsent, w.ok, w.errs.Total, w.gen.inFlightBound)
 			}
-			// A loaded machine may run the pacer late (jitter counted
-			// in the latency); nothing else may make it generator bound.
-			if bound, why := w.gen.verdict(10000); bound && !strings.HasPrefix(why, "over 10% of sends left") {
-				t.Errorf("generator bound at 400/s: %s", why)
-			} else if bound {
+			// At 400/s the pacer keeps its schedule, unless the machine
+			// runs it late (jitter the latency counts); then the trial
+			// must say so.
+			bound, why := w.gen.verdict(10000)
+			switch {
+			case !bound && w.gen.unsent == 0:
+				if got := w.gen.achieved(dur); math.Abs(got/(float64(scheduled)/dur.Seconds())-1) > 0.01 {
+					t.Errorf("achieved %g/s for %d requests in %s", got, scheduled, dur)
+				}
+			case bound && (strings.Contains(why, "late") || strings.Contains(why, "not sent")):
 				t.Logf("the machine ran the pacer late: %s", why)
-			}
-			if got := w.gen.achieved(dur); math.Abs(got/(float64(scheduled)/dur.Seconds())-1) > 0.01 {
-				t.Errorf("achieved %g/s for %d requests in %s", got, scheduled, dur)
+			default:
+				t.Errorf("generator bound %v (%s) with %d unsent", bound, why, w.gen.unsent)
 			}
 			for _, q := range []float64{50, 99, 100} {
 				lat, cli, svc := w.latency.ValueAtQuantile(q), w.client.ValueAtQuantile(q), w.service.ValueAtQuantile(q)

@@ -35,7 +35,13 @@ func (s *Session) phase(label string, probe int, dur time.Duration, ans *answers
 		ph.every = s.r.Plan.Spec.Load.Interval.D()
 	}
 	if s.r.Watch != nil {
-		st := TrialStatus{Trial: s.done + 1, Trials: s.r.Plan.Trials(), Probe: probe, Label: label, WarmUp: ans == nil, Duration: dur}
+		// Measure counts a capacity search's point before its probes run,
+		// other points after their trial.
+		trial := s.done + 1
+		if probe > 0 {
+			trial = s.done
+		}
+		st := TrialStatus{Trial: trial, Trials: s.r.Plan.Trials(), Probe: probe, Label: label, WarmUp: ans == nil, Duration: dur}
 		ph.watch = func(start time.Time, iv *Intervals) func() { return s.watch(st, start, iv) }
 	}
 	return ph

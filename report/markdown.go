@@ -54,7 +54,7 @@ func Markdown(res *bench.Result) string {
 	}
 	if res.Workload != nil {
 		l := res.Workload.Load
-		row("load model", fmt.Sprintf("%s loop: latency is service time; warm-up %s then a %s window per trial", l.Model, l.Warmup, l.Duration))
+		row("load model", fmt.Sprintf("%s — %s; warm-up %s then a %s window per trial", l.Model, modelLatency(l.Model), l.Warmup, l.Duration))
 	}
 	b.WriteString("\n")
 	if res.Workload != nil {
@@ -72,7 +72,7 @@ func Markdown(res *bench.Result) string {
 	}
 	b.WriteString("## Trials\n\n")
 	b.WriteString("QPS counts successful requests (each carrying nq queries) per second over the measured window; latency is per request.\n\n")
-	b.WriteString("| # | index | build params | search params | topk | nq | filter | conc. | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | insert (s) | build (s) | load (s) | index mem (MiB) |\n")
+	b.WriteString("| # | index | build params | search params | topk | nq | filter | conc. / rate | recall | QPS (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | insert (s) | build (s) | load (s) | index mem (MiB) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range res.Trials {
 		mark := ""
@@ -80,12 +80,13 @@ func Markdown(res *bench.Result) string {
 			mark = " ✓"
 		}
 		l := t.LatencyMS
-		fmt.Fprintf(&b, "| %d%s | %s | %s | %s | %d | %d | %s | %d | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f | %.2f | %.2f | %.1f |\n",
+		fmt.Fprintf(&b, "| %d%s | %s | %s | %s | %d | %d | %s | %s | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.2f | %.2f | %.2f | %.1f |\n",
 			t.ID, mark, t.Index.Type, paramsText(t.Index.Build), paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ,
-			filterText(t.Search), t.Load.Concurrency, t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Errors.Total,
+			filterText(t.Search), loadLevel(t.Load), t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Errors.Total,
 			t.TimingsS.Insert, t.TimingsS.Build, t.TimingsS.Load, float64(t.IndexBytes)/(1<<20))
 	}
 	b.WriteString("\nInsert time is shared by all indexes (the data is inserted once); build and load are per index.\n\n")
+	writeRates(&b, res)
 	writeErrors(&b, res.Trials)
 	b.WriteString("## Plots\n\n")
 	fmt.Fprintf(&b, "![Recall vs QPS](%s)\n\n", RecallQPSPlot)

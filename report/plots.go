@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/milvbench/milvbench/bench"
@@ -64,15 +63,7 @@ func save(p *plot.Plot, leg plot.Legend, path string) error {
 	p.Draw(draw.Crop(dc, 0, 0, legH, 0))
 	below := draw.Crop(dc, pad, -pad, pad, -plotH-pad)
 	leg.Draw(below)
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writePNG(img, path)
 }
 
 // PlotRecallQPS draws recall against QPS, one line per index config (and topk,

@@ -3,6 +3,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +18,9 @@ const (
 	ReportFile    = "report.md"
 	RecallQPSPlot = "recall_qps.png"
 	P99ConcPlot   = "p99_concurrency.png"
+	// IntervalLogFile holds every interval histogram in the HdrHistogram
+	// interval log format (see bench.WriteIntervalLog).
+	IntervalLogFile = "latency.hlog"
 )
 
 // WriteResults writes res as indented JSON to dir/results.json, atomically
@@ -58,7 +62,7 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Write writes results.json, both plots and report.md into dir.
+// Write writes results.json, the plots, latency.hlog and report.md into dir.
 func Write(dir string, res *bench.Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -71,6 +75,16 @@ func Write(dir string, res *bench.Result) error {
 	}
 	if err := PlotP99Concurrency(filepath.Join(dir, P99ConcPlot), res); err != nil {
 		return fmt.Errorf("plot %s: %w", P99ConcPlot, err)
+	}
+	if err := PlotRates(filepath.Join(dir, RatePlot), res); err != nil {
+		return fmt.Errorf("plot %s: %w", RatePlot, err)
+	}
+	var hlog bytes.Buffer
+	if err := bench.WriteIntervalLog(&hlog, res); err != nil {
+		return fmt.Errorf("write %s: %w", IntervalLogFile, err)
+	}
+	if err := writeAtomic(filepath.Join(dir, IntervalLogFile), hlog.Bytes()); err != nil {
+		return err
 	}
 	return writeAtomic(filepath.Join(dir, ReportFile), []byte(Markdown(res)))
 }

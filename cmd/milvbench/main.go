@@ -115,8 +115,12 @@ func newRun() *cobra.Command {
 		Long: `Run every trial of WORKLOAD.yaml: generate or read the dataset, compute exact
 ground truth, insert the base vectors, then for each index configuration build
 it, and for each search point warm up and measure a window of load. Writes
-DIR/results.json, DIR/report.md and the PNG plots the report links.
-Progress goes to stderr, one line per stage and trial.
+DIR/results.json, DIR/report.md, the PNG plots the report links and
+DIR/latency.hlog (every interval histogram, HdrHistogram interval log format).
+Progress goes to stderr, one line per stage and trial; while a trial runs, a
+status line (trial i/N, elapsed and ETA, live QPS, p99 and errors of the last
+interval) is redrawn in place on a terminal, or printed every 5 s otherwise.
+--quiet prints nothing.
 
 With target kind milvus the address and token come from the workload or
 from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
@@ -136,11 +140,12 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if out == "" {
 				out = filepath.Join("out", spec.Name)
 			}
-			progress := cmd.ErrOrStderr()
 			if quiet {
-				progress = io.Discard
+				return run(cmd.Context(), spec, out, keep, topts, io.Discard, nil)
 			}
-			return run(cmd.Context(), spec, out, keep, topts, progress)
+			p := newProgress(cmd.ErrOrStderr())
+			defer p.done()
+			return run(cmd.Context(), spec, out, keep, topts, p, p.status)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
@@ -156,7 +161,7 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 // for them. Allocation during measurement is small, so collections stay rare.
 const runGCPercent = 25
 
-func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer) error {
+func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
@@ -190,7 +195,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 	r := &bench.Runner{
 		Target: target, Plan: plan, Data: ds, Truths: truths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
-		Harness: harnessVersion(), Progress: progress,
+		Harness: harnessVersion(), Progress: progress, Watch: watch,
 	}
 	res, err := r.Run(ctx)
 	if err != nil {

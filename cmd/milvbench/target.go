@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/bench/embedded"
@@ -25,7 +26,7 @@ func collectionName(spec *workloads.Spec) string {
 }
 
 // openTarget connects the workload's target. For Milvus the connection pool
-// is sized from the plan's highest concurrency unless the workload sets it.
+// is sized from the load (connectionsFor) unless the workload sets it.
 func openTarget(ctx context.Context, spec *workloads.Spec, plan *workloads.Plan, opts targetOptions, progress io.Writer) (bench.Target, error) {
 	switch spec.Target.Kind {
 	case workloads.TargetEmbedded:
@@ -43,14 +44,42 @@ func openTarget(ctx context.Context, spec *workloads.Spec, plan *workloads.Plan,
 		}
 		cfg.AllowForeign = opts.allowForeign
 		if cfg.Connections == 0 {
-			for _, c := range spec.Load.Concurrency {
-				cfg.Connections = max(cfg.Connections, c)
-			}
-			cfg.Connections = min(cfg.Connections, 32)
+			cfg.Connections = connectionsFor(spec.Load)
 		}
 		cfg.Log = func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
 		fmt.Fprintf(progress, "target milvus at %s, %d connections ...\n", spec.Target.URI, cfg.Connections)
 		return milvus.New(ctx, cfg)
 	}
 	return nil, fmt.Errorf("%s: unknown target kind %q", spec.File, spec.Target.Kind)
+}
+
+// Connection pool sizing: at most maxConnections gRPC connections; an open
+// loop gets one per ratePerConnection requests/s of its highest offered rate
+// (capacity: load.max_rate), at least minOpenConnections.
+const (
+	maxConnections     = 32
+	ratePerConnection  = 1000
+	minOpenConnections = 2
+)
+
+// connectionsFor sizes the Milvus connection pool for a load: a closed loop
+// gets one connection per worker of its highest concurrency, an open loop
+// (which may have many requests in flight, multiplexed over HTTP/2) one per
+// ratePerConnection requests/s, both capped at maxConnections.
+func connectionsFor(l workloads.LoadSpec) int {
+	n := 0
+	for _, c := range l.Concurrency {
+		n = max(n, c)
+	}
+	if l.OpenSearch() {
+		rate := l.MaxRate
+		if l.Model != workloads.LoadCapacity {
+			rate = 0
+			for _, r := range l.Rate {
+				rate = max(rate, r)
+			}
+		}
+		n = max(n, minOpenConnections, int(math.Ceil(rate/ratePerConnection)))
+	}
+	return min(max(n, 1), maxConnections)
 }

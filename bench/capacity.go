@@ -76,7 +76,12 @@ func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Tri
 			c.KneeTrial, c.KneeQPS, c.KneeP99MS = tr.ID, tr.QPS, tr.LatencyMS.P99
 		case k.fail:
 			c.FailTrial, c.FailReasons = tr.ID, tr.Capacity.Reasons
-			c.GeneratorLimited = tr.Load.GeneratorBound && len(tr.Capacity.Reasons) == 1
+			// Only a generator that fell behind on its own limits the
+			// search: not one whose in-flight bound filled because the
+			// server was slow, nor one sharing the CPU with an in-process
+			// target (then the machine saturated, server included).
+			_, remote := s.r.Target.(NetworkProber)
+			c.GeneratorLimited = remote && tr.Load.GeneratorBound && !tr.Load.InFlightBound && len(tr.Capacity.Reasons) == 1
 		}
 	}
 	if k.knee > 0 && k.fail > 0 {
@@ -141,7 +146,7 @@ func searchKnee(l workloads.LoadSpec, probe func(rate float64, step string) (boo
 		return k, nil
 	}
 	for k.fail/k.knee-1 > l.Precision {
-		mid := math.Sqrt(k.knee * k.fail)
+		mid := between(k.knee, k.fail)
 		ok, err := probe(mid, "bisect")
 		if err != nil {
 			return k, err
@@ -154,6 +159,20 @@ func searchKnee(l workloads.LoadSpec, probe func(rate float64, step string) (boo
 	}
 	k.stop = fmt.Sprintf("bracket within load.precision %g", l.Precision)
 	return k, nil
+}
+
+// between returns the geometric mean of lo and hi rounded to the fewest
+// significant digits (3 or more) that keep it strictly inside (lo, hi), so
+// probe rates read 4530/s rather than 4525.4834/s.
+func between(lo, hi float64) float64 {
+	mid := math.Sqrt(lo * hi)
+	for digits := 3; digits <= 15; digits++ {
+		scale := math.Pow(10, float64(digits)-math.Ceil(math.Log10(mid)))
+		if r := math.Round(mid*scale) / scale; r > lo && r < hi {
+			return r
+		}
+	}
+	return mid
 }
 
 // judgeProbe decides whether a probe held the goals: p99 (and p95) from

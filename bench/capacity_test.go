@@ -80,6 +80,20 @@ func TestSearchKnee(t *testing.T) {
 	}
 }
 
+func TestBetween(t *testing.T) {
+	tests := []struct{ lo, hi, want float64 }{
+		{3200, 6400, 4530},
+		{1000, 1001, 1000.5},
+		{4525, 4530, 4527},
+		{0.5, 2, 1},
+	}
+	for _, tt := range tests {
+		if got := between(tt.lo, tt.hi); got != tt.want {
+			t.Errorf("between(%g, %g) = %g, want %g", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}
+
 // TestJudgeProbe: a probe passes only when every goal holds, and a failing
 // probe names each reason.
 func TestJudgeProbe(t *testing.T) {

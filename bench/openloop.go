@@ -43,7 +43,7 @@ func (s *Session) openTrialAt(ctx context.Context, pt workloads.SearchPoint, rat
 	return searchTrial(pt, truth, w, LoadInfo{
 		Model: load.Model, Rate: rate, Arrivals: load.Arrivals,
 		AchievedRate: w.gen.achieved(load.Duration.D()), GeneratorBound: bound, GeneratorReason: reason,
-		SendLagMS: &lag, Unsent: w.gen.unsent,
+		SendLagMS: &lag, Unsent: w.gen.unsent, InFlightBound: w.gen.inFlightBound,
 		WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
 		Latency: LatencyOpen,
 	})

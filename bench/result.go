@@ -105,6 +105,7 @@ type LoadInfo struct {
 	// sends left late (SendLagMS: actual minus intended send time, the
 	// generator's own share of open-loop latency).
 	GeneratorReason string     `json:"generator_bound_reason,omitempty"`
+	InFlightBound   bool       `json:"in_flight_bound,omitempty"`
 	Unsent          int64      `json:"unsent,omitempty"`
 	SendLagMS       *LatencyMS `json:"send_lag_ms,omitempty"`
 	Arrivals        string     `json:"arrivals,omitempty"`

@@ -149,9 +149,10 @@ func goalsText(g workloads.Goals) string {
 	return strings.Join(parts, ", ")
 }
 
-// PlotRates draws, against the offered rate (log scale), p99 latency from
-// the intended send time (log scale, top) and the achieved QPS (bottom, with
-// the line QPS = offered), one line per index config and search point.
+// PlotRates draws, against the offered rate, p99 latency from the intended
+// send time (top) and the achieved QPS (bottom, with the line QPS =
+// offered), one line per index config and search point; all axes are log
+// scale.
 // Generator-bound trials are marked with a red ring; the p99 goal is a
 // dashed line. It does nothing when no trial ran at an offered rate.
 func PlotRates(path string, res *bench.Result) error {
@@ -162,14 +163,16 @@ func PlotRates(path string, res *bench.Result) error {
 	top, bottom := plot.New(), plot.New()
 	top.Title.Text = "p99 latency (from intended send) and achieved QPS vs offered rate"
 	top.Y.Label.Text = "p99 latency (ms, log scale)"
-	bottom.Y.Label.Text = "achieved QPS (requests/s)"
+	bottom.Y.Label.Text = "achieved QPS (requests/s, log scale)"
 	bottom.X.Label.Text = "offered rate (requests/s, log scale)"
 	for _, p := range []*plot.Plot{top, bottom} {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	top.Y.Scale = plot.LogScale{}
-	top.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	for _, a := range []*plot.Axis{&top.Y, &bottom.Y} {
+		a.Scale = plot.LogScale{}
+		a.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
 	var lat, qps series
 	var bound plotter.XYs
 	var boundQPS plotter.XYs

@@ -152,7 +152,8 @@ func (g generatorStats) verdict(maxInFlight int) (bool, string) {
 // waiting counts in the latency of the requests it delays) and the trial is
 // marked generator bound; requests still unsent when the window closes (the
 // bound held, or the pacer is more than lateTolerance behind) are counted,
-// not sent. The window runs from the start to the last completion.
+// not sent. The window runs from the start to the end of the schedule or
+// the last completion, whichever is later.
 func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (window, error) {
 	slots := 4 * runtime.GOMAXPROCS(0)
 	sched := newSchedule(oc)
@@ -219,7 +220,12 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 	}()
 	<-paced
 	wg.Wait()
+	// The window covers the whole schedule, also when its last request
+	// came back before the schedule ended.
 	end := time.Now()
+	if end.Before(deadline) {
+		end = deadline
+	}
 	stopWatch()
 	if rec == nil {
 		return window{}, nil

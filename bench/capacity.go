@@ -64,32 +64,56 @@ func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Tri
 		trials = append(trials, s.record(tr, pt))
 		return pass, nil
 	}
-	k, err := searchKnee(spec.Load, probe)
-	if err != nil {
+	if _, err := searchKnee(spec.Load, probe); err != nil {
 		return trials, err
 	}
-	c := CapacityResult{Index: *s.index, Search: searchInfo(pt, s.r.Truths[pt.Selectivity].Filter), KneeRate: k.knee, FailRate: k.fail, Stop: k.stop}
-	for _, tr := range trials {
-		c.Probes = append(c.Probes, tr.ID)
-		switch tr.Load.Rate {
-		case k.knee:
-			c.KneeTrial, c.KneeQPS, c.KneeP99MS = tr.ID, tr.QPS, tr.LatencyMS.P99
-		case k.fail:
-			c.FailTrial, c.FailReasons = tr.ID, tr.Capacity.Reasons
-			// Only a generator that fell behind on its own limits the
-			// search: not one whose in-flight bound filled because the
-			// server was slow, nor one sharing the CPU with an in-process
-			// target (then the machine saturated, server included).
-			_, remote := s.r.Target.(NetworkProber)
-			c.GeneratorLimited = remote && tr.Load.GeneratorBound && !tr.Load.InFlightBound && len(tr.Capacity.Reasons) == 1
-		}
-	}
-	if k.knee > 0 && k.fail > 0 {
-		c.Precision = k.fail/k.knee - 1
-	}
+	s.addCapacity(trials)
+	return trials, nil
+}
+
+// addCapacity appends the result of the capacity search whose probes are
+// trials (also for probes adopted on resume) and reports its knee.
+func (s *Session) addCapacity(probes []Trial) {
+	_, remote := s.r.Target.(NetworkProber)
+	c := capacityResult(probes, s.r.Plan.Spec.Load, remote)
 	s.res.Capacity = append(s.res.Capacity, c)
 	s.r.logf("knee   %s", c.Summary())
-	return trials, nil
+}
+
+// capacityResult summarises a capacity search from its probes (in the
+// order run): the knee is the highest rate that held, the failing rate the
+// lowest that failed (with its reasons). The knee is generator-limited only
+// when the failing probe failed for no reason but a generator that fell
+// behind on its own: not one whose in-flight bound filled because the
+// server was slow, nor one sharing the CPU with an in-process target (then
+// the machine saturated, server included); remote says the target is not
+// in-process.
+func capacityResult(probes []Trial, l workloads.LoadSpec, remote bool) CapacityResult {
+	var c CapacityResult
+	for _, tr := range probes {
+		c.Probes = append(c.Probes, tr.ID)
+		switch p := tr.Capacity; {
+		case p == nil:
+		case p.Pass && tr.Load.Rate > c.KneeRate:
+			c.KneeRate, c.KneeTrial, c.KneeQPS, c.KneeP99MS = tr.Load.Rate, tr.ID, tr.QPS, tr.LatencyMS.P99
+		case !p.Pass && (c.FailRate == 0 || tr.Load.Rate < c.FailRate):
+			c.FailRate, c.FailTrial, c.FailReasons = tr.Load.Rate, tr.ID, p.Reasons
+			c.GeneratorLimited = remote && tr.Load.GeneratorBound && !tr.Load.InFlightBound && len(p.Reasons) == 1
+		}
+	}
+	if len(probes) > 0 {
+		c.Index, c.Search = probes[0].Index, probes[0].Search
+	}
+	switch {
+	case c.FailRate == 0:
+		c.Stop = fmt.Sprintf("load.max_rate %g/s reached with every probe holding: raise max_rate to find the knee", l.MaxRate)
+	case c.KneeRate == 0:
+		c.Stop = fmt.Sprintf("the first probe (load.start_rate %g/s) failed: lower start_rate", l.StartRate)
+	default:
+		c.Precision = c.FailRate/c.KneeRate - 1
+		c.Stop = fmt.Sprintf("bracket within load.precision %g", l.Precision)
+	}
+	return c
 }
 
 // Summary says in one line where the knee is and why the next rate failed.
@@ -113,7 +137,6 @@ func joinReasons(r []string) string { return strings.Join(r, "; ") }
 // (0: none), fail the lowest that failed (0: none up to max_rate).
 type knee struct {
 	knee, fail float64
-	stop       string
 }
 
 // searchKnee finds the highest rate for which probe passes: a geometric
@@ -136,16 +159,11 @@ func searchKnee(l workloads.LoadSpec, probe func(rate float64, step string) (boo
 		}
 		k.knee = rate
 		if rate >= l.MaxRate {
-			k.stop = fmt.Sprintf("load.max_rate %g/s reached with every probe holding: raise max_rate to find the knee", l.MaxRate)
 			return k, nil
 		}
 		rate = math.Min(rate*l.RampFactor, l.MaxRate)
 	}
-	if k.knee == 0 {
-		k.stop = fmt.Sprintf("the first probe (load.start_rate %g/s) failed: lower start_rate", l.StartRate)
-		return k, nil
-	}
-	for k.fail/k.knee-1 > l.Precision {
+	for k.knee > 0 && k.fail/k.knee-1 > l.Precision {
 		mid := between(k.knee, k.fail)
 		ok, err := probe(mid, "bisect")
 		if err != nil {
@@ -157,7 +175,6 @@ func searchKnee(l workloads.LoadSpec, probe func(rate float64, step string) (boo
 			k.fail = mid
 		}
 	}
-	k.stop = fmt.Sprintf("bracket within load.precision %g", l.Precision)
 	return k, nil
 }
 

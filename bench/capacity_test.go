@@ -22,15 +22,14 @@ func TestSearchKnee(t *testing.T) {
 		capacity float64
 		knee     bool // a knee is expected
 		fail     bool // a failing rate is expected
-		stop     string
 	}{
-		{"knee mid ramp", nil, 3000, true, true, "precision"},
-		{"knee on a ramp step", nil, 1600, true, true, "precision"},
-		{"knee just above start", nil, 101, true, true, "precision"},
-		{"start fails", nil, 50, false, true, "lower start_rate"},
-		{"max rate holds", nil, 1e9, true, false, "raise max_rate"},
-		{"fine precision, big factor", func(l *workloads.LoadSpec) { l.RampFactor, l.Precision = 10, 0.01 }, 4321, true, true, "precision"},
-		{"max rate not a ramp step", func(l *workloads.LoadSpec) { l.MaxRate = 5000 }, 4500, true, true, "precision"},
+		{"knee mid ramp", nil, 3000, true, true},
+		{"knee on a ramp step", nil, 1600, true, true},
+		{"knee just above start", nil, 101, true, true},
+		{"start fails", nil, 50, false, true},
+		{"max rate holds", nil, 1e9, true, false},
+		{"fine precision, big factor", func(l *workloads.LoadSpec) { l.RampFactor, l.Precision = 10, 0.01 }, 4321, true, true},
+		{"max rate not a ramp step", func(l *workloads.LoadSpec) { l.MaxRate = 5000 }, 4500, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,8 +58,8 @@ func TestSearchKnee(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (k.knee > 0) != tt.knee || (k.fail > 0) != tt.fail || !strings.Contains(k.stop, tt.stop) {
-				t.Fatalf("knee %g fail %g stop %q; probes %v", k.knee, k.fail, k.stop, rates)
+			if (k.knee > 0) != tt.knee || (k.fail > 0) != tt.fail {
+				t.Fatalf("knee %g fail %g; probes %v", k.knee, k.fail, rates)
 			}
 			if k.knee > tt.capacity || (k.fail > 0 && k.fail <= tt.capacity) {
 				t.Errorf("bracket [%g, %g] does not hold the capacity %g", k.knee, k.fail, tt.capacity)
@@ -77,6 +76,50 @@ func TestSearchKnee(t *testing.T) {
 	boom := errors.New("boom")
 	if _, err := searchKnee(base, func(float64, string) (bool, error) { return false, boom }); !errors.Is(err, boom) {
 		t.Errorf("probe error %v not returned", err)
+	}
+}
+
+// TestCapacityResult: the knee is the highest rate that held, the failing
+// rate the lowest that failed, whatever order the probes ran in; the stop
+// reason and the generator-limited mark follow from them.
+func TestCapacityResult(t *testing.T) {
+	l := workloads.LoadSpec{StartRate: 100, MaxRate: 1000, Precision: 0.1}
+	probe := func(id int, rate float64, pass bool, reasons ...string) Trial {
+		return Trial{ID: id, QPS: rate, Load: LoadInfo{Rate: rate}, LatencyMS: LatencyMS{P99: rate / 100}, Capacity: &CapacityProbe{Pass: pass, Reasons: reasons}}
+	}
+	genBound := func(tr Trial, inFlight bool) Trial {
+		tr.Load.GeneratorBound, tr.Load.InFlightBound = true, inFlight
+		return tr
+	}
+	tests := []struct {
+		name       string
+		probes     []Trial
+		remote     bool
+		knee, fail float64
+		kneeTrial  int
+		genLimited bool
+		stop       string
+	}{
+		{"bracketed", []Trial{probe(1, 100, true), probe(2, 200, true), probe(3, 400, false, "p99"), probe(4, 283, false, "p99"), probe(5, 238, true)}, true, 238, 283, 5, false, "precision"},
+		{"start fails", []Trial{probe(1, 100, false, "recall")}, true, 0, 100, 0, false, "lower start_rate"},
+		{"max rate holds", []Trial{probe(1, 100, true), probe(2, 1000, true)}, true, 1000, 0, 2, false, "raise max_rate"},
+		{"generator alone failed, remote", []Trial{probe(1, 100, true), genBound(probe(2, 200, false, "generator"), false)}, true, 100, 200, 1, true, "precision"},
+		{"generator alone failed, in-process", []Trial{probe(1, 100, true), genBound(probe(2, 200, false, "generator"), false)}, false, 100, 200, 1, false, "precision"},
+		{"in-flight bound filled", []Trial{probe(1, 100, true), genBound(probe(2, 200, false, "generator"), true)}, true, 100, 200, 1, false, "precision"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := capacityResult(tt.probes, l, tt.remote)
+			if c.KneeRate != tt.knee || c.FailRate != tt.fail || c.KneeTrial != tt.kneeTrial || c.GeneratorLimited != tt.genLimited || !strings.Contains(c.Stop, tt.stop) || len(c.Probes) != len(tt.probes) {
+				t.Errorf("%+v", c)
+			}
+			if tt.knee > 0 && tt.fail > 0 && c.Precision != tt.fail/tt.knee-1 {
+				t.Errorf("precision %g", c.Precision)
+			}
+			if !strings.Contains(c.Summary(), fmt.Sprint(tt.knee)) && tt.knee > 0 {
+				t.Errorf("summary %q lacks the knee", c.Summary())
+			}
+		})
 	}
 }
 

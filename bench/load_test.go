@@ -143,12 +143,26 @@ search: {topk: 10}
 load: {model: capacity, start_rate: 200, ramp_factor: 4, max_rate: 2000000, precision: 0.5, max_in_flight: 200, warmup: 50ms, duration: 300ms, interval: 100ms}
 goals: {p99: 50ms, recall: 0.8}
 `
-	res := runWorkload(t, src, nil)
+	var points map[bench.PointKey][]bench.Trial
+	res := runWorkload(t, src, func(r *bench.Runner) {
+		r.OnPoint = func(k bench.PointKey, trials []bench.Trial) {
+			if points == nil {
+				points = map[bench.PointKey][]bench.Trial{}
+			}
+			points[k] = trials
+		}
+	})
 	if len(res.Capacity) != 1 {
 		t.Fatalf("%d capacity results", len(res.Capacity))
 	}
 	c := res.Capacity[0]
 	t.Logf("%s", c.Summary())
+	// Resumed, the journaled probes are adopted and the knee rebuilt.
+	resumed := runWorkload(t, src, func(r *bench.Runner) { r.Done = points })
+	if len(resumed.Capacity) != 1 || resumed.Capacity[0].KneeRate != res.Capacity[0].KneeRate || len(resumed.Trials) != len(res.Trials) {
+		t.Errorf("resumed capacity %+v, first run %+v", resumed.Capacity, res.Capacity)
+	}
+
 	if c.KneeRate < 200 || c.FailRate <= c.KneeRate || c.FailRate/c.KneeRate-1 > 0.5 || len(c.FailReasons) == 0 || len(c.Probes) != len(res.Trials) {
 		t.Fatalf("capacity %+v over %d trials", c, len(res.Trials))
 	}

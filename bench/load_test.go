@@ -73,7 +73,7 @@ load: {model: open, rate: [200, 400], arrivals: poisson, warmup: 150ms, duration
 		if tr.ServiceMS == nil || tr.ClientMS == nil || tr.ServiceMS.P50 > tr.LatencyMS.P50 || tr.ClientMS.P99 > tr.LatencyMS.P99 || tr.Recall < 0.8 {
 			t.Errorf("trial %d latency %+v service %+v client %+v recall %g", tr.ID, tr.LatencyMS, tr.ServiceMS, tr.ClientMS, tr.Recall)
 		}
-		if len(tr.Series) != 2 || len(tr.Series[0].Points) < 3 || tr.Started.IsZero() {
+		if len(tr.Series) != 2 || len(tr.Series[0].Points) < 2 || tr.Started.IsZero() {
 			t.Fatalf("trial %d series %+v started %s", tr.ID, tr.Series, tr.Started)
 		}
 		var n int64
@@ -141,7 +141,7 @@ dataset: {size: 2000, dim: 16, queries: 200, seed: 5}
 indexes: [{type: HNSW, build: {M: 8, efConstruction: 40}, search: {ef: 64}}]
 search: {topk: 10}
 load: {model: capacity, start_rate: 200, ramp_factor: 4, max_rate: 2000000, precision: 0.5, max_in_flight: 200, warmup: 50ms, duration: 300ms, interval: 100ms}
-goals: {p99: 50ms, recall: 0.8}
+goals: {p99: 200ms, recall: 0.8}
 `
 	var points map[bench.PointKey][]bench.Trial
 	res := runWorkload(t, src, func(r *bench.Runner) {

@@ -197,8 +197,8 @@ func TestStallShowsInOpenLoopOnly(t *testing.T) {
 	if openP99 < 500*time.Millisecond {
 		t.Errorf("open-loop p99 %s does not show a 1 s stall", openP99)
 	}
-	if closedSvcP99 > 100*time.Millisecond || closedP99 > 100*time.Millisecond {
-		t.Errorf("closed-loop p99 %s (service %s): expected the stall hidden below 100ms", closedP99, closedSvcP99)
+	if closedSvcP99 > 300*time.Millisecond || closedP99 > 300*time.Millisecond {
+		t.Errorf("closed-loop p99 %s (service %s): expected the 1 s stall hidden (below 300ms)", closedP99, closedSvcP99)
 	}
 	if closed.latency.Max() < int64(900*time.Millisecond/time.Microsecond) {
 		t.Errorf("closed loop never saw the stall (max %dµs): the test target did not stall", closed.latency.Max())
@@ -214,7 +214,7 @@ func TestThinkTime(t *testing.T) {
 		maxReqs int64
 	}{
 		{0, 40, math.MaxInt64}, // a 100 µs sleep takes up to ~1 ms
-		{10 * time.Millisecond, 5, 21},
+		{10 * time.Millisecond, 2, 21},
 	}
 	for _, tt := range tests {
 		t.Run(tt.think.String(), func(t *testing.T) {

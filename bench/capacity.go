@@ -192,11 +192,17 @@ func between(lo, hi float64) float64 {
 	return mid
 }
 
+// keepUp is the share of the sent rate a probe's QPS must reach: its
+// window runs until the last answer, so a server that falls behind and
+// drains a backlog after the schedule ends shows a lower QPS even when the
+// p99 goal is loose enough to hide it.
+const keepUp = 0.9
+
 // judgeProbe decides whether a probe held the goals: p99 (and p95) from
-// the intended send time within goals, recall at least goals.recall, an
-// error rate within max_error_rate, and a generator that kept to the
-// schedule (a generator-bound probe cannot show the server held its rate).
-// It returns every reason a probe failed.
+// the intended send time within goals, recall at least goals.recall, QPS
+// keeping up with the rate sent, an error rate within max_error_rate, and a
+// generator that kept to the schedule (a generator-bound probe cannot show
+// the server held its rate). It returns every reason a probe failed.
 func judgeProbe(tr Trial, g workloads.Goals, maxErrorRate float64) (bool, []string) {
 	var why []string
 	ms := func(d workloads.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
@@ -211,6 +217,9 @@ func judgeProbe(tr Trial, g workloads.Goals, maxErrorRate float64) (bool, []stri
 	}
 	if g.Recall > 0 && tr.Recall < g.Recall {
 		why = append(why, fmt.Sprintf("recall %.4f < goal %g", tr.Recall, g.Recall))
+	}
+	if a := tr.Load.AchievedRate; tr.QPS > 0 && tr.QPS < keepUp*a {
+		why = append(why, fmt.Sprintf("QPS %.0f < %g%% of the %.0f requests/s sent: the server did not keep up (it answered the rest after the schedule ended)", tr.QPS, 100*keepUp, a))
 	}
 	if tr.Requests > 0 {
 		if r := float64(tr.Errors.Total) / float64(tr.Requests); r > maxErrorRate {

@@ -95,18 +95,22 @@ func (s *schedule) next() time.Duration {
 }
 
 // lateTolerance is how late a send may leave against its intended time
-// before it counts as late. More than lateShare of the sends late (send lag
-// p90 above the tolerance) marks a trial generator_bound: the generator fell
-// behind its schedule. Rarer late sends are jitter (the OS not running the
-// pacer on time, a GC pause); they still count in the latency measured from
-// the intended send time, and send_lag_ms shows them.
-const (
-	lateTolerance = 10 * time.Millisecond
-	lateShare     = 0.10
-)
+// before it counts as late: 10 ms, or 10 inter-arrival times at low rates
+// (so the pacer is more than 10 requests behind). More than lateShare of
+// the sends late (send lag p90 above the tolerance) marks a trial
+// generator_bound: the generator fell behind its schedule. Rarer late sends
+// are jitter (the OS not running the pacer on time, a GC pause); they still
+// count in the latency measured from the intended send time, and
+// send_lag_ms shows them.
+func lateTolerance(rate float64) time.Duration {
+	return max(10*time.Millisecond, time.Duration(10*float64(time.Second)/rate))
+}
+
+const lateShare = 0.10
 
 // generatorStats is what the open-loop generator itself did.
 type generatorStats struct {
+	rate float64 // offered
 	sent int64
 	// unsent counts scheduled requests not sent before the window closed
 	// because the in-flight bound held; inFlightBound records that the
@@ -136,8 +140,8 @@ func (g generatorStats) verdict(maxInFlight int) (bool, string) {
 	if g.unsent > 0 {
 		why = append(why, fmt.Sprintf("%d scheduled requests were not sent in the window", g.unsent))
 	}
-	if p := time.Duration(g.lag.ValueAtQuantile(100*(1-lateShare))) * time.Microsecond; p > lateTolerance {
-		why = append(why, fmt.Sprintf("over %g%% of sends left more than %s late (send lag p%g %s)", 100*lateShare, lateTolerance, 100*(1-lateShare), p))
+	if p, tol := time.Duration(g.lag.ValueAtQuantile(100*(1-lateShare)))*time.Microsecond, lateTolerance(g.rate); p > tol {
+		why = append(why, fmt.Sprintf("over %g%% of sends left more than %s late (send lag p%g %s)", 100*lateShare, tol, 100*(1-lateShare), p))
 	}
 	return len(why) > 0, strings.Join(why, "; ")
 }
@@ -162,7 +166,7 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 	rec, stopWatch := ph.start(start, slots, true)
 	sem := make(chan struct{}, oc.maxInFlight)
 	var wg sync.WaitGroup
-	gen := generatorStats{lag: NewHistogram()}
+	gen := generatorStats{rate: oc.rate, lag: NewHistogram()}
 	send := func(seq int64, intended time.Time) {
 		defer wg.Done()
 		defer func() { <-sem }()
@@ -199,7 +203,7 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 				gen.inFlightBound = true
 				got = acquire(ctx, sem, deadline)
 			}
-			if !got || time.Since(intended) > lateTolerance && time.Now().After(deadline) {
+			if !got || time.Since(intended) > lateTolerance(oc.rate) && time.Now().After(deadline) {
 				if got {
 					<-sem
 				}

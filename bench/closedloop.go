@@ -49,6 +49,8 @@ type phase struct {
 	dur   time.Duration
 	every time.Duration
 	ans   *answers
+	// limit, when > 0, ends a closed loop after that many requests.
+	limit int64
 	// watch, when set, is called as the phase starts, with the measured
 	// window's intervals (nil in warm-up), and returns a function to call
 	// when it ends (live progress).
@@ -75,7 +77,7 @@ func (ph phase) start(start time.Time, slots int, open bool) (rec *searchRec, st
 
 // closedLoop runs pt.Concurrency workers, each sending its next request as
 // soon as the previous one returned (and think has passed), until dur has
-// passed. The latency recorded is client-observed: from the first attempt's
+// passed (or ph.limit requests were sent). The latency recorded is client-observed: from the first attempt's
 // send to the final answer, retries and backoff included; the successful
 // attempt's service time is recorded beside it. Requests started before the
 // deadline all count, and the window runs from the first send to the last
@@ -93,7 +95,11 @@ func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph ph
 			defer wg.Done()
 			idx := make([]int, s.pt.NQ)
 			for now := start; ctx.Err() == nil && now.Before(deadline); {
-				req := s.request(next.Add(1)-1, idx)
+				seq := next.Add(1) - 1
+				if ph.limit > 0 && seq >= ph.limit {
+					return
+				}
+				req := s.request(seq, idx)
 				res, first, done, err := s.do(ctx, req, deadline, w, rec)
 				if ctx.Err() != nil {
 					return

@@ -150,7 +150,9 @@ func TestOpenLoopGeneratorBound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dur := 300 * time.Millisecond
+			// Long enough that a starved machine cannot delay the pacer
+			// past the whole window.
+			dur := time.Second
 			w := runOpen(t, tt.tgt, tt.oc, dur)
 			maxInFlight := tt.oc.maxInFlight
 			bound, why := w.gen.verdict(maxInFlight)

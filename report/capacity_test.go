@@ -47,7 +47,7 @@ func capacityResult(t *testing.T) *bench.Result {
 		}
 		tr := bench.Trial{
 			ID: i + 1, Index: workloads.IndexConfig{Type: "HNSW"}, Search: bench.SearchInfo{Params: workloads.Params{"ef": int64(32)}, TopK: 10, NQ: 1},
-			Load:   bench.LoadInfo{Model: workloads.LoadCapacity, Rate: p.rate, AchievedRate: p.rate, GeneratorBound: p.bound, GeneratorReason: "the in-flight bound was reached"},
+			Load:   bench.LoadInfo{Model: workloads.LoadCapacity, Rate: p.rate, AchievedRate: p.rate, GeneratorBound: p.bound, GeneratorReason: "the in-flight bound was reached", Latency: bench.LatencyOpen},
 			QPS:    p.rate,
 			Recall: 0.97, LatencyMS: bench.LatencyMS{P50: 1, P99: p.p99}, Histogram: enc,
 			Started:  start.Add(time.Duration(i) * 2 * time.Second),
@@ -82,14 +82,14 @@ func TestWriteCapacity(t *testing.T) {
 	for _, want := range []string{
 		"## Capacity", "**Knee: 2000 requests/s** (trial 2: achieved 2000 QPS, p99 3.000 ms). The next rate, 2828.4 requests/s (trial 4), failed: p99 over goal.",
 		"| 3 | 3 | ramp | 4000 | 4000 | 4000.0 | 40.000 | 0.9700 | 0 | fails: p99 over goal; generator bound |",
-		"**bound**: the in-flight bound was reached", "p99 ≤ 5ms", "(" + RatePlot + ")", "conc. / rate", "| 2000/s |",
-		"latency is measured from each request's intended send time",
+		"**bound**: the in-flight bound was reached", "p99 ≤ 5ms", PlotRate + ".png",
+		"latency is from the intended send time",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	if fi, err := os.Stat(filepath.Join(dir, RatePlot)); err != nil || fi.Size() < 1000 {
+	if fi, err := os.Stat(filepath.Join(dir, PlotRate+".png")); err != nil || fi.Size() < 1000 {
 		t.Errorf("rate plot: %v", err)
 	}
 	f, err := os.Open(filepath.Join(dir, IntervalLogFile))
@@ -114,13 +114,16 @@ func TestWriteCapacity(t *testing.T) {
 			t.Errorf("trial %d: latency.hlog holds %d samples, want %g", tr.ID, got, tr.Load.Rate)
 		}
 	}
-	// A closed-loop run draws no rate plot and no rate section.
+	// A closed-loop run has an interval log too, and no rate sections.
 	closed := sampleResult()
 	dir2 := t.TempDir()
 	if err := Write(dir2, closed); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir2, RatePlot)); !os.IsNotExist(err) {
-		t.Errorf("closed-loop run wrote %s (%v)", RatePlot, err)
+	if _, err := os.Stat(filepath.Join(dir2, IntervalLogFile)); err != nil {
+		t.Errorf("closed-loop run wrote no %s: %v", IntervalLogFile, err)
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir2, ReportFile)); strings.Contains(string(md), "## Offered rate") || strings.Contains(string(md), "## Capacity") {
+		t.Error("closed-loop report has open-loop sections")
 	}
 }

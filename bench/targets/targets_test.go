@@ -1,4 +1,4 @@
-package main
+package targets
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
-func TestConnectionsFor(t *testing.T) {
+func TestConnections(t *testing.T) {
 	tests := []struct {
 		name string
 		load workloads.LoadSpec
@@ -24,8 +24,8 @@ func TestConnectionsFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := connectionsFor(tt.load); got != tt.want {
-				t.Errorf("connectionsFor = %d, want %d", got, tt.want)
+			if got := Connections(tt.load); got != tt.want {
+				t.Errorf("Connections = %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -140,7 +140,7 @@ func TestCapacityEmbedded(t *testing.T) {
 dataset: {size: 2000, dim: 16, queries: 200, seed: 5}
 indexes: [{type: HNSW, build: {M: 8, efConstruction: 40}, search: {ef: 64}}]
 search: {topk: 10}
-load: {model: capacity, start_rate: 200, ramp_factor: 4, max_rate: 2000000, precision: 0.5, max_in_flight: 200, warmup: 50ms, duration: 300ms, interval: 100ms}
+load: {model: capacity, start_rate: 20, ramp_factor: 8, max_rate: 2000000, precision: 0.5, max_in_flight: 200, warmup: 50ms, duration: 300ms, interval: 100ms}
 goals: {p99: 200ms, recall: 0.8}
 `
 	var points map[bench.PointKey][]bench.Trial
@@ -163,7 +163,7 @@ goals: {p99: 200ms, recall: 0.8}
 		t.Errorf("resumed capacity %+v, first run %+v", resumed.Capacity, res.Capacity)
 	}
 
-	if c.KneeRate < 200 || c.FailRate <= c.KneeRate || c.FailRate/c.KneeRate-1 > 0.5 || len(c.FailReasons) == 0 || len(c.Probes) != len(res.Trials) {
+	if c.KneeRate < 20 || c.FailRate <= c.KneeRate || c.FailRate/c.KneeRate-1 > 0.5 || len(c.FailReasons) == 0 || len(c.Probes) != len(res.Trials) {
 		t.Fatalf("capacity %+v over %d trials", c, len(res.Trials))
 	}
 	for _, tr := range res.Trials {

@@ -37,7 +37,7 @@ func TestCapacityRunHlogReadByHdrHistogramPython(t *testing.T) {
 	const workload = `name: it_hlog
 dataset: {size: 2000, dim: 16, queries: 200, seed: 3}
 indexes: [{type: HNSW, build: {M: 8, efConstruction: 40}, search: {ef: 32}}]
-load: {model: capacity, start_rate: 200, ramp_factor: 4, max_rate: 1000000, precision: 0.5, max_in_flight: 200, warmup: 50ms, duration: 300ms, interval: 100ms}
+load: {model: capacity, start_rate: 20, ramp_factor: 8, max_rate: 1000000, precision: 0.5, max_in_flight: 200, warmup: 50ms, duration: 300ms, interval: 100ms}
 goals: {p99: 200ms}
 `
 	dir := t.TempDir()

@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
@@ -162,7 +165,11 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	})
 	queries := [][]float32{{0}, {1}, {2}}
 	pt := workloads.SearchPoint{TopK: 2, NQ: 2, Concurrency: 1}
-	w := closedLoop(context.Background(), tgt, queries, pt, nil, nil, 100*time.Millisecond, newAnswers(len(queries)))
+	st := &searchStream{target: tgt, queries: queries, pt: pt}
+	w, err := closedLoop(context.Background(), st, 0, phase{dur: 100 * time.Millisecond, every: 30 * time.Millisecond, ans: newAnswers(len(queries))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w.ok == 0 || w.errs.RateLimited == 0 || w.errs.Total != w.errs.RateLimited {
 		t.Fatalf("ok %d errors %+v", w.ok, w.errs)
 	}
@@ -172,14 +179,27 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	if got := w.ok + w.errs.Total; got != n {
 		t.Errorf("requests accounted %d, made %d: every attempt must be counted", got, n)
 	}
-	if w.hist.TotalCount() != w.ok {
-		t.Errorf("histogram holds %d samples for %d successes", w.hist.TotalCount(), w.ok)
+	if w.latency.TotalCount() != w.ok || w.service.TotalCount() != w.ok {
+		t.Errorf("histograms hold %d and %d samples for %d successes", w.latency.TotalCount(), w.service.TotalCount(), w.ok)
+	}
+	// Every third attempt fails and is retried after ≥ 10 ms of backoff,
+	// so half the successful requests waited for one: the client-observed
+	// latency shows it, the service time does not.
+	if lat, svc := w.latency.ValueAtQuantile(75), w.service.ValueAtQuantile(75); lat < 10_000 || svc > 5_000 {
+		t.Errorf("p75 client-observed latency %dµs (want ≥ 10ms backoff), p75 service time %dµs", lat, svc)
 	}
 	if w.elapsed < 100*time.Millisecond {
 		t.Errorf("window %s shorter than the duration", w.elapsed)
 	}
+	var intervals int64
+	for _, p := range w.series[0].Points {
+		intervals += p.Count
+	}
+	if len(w.series) != 2 || w.series[0].Op != OpSearch || len(w.series[0].Points) < 3 || intervals != w.ok {
+		t.Errorf("series %+v hold %d of %d successes", w.series, intervals, w.ok)
+	}
 	for qi := range queries {
-		if !w.answered.seen[qi].Load() {
+		if !w.ans.seen[qi].Load() {
 			t.Errorf("query %d never answered", qi)
 		}
 	}
@@ -200,6 +220,74 @@ func (searchFunc) Release(context.Context) error                                
 func (searchFunc) DropIndex(context.Context) error                                   { return nil }
 func (searchFunc) Drop(context.Context) error                                        { return nil }
 func (searchFunc) Close() error                                                      { return nil }
+
+// BenchmarkClosedLoopNoop measures the closed-loop generator itself against
+// the no-op target: requests/s and the wall time per request on this
+// machine's cores (the harness's own cost per request: building it,
+// recording its latency twice, keeping its answer). It must stay ≥ 1M
+// requests/s on 2 cores.
+func BenchmarkClosedLoopNoop(b *testing.B) {
+	queries := make([][]float32, 1000)
+	for i := range queries {
+		queries[i] = []float32{float32(i)}
+	}
+	for _, c := range []int{1, 2, 8} {
+		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
+			st := &searchStream{target: noopTarget(), queries: queries, pt: workloads.SearchPoint{TopK: 10, NQ: 1, Concurrency: c}}
+			var reqs int64
+			var secs float64
+			for b.Loop() {
+				w, err := closedLoop(context.Background(), st, 0, phase{dur: 200 * time.Millisecond, every: 100 * time.Millisecond, ans: newAnswers(len(queries))})
+				if err != nil {
+					b.Fatal(err)
+				}
+				reqs += w.ok
+				secs += w.elapsed.Seconds()
+			}
+			rate := float64(reqs) / secs
+			b.ReportMetric(rate, "requests/s")
+			b.ReportMetric(1e9/rate, "ns/request")
+			b.ReportMetric(0, "ns/op")
+			if c > 1 && runtime.GOMAXPROCS(0) >= 2 && rate < 1e6 {
+				b.Errorf("closed loop sent %.0f requests/s with %d workers, want ≥ 1M", rate, c)
+			}
+		})
+	}
+}
+
+// BenchmarkOpenLoopAccuracy measures how closely the open-loop generator
+// keeps its schedule against the no-op target: the achieved rate over the
+// offered one (must be within 1% up to 20k requests/s) and the pacer's
+// send lag.
+func BenchmarkOpenLoopAccuracy(b *testing.B) {
+	for _, rate := range []float64{1000, 5000, 20000} {
+		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
+			const dur = time.Second
+			var ratio, lagP50, lagP99, unsent float64
+			n := 0
+			for b.Loop() {
+				w := runOpen(b, noopTarget(), openConfig{rate: rate}, dur)
+				ratio += w.gen.achieved(dur) / rate
+				lagP50 += float64(w.gen.lag.ValueAtQuantile(50))
+				lagP99 += float64(w.gen.lag.ValueAtQuantile(99))
+				n++
+				unsent += float64(w.gen.unsent)
+				if w.gen.inFlightBound {
+					b.Errorf("at %g/s the no-op target filled the in-flight bound", rate)
+				}
+			}
+			ratio /= float64(n)
+			b.ReportMetric(ratio, "achieved/offered")
+			b.ReportMetric(lagP50/float64(n), "lag-p50-µs")
+			b.ReportMetric(lagP99/float64(n), "lag-p99-µs")
+			b.ReportMetric(unsent/float64(n), "unsent/trial")
+			b.ReportMetric(0, "ns/op")
+			if math.Abs(ratio-1) > 0.01 {
+				b.Errorf("achieved %.4f of the offered %g/s, want within 1%%", ratio, rate)
+			}
+		})
+	}
+}
 
 // TestHistogramEncoding: results.json holds the standard HDR text (one
 // base64 layer, "HISTF..."), and the double-base64 form of older files

@@ -3,12 +3,232 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// capacity searches the highest rate meeting the goals for one point; every
-// probe is a trial (load model capacity).
+// CapacityProbe is a capacity search's verdict on one of its probes (an
+// open-loop trial at the probe's rate).
+type CapacityProbe struct {
+	// Search numbers the capacity search (1-based, as in Result.Capacity).
+	Search int `json:"search"`
+	// Step is "ramp" (the geometric ramp) or "bisect".
+	Step    string   `json:"step"`
+	Pass    bool     `json:"pass"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// CapacityResult is the outcome of one capacity search: the knee is the
+// highest offered rate whose probe held every goal.
+type CapacityResult struct {
+	Index  workloads.IndexConfig `json:"index"`
+	Search SearchInfo            `json:"search"`
+	// KneeRate is the highest offered rate (requests/s) that held, 0 when
+	// none did; KneeTrial its trial, with the achieved QPS and p99 there.
+	KneeRate  float64 `json:"knee_rate"`
+	KneeTrial int     `json:"knee_trial,omitempty"`
+	KneeQPS   float64 `json:"knee_qps,omitempty"`
+	KneeP99MS float64 `json:"knee_p99_ms,omitempty"`
+	// FailRate is the lowest offered rate that failed (0 when every probe
+	// up to max_rate held), FailTrial its trial and FailReasons why.
+	FailRate    float64  `json:"fail_rate,omitempty"`
+	FailTrial   int      `json:"fail_trial,omitempty"`
+	FailReasons []string `json:"fail_reasons,omitempty"`
+	// GeneratorLimited is set when the failing probe failed only because
+	// the generator fell behind: the knee is then a lower bound on the
+	// server's capacity, not the server's limit.
+	GeneratorLimited bool `json:"generator_limited,omitempty"`
+	// Precision is the relative width of the final bracket
+	// (fail_rate/knee_rate − 1); Stop says why the search ended.
+	Precision float64 `json:"precision,omitempty"`
+	Stop      string  `json:"stop"`
+	// Probes are the trial ids of the probes, in the order run.
+	Probes []int `json:"probes"`
+}
+
+// capacity searches the highest rate meeting the goals for one point: each
+// probe is an open-loop trial, recorded as it ends (load model capacity).
 func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Trial, error) {
-	return nil, fmt.Errorf("bench: load model capacity is not implemented yet")
+	spec := s.r.Plan.Spec
+	num := len(s.res.Capacity) + 1
+	var trials []Trial
+	probe := func(rate float64, step string) (bool, error) {
+		tr, err := s.openTrialAt(ctx, pt, rate, len(trials)+1)
+		if err != nil {
+			return false, err
+		}
+		pass, reasons := judgeProbe(tr, spec.Goals, spec.Load.MaxErrorRate)
+		tr.Capacity = &CapacityProbe{Search: num, Step: step, Pass: pass, Reasons: reasons}
+		trials = append(trials, s.record(tr, pt))
+		return pass, nil
+	}
+	if _, err := searchKnee(spec.Load, probe); err != nil {
+		return trials, err
+	}
+	s.addCapacity(trials)
+	return trials, nil
+}
+
+// addCapacity appends the result of the capacity search whose probes are
+// trials (also for probes adopted on resume) and reports its knee.
+func (s *Session) addCapacity(probes []Trial) {
+	_, remote := s.r.Target.(NetworkProber)
+	c := capacityResult(probes, s.r.Plan.Spec.Load, remote)
+	s.res.Capacity = append(s.res.Capacity, c)
+	s.r.logf("knee   %s", c.Summary())
+}
+
+// capacityResult summarises a capacity search from its probes (in the
+// order run): the knee is the highest rate that held, the failing rate the
+// lowest that failed (with its reasons). The knee is generator-limited only
+// when the failing probe failed for no reason but a generator that fell
+// behind on its own: not one whose in-flight bound filled because the
+// server was slow, nor one sharing the CPU with an in-process target (then
+// the machine saturated, server included); remote says the target is not
+// in-process.
+func capacityResult(probes []Trial, l workloads.LoadSpec, remote bool) CapacityResult {
+	var c CapacityResult
+	for _, tr := range probes {
+		c.Probes = append(c.Probes, tr.ID)
+		switch p := tr.Capacity; {
+		case p == nil:
+		case p.Pass && tr.Load.Rate > c.KneeRate:
+			c.KneeRate, c.KneeTrial, c.KneeQPS, c.KneeP99MS = tr.Load.Rate, tr.ID, tr.QPS, tr.LatencyMS.P99
+		case !p.Pass && (c.FailRate == 0 || tr.Load.Rate < c.FailRate):
+			c.FailRate, c.FailTrial, c.FailReasons = tr.Load.Rate, tr.ID, p.Reasons
+			c.GeneratorLimited = remote && tr.Load.GeneratorBound && !tr.Load.InFlightBound && len(p.Reasons) == 1
+		}
+	}
+	if len(probes) > 0 {
+		c.Index, c.Search = probes[0].Index, probes[0].Search
+	}
+	switch {
+	case c.FailRate == 0:
+		c.Stop = fmt.Sprintf("load.max_rate %g/s reached with every probe holding: raise max_rate to find the knee", l.MaxRate)
+	case c.KneeRate == 0:
+		c.Stop = fmt.Sprintf("the first probe (load.start_rate %g/s) failed: lower start_rate", l.StartRate)
+	default:
+		c.Precision = c.FailRate/c.KneeRate - 1
+		c.Stop = fmt.Sprintf("bracket within load.precision %g", l.Precision)
+	}
+	return c
+}
+
+// Summary says in one line where the knee is and why the next rate failed.
+func (c CapacityResult) Summary() string {
+	switch {
+	case c.KneeRate == 0:
+		return fmt.Sprintf("%s: no rate held; the start rate %g/s failed: %s", c.Index, c.FailRate, joinReasons(c.FailReasons))
+	case c.FailRate == 0:
+		return fmt.Sprintf("%s: %g/s held (p99 %.3fms) — %s", c.Index, c.KneeRate, c.KneeP99MS, c.Stop)
+	}
+	s := fmt.Sprintf("%s: knee %g/s (achieved %.0f/s, p99 %.3fms); %g/s failed: %s", c.Index, c.KneeRate, c.KneeQPS, c.KneeP99MS, c.FailRate, joinReasons(c.FailReasons))
+	if c.GeneratorLimited {
+		s += " — the generator, not the server, limited the search: the knee is a lower bound"
+	}
+	return s
+}
+
+func joinReasons(r []string) string { return strings.Join(r, "; ") }
+
+// knee is where a capacity search ended: knee the highest rate that held
+// (0: none), fail the lowest that failed (0: none up to max_rate).
+type knee struct {
+	knee, fail float64
+}
+
+// searchKnee finds the highest rate for which probe passes: a geometric
+// ramp from start_rate by ramp_factor (capped at max_rate) until a probe
+// fails, then bisection between the last rate that held and the first that
+// failed, at their geometric mean, until fail/knee − 1 ≤ precision. A
+// capacity curve is assumed monotone: a rate above one that failed is not
+// tried.
+func searchKnee(l workloads.LoadSpec, probe func(rate float64, step string) (bool, error)) (knee, error) {
+	var k knee
+	rate := l.StartRate
+	for {
+		ok, err := probe(rate, "ramp")
+		if err != nil {
+			return k, err
+		}
+		if !ok {
+			k.fail = rate
+			break
+		}
+		k.knee = rate
+		if rate >= l.MaxRate {
+			return k, nil
+		}
+		rate = math.Min(rate*l.RampFactor, l.MaxRate)
+	}
+	for k.knee > 0 && k.fail/k.knee-1 > l.Precision {
+		mid := between(k.knee, k.fail)
+		ok, err := probe(mid, "bisect")
+		if err != nil {
+			return k, err
+		}
+		if ok {
+			k.knee = mid
+		} else {
+			k.fail = mid
+		}
+	}
+	return k, nil
+}
+
+// between returns the geometric mean of lo and hi rounded to the fewest
+// significant digits (3 or more) that keep it strictly inside (lo, hi), so
+// probe rates read 4530/s rather than 4525.4834/s.
+func between(lo, hi float64) float64 {
+	mid := math.Sqrt(lo * hi)
+	for digits := 3; digits <= 15; digits++ {
+		scale := math.Pow(10, float64(digits)-math.Ceil(math.Log10(mid)))
+		if r := math.Round(mid*scale) / scale; r > lo && r < hi {
+			return r
+		}
+	}
+	return mid
+}
+
+// keepUp is the share of the sent rate a probe's QPS must reach: its
+// window runs until the last answer, so a server that falls behind and
+// drains a backlog after the schedule ends shows a lower QPS even when the
+// p99 goal is loose enough to hide it.
+const keepUp = 0.9
+
+// judgeProbe decides whether a probe held the goals: p99 (and p95) from
+// the intended send time within goals, recall at least goals.recall, QPS
+// keeping up with the rate sent, an error rate within max_error_rate, and a
+// generator that kept to the schedule (a generator-bound probe cannot show
+// the server held its rate). It returns every reason a probe failed.
+func judgeProbe(tr Trial, g workloads.Goals, maxErrorRate float64) (bool, []string) {
+	var why []string
+	ms := func(d workloads.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
+	if tr.QPS == 0 {
+		why = append(why, "no request succeeded")
+	}
+	if g.P99 > 0 && tr.LatencyMS.P99 > ms(g.P99) {
+		why = append(why, fmt.Sprintf("p99 %.3fms > goal %s", tr.LatencyMS.P99, g.P99))
+	}
+	if g.P95 > 0 && tr.LatencyMS.P95 > ms(g.P95) {
+		why = append(why, fmt.Sprintf("p95 %.3fms > goal %s", tr.LatencyMS.P95, g.P95))
+	}
+	if g.Recall > 0 && tr.Recall < g.Recall {
+		why = append(why, fmt.Sprintf("recall %.4f < goal %g", tr.Recall, g.Recall))
+	}
+	if a := tr.Load.AchievedRate; tr.QPS > 0 && tr.QPS < keepUp*a {
+		why = append(why, fmt.Sprintf("QPS %.0f < %g%% of the %.0f requests/s sent: the server did not keep up (it answered the rest after the schedule ended)", tr.QPS, 100*keepUp, a))
+	}
+	if tr.Requests > 0 {
+		if r := float64(tr.Errors.Total) / float64(tr.Requests); r > maxErrorRate {
+			why = append(why, fmt.Sprintf("error rate %.2f%% > max_error_rate %g%%", 100*r, 100*maxErrorRate))
+		}
+	}
+	if tr.Load.GeneratorBound {
+		why = append(why, fmt.Sprintf("generator bound (achieved %.0f of %g requests/s: %s): the probe cannot show the server held the rate",
+			tr.Load.AchievedRate, tr.Load.Rate, tr.Load.GeneratorReason))
+	}
+	return len(why) == 0, why
 }

@@ -6,19 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/milvbench/milvbench/datasets"
-	"github.com/milvbench/milvbench/workloads"
 )
-
-// window is what one load phase measured.
-type window struct {
-	hist     *hdrhistogram.Histogram
-	ok       int64
-	errs     ErrorCounts
-	elapsed  time.Duration
-	answered *answers
-}
 
 // answers keeps the first result returned for each query, for recall. Storing
 // at most one result per query keeps the request loop cheap (one atomic swap)
@@ -54,96 +43,96 @@ func (a *answers) recall(gt *datasets.GroundTruth, k int) (float64, int) {
 	return sum / float64(n), n
 }
 
-// closedLoop runs pt.Concurrency workers, each sending its next request as soon
-// as the previous one returns, until dur has passed. Latency is service time.
-// Requests started before the deadline all count, and the window runs from
-// the first send to the last completion, so no in-flight work is dropped.
-// When ans is nil results are not kept (warm-up).
-func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads.SearchPoint, filter *datasets.Filter, fields []string, dur time.Duration, ans *answers) window {
-	return closedLoopN(ctx, t, queries, pt, filter, fields, dur, 0, ans)
+// phase is one load phase of a trial: warm-up (every == 0: nothing is
+// recorded) or a measured window cut into intervals of length every.
+type phase struct {
+	dur   time.Duration
+	every time.Duration
+	ans   *answers
+	// limit, when > 0, ends a closed loop after that many requests.
+	limit int64
+	// watch, when set, is called as the phase starts, with the measured
+	// window's intervals (nil in warm-up), and returns a function to call
+	// when it ends (live progress).
+	watch func(start time.Time, iv *Intervals) (stop func())
 }
 
-// closedLoopN is closedLoop that also stops after n requests have been
-// sent (n ≤ 0: no limit).
-func closedLoopN(ctx context.Context, t Target, queries [][]float32, pt workloads.SearchPoint, filter *datasets.Filter, fields []string, dur time.Duration, n int64, ans *answers) window {
-	type worker struct {
-		hist *hdrhistogram.Histogram
-		ok   int64
-		errs ErrorCounts
+func (ph phase) measured() bool { return ph.every > 0 }
+
+// start begins a phase at start: for a measured phase it returns the
+// recorder (nil for warm-up). stop ends the live reports.
+func (ph phase) start(start time.Time, slots int, open bool) (rec *searchRec, stop func()) {
+	var iv *Intervals
+	if ph.measured() {
+		rec = newSearchRec(start, ph.every, slots, open, ph.ans)
+		iv = rec.iv
+		iv.Start()
 	}
-	workers := make([]worker, pt.Concurrency)
+	stop = func() {}
+	if ph.watch != nil {
+		stop = ph.watch(start, iv)
+	}
+	return rec, stop
+}
+
+// closedLoop runs pt.Concurrency workers, each sending its next request as
+// soon as the previous one returned (and think has passed), until dur has
+// passed (or ph.limit requests were sent). The latency recorded is client-observed: from the first attempt's
+// send to the final answer, retries and backoff included; the successful
+// attempt's service time is recorded beside it. Requests started before the
+// deadline all count, and the window runs from the first send to the last
+// completion, so no in-flight work is dropped.
+func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph phase) (window, error) {
+	conc := s.pt.Concurrency
 	var next atomic.Int64
 	start := time.Now()
-	deadline := start.Add(dur)
+	deadline := start.Add(ph.dur)
+	rec, stopWatch := ph.start(start, conc, false)
 	var wg sync.WaitGroup
-	for w := range workers {
-		workers[w].hist = NewHistogram()
+	for w := range conc {
 		wg.Add(1)
-		go func(wk *worker) {
+		go func() {
 			defer wg.Done()
-			idx := make([]int, pt.NQ)
-			for ctx.Err() == nil && time.Now().Before(deadline) {
-				i := next.Add(1) - 1
-				if n > 0 && i >= n {
+			idx := make([]int, s.pt.NQ)
+			for now := start; ctx.Err() == nil && now.Before(deadline); {
+				seq := next.Add(1) - 1
+				if ph.limit > 0 && seq >= ph.limit {
 					return
 				}
-				base := int(i) * pt.NQ
-				vecs := make([][]float32, pt.NQ)
-				for j := range vecs {
-					idx[j] = (base + j) % len(queries)
-					vecs[j] = queries[idx[j]]
-				}
-				req := SearchRequest{Vectors: vecs, TopK: pt.TopK, Params: pt.Params, Filter: filter, OutputFields: fields}
-				var res SearchResult
-				var lat time.Duration
-				var err error
-				for attempt := 1; ; attempt++ {
-					t0 := time.Now()
-					res, err = t.Search(ctx, req)
-					lat = time.Since(t0)
-					if err == nil || ctx.Err() != nil {
-						break
-					}
-					class := Classify(err)
-					wk.errs.Add(class, err)
-					if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
-						break
-					}
-					wk.errs.Retries++
-				}
+				req := s.request(seq, idx)
+				res, first, done, err := s.do(ctx, req, deadline, w, rec)
 				if ctx.Err() != nil {
 					return
 				}
-				if err != nil {
-					continue
+				if err == nil && rec != nil {
+					rec.latency.Record(w, done.Sub(first))
+					rec.answer(idx, res)
 				}
-				RecordLatency(wk.hist, lat)
-				wk.ok++
-				if ans != nil {
-					for j, ids := range res.IDs {
-						if j < len(idx) {
-							ans.offer(idx[j], ids)
-						}
+				now = done
+				if think > 0 {
+					if !sleepUntil(ctx, deadline, think) {
+						return
 					}
+					now = time.Now()
 				}
 			}
-		}(&workers[w])
+		}()
 	}
 	wg.Wait()
-	out := window{hist: NewHistogram(), elapsed: time.Since(start), answered: ans}
-	for _, wk := range workers {
-		out.hist.Merge(wk.hist)
-		out.ok += wk.ok
-		out.errs.Merge(wk.errs)
+	end := time.Now()
+	stopWatch()
+	if rec == nil {
+		return window{}, nil
 	}
-	return out
+	return rec.finish(start, end)
 }
 
 // The harness's retry policy for measured requests: a request that fails as
 // rate limited or unavailable is sent again after an exponential backoff, at
 // most retryAttempts times in all. Every attempt is counted as a request and
-// every failure as an error; the latency recorded is the successful
-// attempt's service time.
+// every failure as an error. The successful attempt's service time is
+// recorded (service_ms), and so is the latency the caller saw, backoff
+// included (latency_ms; see closedLoop and openLoop).
 const retryAttempts = 4
 
 func retryBackoff(attempt int) time.Duration {

@@ -182,14 +182,19 @@ func (iv *Intervals) Start() {
 }
 
 // Stop makes the final cut at end (the end of the measured window) and
-// stops the cutting. Every op's Histogram and Series are complete after it.
-func (iv *Intervals) Stop(end time.Time) {
+// stops the cutting. Every op's Total and Series are complete after it. It
+// returns where the last interval ends: end, or a later cut the ticker made
+// before it stopped.
+func (iv *Intervals) Stop(end time.Time) time.Time {
 	if iv.stop != nil {
 		close(iv.stop)
 		<-iv.done
 		iv.stop = nil
 	}
 	iv.cut(end)
+	iv.mu.Lock()
+	defer iv.mu.Unlock()
+	return iv.last
 }
 
 // cut closes the interval [last, now) of every op.

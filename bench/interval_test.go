@@ -120,7 +120,9 @@ func TestIntervalsTicker(t *testing.T) {
 		t.Fatalf("total %d samples, recorded %d", total.TotalCount(), want)
 	}
 	s := op.Series()
-	if len(s.Points) < 5 || len(s.Points) > 7 {
+	// A starved machine may run the cutter late, merging intervals (their
+	// lengths say so); it never makes more than the grid has.
+	if len(s.Points) < 2 || len(s.Points) > int(end.Sub(start)/(20*time.Millisecond))+1 {
 		t.Fatalf("%d intervals over %s at 20ms", len(s.Points), end.Sub(start))
 	}
 	var sum int64

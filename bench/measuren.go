@@ -24,27 +24,21 @@ func (s *Session) MeasureN(ctx context.Context, pt workloads.SearchPoint, n int)
 	if n <= 0 {
 		return Trial{}, fmt.Errorf("bench: MeasureN of %d requests", n)
 	}
-	r := s.r
-	truth := r.Truths[pt.Selectivity]
 	pt.Concurrency = max(1, min(pt.Concurrency, n))
-	ans := newAnswers(len(r.Data.Queries))
+	st, truth := s.stream(pt)
+	every := s.r.Plan.Spec.Load.Interval.D()
+	if every <= 0 {
+		every = time.Second
+	}
 	// No deadline: the count ends the loop (and retries may back off freely).
-	w := closedLoopN(ctx, r.Target, r.Data.Queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, noDeadline, int64(n), ans)
-	if err := ctx.Err(); err != nil {
+	w, err := closedLoop(ctx, st, 0, phase{dur: noDeadline, every: every, ans: newAnswers(len(st.queries)), limit: int64(n)})
+	if cerr := ctx.Err(); cerr != nil {
+		return Trial{}, cerr
+	}
+	if err != nil {
 		return Trial{}, err
 	}
-	recall, answered := ans.recall(truth.GT, pt.TopK)
-	secs := w.elapsed.Seconds()
-	return Trial{
-		Index:       *s.index,
-		Search:      searchInfo(pt, truth.Filter),
-		Load:        LoadInfo{Model: workloads.LoadClosed, Concurrency: pt.Concurrency, WindowS: secs, Latency: "service time (closed loop)"},
-		Recall:      recall,
-		RecallN:     answered,
-		QPS:         float64(w.ok) / secs,
-		QueriesPerS: float64(w.ok) * float64(pt.NQ) / secs,
-		Requests:    w.ok + w.errs.Total,
-		LatencyMS:   Summarize(w.hist),
-		Errors:      w.errs,
-	}, nil
+	tr, err := searchTrial(pt, truth, w, LoadInfo{Model: workloads.LoadClosed, Concurrency: pt.Concurrency, Latency: LatencyClosed})
+	tr.Index = *s.index
+	return tr, err
 }

@@ -32,6 +32,9 @@ type Result struct {
 	Complete bool    `json:"complete"`
 	Stopped  string  `json:"stopped,omitempty"`
 	Trials   []Trial `json:"trials"`
+	// Capacity holds one entry per capacity search (load model capacity):
+	// the knee and why the next rate failed; its probes are trials.
+	Capacity []CapacityResult `json:"capacity,omitempty"`
 	// Shard is set on the results of one generator of a scale-out run;
 	// Generators on the results `milvbench merge` made of several.
 	Shard      *ShardInfo  `json:"shard,omitempty"`
@@ -83,6 +86,9 @@ type Trial struct {
 	// histograms make DIR/latency.hlog).
 	Started time.Time  `json:"started,omitzero"`
 	Series  []OpSeries `json:"series,omitempty"`
+	// Capacity is set on the probes of a capacity search: pass or fail,
+	// and why.
+	Capacity *CapacityProbe `json:"capacity,omitempty"`
 	// Answered is the recall of each query a shard's trial answered (shard
 	// runs only), for recall over the union of the shards' answers; Shards
 	// is what each generator measured of a merged trial.
@@ -113,8 +119,16 @@ type LoadInfo struct {
 	Rate           float64 `json:"rate,omitempty"`
 	AchievedRate   float64 `json:"achieved_rate,omitempty"`
 	GeneratorBound bool    `json:"generator_bound,omitempty"`
-	Arrivals       string  `json:"arrivals,omitempty"`
-	ThinkTimeS     float64 `json:"think_time_s,omitempty"`
+	// GeneratorReason says why the trial is generator bound: the in-flight
+	// bound was reached, scheduled requests were left unsent (Unsent), or
+	// sends left late (SendLagMS: actual minus intended send time, the
+	// generator's own share of open-loop latency).
+	GeneratorReason string     `json:"generator_bound_reason,omitempty"`
+	InFlightBound   bool       `json:"in_flight_bound,omitempty"`
+	Unsent          int64      `json:"unsent,omitempty"`
+	SendLagMS       *LatencyMS `json:"send_lag_ms,omitempty"`
+	Arrivals        string     `json:"arrivals,omitempty"`
+	ThinkTimeS      float64    `json:"think_time_s,omitempty"`
 	// Insert stream (mixed) or sweep level (ingest).
 	InsertRate        float64 `json:"insert_rate,omitempty"`
 	InsertBatch       int     `json:"insert_batch,omitempty"`

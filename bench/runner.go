@@ -29,6 +29,10 @@ type Runner struct {
 	Harness string
 	// Progress receives one line per stage and trial; nil discards it.
 	Progress io.Writer
+	// Watch, when set, receives a live status of the trial being measured
+	// every WatchEvery (default 250 ms), from another goroutine.
+	Watch      func(TrialStatus)
+	WatchEvery time.Duration
 	// Done holds the trials of plan points an earlier attempt of this run
 	// completed (--resume); those points are not run again.
 	Done map[PointKey][]Trial
@@ -353,7 +357,7 @@ func (s *Session) Unbuild(ctx context.Context) error {
 
 // Measure runs one plan point against the built index under the workload's
 // load model and records the trials it produced (one, or one per probe for
-// capacity searches).
+// capacity searches, recorded as each ends).
 func (s *Session) Measure(ctx context.Context, pt workloads.SearchPoint) ([]Trial, error) {
 	if s.index == nil {
 		return nil, fmt.Errorf("bench: measure before build")
@@ -370,7 +374,9 @@ func (s *Session) Measure(ctx context.Context, pt workloads.SearchPoint) ([]Tria
 		tr, err = s.openTrial(ctx, pt)
 		trials = []Trial{tr}
 	case workloads.LoadCapacity:
-		trials, err = s.capacity(ctx, pt)
+		// Each probe is recorded as it ends: a search takes many trials.
+		s.done++
+		return s.capacity(ctx, pt)
 	case workloads.LoadMixed:
 		var tr Trial
 		tr, err = s.mixedTrial(ctx, pt)
@@ -401,28 +407,27 @@ func (s *Session) record(tr Trial, pt workloads.SearchPoint) Trial {
 	tr.IndexBytes = s.mem
 	tr.Load.Repeat = pt.Repeat
 	s.res.Trials = append(s.res.Trials, tr)
-	filter := ""
-	if pt.Selectivity < 1 {
-		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
-	}
 	level := pt.Level()
 	if tr.Load.Rate > 0 && pt.Rate == 0 { // a capacity probe
 		level = fmt.Sprintf("rate=%g/s", tr.Load.Rate)
 	}
-	s.r.logf("trial  %d/%d %s %s topk=%d nq=%d%s %s: qps=%.0f p99=%.3fms recall=%.4f errors=%d",
-		s.done, s.r.Plan.Trials(), tr.Index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level,
-		tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total)
+	s.r.logf("trial  %d/%d %s: qps=%.0f p99=%.3fms recall=%.4f errors=%d%s",
+		s.done, s.r.Plan.Trials(), s.label(pt, level), tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total, trialNote(tr))
 	return tr
 }
 
 // adopt appends trials an earlier attempt of the run measured (resume),
 // renumbered in plan order.
 func (s *Session) adopt(trials []Trial) {
+	first := len(s.res.Trials)
 	for _, tr := range trials {
 		tr.ID = len(s.res.Trials) + 1
 		s.res.Trials = append(s.res.Trials, tr)
 	}
 	s.done++
+	if len(trials) > 0 && trials[0].Capacity != nil {
+		s.addCapacity(s.res.Trials[first:])
+	}
 }
 
 // Recall measures recall@topk of pt's search parameters quickly: every
@@ -560,40 +565,27 @@ var errStopScan = fmt.Errorf("bench: stop scan")
 
 // closedTrial warms up, then measures one closed-loop point.
 func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
-	r := s.r
-	load := r.Plan.Spec.Load
-	queries := r.Data.Queries
-	truth := r.Truths[pt.Selectivity]
+	load := s.r.Plan.Spec.Load
+	st, truth := s.stream(pt)
+	think := load.ThinkTime.D()
+	label := s.label(pt, pt.Level())
 	if load.Warmup > 0 {
-		closedLoop(ctx, r.Target, queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, load.Warmup.D(), nil)
+		if _, err := closedLoop(ctx, st, think, s.phase(label, 0, load.Warmup.D(), nil)); err != nil {
+			return Trial{}, err
+		}
 	}
-	ans := newAnswers(len(queries))
-	w := closedLoop(ctx, r.Target, queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, load.Duration.D(), ans)
-	if err := ctx.Err(); err != nil {
+	w, err := closedLoop(ctx, st, think, s.phase(label, 0, load.Duration.D(), newAnswers(len(st.queries))))
+	if cerr := ctx.Err(); cerr != nil {
+		return Trial{}, cerr
+	}
+	if err != nil {
 		return Trial{}, err
 	}
-	recall, n := ans.recall(truth.GT, pt.TopK)
-	enc, err := EncodeHistogram(w.hist)
-	if err != nil {
-		return Trial{}, fmt.Errorf("encode histogram: %w", err)
-	}
-	secs := w.elapsed.Seconds()
-	return Trial{
-		Search: searchInfo(pt, truth.Filter),
-		Load: LoadInfo{
-			Model: load.Model, Concurrency: pt.Concurrency,
-			WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(), WindowS: secs,
-			Latency: "service time (closed loop)",
-		},
-		Recall:      recall,
-		RecallN:     n,
-		QPS:         float64(w.ok) / secs,
-		QueriesPerS: float64(w.ok) * float64(pt.NQ) / secs,
-		Requests:    w.ok + w.errs.Total,
-		LatencyMS:   Summarize(w.hist),
-		Errors:      w.errs,
-		Histogram:   enc,
-	}, nil
+	return searchTrial(pt, truth, w, LoadInfo{
+		Model: load.Model, Concurrency: pt.Concurrency, ThinkTimeS: think.Seconds(),
+		WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
+		Latency: LatencyClosed,
+	})
 }
 
 func searchInfo(pt workloads.SearchPoint, f *datasets.Filter) SearchInfo {

@@ -33,6 +33,7 @@ func sections() []section {
 		writeEnvironment,
 		writeStages,
 		writeTrials,
+		writeRates, // open loop and capacity (capacity.go)
 		// Tables of further load models (capacity, mixed, ingest) go here.
 		writeErrors,
 		writePlots,

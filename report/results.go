@@ -4,6 +4,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -19,6 +20,9 @@ import (
 const (
 	ResultsFile = "results.json"
 	ReportFile  = "report.md"
+	// IntervalLogFile holds every interval histogram in the HdrHistogram
+	// interval log format (see bench.WriteIntervalLog).
+	IntervalLogFile = "latency.hlog"
 )
 
 // WriteResults writes res as indented JSON to dir/results.json, atomically
@@ -64,12 +68,20 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Write writes results.json, report.md and every plot into dir.
+// Write writes results.json, latency.hlog, report.md and every plot into
+// dir.
 func Write(dir string, res *bench.Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	if err := WriteResults(dir, res); err != nil {
+		return err
+	}
+	var hlog bytes.Buffer
+	if err := bench.WriteIntervalLog(&hlog, res); err != nil {
+		return fmt.Errorf("write %s: %w", IntervalLogFile, err)
+	}
+	if err := writeAtomic(filepath.Join(dir, IntervalLogFile), hlog.Bytes()); err != nil {
 		return err
 	}
 	return WriteReport(dir, res)

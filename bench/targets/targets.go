@@ -7,6 +7,7 @@ package targets
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/bench/embedded"
@@ -14,8 +15,36 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// maxConnections caps the gRPC connections sized from the plan.
-const maxConnections = 32
+// Connection pool sizing: at most maxConnections gRPC connections; an open
+// loop gets one per ratePerConnection requests/s of its highest offered rate
+// (capacity: load.max_rate), at least minOpenConnections.
+const (
+	maxConnections     = 32
+	ratePerConnection  = 1000
+	minOpenConnections = 2
+)
+
+// Connections sizes the Milvus connection pool for a load: a closed loop
+// gets one connection per worker of its highest concurrency, an open loop
+// (which may have many requests in flight, multiplexed over HTTP/2) one per
+// ratePerConnection requests/s, both capped at maxConnections.
+func Connections(l workloads.LoadSpec) int {
+	n := 0
+	for _, c := range l.Concurrency {
+		n = max(n, c)
+	}
+	if l.OpenSearch() {
+		rate := l.MaxRate
+		if l.Model != workloads.LoadCapacity {
+			rate = 0
+			for _, r := range l.Rate {
+				rate = max(rate, r)
+			}
+		}
+		n = max(n, minOpenConnections, int(math.Ceil(rate/ratePerConnection)))
+	}
+	return min(max(n, 1), maxConnections)
+}
 
 // Options are what the caller adds to the workload's target section.
 type Options struct {
@@ -36,8 +65,7 @@ func CollectionName(spec *workloads.Spec) string {
 }
 
 // Open connects spec's target. For Milvus the connection pool is sized from
-// the highest concurrency of the workload (at most 32) unless the workload
-// sets target.connections.
+// the load (Connections) unless the workload sets target.connections.
 func Open(ctx context.Context, spec *workloads.Spec, opts Options) (bench.Target, error) {
 	switch spec.Target.Kind {
 	case workloads.TargetEmbedded:
@@ -52,10 +80,7 @@ func Open(ctx context.Context, spec *workloads.Spec, opts Options) (bench.Target
 		}
 		cfg.AllowForeign = opts.AllowForeign
 		if cfg.Connections == 0 {
-			for _, c := range spec.Load.Concurrency {
-				cfg.Connections = max(cfg.Connections, c)
-			}
-			cfg.Connections = min(cfg.Connections, maxConnections)
+			cfg.Connections = Connections(spec.Load)
 		}
 		cfg.Log = opts.Log
 		if cfg.Log == nil {

@@ -138,8 +138,12 @@ func newRun() *cobra.Command {
 		Long: `Run every trial of WORKLOAD.yaml: generate or read the dataset, compute exact
 ground truth, insert the base vectors, then for each index configuration build
 it, and for each search point warm up and measure a window of load. Writes
-DIR/results.json, DIR/report.md and the PNG plots the report links.
-Progress goes to stderr, one line per stage and trial.
+DIR/results.json, DIR/report.md, the PNG plots the report links and
+DIR/latency.hlog (every interval histogram, HdrHistogram interval log format).
+Progress goes to stderr, one line per stage and trial; while a trial runs, a
+status line (trial i/N, elapsed and ETA, live QPS, p99 and errors of the last
+interval) is redrawn in place on a terminal, or printed every 5 s otherwise.
+--quiet prints nothing.
 
 With target kind milvus the address and token come from the workload or
 from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
@@ -168,11 +172,14 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if out == "" {
 				out = filepath.Join("out", spec.Name)
 			}
-			progress := cmd.ErrOrStderr()
-			if quiet {
-				progress = io.Discard
+			var progress io.Writer = io.Discard
+			var watch func(bench.TrialStatus)
+			if !quiet {
+				p := newProgress(cmd.ErrOrStderr())
+				defer p.done()
+				progress, watch = p, p.status
 			}
-			if err := run(cmd.Context(), spec, out, resume != "", keep, topts, progress); err != nil {
+			if err := run(cmd.Context(), spec, out, resume != "", keep, topts, progress, watch); err != nil {
 				return err
 			}
 			return printBenchstat(cmd.OutOrStdout(), format, out)
@@ -193,7 +200,7 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 // for them. Allocation during measurement is small, so collections stay rare.
 const runGCPercent = 25
 
-func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer) (err error) {
+func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) (err error) {
 	cluster, err := resolveCluster(ctx, spec, progress)
 	if err != nil {
 		return err
@@ -268,7 +275,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 	r := &bench.Runner{
 		Target: target, Plan: plan, Data: ds, Truths: truths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
-		Harness: harnessVersion(), Progress: progress,
+		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
 	}
 	res, runErr := r.Run(ctx)

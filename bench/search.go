@@ -1,0 +1,214 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// searchStream is what a search load sends: requests of pt's shape (nq
+// consecutive queries each, wrapping around the query set) with the
+// trial's filter and output fields.
+type searchStream struct {
+	target  Target
+	queries [][]float32
+	pt      workloads.SearchPoint
+	filter  *datasets.Filter
+	fields  []string
+}
+
+// request builds request number seq; idx receives the query numbers.
+func (s *searchStream) request(seq int64, idx []int) SearchRequest {
+	vecs := make([][]float32, len(idx))
+	base := int(seq % int64(len(s.queries)) * int64(len(idx)) % int64(len(s.queries)))
+	for j := range vecs {
+		idx[j] = (base + j) % len(s.queries)
+		vecs[j] = s.queries[idx[j]]
+	}
+	return SearchRequest{Vectors: vecs, TopK: s.pt.TopK, Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
+}
+
+// do sends req under the harness's retry policy (see retryAttempts), not
+// retrying past deadline. It returns the answer, when the first attempt was
+// sent and when the final answer (or failure) came back. With rec set, the
+// successful attempt's service time and every failure and retry are
+// counted through slot.
+func (s *searchStream) do(ctx context.Context, req SearchRequest, deadline time.Time, slot int, rec *searchRec) (res SearchResult, first, done time.Time, err error) {
+	first = time.Now()
+	t0 := first
+	for attempt := 1; ; attempt++ {
+		res, err = s.target.Search(ctx, req)
+		done = time.Now()
+		if err == nil {
+			if rec != nil {
+				rec.service.Record(slot, done.Sub(t0))
+			}
+			return res, first, done, nil
+		}
+		if ctx.Err() != nil {
+			return res, first, done, err
+		}
+		class := Classify(err)
+		if rec != nil {
+			rec.latency.Fail(slot, class, err)
+		}
+		if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
+			return res, first, done, err
+		}
+		if rec != nil {
+			rec.latency.Retry(slot)
+		}
+		t0 = time.Now()
+	}
+}
+
+// searchRec is where a measured search phase records: the headline latency
+// and the service time as interval-cut ops (in latency.hlog), and for an
+// open loop the client-observed latency as a whole-trial tally. Failures
+// are counted on the headline op.
+type searchRec struct {
+	iv      *Intervals
+	latency *Op
+	service *Op
+	client  *Tally // open loop: first actual send to final answer
+	ans     *answers
+}
+
+func newSearchRec(start time.Time, every time.Duration, slots int, open bool, ans *answers) *searchRec {
+	iv := NewIntervals(start, every)
+	r := &searchRec{iv: iv, latency: iv.Op(OpSearch, slots), service: iv.Op(OpSearchService, slots), ans: ans}
+	if open {
+		r.client = NewTally(slots)
+	}
+	return r
+}
+
+// answer keeps res for recall.
+func (r *searchRec) answer(idx []int, res SearchResult) {
+	for j, ids := range res.IDs {
+		if j < len(idx) {
+			r.ans.offer(idx[j], ids)
+		}
+	}
+}
+
+// window is what one measured search phase produced.
+type window struct {
+	start   time.Time
+	elapsed time.Duration
+	latency *hdrhistogram.Histogram
+	service *hdrhistogram.Histogram
+	client  *hdrhistogram.Histogram // open loop only
+	ok      int64
+	errs    ErrorCounts
+	series  []OpSeries
+	ans     *answers
+	gen     generatorStats // open loop only
+}
+
+// finish makes the last interval cut at end and collects the phase.
+func (r *searchRec) finish(start, end time.Time) (window, error) {
+	end = r.iv.Stop(end)
+	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans}
+	var err error
+	for _, op := range []*Op{r.latency, r.service} {
+		h, e := op.Total()
+		if e != nil {
+			err = e
+		}
+		if op == r.latency {
+			w.latency = h
+		} else {
+			w.service = h
+		}
+		w.series = append(w.series, op.Series())
+	}
+	if r.client != nil {
+		w.client = r.client.Histogram()
+	}
+	w.ok = w.latency.TotalCount()
+	return w, err
+}
+
+// searchTrial turns a measured window into a trial: recall over the
+// answers, QPS over the window, the latency summaries and histograms.
+func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo) (Trial, error) {
+	recall, n := w.ans.recall(truth.GT, pt.TopK)
+	enc, err := EncodeHistogram(w.latency)
+	if err != nil {
+		return Trial{}, fmt.Errorf("encode histogram: %w", err)
+	}
+	encService, err := EncodeHistogram(w.service)
+	if err != nil {
+		return Trial{}, fmt.Errorf("encode histogram: %w", err)
+	}
+	secs := w.elapsed.Seconds()
+	load.WindowS = secs
+	service := Summarize(w.service)
+	tr := Trial{
+		Search:           searchInfo(pt, truth.Filter),
+		Load:             load,
+		Recall:           recall,
+		RecallN:          n,
+		QPS:              float64(w.ok) / secs,
+		QueriesPerS:      float64(w.ok) * float64(pt.NQ) / secs,
+		Requests:         w.ok + w.errs.Total,
+		LatencyMS:        Summarize(w.latency),
+		Errors:           w.errs,
+		Histogram:        enc,
+		ServiceMS:        &service,
+		ServiceHistogram: encService,
+		Started:          w.start.UTC(),
+		Series:           w.series,
+	}
+	if w.client != nil {
+		c := Summarize(w.client)
+		tr.ClientMS = &c
+	} else {
+		c := tr.LatencyMS
+		tr.ClientMS = &c
+	}
+	return tr, nil
+}
+
+// stream is the search stream of pt in this session, and its ground truth.
+func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
+	r := s.r
+	truth := r.Truths[pt.Selectivity]
+	return &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields}, truth
+}
+
+// label names pt at a load level on the built index, as progress lines do.
+func (s *Session) label(pt workloads.SearchPoint, level string) string {
+	filter := ""
+	if pt.Selectivity < 1 {
+		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
+	}
+	return fmt.Sprintf("%s %s topk=%d nq=%d%s %s", s.index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)
+}
+
+// trialNote is what a trial's progress line adds for open-loop trials: the
+// achieved rate and whether the generator fell behind, and a capacity
+// probe's verdict.
+func trialNote(tr Trial) string {
+	var b strings.Builder
+	if tr.Load.Rate > 0 {
+		fmt.Fprintf(&b, " achieved=%.0f/s", tr.Load.AchievedRate)
+		if tr.Load.GeneratorBound {
+			b.WriteString(" GENERATOR-BOUND (" + tr.Load.GeneratorReason + ")")
+		}
+	}
+	if c := tr.Capacity; c != nil {
+		if c.Pass {
+			b.WriteString(" → holds")
+		} else {
+			b.WriteString(" → fails: " + strings.Join(c.Reasons, "; "))
+		}
+	}
+	return b.String()
+}

@@ -15,6 +15,9 @@ import (
 type answers struct {
 	seen []atomic.Bool
 	ids  [][]int64
+	// perQuery keeps each query's recall in the trial (shard runs: merge
+	// averages recall over the union of the shards' answers).
+	perQuery bool
 }
 
 func newAnswers(queries int) *answers {
@@ -51,6 +54,8 @@ type phase struct {
 	ans   *answers
 	// limit, when > 0, ends a closed loop after that many requests.
 	limit int64
+	// at, when set, is the instant the phase starts (a shard's trial clock).
+	at time.Time
 	// watch, when set, is called as the phase starts, with the measured
 	// window's intervals (nil in warm-up), and returns a function to call
 	// when it ends (live progress).
@@ -85,6 +90,9 @@ func (ph phase) start(start time.Time, slots int, open bool) (rec *searchRec, st
 func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph phase) (window, error) {
 	conc := s.pt.Concurrency
 	var next atomic.Int64
+	if err := waitUntil(ctx, ph.at); err != nil {
+		return window{}, err
+	}
 	start := time.Now()
 	deadline := start.Add(ph.dur)
 	rec, stopWatch := ph.start(start, conc, false)

@@ -25,6 +25,7 @@ func (s *Session) openTrialAt(ctx context.Context, pt workloads.SearchPoint, rat
 	load := s.r.Plan.Spec.Load
 	st, truth := s.stream(pt)
 	oc := openConfig{rate: rate, arrivals: load.Arrivals, seed: uint64(s.r.Plan.Spec.Dataset.Seed), maxInFlight: load.MaxInFlight}
+	s.shardSchedule(&oc)
 	label := s.label(pt, fmt.Sprintf("rate=%g/s", rate))
 	if load.Warmup > 0 {
 		if _, err := openLoop(ctx, st, oc, s.phase(label, probe, load.Warmup.D(), nil)); err != nil {
@@ -62,6 +63,8 @@ type openConfig struct {
 	arrivals    string
 	seed        uint64
 	maxInFlight int
+	// first delays a constant schedule (a shard's interleave).
+	first time.Duration
 }
 
 // schedule yields the intended send times of an open loop, as offsets from
@@ -72,10 +75,14 @@ type schedule struct {
 	rng  *rand.Rand // nil: constant spacing
 	i    int64
 	t    float64 // seconds, Poisson
+
+	// first is the constant schedule's first send (a shard's place among
+	// the generators; see Shard.Offset).
+	first time.Duration
 }
 
 func newSchedule(oc openConfig) *schedule {
-	s := &schedule{rate: oc.rate}
+	s := &schedule{rate: oc.rate, first: oc.first}
 	if oc.arrivals == workloads.ArrivalsPoisson {
 		s.rng = rand.New(rand.NewPCG(oc.seed, math.Float64bits(oc.rate)))
 	}
@@ -85,7 +92,7 @@ func newSchedule(oc openConfig) *schedule {
 // next returns the next request's intended offset.
 func (s *schedule) next() time.Duration {
 	if s.rng == nil {
-		off := time.Duration(float64(s.i) * 1e9 / s.rate)
+		off := s.first + time.Duration(float64(s.i)*1e9/s.rate)
 		s.i++
 		return off
 	}
@@ -161,6 +168,9 @@ func (g generatorStats) verdict(maxInFlight int) (bool, string) {
 func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (window, error) {
 	slots := 4 * runtime.GOMAXPROCS(0)
 	sched := newSchedule(oc)
+	if err := waitUntil(ctx, ph.at); err != nil {
+		return window{}, err
+	}
 	start := time.Now()
 	deadline := start.Add(ph.dur)
 	rec, stopWatch := ph.start(start, slots, true)

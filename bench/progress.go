@@ -34,6 +34,7 @@ func (s *Session) phase(label string, probe int, dur time.Duration, ans *answers
 	if ans != nil {
 		ph.every = s.r.Plan.Spec.Load.Interval.D()
 	}
+	s.sharded(&ph)
 	if s.r.Watch != nil {
 		// Measure counts a capacity search's point before its probes run,
 		// other points after their trial.

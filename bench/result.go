@@ -81,6 +81,8 @@ type Trial struct {
 	ServiceMS        *LatencyMS `json:"service_ms,omitempty"`
 	ServiceHistogram string     `json:"service_histogram,omitempty"`
 	ClientMS         *LatencyMS `json:"client_ms,omitempty"`
+	// ClientHistogram is the open loop's client-observed latency histogram.
+	ClientHistogram string `json:"client_histogram,omitempty"`
 	// Started is when the measured window began; Series holds each
 	// operation's time series, one point per load.interval (their
 	// histograms make DIR/latency.hlog).

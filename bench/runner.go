@@ -199,12 +199,21 @@ type Session struct {
 	mem    int64
 	done   int
 	closed bool
+	// slotAt is when the current trial's slot starts on a shard's trial
+	// clock (zero outside shard runs).
+	slotAt time.Time
 }
 
 // Open checks the plan against the target, creates the collection and
 // inserts the base set (the preloaded share for mixed and ingest).
 func (r *Runner) Open(ctx context.Context) (*Session, error) {
-	s, err := r.newSession(ctx)
+	return r.open(ctx, true)
+}
+
+// open is Open; truth says whether the plan's ground truth must be there
+// (not to prepare a scale-out run, which measures nothing).
+func (r *Runner) open(ctx context.Context, truth bool) (*Session, error) {
+	s, err := r.newSession(ctx, truth)
 	if err != nil {
 		return nil, err
 	}
@@ -224,9 +233,9 @@ func (r *Runner) Open(ctx context.Context) (*Session, error) {
 	return s, nil
 }
 
-// newSession checks the plan against the target and the ground truth, and
-// starts the result with the run's provenance.
-func (r *Runner) newSession(ctx context.Context) (*Session, error) {
+// newSession checks the plan against the target and, with truth, the
+// ground truth, and starts the result with the run's provenance.
+func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 	plan, ds := r.Plan, r.Data
 	for _, b := range plan.Builds {
 		if err := r.Target.CheckIndex(b.Index); err != nil {
@@ -234,6 +243,9 @@ func (r *Runner) newSession(ctx context.Context) (*Session, error) {
 		}
 	}
 	for _, sel := range plan.Selectivities() {
+		if !truth {
+			break
+		}
 		t, ok := r.Truths[sel]
 		if !ok || t.GT == nil || t.GT.K < plan.MaxTopK() || len(t.GT.IDs) != len(ds.Queries) || (sel < 1) != (t.Filter != nil) {
 			return nil, fmt.Errorf("bench: no ground truth covering %d queries at depth %d for selectivity %g", len(ds.Queries), plan.MaxTopK(), sel)

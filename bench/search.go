@@ -20,10 +20,16 @@ type searchStream struct {
 	pt      workloads.SearchPoint
 	filter  *datasets.Filter
 	fields  []string
+	// shard, in a scale-out run, interleaves this generator's requests
+	// with the other generators' (see Shard.Request).
+	shard Shard
 }
 
 // request builds request number seq; idx receives the query numbers.
 func (s *searchStream) request(seq int64, idx []int) SearchRequest {
+	if s.shard.Count > 1 {
+		seq = s.shard.Request(seq)
+	}
 	vecs := make([][]float32, len(idx))
 	base := int(seq % int64(len(s.queries)) * int64(len(idx)) % int64(len(s.queries)))
 	for j := range vecs {
@@ -139,6 +145,10 @@ func (r *searchRec) finish(start, end time.Time) (window, error) {
 // answers, QPS over the window, the latency summaries and histograms.
 func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo) (Trial, error) {
 	recall, n := w.ans.recall(truth.GT, pt.TopK)
+	var answered *QueryRecall
+	if w.ans.perQuery {
+		answered = w.ans.each(truth.GT, pt.TopK)
+	}
 	enc, err := EncodeHistogram(w.latency)
 	if err != nil {
 		return Trial{}, fmt.Errorf("encode histogram: %w", err)
@@ -165,10 +175,14 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 		ServiceHistogram: encService,
 		Started:          w.start.UTC(),
 		Series:           w.series,
+		Answered:         answered,
 	}
 	if w.client != nil {
 		c := Summarize(w.client)
 		tr.ClientMS = &c
+		if tr.ClientHistogram, err = EncodeHistogram(w.client); err != nil {
+			return Trial{}, fmt.Errorf("encode histogram: %w", err)
+		}
 	} else {
 		c := tr.LatencyMS
 		tr.ClientMS = &c
@@ -180,7 +194,11 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
 	r := s.r
 	truth := r.Truths[pt.Selectivity]
-	return &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields}, truth
+	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields}
+	if r.Shard != nil {
+		st.shard = r.Shard.Shard
+	}
+	return st, truth
 }
 
 // label names pt at a load level on the built index, as progress lines do.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -198,7 +199,7 @@ func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
 		return nil, fmt.Errorf("bench: this target cannot be shared by several generator processes (scale-out needs a server target: kind milvus)")
 	}
 	b := r.Plan.Builds[sr.Build]
-	s, err := r.newSession(ctx)
+	s, err := r.newSession(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +218,10 @@ func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
 	s.res.Shard = &ShardInfo{Shard: sr.Shard, WorkloadHash: sr.WorkloadHash, Build: sr.Build, StartAt: sr.Clock.Start.UTC(), SlotS: sr.Clock.Slot.Seconds()}
 	r.logf("shard  %s joined collection %s (%d rows, %s loaded); first trial at %s", sr.Shard, spec.Name, rows, b.Index, sr.Clock.Start.UTC().Format(time.RFC3339Nano))
 	s.probe(ctx)
+	if late := time.Since(sr.Clock.Start); late > 0 {
+		return nil, fmt.Errorf("shard %s: the first trial was to start at %s, %s before this generator was ready (dataset, ground truth, joining): give every shard the same later --start-at",
+			sr.Shard, sr.Clock.Start.UTC().Format(time.RFC3339), late.Round(time.Millisecond))
+	}
 	defer func() {
 		res, err = s.finish(ctx, err)
 	}()
@@ -258,6 +263,8 @@ func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
 // sits the slot out and records an idle trial.
 func (s *Session) measureShare(ctx context.Context, pt workloads.SearchPoint, at time.Time) ([]Trial, error) {
 	mine := s.r.Shard.Shard.Split(pt)
+	s.slotAt = at
+	defer func() { s.slotAt = time.Time{} }()
 	if mine.Concurrency > 0 || mine.Rate > 0 {
 		return s.Measure(ctx, mine)
 	}
@@ -326,4 +333,66 @@ type ShardTrial struct {
 	Started  time.Time `json:"started"`
 	OffsetMS float64   `json:"offset_ms"`
 	WindowS  float64   `json:"window_s"`
+}
+
+// sharded places a load phase of a shard's trial on the trial clock: the
+// warm-up starts with the slot, the measured window when the warm-up ends
+// (every shard's at the same instant); and it keeps each query's recall.
+func (s *Session) sharded(ph *phase) {
+	if s.r.Shard == nil || s.slotAt.IsZero() {
+		return
+	}
+	ph.at = s.slotAt
+	if ph.ans != nil {
+		ph.at = s.slotAt.Add(s.r.Plan.Spec.Load.Warmup.D())
+		ph.ans.perQuery = true
+	}
+}
+
+// shardSchedule places a shard's open-loop schedule among the other
+// shards': constant arrivals interleave (shard i sends the run's requests
+// i, i+N, ...), Poisson arrivals draw from a stream of the shard's own
+// (the union of independent Poisson streams is the run's Poisson stream).
+func (s *Session) shardSchedule(oc *openConfig) {
+	if s.r.Shard == nil || s.r.Shard.Shard.Count < 2 {
+		return
+	}
+	sh := s.r.Shard.Shard
+	oc.first = sh.Offset(oc.rate * float64(sh.Count))
+	oc.seed ^= uint64(sh.Index+1) * 0x9E3779B97F4A7C15
+}
+
+// each returns the recall of every answered query, in query order.
+func (a *answers) each(gt *datasets.GroundTruth, k int) *QueryRecall {
+	q := &QueryRecall{}
+	for qi, ids := range a.ids {
+		if a.seen[qi].Load() {
+			q.Queries = append(q.Queries, qi)
+			q.Recall = append(q.Recall, Recall(gt, qi, k, ids))
+		}
+	}
+	return q
+}
+
+// Prepare makes the collection of a scale-out run and leaves it for the
+// shards, through the same steps as Run: it creates the collection (or,
+// with Resume, reuses the one marked with RunID, dropping its index),
+// inserts the base set, then builds the index of the plan's build and
+// loads it. It returns what those steps took and the index's memory. On a
+// failure the collection is dropped unless Keep.
+func (r *Runner) Prepare(ctx context.Context, build int) (Timings, int64, error) {
+	if build < 0 || build >= len(r.Plan.Builds) {
+		return Timings{}, 0, fmt.Errorf("bench: build %d is not in the plan (it has %d)", build, len(r.Plan.Builds))
+	}
+	s, err := r.open(ctx, false)
+	if err != nil {
+		return Timings{}, 0, err
+	}
+	if err := s.Build(ctx, r.Plan.Builds[build].Index); err != nil {
+		if !r.Keep {
+			err = s.drop(ctx, err)
+		}
+		return Timings{}, 0, err
+	}
+	return Timings{Insert: s.insertS, Build: s.buildS, Load: s.loadS}, s.mem, nil
 }

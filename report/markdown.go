@@ -31,6 +31,7 @@ func sections() []section {
 		writeAnswer, // the tuner's recommendation, when it lands, goes first in place of this
 		writeWarnings,
 		writeEnvironment,
+		writeGenerators,
 		writeStages,
 		writeTrials,
 		writeRates, // open loop and capacity (capacity.go)

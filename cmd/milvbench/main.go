@@ -75,7 +75,8 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset(), newReport(), newCompare())
+	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset(), newReport(), newCompare(),
+		newPrepare(), newMerge(), newCleanup())
 	return root
 }
 
@@ -131,6 +132,7 @@ func newRun() *cobra.Command {
 	var out, resume string
 	var keep, quiet bool
 	var topts targetOptions
+	var shard shardFlags
 	format := formatFlag(formatMarkdown)
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
@@ -153,10 +155,21 @@ workload; never printed or recorded): a refused key or unknown cluster
 stops the run before any work. milvbench creates its own collection (default
 milvbench_<name>), marks it as its own, and drops it at the end unless
 --keep; a collection of that name it did not create is refused unless
---allow-foreign names it.`,
+--allow-foreign names it.
+
+With --shard i/N --state FILE it is one of N generators of a scale-out run
+(see milvbench prepare): it skips setup, checks that the collection carries
+the state's run id and waits until it is loaded, then runs its share of
+every trial of the prepared build — closed-loop concurrency and open-loop
+rate divided by N (remainders spread), requests interleaved with the other
+shards' — each trial starting at the same wall-clock instant on every shard
+(--start-at, or the state's start). It writes its own results (histograms,
+per-query recall, latency.hlog) for milvbench merge, and never drops the
+collection (milvbench cleanup does).`,
 		Example: `  milvbench run workloads/examples/quickstart.yaml --out out/quickstart
   milvbench run example:quickstart
-  MILVUS_URI=http://127.0.0.1:19530 milvbench run my-milvus-workload.yaml --keep`,
+  MILVUS_URI=http://127.0.0.1:19530 milvbench run my-milvus-workload.yaml --keep
+  milvbench run w.yaml --shard 0/2 --state state.json --out out/w-shard0`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
@@ -169,8 +182,14 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 				}
 				out = resume
 			}
+			if shard.set() && (resume != "" || keep) {
+				return usageError{errors.New("--resume and --keep do not apply to a shard (--shard): it never creates or drops the collection")}
+			}
 			if out == "" {
 				out = filepath.Join("out", spec.Name)
+				if shard.set() {
+					out += "-shard" + strings.ReplaceAll(shard.shard, "/", "of")
+				}
 			}
 			var progress io.Writer = io.Discard
 			var watch func(bench.TrialStatus)
@@ -179,7 +198,11 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 				defer p.done()
 				progress, watch = p, p.status
 			}
-			if err := run(cmd.Context(), spec, out, resume != "", keep, topts, progress, watch); err != nil {
+			if shard.set() {
+				if err := runShard(cmd.Context(), spec, out, shard, topts, progress, watch, cmd.OutOrStdout()); err != nil {
+					return err
+				}
+			} else if err := run(cmd.Context(), spec, out, resume != "", keep, topts, progress, watch); err != nil {
 				return err
 			}
 			return printBenchstat(cmd.OutOrStdout(), format, out)
@@ -191,6 +214,7 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
 	cmd.Flags().Var(&format, "format", "also print the trials on stdout: benchstat (Go benchmark lines); markdown prints nothing extra")
 	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
+	shard.add(cmd)
 	return cmd
 }
 
@@ -201,16 +225,6 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 const runGCPercent = 25
 
 func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) (err error) {
-	cluster, err := resolveCluster(ctx, spec, progress)
-	if err != nil {
-		return err
-	}
-	if cluster != nil {
-		fmt.Fprintf(progress, "cluster %s\n", cluster.Describe())
-	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(runGCPercent)
-	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
@@ -228,36 +242,12 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 		runID = hdr.RunID
 		fmt.Fprintf(progress, "resume run %s: %d plan points already measured\n", runID, len(done))
 	}
-	plan := workloads.NewPlan(spec)
-	target, err := openTarget(ctx, spec, topts, progress)
+	w, err := openWorkload(ctx, spec, topts, progress, true, true)
 	if err != nil {
 		return err
 	}
-	defer target.Close()
-	for _, b := range plan.Builds {
-		if err := target.CheckIndex(b.Index); err != nil {
-			return err
-		}
-	}
-	// Fail fast: a collection the run may not touch is refused before the
-	// dataset is read and ground truth computed.
-	if p, ok := target.(bench.Preflighter); ok {
-		if err := p.Preflight(ctx, collectionName(spec)); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
-	ds, err := loadDataset(ctx, spec, plan.MaxTopK(), progress)
-	if err != nil {
-		return err
-	}
-	t0 := time.Now()
-	cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
-	truths, err := bench.Truths(ctx, ds, plan, cache, func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) })
-	if err != nil {
-		return err
-	}
-	gtS := time.Since(t0).Seconds()
+	defer w.target.Close()
+	cluster, plan, target, ds, truths, gtS := w.cluster, w.plan, w.target, w.ds, w.truths, w.gtS
 	var journal *report.Journal
 	if resume {
 		journal, err = report.AppendJournal(out)
@@ -298,6 +288,72 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 	}
 	fmt.Fprintf(progress, "done   %s\n", filepath.Join(out, report.ReportFile))
 	return nil
+}
+
+// workloadRun is what a run of a workload needs before its runner starts.
+type workloadRun struct {
+	cluster *workloads.ClusterSpec
+	plan    *workloads.Plan
+	target  bench.Target
+	ds      *datasets.Dataset
+	truths  map[float64]bench.Truth
+	gtS     float64
+}
+
+// openWorkload resolves the workload's cluster, connects its target and
+// checks the plan's indexes; with preflight it refuses a collection the run
+// may not touch before any dataset work; then it reads the dataset and,
+// with truth, computes (or reads cached) exact ground truth. The caller
+// closes the target.
+func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions, progress io.Writer, preflight, truth bool) (*workloadRun, error) {
+	cluster, err := resolveCluster(ctx, spec, progress)
+	if err != nil {
+		return nil, err
+	}
+	if cluster != nil {
+		fmt.Fprintf(progress, "cluster %s\n", cluster.Describe())
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(runGCPercent)
+	}
+	w := &workloadRun{cluster: cluster, plan: workloads.NewPlan(spec)}
+	plan := w.plan
+	if w.target, err = openTarget(ctx, spec, topts, progress); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			w.target.Close()
+		}
+	}()
+	for _, b := range plan.Builds {
+		if err := w.target.CheckIndex(b.Index); err != nil {
+			return nil, err
+		}
+	}
+	// Fail fast: a collection the run may not touch is refused before the
+	// dataset is read and ground truth computed.
+	if p, isP := w.target.(bench.Preflighter); isP && preflight {
+		if err := p.Preflight(ctx, collectionName(spec)); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
+	if w.ds, err = loadDataset(ctx, spec, plan.MaxTopK(), progress); err != nil {
+		return nil, err
+	}
+	if truth {
+		t0 := time.Now()
+		cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
+		w.truths, err = bench.Truths(ctx, w.ds, plan, cache, func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) })
+		if err != nil {
+			return nil, err
+		}
+		w.gtS = time.Since(t0).Seconds()
+	}
+	ok = true
+	return w, nil
 }
 
 func newRunID() string {

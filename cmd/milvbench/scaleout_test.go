@@ -206,6 +206,20 @@ func scaleOut(t *testing.T, bin, uri, dir, name, load string) {
 		}
 	}
 
+	if name == "scale_closed" {
+		// Preparing again with the same state reuses the collection and its
+		// rows (as for the next build of a plan).
+		re := exec.Command(bin, "prepare", wl, "--state", state)
+		re.Env = env
+		out, err := re.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "reusing collection "+st.Collection) {
+			t.Fatalf("prepare again: %v\n%s", err, out)
+		}
+		if st2, err := scaleout.ReadState(state); err != nil || st2.RunID != st.RunID || st2.TimingsS.Insert != 0 {
+			t.Errorf("state after preparing again: %+v, %v (want run %s, no insert)", st2, err, st.RunID)
+		}
+	}
+
 	c := exec.Command(bin, "cleanup", "--state", state)
 	c.Env = env
 	if out, err := c.CombinedOutput(); err != nil || !strings.Contains(string(out), "dropped collection") {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/internal/testenv"
 	"github.com/milvbench/milvbench/report"
 	"github.com/milvbench/milvbench/scaleout"
 	"github.com/milvbench/milvbench/workloads"
@@ -174,6 +175,22 @@ func scaleOut(t *testing.T, bin, uri, dir, name, load string) {
 	t.Logf("clock spread %.2f ms (interval %gs)", res.Generators.ClockSpreadMS, res.Generators.IntervalS)
 	if res.Generators.ClockSpreadMS > 500 {
 		t.Errorf("clock spread %.1f ms: the shards did not start their windows together", res.Generators.ClockSpreadMS)
+	}
+	// An independent reader (HdrHistogram's Python port) agrees with the
+	// merged results.json and reads the merged latency.hlog.
+	if _, err := testenv.CheckResults(t, filepath.Join(merged, report.ResultsFile)); err != nil {
+		t.Errorf("merged results.json read by the Python HdrHistogram: %v", err)
+	}
+	var tags []hlogTag
+	if err := testenv.RunScript(t, nil, &tags, "hlog_read.py", filepath.Join(merged, report.IntervalLogFile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range tags {
+		for _, tr := range res.Trials {
+			if g.Tag == bench.IntervalTag(tr.ID, bench.OpSearch) && g.Count != tr.Requests-tr.Errors.Total {
+				t.Errorf("%s: %d samples in the merged latency.hlog, the merged trial %d", g.Tag, g.Count, tr.Requests-tr.Errors.Total)
+			}
+		}
 	}
 	md, err := os.ReadFile(filepath.Join(merged, report.ReportFile))
 	if err != nil || !strings.Contains(string(md), fmt.Sprintf("Produced by %d generators", shards)) {

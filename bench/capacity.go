@@ -124,7 +124,7 @@ func (c CapacityResult) Summary() string {
 	case c.FailRate == 0:
 		return fmt.Sprintf("%s: %g/s held (p99 %.3fms) — %s", c.Index, c.KneeRate, c.KneeP99MS, c.Stop)
 	}
-	s := fmt.Sprintf("%s: knee %g/s (achieved %.0f/s, p99 %.3fms); %g/s failed: %s", c.Index, c.KneeRate, c.KneeQPS, c.KneeP99MS, c.FailRate, joinReasons(c.FailReasons))
+	s := fmt.Sprintf("%s: knee %g/s (QPS %.0f, p99 %.3fms); %g/s failed: %s", c.Index, c.KneeRate, c.KneeQPS, c.KneeP99MS, c.FailRate, joinReasons(c.FailReasons))
 	if c.GeneratorLimited {
 		s += " — the generator, not the server, limited the search: the knee is a lower bound"
 	}

@@ -181,11 +181,11 @@ func (iv *Intervals) Start() {
 	}()
 }
 
-// Stop makes the final cut at end (the end of the measured window) and
-// stops the cutting. Every op's Total and Series are complete after it. It
-// returns where the last interval ends: end, or a later cut the ticker made
-// before it stopped.
-func (iv *Intervals) Stop(end time.Time) time.Time {
+// Stop makes the final cut at end (the end of the measured window, after
+// the last sample) and stops the cutting. Every op's Total and Series are
+// complete after it. A cut the ticker made after end (it can run late on a
+// busy machine) is moved back to end: no sample came after end.
+func (iv *Intervals) Stop(end time.Time) {
 	if iv.stop != nil {
 		close(iv.stop)
 		<-iv.done
@@ -194,7 +194,27 @@ func (iv *Intervals) Stop(end time.Time) time.Time {
 	iv.cut(end)
 	iv.mu.Lock()
 	defer iv.mu.Unlock()
-	return iv.last
+	if !iv.last.After(end) {
+		return
+	}
+	to := end.Sub(iv.start).Seconds()
+	for _, op := range iv.ops {
+		op.endAt(to)
+	}
+	iv.last = end
+}
+
+// endAt drops the op's intervals that start at or after to seconds (they
+// hold no sample) and ends the last one there.
+func (op *Op) endAt(to float64) {
+	for len(op.points) > 1 && op.points[len(op.points)-1].StartS >= to {
+		op.points = op.points[:len(op.points)-1]
+	}
+	if n := len(op.points); n > 0 {
+		p := &op.points[n-1]
+		p.LengthS = max(to-p.StartS, 1e-9)
+		p.QPS = float64(p.Count) / p.LengthS
+	}
 }
 
 // cut closes the interval [last, now) of every op.

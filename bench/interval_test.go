@@ -230,3 +230,23 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestIntervalsLateCut: cuts the ticker made after the window's end (a
+// late ticker on a busy machine) are moved back to the end: the empty ones
+// dropped, the last one shortened, so the series ends with the window.
+func TestIntervalsLateCut(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	iv := NewIntervals(start, time.Second)
+	op := iv.Op(OpSearch, 1)
+	op.Record(0, time.Millisecond)
+	iv.cut(start.Add(time.Second))
+	op.Record(0, time.Millisecond)
+	op.Record(0, time.Millisecond)
+	iv.cut(start.Add(2300 * time.Millisecond)) // late: the window ended at 1.5 s
+	iv.cut(start.Add(2600 * time.Millisecond)) // empty
+	iv.Stop(start.Add(1500 * time.Millisecond))
+	pts := op.Series().Points
+	if len(pts) != 2 || pts[1].StartS != 1 || math.Abs(pts[1].LengthS-0.5) > 1e-9 || pts[1].Count != 2 || math.Abs(pts[1].QPS-4) > 1e-9 {
+		t.Errorf("points %+v", pts)
+	}
+}

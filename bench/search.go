@@ -119,7 +119,7 @@ type window struct {
 
 // finish makes the last interval cut at end and collects the phase.
 func (r *searchRec) finish(start, end time.Time) (window, error) {
-	end = r.iv.Stop(end)
+	r.iv.Stop(end)
 	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans}
 	var err error
 	for _, op := range []*Op{r.latency, r.service} {

@@ -62,7 +62,7 @@ func writeCapacity(b *strings.Builder, res *bench.Result) {
 	b.WriteString("## Capacity\n\n")
 	if res.Workload != nil {
 		g, l := res.Workload.Goals, res.Workload.Load
-		fmt.Fprintf(b, "The knee is the highest offered rate whose probe held every goal: %s, QPS ≥ 90%% of the rate sent, error rate ≤ %g%%, and a generator that kept its schedule. "+
+		fmt.Fprintf(b, "The knee is the highest offered rate whose probe held every goal: %s, QPS ≥ 90%% of the rate sent (allowing a median latency for the last answers), error rate ≤ %g%%, and a generator that kept its schedule. "+
 			"Probes ramp from %g requests/s by ×%g, then bisect until the bracket is within %g%%.\n\n",
 			goalsText(g), 100*l.MaxErrorRate, l.StartRate, l.RampFactor, 100*l.Precision)
 	}

@@ -12,7 +12,9 @@ import (
 
 // TestCapacityOnMilvus: a capacity search against the server finds a knee:
 // a rate that held below one that failed, each probe an open-loop trial
-// with its verdict, and the network floor measured.
+// with its verdict. The p99 goal is loose (Milvus Lite on a busy 2-core
+// machine pauses for hundreds of ms now and then): the knee is where the
+// server stops keeping up with the rate sent.
 func TestCapacityOnMilvus(t *testing.T) {
 	uri := serverURI(t)
 	src := `name: it_capacity
@@ -20,7 +22,7 @@ dataset: {size: 2000, dim: 16, queries: 200, seed: 9}
 indexes: [{type: HNSW, build: {M: 8, efConstruction: 40}, search: {ef: 32}}]
 search: {topk: 10}
 load: {model: capacity, arrivals: poisson, start_rate: 20, ramp_factor: 4, max_rate: 100000, precision: 0.5, max_in_flight: 200, warmup: 200ms, duration: 1s, interval: 250ms}
-goals: {p99: 500ms}
+goals: {p99: 2s}
 `
 	spec, err := workloads.Parse("it_capacity.yaml", []byte(src), noEnv)
 	if err != nil {

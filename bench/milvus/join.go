@@ -18,28 +18,15 @@ import (
 // the collection `milvbench prepare` made. The collection must exist and
 // carry this run's marker (c.RunID), hold the index cfg names, and be
 // loaded; Join waits for the index and the load for at most wait. It never
-// writes: the target is usable for searches only (Drop refuses).
+// writes: the target is usable for searches only (Drop does nothing,
+// BuildIndex and DropIndex refuse).
 func (t *Target) Join(ctx context.Context, c bench.CollectionSpec, cfg workloads.IndexConfig, wait time.Duration) (int, error) {
-	cl := t.clients[0]
-	var has bool
-	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
-		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
-		return err
-	})
+	has, err := t.ofRun(ctx, c)
 	if err != nil {
 		return 0, err
 	}
 	if !has {
 		return 0, fmt.Errorf("milvus: collection %q does not exist: run milvbench prepare first (or the run was cleaned up)", c.Name)
-	}
-	owner, err := t.owned(ctx, c.Name)
-	switch {
-	case err != nil:
-		return 0, err
-	case owner == "":
-		return 0, foreignError(c.Name)
-	case owner != c.RunID:
-		return 0, fmt.Errorf("milvus: collection %q belongs to milvbench run %s, not to run %s of the state file: use the state file its prepare wrote, or prepare again", c.Name, owner, c.RunID)
 	}
 	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
 	wctx, cancel := context.WithTimeout(ctx, wait)
@@ -63,7 +50,7 @@ func (t *Target) Join(ctx context.Context, c bench.CollectionSpec, cfg workloads
 	}
 	var stats map[string]string
 	err = t.setup(ctx, "collection stats "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
-		stats, err = cl.GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(c.Name))
+		stats, err = t.clients[0].GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(c.Name))
 		return err
 	})
 	if err != nil {
@@ -110,6 +97,18 @@ func (t *Target) joinReady(ctx context.Context, cfg workloads.IndexConfig) (bool
 // cleanup`: the collection must carry c.RunID's marker. It reports whether
 // the collection exists; Drop then drops it.
 func (t *Target) Adopt(ctx context.Context, c bench.CollectionSpec) (bool, error) {
+	has, err := t.ofRun(ctx, c)
+	if err != nil || !has {
+		return false, err
+	}
+	t.coll, t.runID, t.created = c.Name, c.RunID, true
+	return true, nil
+}
+
+// ofRun reports whether the collection c names exists; one that exists
+// must carry the marker of run c.RunID, else it is an error (foreign, or
+// another run's).
+func (t *Target) ofRun(ctx context.Context, c bench.CollectionSpec) (bool, error) {
 	var has bool
 	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
 		has, err = t.clients[0].HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
@@ -125,8 +124,7 @@ func (t *Target) Adopt(ctx context.Context, c bench.CollectionSpec) (bool, error
 	case owner == "":
 		return false, foreignError(c.Name)
 	case owner != c.RunID:
-		return false, fmt.Errorf("milvus: collection %q belongs to milvbench run %s, not to run %s of the state file: refusing to drop it", c.Name, owner, c.RunID)
+		return false, fmt.Errorf("milvus: collection %q belongs to milvbench run %s, not to run %s of the state file: use the state file its prepare wrote (nothing was changed)", c.Name, owner, c.RunID)
 	}
-	t.coll, t.runID, t.created = c.Name, c.RunID, true
 	return true, nil
 }

@@ -225,6 +225,10 @@ collection (milvbench cleanup does).`,
 const runGCPercent = 25
 
 func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) (err error) {
+	cluster, err := resolveRunCluster(ctx, spec, progress)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
@@ -247,7 +251,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 		return err
 	}
 	defer w.target.Close()
-	cluster, plan, target, ds, truths, gtS := w.cluster, w.plan, w.target, w.ds, w.truths, w.gtS
+	plan, target, ds, truths, gtS := w.plan, w.target, w.ds, w.truths, w.gtS
 	var journal *report.Journal
 	if resume {
 		journal, err = report.AppendJournal(out)
@@ -290,22 +294,10 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 	return nil
 }
 
-// workloadRun is what a run of a workload needs before its runner starts.
-type workloadRun struct {
-	cluster *workloads.ClusterSpec
-	plan    *workloads.Plan
-	target  bench.Target
-	ds      *datasets.Dataset
-	truths  map[float64]bench.Truth
-	gtS     float64
-}
-
-// openWorkload resolves the workload's cluster, connects its target and
-// checks the plan's indexes; with preflight it refuses a collection the run
-// may not touch before any dataset work; then it reads the dataset and,
-// with truth, computes (or reads cached) exact ground truth. The caller
-// closes the target.
-func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions, progress io.Writer, preflight, truth bool) (*workloadRun, error) {
+// resolveRunCluster resolves the workload's cluster before any other work
+// of a run (a refused control-plane key stops it before anything is
+// written) and sets the run's GC target.
+func resolveRunCluster(ctx context.Context, spec *workloads.Spec, progress io.Writer) (*workloads.ClusterSpec, error) {
 	cluster, err := resolveCluster(ctx, spec, progress)
 	if err != nil {
 		return nil, err
@@ -316,8 +308,27 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
-	w := &workloadRun{cluster: cluster, plan: workloads.NewPlan(spec)}
+	return cluster, nil
+}
+
+// workloadRun is what a run of a workload needs before its runner starts.
+type workloadRun struct {
+	plan   *workloads.Plan
+	target bench.Target
+	ds     *datasets.Dataset
+	truths map[float64]bench.Truth
+	gtS    float64
+}
+
+// openWorkload connects the workload's target and checks the plan's
+// indexes; with preflight it refuses a collection the run
+// may not touch before any dataset work; then it reads the dataset and,
+// with truth, computes (or reads cached) exact ground truth. The caller
+// closes the target.
+func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions, progress io.Writer, preflight, truth bool) (*workloadRun, error) {
+	w := &workloadRun{plan: workloads.NewPlan(spec)}
 	plan := w.plan
+	var err error
 	if w.target, err = openTarget(ctx, spec, topts, progress); err != nil {
 		return nil, err
 	}

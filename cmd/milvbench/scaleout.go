@@ -141,6 +141,9 @@ func prepare(ctx context.Context, spec *workloads.Spec, statePath string, build 
 		runID, resume = old.RunID, true
 		fmt.Fprintf(progress, "state  %s: run %s, reusing its collection %s if it is still there\n", statePath, runID, old.Collection)
 	}
+	if _, err := resolveRunCluster(ctx, spec, progress); err != nil {
+		return nil, err
+	}
 	w, err := openWorkload(ctx, spec, topts, progress, true, false)
 	if err != nil {
 		return nil, err
@@ -217,6 +220,10 @@ func runShard(ctx context.Context, spec *workloads.Spec, out string, f shardFlag
 	if late := time.Since(clock.Start); late > 0 {
 		return usageError{fmt.Errorf("the first trial's start %s passed %s ago: give every shard the same later --start-at", clock.Start.UTC().Format(time.RFC3339), late.Round(time.Second))}
 	}
+	cluster, err := resolveRunCluster(ctx, spec, progress)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
@@ -250,7 +257,7 @@ func runShard(ctx context.Context, spec *workloads.Spec, out string, f shardFlag
 		return runErr
 	}
 	res.GroundTruthS = w.gtS
-	res.Cluster = w.cluster
+	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(w.ds.Info.Size) * int64(w.ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {

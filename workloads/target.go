@@ -67,7 +67,11 @@ func (d *decoder) target(t *TargetSpec) fieldFunc {
 // checks the values.
 func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]int) error {
 	e := func(field, format string, args ...any) error {
-		return &Error{File: file, Line: lines["target."+field], Field: "target." + field, Msg: fmt.Sprintf(format, args...)}
+		line, ok := lines["target."+field]
+		if !ok {
+			line = lines["target"] // a missing key: point at the section
+		}
+		return &Error{File: file, Line: line, Field: "target." + field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if t.Kind != TargetMilvus {
 		for _, f := range []struct {

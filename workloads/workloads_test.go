@@ -83,6 +83,7 @@ func TestMalformed(t *testing.T) {
 		"selectivity_without_labels.yaml":    `testdata/bad/selectivity_without_labels.yaml:5: search.selectivity[1]: 0.1 needs labels to filter on: set dataset.labels to int or category`,
 		"size_overflow.yaml":                 `testdata/bad/size_overflow.yaml:2: dataset.size: 99999999999 is out of range (a whole number from -2147483648 to 2147483647)`,
 		"size_range.yaml":                    `testdata/bad/size_range.yaml:2: dataset.size: 0 is out of range (allowed 1..1000000000)`,
+		"sweep_too_large.yaml":               `testdata/bad/sweep_too_large.yaml:4: indexes[0]: with this index the sweeps expand to 4000000 trials, more than the 100000 allowed: sweep fewer values or split the workload`,
 		"synthetic_with_base_file.yaml":      `testdata/bad/synthetic_with_base_file.yaml:5: dataset.base_file: only applies to file sources (fvecs, bvecs, npy, parquet, dir)`,
 		"tab_indent.yaml":                    `testdata/bad/tab_indent.yaml:3: invalid YAML: found character that cannot start any token`,
 		"target_ca_file_plaintext.yaml":      `testdata/bad/target_ca_file_plaintext.yaml:5: target.ca_file: applies to TLS connections only: use an https:// uri (uri is "http://127.0.0.1:19530")`,
@@ -318,5 +319,33 @@ func TestLoadModels(t *testing.T) {
 				t.Errorf("levels\n got %q\nwant %q", got, tt.levels)
 			}
 		})
+	}
+}
+
+// TestTrialCount checks that the plan-size limit counts exactly the trials
+// NewPlan makes, for every load model.
+func TestTrialCount(t *testing.T) {
+	base := "name: w\ndataset: {size: 1000, dim: 8, labels: int}\nindexes:\n  - type: FLAT\n  - type: HNSW\n    build: {M: [8, 16]}\n    search: {ef: [20, 32, 64]}\nsearch: {topk: [10, 20], nq: [1, 2], selectivity: [1, 0.5]}\n"
+	loads := []string{
+		"load: {concurrency: [1, 2, 4], repeat: 2}",
+		"load: {model: open, rate: [10, 20]}",
+		"load: {model: capacity}\ngoals: {p99: 5ms}",
+		"load: {model: mixed, rate: [5, 6], insert_rate: [1, 2], insert_batch: [5, 10, 20]}",
+		"load: {model: mixed, concurrency: [1, 2, 3], insert_rate: 1}",
+		"load: {model: ingest, insert_batch: [1, 10], insert_concurrency: [1, 2, 3], repeat: 3}",
+	}
+	for _, l := range loads {
+		spec, err := Parse("w.yaml", []byte(base+l+"\n"), noEnv)
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		want := NewPlan(spec).Trials()
+		got := 0.0
+		for _, ix := range spec.Indexes {
+			got += indexTrials(spec, ix)
+		}
+		if got != float64(want) {
+			t.Errorf("%s: counted %g trials, the plan has %d", l, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,7 +20,7 @@ func TestMalformed(t *testing.T) {
 		"bad_env_reference.yaml":             `testdata/bad/bad_env_reference.yaml:3: dataset.size: "${1SIZE}" is not a valid environment variable reference (use ${NAME} with letters, digits and _)`,
 		"bad_metric.yaml":                    `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE)`,
 		"bad_name.yaml":                      `testdata/bad/bad_name.yaml:1: name: "my bench!" is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)`,
-		"capacity_key_in_open.yaml":          `testdata/bad/capacity_key_in_open.yaml:7: load.start_rate: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, rate, repeat, warmup)`,
+		"capacity_key_in_open.yaml":          `testdata/bad/capacity_key_in_open.yaml:7: load.start_rate: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
 		"capacity_max_below_start.yaml":      `testdata/bad/capacity_max_below_start.yaml:7: load.max_rate: 100 is below load.start_rate (500)`,
 		"capacity_precision.yaml":            `testdata/bad/capacity_precision.yaml:6: load.precision: -0.1 is out of range (a relative bracket width, 0 < precision < 1)`,
 		"capacity_ramp_factor.yaml":          `testdata/bad/capacity_ramp_factor.yaml:6: load.ramp_factor: 1 is out of range (1 < ramp_factor ≤ 100)`,
@@ -28,7 +29,7 @@ func TestMalformed(t *testing.T) {
 		"categories_without_labels.yaml":     `testdata/bad/categories_without_labels.yaml:5: dataset.categories: only applies to labels: category`,
 		"clusters_above_size.yaml":           `testdata/bad/clusters_above_size.yaml:5: dataset.clusters: 200 is out of range (allowed 1..100)`,
 		"clusters_for_gaussian.yaml":         `testdata/bad/clusters_for_gaussian.yaml:6: dataset.clusters: only applies to distribution: clustered`,
-		"concurrency_in_open.yaml":           `testdata/bad/concurrency_in_open.yaml:7: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, rate, repeat, warmup)`,
+		"concurrency_in_open.yaml":           `testdata/bad/concurrency_in_open.yaml:7: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
 		"dim_range.yaml":                     `testdata/bad/dim_range.yaml:2: dataset.dim: 1 is out of range (allowed 2..32768)`,
 		"duplicate_key.yaml":                 `testdata/bad/duplicate_key.yaml:6: search.topk: key "topk" appears twice`,
 		"ef_below_topk.yaml":                 `testdata/bad/ef_below_topk.yaml:6: indexes[0].search.ef: 8 is out of range (Milvus allows topk (10) ≤ ef ≤ 2147483647)`,
@@ -44,9 +45,9 @@ func TestMalformed(t *testing.T) {
 		"index_missing_type.yaml":            `testdata/bad/index_missing_type.yaml:4: indexes[0].type: is missing (required)`,
 		"index_not_mapping.yaml":             `testdata/bad/index_not_mapping.yaml:3: indexes[0]: must be a mapping of keys (build, search, type), got "FLAT"`,
 		"ingest_concurrency_range.yaml":      `testdata/bad/ingest_concurrency_range.yaml:6: load.insert_concurrency[1]: 2000 is out of range (allowed 1..1024)`,
-		"ingest_key_in_closed.yaml":          `testdata/bad/ingest_key_in_closed.yaml:5: load.insert_batch: does not apply to load model closed (it uses: model, concurrency, duration, interval, repeat, think_time, warmup)`,
+		"ingest_key_in_closed.yaml":          `testdata/bad/ingest_key_in_closed.yaml:5: load.insert_batch: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
 		"insert_batch_range.yaml":            `testdata/bad/insert_batch_range.yaml:4: insert.batch: -5 is out of range (allowed 1..1000000)`,
-		"insert_concurrency_in_mixed.yaml":   `testdata/bad/insert_concurrency_in_mixed.yaml:7: load.insert_concurrency: does not apply to load model mixed (it uses: model, checkpoints, concurrency, delete_rate, duration, insert_batch, insert_rate, interval, max_error_rate, rate, repeat, think_time, upsert_rate, warmup)`,
+		"insert_concurrency_in_mixed.yaml":   `testdata/bad/insert_concurrency_in_mixed.yaml:7: load.insert_concurrency: does not apply to load model mixed (it uses: model, checkpoints, concurrency, delete_rate, duration, insert_batch, insert_rate, interval, max_error_rate, on_error, rate, repeat, think_time, upsert_rate, warmup)`,
 		"interval_beyond_duration.yaml":      `testdata/bad/interval_beyond_duration.yaml:6: load.interval: 5s is out of range (allowed 10ms .. the trial duration 2s)`,
 		"interval_too_short.yaml":            `testdata/bad/interval_too_short.yaml:5: load.interval: 1ms is out of range (allowed 10ms .. the trial duration 10s)`,
 		"invalid_yaml.yaml":                  `testdata/bad/invalid_yaml.yaml:1: invalid YAML: did not find expected ',' or '}'`,
@@ -73,7 +74,7 @@ func TestMalformed(t *testing.T) {
 		"preload_in_closed.yaml":             `testdata/bad/preload_in_closed.yaml:2: dataset.preload: only applies to load models mixed and ingest (the others load every row before measuring)`,
 		"preload_share.yaml":                 `testdata/bad/preload_share.yaml:2: dataset.preload: 2.5 is not allowed (a share of rows 0 < preload ≤ 1, or a whole row count)`,
 		"quoted_number_param.yaml":           `testdata/bad/quoted_number_param.yaml:5: indexes[0].search.ef: must be a whole number, got the string "64" (write numbers without quotes)`,
-		"rate_in_closed.yaml":                `testdata/bad/rate_in_closed.yaml:6: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, repeat, think_time, warmup)`,
+		"rate_in_closed.yaml":                `testdata/bad/rate_in_closed.yaml:6: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
 		"rate_not_number.yaml":               `testdata/bad/rate_not_number.yaml:6: load.rate: must be a number, got "fast"`,
 		"rate_range.yaml":                    `testdata/bad/rate_range.yaml:6: load.rate[1]: 0 is out of range (requests/s, 0 < rate ≤ 10000000)`,
 		"recall_goal_range.yaml":             `testdata/bad/recall_goal_range.yaml:4: goals.recall: 95 is out of range (allowed 0..1)`,
@@ -99,17 +100,18 @@ func TestMalformed(t *testing.T) {
 		"target_uri_credentials.yaml":        `testdata/bad/target_uri_credentials.yaml:4: target.uri: "https://root:Milvus@127.0.0.1:19530" must not carry credentials; use target.token, token_file or MILVUS_TOKEN`,
 		"target_uri_for_embedded.yaml":       `testdata/bad/target_uri_for_embedded.yaml:4: target.uri: only applies to kind: milvus`,
 		"target_uri_scheme.yaml":             `testdata/bad/target_uri_scheme.yaml:4: target.uri: "grpc://127.0.0.1:19530" has scheme grpc (allowed: http for plaintext, https for TLS)`,
-		"think_time_in_open.yaml":            `testdata/bad/think_time_in_open.yaml:7: load.think_time: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, rate, repeat, warmup)`,
+		"think_time_in_open.yaml":            `testdata/bad/think_time_in_open.yaml:7: load.think_time: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
 		"topk_above_size.yaml":               `testdata/bad/topk_above_size.yaml:4: search.topk[0]: 100 is larger than dataset.size (50)`,
 		"topk_too_large.yaml":                `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
 		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
-		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, search, target)`,
+		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, search, target)`,
 		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
 		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
 		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "hdf5" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir)`,
 		"wrong_type.yaml":                    `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
+	maps.Copy(want, clusterMalformed)
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -284,9 +286,9 @@ func TestLoadModels(t *testing.T) {
 			levels: []string{"batch=1 inserters=1", "batch=1 inserters=2", "batch=50 inserters=1", "batch=50 inserters=2"}},
 		{name: "open without rate", load: "load: {model: open}", err: "w.yaml:5: load.rate: is required for load model open (requests/s; a number or a list)"},
 		{name: "rate in closed", load: "load: {model: closed, rate: 5}",
-			err: "w.yaml:5: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, repeat, think_time, warmup)"},
+			err: "w.yaml:5: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)"},
 		{name: "concurrency in open", load: "load: {model: open, rate: 5, concurrency: 2}",
-			err: "w.yaml:5: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, rate, repeat, warmup)"},
+			err: "w.yaml:5: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)"},
 		{name: "capacity without latency goal", load: "load: {model: capacity}",
 			err: "w.yaml:5: load.model: capacity needs a latency goal to search for: set goals.p99 (or goals.p95)"},
 		{name: "bad precision", load: "load: {model: capacity, precision: 1.5}", goals: "goals: {p99: 5ms}",

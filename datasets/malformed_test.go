@@ -195,6 +195,10 @@ func TestMalformedFiles(t *testing.T) {
 		return workloads.DatasetSpec{Source: source, Metric: workloads.L2, Path: path}
 	}
 	const d = badDir + "/"
+	// Inspect (what validate runs) reads headers only; it must report
+	// every case a header shows with the same error.
+	notInHeader := map[string]bool{"rows of two dimensions": true, "NaN in the base": true, "infinity in the queries": true,
+		"npy NaN": true, "parquet NaN": true, "parquet ids": true, "parquet integer emb": true, "parquet ragged queries": true}
 	tests := []struct {
 		name string
 		spec workloads.DatasetSpec
@@ -219,7 +223,9 @@ func TestMalformedFiles(t *testing.T) {
 		{"empty base", files("fvecs", "empty.fvecs", "query4.fvecs", ""),
 			d + "empty.fvecs: no vectors"},
 		{"missing base", files("fvecs", "missing.fvecs", "query4.fvecs", ""),
-			"open " + d + "missing.fvecs: no such file or directory"},
+			"dataset.base_file: " + d + "missing.fvecs is not a readable file (relative paths start at the workload's directory, or dataset.path)"},
+		{"missing truth", files("fvecs", "good.fvecs", "query4.fvecs", "good_truth"),
+			"dataset.truth_file: " + d + "good_truth is not a readable file (relative paths start at the workload's directory, or dataset.path)"},
 		{"query dimension", files("fvecs", "good.fvecs", "query2.fvecs", ""),
 			d + "query2.fvecs: offset 0: queries have dimension 2 but base " + d + "good.fvecs has 4"},
 		{"workload dimension", workloads.DatasetSpec{Source: "fvecs", Metric: workloads.L2, Dim: 16, BaseFile: "good.fvecs", QueryFile: "query4.fvecs"},
@@ -292,6 +298,13 @@ func TestMalformedFiles(t *testing.T) {
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			}
+			_, _, err = Inspect(tt.spec, badDir)
+			switch {
+			case notInHeader[tt.name] && err != nil:
+				t.Errorf("Inspect found what only a full read can: %v", err)
+			case !notInHeader[tt.name] && (err == nil || err.Error() != tt.want):
+				t.Errorf("Inspect error\n got: %v\nwant: %s", err, tt.want)
 			}
 		})
 	}

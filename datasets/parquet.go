@@ -62,14 +62,8 @@ func parquetTable(path string, cols []string, fn func(row int64, vals map[string
 			}
 		}
 	}
-	for _, c := range cols {
-		found := false
-		for _, n := range index {
-			found = found || n == c
-		}
-		if !found {
-			return fmt.Errorf("%s: no column %q (have %s)", path, c, columnNames(pf.Schema()))
-		}
+	if err := needColumns(path, pf.Schema(), cols...); err != nil {
+		return err
 	}
 	vals := map[string][]parquet.Value{}
 	buf := make([]parquet.Row, 256)
@@ -102,6 +96,20 @@ func parquetTable(path string, cols []string, fn func(row int64, vals map[string
 			}
 		}
 		rows.Close()
+	}
+	return nil
+}
+
+// needColumns reports the first of cols that is not a top-level column.
+func needColumns(path string, s *parquet.Schema, cols ...string) error {
+	for _, c := range cols {
+		found := false
+		for _, p := range s.Columns() {
+			found = found || p[0] == c
+		}
+		if !found {
+			return fmt.Errorf("%s: no column %q (have %s)", path, c, columnNames(s))
+		}
 	}
 	return nil
 }

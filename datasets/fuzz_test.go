@@ -39,11 +39,11 @@ func checkAlloc(t *testing.T, size int, fn func()) {
 	}
 }
 
-// writeInput writes data to a fresh file named name under a temporary
-// directory and returns its path.
-func writeInput(t *testing.T, name string, data []byte) string {
+// writeInput writes data to dir/name, replacing the previous input (a
+// fuzz worker runs one input at a time), and returns its path.
+func writeInput(t *testing.T, dir, name string, data []byte) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
+	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +115,9 @@ func FuzzVecs(f *testing.F) {
 		fileBytes(f, func(p string) error { return WriteFvecs(p, [][]float32{{1, 2, 3}, {4, 5, 6}}) }),
 		fileBytes(f, func(p string) error { return WriteBvecs(p, [][]uint8{{1, 2}, {3, 4}}) }),
 		fileBytes(f, func(p string) error { return WriteIvecs(p, [][]int32{{7}, {-1}}) }))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := writeInput(t, "in.vecs", data)
+		p := writeInput(t, dir, "in.vecs", data)
 		checkAlloc(t, len(data), func() {
 			for _, kind := range []VecsKind{Fvecs, Bvecs, Ivecs} {
 				assertOneLine(t, readVecs(p, kind))
@@ -136,8 +137,9 @@ func FuzzNpy(f *testing.F) {
 		fileBytes(f, func(p string) error { return WriteNpy(p, [][]float32{{1, 2}, {3, 4}}) }),
 		fileBytes(f, func(p string) error { return WriteNpy(p, [][]uint8{{1, 2, 3}}) }),
 		fileBytes(f, func(p string) error { return WriteNpy(p, [][]int64{{1}, {2}}) }))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := writeInput(t, "in.npy", data)
+		p := writeInput(t, dir, "in.npy", data)
 		checkAlloc(t, len(data), func() {
 			_, err := readAll(p, "npy", 0)
 			assertOneLine(t, err)
@@ -151,8 +153,9 @@ func FuzzParquet(f *testing.F) {
 	addSeeds(f, []string{".parquet"},
 		fileBytes(f, func(p string) error { return WriteParquetVectors(p, 0, [][]float32{{1, 2}, {3, 4}}) }),
 		fileBytes(f, func(p string) error { return WriteParquetNeighbors(p, [][]int64{{1, 0}, {0, 1}}) }))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := writeInput(t, "train.parquet", data)
+		p := writeInput(t, dir, "train.parquet", data)
 		checkAlloc(t, len(data), func() {
 			_, _, err := ReadParquetVectors(p, 0)
 			assertOneLine(t, err)

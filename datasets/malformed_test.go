@@ -107,10 +107,7 @@ func writeBadCorpus(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	type vec struct {
-		ID  int64     `parquet:"id"`
-		Emb []float32 `parquet:"emb,list"`
-	}
+	type vec = parquetVector
 	type renamed struct {
 		ID     int64     `parquet:"id"`
 		Vector []float32 `parquet:"vector,list"`

@@ -113,12 +113,12 @@ func openNpy(f *os.File, path string) (*NpyReader, error) {
 		}
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 0 {
-			return nil, fmt.Errorf("%s: offset %d: bad shape (%s)", path, start, sm[1])
+			return nil, fmt.Errorf("%s: offset %d: bad shape (%s)", path, start, printable(sm[1]))
 		}
 		shape = append(shape, v)
 	}
 	if len(shape) != 2 || shape[1] < 1 {
-		return nil, fmt.Errorf("%s: offset %d: need a 2-D array (rows, dim), shape is (%s)", path, start, sm[1])
+		return nil, fmt.Errorf("%s: offset %d: need a 2-D array (rows, dim), shape is (%s)", path, start, printable(sm[1]))
 	}
 	// Checked against the file size before anything is allocated; the
 	// products cannot overflow: avail < 2^63 and each bound divides by it.
@@ -137,6 +137,17 @@ func openNpy(f *os.File, path string) (*NpyReader, error) {
 	}
 	return &NpyReader{path: path, dtype: m[1], elem: elem, f: f, r: r, rows: shape[0], dim: shape[1],
 		off: data, raw: make([]byte, shape[1]*elem)}, nil
+}
+
+// printable returns header text as it is when it is printable ASCII, and
+// quoted (escapes for the rest) otherwise, so an error stays one line.
+func printable(s string) string {
+	for _, r := range s {
+		if r < ' ' || r > '~' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Rows is the number of rows.

@@ -119,7 +119,7 @@ func columnNames(s *parquet.Schema) string {
 	for _, p := range s.Columns() {
 		names = append(names, strings.Join(p, "."))
 	}
-	return strings.Join(names, ", ")
+	return printable(strings.Join(names, ", ")) // names come from the file
 }
 
 // floats converts an emb column's values to float32, rejecting NaN and ±Inf.

@@ -263,7 +263,7 @@ func TestTLSAndAuth(t *testing.T) {
 		{name: "no token", cfg: milvus.Config{URI: uri, CAFile: ca.pem},
 			want: []string{"refused the credentials", "target.token"}, class: bench.ClassAuth, maxAttempts: 2, maxTime: 3 * time.Second},
 		{name: "plaintext uri", cfg: milvus.Config{URI: plainURI, Token: "root:Milvus", ConnectTimeout: 3 * time.Second},
-			want: []string{"speaks TLS", "use " + uri}, maxAttempts: 1, maxTime: 8 * time.Second},
+			want: []string{"speaks TLS", "use " + uri}, maxAttempts: 1, maxTime: 2 * time.Second},
 	}
 	for _, tt := range failures {
 		t.Run(tt.name, func(t *testing.T) {

@@ -189,14 +189,16 @@ func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
 	opts = append(opts, t.cfg.DialOptions...)
 	dctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
 	defer cancel()
+	probe := startTLSProbe(dctx, t.cfg.URI, cancel)
 	c, err := milvusclient.New(dctx, &milvusclient.ClientConfig{
 		Address:     t.cfg.URI,
 		APIKey:      t.cfg.Token,
 		DBName:      t.cfg.DB,
 		DialOptions: opts,
 	})
+	speaksTLS := probe()
 	if err != nil {
-		if hint := dialHint(ctx, t.cfg.URI, err); hint != "" {
+		if hint := dialHint(t.cfg.URI, err, speaksTLS); hint != "" {
 			return nil, fmt.Errorf("milvus: cannot connect to %s: %s", redact(t.cfg.URI), hint)
 		}
 		if classify(err) == bench.ClassAuth {

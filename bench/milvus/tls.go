@@ -97,26 +97,55 @@ func tlsReason(err error) string {
 }
 
 // dialHint explains a failed connection when the cause is a TLS mismatch:
-// an untrusted certificate, or a plaintext address for a server that speaks
-// TLS (found with a handshake probe, since gRPC only sees a dropped
-// connection). "" when neither applies.
-func dialHint(ctx context.Context, uri string, err error) string {
+// an untrusted certificate, or (speaksTLS, from startTLSProbe) a plaintext
+// address for a server that speaks TLS. "" when neither applies.
+func dialHint(uri string, err error, speaksTLS bool) string {
 	if r := tlsReason(err); r != "" {
 		return r
 	}
-	if usesTLS(uri) {
-		return ""
-	}
-	host := hostPort(uri)
-	if host == "" {
-		return ""
-	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	if speaksTLS(pctx, host) {
-		return "the server speaks TLS: use https://" + host + " (and target.ca_file if a private CA signed its certificate)"
+	if speaksTLS {
+		return "the server speaks TLS: use https://" + hostPort(uri) + " (and target.ca_file if a private CA signed its certificate)"
 	}
 	return ""
+}
+
+// tlsProbeDelay is how long a plaintext dial may take before startTLSProbe
+// checks whether the server speaks TLS (a loopback or LAN dial is done by
+// then, so healthy servers are never probed).
+const tlsProbeDelay = 300 * time.Millisecond
+
+// startTLSProbe watches a dial to uri bounded by ctx. gRPC over plaintext
+// to a TLS server only sees dropped connections and retries until the
+// connect timeout; so when a plaintext dial has not finished after
+// tlsProbeDelay, a TLS handshake probe runs beside it, and if the server
+// answers it, cancelDial ends the dial. The returned func stops the probe,
+// waits for it and reports whether the server speaks TLS. No-op for
+// https:// URIs.
+func startTLSProbe(ctx context.Context, uri string, cancelDial context.CancelFunc) func() bool {
+	host := hostPort(uri)
+	if usesTLS(uri) || host == "" {
+		return func() bool { return false }
+	}
+	pctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var found bool
+	go func() {
+		defer close(done)
+		select {
+		case <-time.After(tlsProbeDelay):
+		case <-pctx.Done():
+			return
+		}
+		if speaksTLS(pctx, host) {
+			found = true
+			cancelDial()
+		}
+	}()
+	return func() bool {
+		stop()
+		<-done
+		return found
+	}
 }
 
 // hostPort is uri's host:port (19530 when the port is missing).

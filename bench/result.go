@@ -160,6 +160,7 @@ type ErrorCounts struct {
 	Quota       int64 `json:"quota"`
 	Timeout     int64 `json:"timeout"`
 	Unavailable int64 `json:"unavailable"`
+	Auth        int64 `json:"auth"`
 	Other       int64 `json:"other"`
 	// Retries counts failed attempts that were sent again (see closedLoop).
 	Retries int64  `json:"retries"`
@@ -178,6 +179,8 @@ func (e *ErrorCounts) Add(class string, err error) {
 		e.Timeout++
 	case ClassUnavailable:
 		e.Unavailable++
+	case ClassAuth:
+		e.Auth++
 	default:
 		e.Other++
 	}
@@ -191,6 +194,7 @@ func (e *ErrorCounts) Merge(o ErrorCounts) {
 	e.Quota += o.Quota
 	e.Timeout += o.Timeout
 	e.Unavailable += o.Unavailable
+	e.Auth += o.Auth
 	e.Other += o.Other
 	e.Retries += o.Retries
 	if o.Last != "" {

@@ -104,7 +104,10 @@ const (
 	ClassQuota       = "quota"
 	ClassTimeout     = "timeout"
 	ClassUnavailable = "unavailable"
-	ClassOther       = "other"
+	// ClassAuth: the server refused the credentials or the permission.
+	// Never retried: the same token fails the same way.
+	ClassAuth  = "auth"
+	ClassOther = "other"
 )
 
 // ClassifiedError is implemented by target errors that know their class.

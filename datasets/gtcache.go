@@ -49,7 +49,11 @@ func (c GTCache) Get(key string) (*GroundTruth, error) {
 		return nil, err
 	}
 	defer f.Close()
-	gt, err := readGT(bufio.NewReaderSize(f, 1<<20))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	gt, err := readGT(bufio.NewReaderSize(f, 1<<20), st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: corrupt ground-truth cache entry (delete it): %w", c.path(key), err)
 	}
@@ -108,7 +112,9 @@ func writeGT(w io.Writer, gt *GroundTruth) error {
 	return nil
 }
 
-func readGT(r io.Reader) (*GroundTruth, error) {
+// readGT decodes what writeGT wrote; size is the encoding's length in bytes,
+// against which every declared count is checked before it is allocated.
+func readGT(r io.Reader, size int64) (*GroundTruth, error) {
 	hdr := make([]byte, len(gtMagic)+8)
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, err
@@ -118,6 +124,10 @@ func readGT(r io.Reader) (*GroundTruth, error) {
 	}
 	k := int(binary.LittleEndian.Uint32(hdr[8:]))
 	nq := int(binary.LittleEndian.Uint32(hdr[12:]))
+	left := size - int64(len(hdr))
+	if int64(nq) > left/4 {
+		return nil, fmt.Errorf("%d queries declared, the %d bytes left hold at most %d", nq, left, left/4)
+	}
 	gt := &GroundTruth{K: k, IDs: make([][]int64, nq), Dists: make([][]float32, nq)}
 	var nb [4]byte
 	var buf []byte
@@ -126,9 +136,11 @@ func readGT(r io.Reader) (*GroundTruth, error) {
 			return nil, err
 		}
 		n := int(binary.LittleEndian.Uint32(nb[:]))
-		if n > 1<<24 {
-			return nil, fmt.Errorf("query %d: %d neighbours", qi, n)
+		left -= 4
+		if int64(n) > left/12 {
+			return nil, fmt.Errorf("query %d: %d neighbours declared, the %d bytes left hold at most %d", qi, n, left, left/12)
 		}
+		left -= 12 * int64(n)
 		buf = append(buf[:0], make([]byte, 12*n)...)
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return nil, err

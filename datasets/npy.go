@@ -54,6 +54,10 @@ func OpenNpy(path string) (*NpyReader, error) {
 }
 
 func openNpy(f *os.File, path string) (*NpyReader, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	r := bufio.NewReaderSize(f, 1<<20)
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil || string(pre[:6]) != "\x93NUMPY" {
@@ -78,6 +82,9 @@ func openNpy(f *os.File, path string) (*NpyReader, error) {
 	}
 	if hlen > 1<<20 {
 		return nil, fmt.Errorf("%s: offset %d: .npy header of %d bytes is implausible", path, start-4, hlen)
+	}
+	if int64(start+hlen) > st.Size() {
+		return nil, fmt.Errorf("%s: offset %d: truncated .npy header (%d bytes declared, the file has %d after the preamble)", path, start, hlen, st.Size()-int64(start))
 	}
 	hdr := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hdr); err != nil {
@@ -106,27 +113,41 @@ func openNpy(f *os.File, path string) (*NpyReader, error) {
 		}
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 0 {
-			return nil, fmt.Errorf("%s: offset %d: bad shape (%s)", path, start, sm[1])
+			return nil, fmt.Errorf("%s: offset %d: bad shape (%s)", path, start, printable(sm[1]))
 		}
 		shape = append(shape, v)
 	}
 	if len(shape) != 2 || shape[1] < 1 {
-		return nil, fmt.Errorf("%s: offset %d: need a 2-D array (rows, dim), shape is (%s)", path, start, sm[1])
+		return nil, fmt.Errorf("%s: offset %d: need a 2-D array (rows, dim), shape is (%s)", path, start, printable(sm[1]))
 	}
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
+	// Checked against the file size before anything is allocated; the
+	// products cannot overflow: avail < 2^63 and each bound divides by it.
 	data := int64(start + hlen)
-	want := data + int64(shape[0])*int64(shape[1])*int64(elem)
-	if st.Size() < want {
-		rowBytes := int64(shape[1] * elem)
-		whole := (st.Size() - data) / rowBytes
-		return nil, fmt.Errorf("%s: offset %d: truncated .npy data (shape (%d, %d) needs %d bytes, file has %d)",
-			path, data+whole*rowBytes, shape[0], shape[1], want, st.Size())
+	avail := st.Size() - data
+	rowBytes := int64(elem)
+	if int64(shape[1]) > avail/rowBytes {
+		return nil, fmt.Errorf("%s: offset %d: truncated .npy data (a row of %d × %d bytes is more than the %d bytes after the header)",
+			path, data, shape[1], elem, avail)
+	}
+	rowBytes *= int64(shape[1])
+	if int64(shape[0]) > avail/rowBytes {
+		whole := avail / rowBytes
+		return nil, fmt.Errorf("%s: offset %d: truncated .npy data (shape (%d, %d) needs %d rows of %d bytes, the file holds %d)",
+			path, data+whole*rowBytes, shape[0], shape[1], shape[0], rowBytes, whole)
 	}
 	return &NpyReader{path: path, dtype: m[1], elem: elem, f: f, r: r, rows: shape[0], dim: shape[1],
 		off: data, raw: make([]byte, shape[1]*elem)}, nil
+}
+
+// printable returns header text as it is when it is printable ASCII, and
+// quoted (escapes for the rest) otherwise, so an error stays one line.
+func printable(s string) string {
+	for _, r := range s {
+		if r < ' ' || r > '~' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Rows is the number of rows.

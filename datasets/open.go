@@ -177,7 +177,16 @@ func Resolve(spec workloads.DatasetSpec, dir string) (Files, error) {
 	}
 	switch spec.Source {
 	case workloads.SourceFvecs, workloads.SourceBvecs, workloads.SourceNpy:
-		return Files{Format: spec.Source, Base: []string{abs(spec.BaseFile)}, Queries: abs(spec.QueryFile), Truth: abs(spec.TruthFile)}, nil
+		f := Files{Format: spec.Source, Base: []string{abs(spec.BaseFile)}, Queries: abs(spec.QueryFile), Truth: abs(spec.TruthFile)}
+		for _, c := range []struct{ field, path string }{{"base_file", f.Base[0]}, {"query_file", f.Queries}, {"truth_file", f.Truth}} {
+			if c.path == "" {
+				continue
+			}
+			if st, err := os.Stat(c.path); err != nil || st.IsDir() {
+				return Files{}, fmt.Errorf("dataset.%s: %s is not a readable file (relative paths start at the workload's directory, or dataset.path)", c.field, c.path)
+			}
+		}
+		return f, nil
 	case workloads.SourceParquet:
 		return parquetFiles(root)
 	case workloads.SourceDir:

@@ -184,3 +184,34 @@ func TestDatasetName(t *testing.T) {
 		t.Errorf("base.npy in the working directory s1k named %q", got)
 	}
 }
+
+// TestInspectAgreesWithOpen: the shape Inspect reads from headers is the
+// shape a run gets from Open, for every layout, with and without limits.
+func TestInspectAgreesWithOpen(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(6, 6))
+	base, queries := randVecs(rng, 120, 6, 0), randVecs(rng, 9, 6, 0)
+	nb := naiveTopK(base, queries, workloads.L2, 5, nil).IDs
+	for _, layout := range []string{"fvecs", "npy", "parquet"} {
+		for _, lim := range []struct{ size, queries int }{{0, 0}, {50, 4}, {500, 1000}} {
+			t.Run(layout, func(t *testing.T) {
+				spec := writeLayout(t, t.TempDir(), layout, base, queries, nb)
+				spec.Size, spec.Queries = lim.size, lim.queries
+				info, files, err := Inspect(spec, "/nonexistent")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ds, _, err := Open(ctx, spec, "/nonexistent")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if info.Size != ds.Info.Size || info.Dim != ds.Info.Dim || info.Queries != ds.Info.Queries || info.Name != ds.Info.Name || info.Source != ds.Info.Source {
+					t.Errorf("Inspect %+v, Open %+v", info, ds.Info)
+				}
+				if files.Truth == "" || len(files.Base) == 0 {
+					t.Errorf("files %+v", files)
+				}
+			})
+		}
+	}
+}

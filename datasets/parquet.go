@@ -17,22 +17,43 @@ import (
 // neighbors.parquet (id, neighbors_id list<int64>) their true neighbours, and
 // optionally scalar_labels.parquet (id, labels) for filtered search.
 
+// openParquet opens path for parquet-go after checking the frame the
+// library trusts: the magic at both ends and a footer length within the
+// file (the library would allocate whatever length the file declares).
+// The caller closes the returned file.
+func openParquet(path string) (*os.File, *parquet.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	pf, err := checkedParquet(f, path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, pf, nil
+}
+
+// recoverParquet turns a panic inside parquet-go (which some malformed
+// files cause) into an error naming the file.
+func recoverParquet(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s: not a readable parquet file: %s", path, oneLine(fmt.Errorf("%v", r)))
+	}
+}
+
+// oneLine folds runs of white space, newlines included, into one space.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
 // parquetTable reads the rows of one parquet file with a given set of columns,
 // calling fn with each row's values grouped by column name.
-func parquetTable(path string, cols []string, fn func(row int64, vals map[string][]parquet.Value) error) error {
-	f, err := os.Open(path)
+func parquetTable(path string, cols []string, fn func(row int64, vals map[string][]parquet.Value) error) (err error) {
+	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		return fmt.Errorf("%s: offset 0: not a readable parquet file: %w", path, err)
-	}
+	defer recoverParquet(path, &err)
 	index := map[int]string{}
 	for i, p := range pf.Schema().Columns() {
 		for _, c := range cols {
@@ -41,14 +62,8 @@ func parquetTable(path string, cols []string, fn func(row int64, vals map[string
 			}
 		}
 	}
-	for _, c := range cols {
-		found := false
-		for _, n := range index {
-			found = found || n == c
-		}
-		if !found {
-			return fmt.Errorf("%s: no column %q (have %s)", path, c, columnNames(pf.Schema()))
-		}
+	if err := needColumns(path, pf.Schema(), cols...); err != nil {
+		return err
 	}
 	vals := map[string][]parquet.Value{}
 	buf := make([]parquet.Row, 256)
@@ -85,12 +100,26 @@ func parquetTable(path string, cols []string, fn func(row int64, vals map[string
 	return nil
 }
 
+// needColumns reports the first of cols that is not a top-level column.
+func needColumns(path string, s *parquet.Schema, cols ...string) error {
+	for _, c := range cols {
+		found := false
+		for _, p := range s.Columns() {
+			found = found || p[0] == c
+		}
+		if !found {
+			return fmt.Errorf("%s: no column %q (have %s)", path, c, columnNames(s))
+		}
+	}
+	return nil
+}
+
 func columnNames(s *parquet.Schema) string {
 	var names []string
 	for _, p := range s.Columns() {
 		names = append(names, strings.Join(p, "."))
 	}
-	return strings.Join(names, ", ")
+	return printable(strings.Join(names, ", ")) // names come from the file
 }
 
 // floats converts an emb column's values to float32, rejecting NaN and ±Inf.
@@ -126,19 +155,9 @@ type ParquetBase struct {
 func OpenParquetBase(files []string, limit int) (*ParquetBase, error) {
 	var total int64
 	for _, p := range files {
-		f, err := os.Open(p)
+		f, pf, err := openParquet(p)
 		if err != nil {
 			return nil, err
-		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		pf, err := parquet.OpenFile(f, st.Size())
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: offset 0: not a readable parquet file: %w", p, err)
 		}
 		total += pf.NumRows()
 		f.Close()

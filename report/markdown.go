@@ -383,10 +383,10 @@ func writeErrors(b *strings.Builder, d *doc) {
 		return
 	}
 	b.WriteString("Every failed attempt is counted; rate-limited and unavailable requests are retried (up to 4 attempts, exponential backoff from 10 ms) and each retry is another counted request. QPS and latency above include successful requests only.\n\n")
-	b.WriteString("| # | requests | errors | rate limited | quota | timeout | unavailable | other | retried | last error |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| # | requests | errors | rate limited | quota | timeout | unavailable | auth | other | retried | last error |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range failed {
 		e := t.Errors
-		fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d | %d | %d | %d | %s |\n", t.ID, t.Requests, e.Total, e.RateLimited, e.Quota, e.Timeout, e.Unavailable, e.Other, e.Retries,
+		fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s |\n", t.ID, t.Requests, e.Total, e.RateLimited, e.Quota, e.Timeout, e.Unavailable, e.Auth, e.Other, e.Retries,
 			strings.ReplaceAll(e.Last, "|", "\\|"))
 	}
 	b.WriteString("\n")

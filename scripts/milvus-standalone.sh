@@ -46,6 +46,12 @@
 # Environment: MILVBENCH_CACHE (venv location), PYTHON (interpreter for the
 #   venv, default python3), MILVUS_STANDALONE_START_TIMEOUT (default 180),
 #   MILVUS_STANDALONE_STOP_TIMEOUT (default 30, for milvus's graceful stop).
+# Security (for the TLS and authentication tests):
+#   MILVUS_STANDALONE_TLS_DIR=CERTS: serve the gRPC port with one-way TLS
+#     (common.security.tlsMode 1) using CERTS/server.pem, CERTS/server.key and
+#     CERTS/ca.pem; the printed URI is then https://127.0.0.1:PORT.
+#   MILVUS_STANDALONE_AUTH=1: common.security.authorizationEnabled (user
+#     root, password Milvus, as Milvus creates them).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,6 +62,8 @@ REQ=$SCRIPT_DIR/requirements-standalone.txt
 START_TIMEOUT=${MILVUS_STANDALONE_START_TIMEOUT:-180}
 STOP_TIMEOUT=${MILVUS_STANDALONE_STOP_TIMEOUT:-30}
 MIN_ROWS_FOR_INDEX=100
+TLS_DIR=${MILVUS_STANDALONE_TLS_DIR:-}
+AUTH=${MILVUS_STANDALONE_AUTH:-}
 
 # shellcheck disable=SC2034 # PROG is read by lib.sh
 PROG=milvus-standalone.sh
@@ -147,7 +155,8 @@ do_stop() {
 
 do_start() {
 	local dir=$1 pid port uri attempt deadline bin m mport outcome
-	local -a ports
+	local -a ports security=()
+	local scheme=http
 
 	if pid=$(read_pid "$dir") && is_our_server "$pid" "$dir" && [[ -s $dir/uri ]]; then
 		uri=$(<"$dir/uri")
@@ -163,6 +172,21 @@ do_start() {
 	ensure_venv "$VENV" "$REQ" "$CACHE/.venv-standalone.lock" milvus-server true check_launcher || exit 1
 	bin=$VENV/bin/milvus-server
 	[[ -x $bin ]] || die "$bin not found"
+
+	# The launcher writes these into common.security and tls.* of milvus.yaml.
+	if [[ -n $TLS_DIR ]]; then
+		local f
+		for f in server.pem server.key ca.pem; do
+			[[ -r $TLS_DIR/$f ]] || die "MILVUS_STANDALONE_TLS_DIR: cannot read $TLS_DIR/$f"
+		done
+		security+=(--tls-mode 1 --server-pem-path "$TLS_DIR/server.pem"
+			--server-key-path "$TLS_DIR/server.key" --ca-pem-path "$TLS_DIR/ca.pem")
+		scheme=https
+	fi
+	case $AUTH in
+	'' | 0 | false) ;;
+	*) security+=(--authorization-enabled true) ;;
+	esac
 
 	mkdir -p "$dir/data" || die "cannot create $dir/data"
 
@@ -198,6 +222,7 @@ EOF
 			--index-coord-port "${ports[7]}" --index-node-port "${ports[8]}" \
 			--data-coord-port "${ports[9]}" --data-node-port "${ports[10]}" \
 			--extra-config "indexCoord.segment.minSegmentNumRowsToEnableIndex=$MIN_ROWS_FOR_INDEX" \
+			${security[@]+"${security[@]}"} \
 			</dev/null >>"$dir/server.log" 2>&1 &
 		pid=$!
 		set +m
@@ -224,7 +249,7 @@ EOF
 						echo "milvus-standalone.sh: note: port ${ports[0]} was taken, the server listens on $port" |
 							tee -a "$dir/server.log" >&2
 					fi
-					uri=http://127.0.0.1:$port
+					uri=$scheme://127.0.0.1:$port
 					echo "$uri" >"$dir/uri"
 					echo "$uri"
 					return 0

@@ -32,4 +32,4 @@ trap 'exit 130' INT TERM
 echo "with-milvus.sh: starting $kind server ..." >&2
 uri=$(bash "$server" start "$dir")
 echo "with-milvus.sh: $kind server at $uri" >&2
-MILVUS_URI=$uri MILVBENCH_REQUIRE_MILVUS=1 "$@"
+MILVUS_URI=$uri MILVBENCH_REQUIRE_MILVUS=1 MILVBENCH_SERVER_KIND=$kind MILVBENCH_SERVER_SCRIPT=$server "$@"

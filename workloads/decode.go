@@ -242,8 +242,11 @@ func (d *decoder) parseInt(n *yaml.Node, path string) (int, error) {
 		return 0, err
 	}
 	v, perr := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
-	if perr != nil || v > math.MaxInt32 || v < math.MinInt32 {
+	if perr != nil && !errors.Is(perr, strconv.ErrRange) {
 		return 0, d.errf(n, path, "must be a whole number, got %q", s)
+	}
+	if perr != nil || v > math.MaxInt32 || v < math.MinInt32 {
+		return 0, d.errf(n, path, "%s is out of range (a whole number from %d to %d)", s, math.MinInt32, math.MaxInt32)
 	}
 	return int(v), nil
 }

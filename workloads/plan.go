@@ -227,7 +227,11 @@ func (p *Plan) Summary() string {
 	fmt.Fprintf(&b, "workload %s (%s)\n", s.Name, s.File)
 	fmt.Fprintf(&b, "target:   %s\n", s.Target.Kind)
 	ds := s.Dataset
-	fmt.Fprintf(&b, "dataset:  %s %s, %d × %d, %s, %d queries, seed %d\n", ds.Source, ds.Distribution, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Seed)
+	if ds.Source == SourceSynthetic {
+		fmt.Fprintf(&b, "dataset:  %s %s, %d × %d, %s, %d queries, seed %d\n", ds.Source, ds.Distribution, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Seed)
+	} else {
+		fmt.Fprintf(&b, "dataset:  %s files, %d × %d, %s, %d queries\n", ds.Source, ds.Size, ds.Dim, ds.Metric, ds.Queries)
+	}
 	preload := ""
 	if ds.Preload != 0 {
 		preload = fmt.Sprintf(" (preload %g; the rest is inserted during trials)", ds.Preload)

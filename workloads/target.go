@@ -3,6 +3,7 @@ package workloads
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -20,7 +21,12 @@ type TargetSpec struct {
 	// TokenSource says where the token came from (field, file or variable
 	// name), never the token itself.
 	TokenSource string `json:"token_source,omitempty"`
-	DB          string `json:"db,omitempty"`
+	// CAFile is a PEM file of CA certificates trusted for an https:// uri
+	// (instead of the system roots); ServerName is the name the server's
+	// certificate must hold when it differs from the uri's host.
+	CAFile     string `json:"ca_file,omitempty"`
+	ServerName string `json:"server_name,omitempty"`
+	DB         string `json:"db,omitempty"`
 	// Collection overrides the default collection name milvbench_<name>.
 	Collection string `json:"collection,omitempty"`
 	// Connections is the number of gRPC connections; 0 sizes it from the
@@ -43,6 +49,8 @@ func (d *decoder) target(t *TargetSpec) fieldFunc {
 			"uri":             d.str(&t.URI),
 			"token":           d.str(&t.Token),
 			"token_file":      d.str(&t.TokenFile),
+			"ca_file":         d.str(&t.CAFile),
+			"server_name":     d.str(&t.ServerName),
 			"db":              d.str(&t.DB),
 			"collection":      d.str(&t.Collection),
 			"connections":     d.integer(&t.Connections),
@@ -59,7 +67,11 @@ func (d *decoder) target(t *TargetSpec) fieldFunc {
 // checks the values.
 func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]int) error {
 	e := func(field, format string, args ...any) error {
-		return &Error{File: file, Line: lines["target."+field], Field: "target." + field, Msg: fmt.Sprintf(format, args...)}
+		line, ok := lines["target."+field]
+		if !ok {
+			line = lines["target"] // a missing key: point at the section
+		}
+		return &Error{File: file, Line: line, Field: "target." + field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if t.Kind != TargetMilvus {
 		for _, f := range []struct {
@@ -67,6 +79,7 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 			set  bool
 		}{
 			{"uri", t.URI != ""}, {"token", t.Token != ""}, {"token_file", t.TokenFile != ""}, {"db", t.DB != ""},
+			{"ca_file", t.CAFile != ""}, {"server_name", t.ServerName != ""},
 			{"collection", t.Collection != ""}, {"connections", t.Connections != 0}, {"consistency", t.Consistency != ""},
 			{"connect_timeout", t.ConnectTimeout != 0}, {"request_timeout", t.RequestTimeout != 0}, {"build_timeout", t.BuildTimeout != 0},
 		} {
@@ -89,6 +102,14 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 	}
 	if err := checkURI(t.URI); err != "" {
 		return e("uri", "%q %s", t.URI, err)
+	}
+	for _, f := range []struct{ name, v string }{{"ca_file", t.CAFile}, {"server_name", t.ServerName}} {
+		if f.v != "" && !strings.HasPrefix(strings.ToLower(t.URI), "https://") {
+			return e(f.name, "applies to TLS connections only: use an https:// uri (uri is %q)", t.URI)
+		}
+	}
+	if t.ServerName != "" && !serverNameRE.MatchString(t.ServerName) {
+		return e("server_name", "%q is not a host name (letters, digits, '-' and '.')", t.ServerName)
 	}
 	switch {
 	case t.Token != "" && t.TokenFile != "":
@@ -125,6 +146,8 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 	}
 	return nil
 }
+
+var serverNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
 
 func checkURI(s string) string {
 	if !strings.Contains(s, "://") {

@@ -222,6 +222,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	if s.Goals.QPS < 0 {
 		return e("goals.qps", "must not be negative")
 	}
+	if err := checkPlanSize(file, s); err != nil {
+		return err
+	}
 	for i, ix := range s.Indexes {
 		if err := validateIndex(file, fmt.Sprintf("indexes[%d]", i), ix, s, lines); err != nil {
 			return err

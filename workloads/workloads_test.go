@@ -15,31 +15,101 @@ func noEnv(string) (string, bool) { return "", false }
 // TestMalformed asserts the exact one-line error of every file in testdata/bad.
 func TestMalformed(t *testing.T) {
 	want := map[string]string{
-		"bad_duration.yaml":               `testdata/bad/bad_duration.yaml:5: load.duration: "10" is not a duration (use a number with a unit: 500ms, 10s, 2m)`,
-		"bad_metric.yaml":                 `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE)`,
-		"bad_name.yaml":                   `testdata/bad/bad_name.yaml:1: name: "my bench!" is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)`,
-		"duplicate_key.yaml":              `testdata/bad/duplicate_key.yaml:6: search.topk: key "topk" appears twice`,
-		"ef_below_topk.yaml":              `testdata/bad/ef_below_topk.yaml:6: indexes[0].search.ef: 8 is out of range (Milvus allows topk (10) ≤ ef ≤ 2147483647)`,
-		"empty.yaml":                      `testdata/bad/empty.yaml: file is empty; a workload needs at least name, dataset and indexes`,
-		"empty_indexes.yaml":              `testdata/bad/empty_indexes.yaml:3: indexes: must be a non-empty list of indexes, each with type, build and search`,
-		"env_unset.yaml":                  `testdata/bad/env_unset.yaml:3: dataset.size: environment variable MILVBENCH_TEST_UNSET_SIZE is not set`,
-		"hnsw_bad_param_name.yaml":        `testdata/bad/hnsw_bad_param_name.yaml:5: indexes[0].build.efconstruction: HNSW has no build parameter "efconstruction" (allowed: M, efConstruction)`,
-		"hnsw_m_range.yaml":               `testdata/bad/hnsw_m_range.yaml:5: indexes[0].build.M: 4096 is out of range (Milvus allows 2 ≤ M ≤ 2048)`,
-		"invalid_yaml.yaml":               `testdata/bad/invalid_yaml.yaml:1: invalid YAML: did not find expected ',' or '}'`,
-		"list_for_scalar.yaml":            `testdata/bad/list_for_scalar.yaml:1: name: must be a single value, got a list`,
-		"missing_name.yaml":               `testdata/bad/missing_name.yaml:1: name: is missing (required)`,
-		"nprobe_above_nlist.yaml":         `testdata/bad/nprobe_above_nlist.yaml:6: indexes[0].search.nprobe: 32 is out of range (Milvus allows 1 ≤ nprobe ≤ nlist (16))`,
-		"output_field_unknown.yaml":       `testdata/bad/output_field_unknown.yaml:5: search.output_fields[1]: "embedding" is not a field of milvbench's collections (allowed: id, vec, label, category)`,
-		"pq_m_not_divisor.yaml":           `testdata/bad/pq_m_not_divisor.yaml:5: indexes[0].build: m=16 must divide the vector dimension 100 (allowed m: 1, 2, 4, 5, 10, 20, 25, 50, 100)`,
-		"recall_goal_range.yaml":          `testdata/bad/recall_goal_range.yaml:4: goals.recall: 95 is out of range (allowed 0..1)`,
-		"selectivity_without_labels.yaml": `testdata/bad/selectivity_without_labels.yaml:5: search.selectivity[1]: 0.1 needs labels to filter on: set dataset.labels to int or category`,
-		"selectivity_range.yaml":          `testdata/bad/selectivity_range.yaml:5: search.selectivity[1]: 1.5 is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)`,
-		"topk_too_large.yaml":             `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
-		"unknown_index_type.yaml":         `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
-		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, search, target)`,
-		"unknown_nested_key.yaml":         `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
-		"wrong_type.yaml":                 `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
-		"zero_concurrency.yaml":           `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
+		"bad_arrivals.yaml":                  `testdata/bad/bad_arrivals.yaml:7: load.arrivals: "bursty" is not allowed (allowed: constant, poisson)`,
+		"bad_duration.yaml":                  `testdata/bad/bad_duration.yaml:5: load.duration: "10" is not a duration (use a number with a unit: 500ms, 10s, 2m)`,
+		"bad_env_reference.yaml":             `testdata/bad/bad_env_reference.yaml:3: dataset.size: "${1SIZE}" is not a valid environment variable reference (use ${NAME} with letters, digits and _)`,
+		"bad_metric.yaml":                    `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE)`,
+		"bad_name.yaml":                      `testdata/bad/bad_name.yaml:1: name: "my bench!" is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)`,
+		"capacity_key_in_open.yaml":          `testdata/bad/capacity_key_in_open.yaml:7: load.start_rate: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
+		"capacity_max_below_start.yaml":      `testdata/bad/capacity_max_below_start.yaml:7: load.max_rate: 100 is below load.start_rate (500)`,
+		"capacity_precision.yaml":            `testdata/bad/capacity_precision.yaml:6: load.precision: -0.1 is out of range (a relative bracket width, 0 < precision < 1)`,
+		"capacity_ramp_factor.yaml":          `testdata/bad/capacity_ramp_factor.yaml:6: load.ramp_factor: 1 is out of range (1 < ramp_factor ≤ 100)`,
+		"capacity_without_goal.yaml":         `testdata/bad/capacity_without_goal.yaml:5: load.model: capacity needs a latency goal to search for: set goals.p99 (or goals.p95)`,
+		"categories_range.yaml":              `testdata/bad/categories_range.yaml:6: dataset.categories: 100 is out of range (allowed 2..64)`,
+		"categories_without_labels.yaml":     `testdata/bad/categories_without_labels.yaml:5: dataset.categories: only applies to labels: category`,
+		"clusters_above_size.yaml":           `testdata/bad/clusters_above_size.yaml:5: dataset.clusters: 200 is out of range (allowed 1..100)`,
+		"clusters_for_gaussian.yaml":         `testdata/bad/clusters_for_gaussian.yaml:6: dataset.clusters: only applies to distribution: clustered`,
+		"concurrency_in_open.yaml":           `testdata/bad/concurrency_in_open.yaml:7: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
+		"dim_range.yaml":                     `testdata/bad/dim_range.yaml:2: dataset.dim: 1 is out of range (allowed 2..32768)`,
+		"duplicate_key.yaml":                 `testdata/bad/duplicate_key.yaml:6: search.topk: key "topk" appears twice`,
+		"ef_below_topk.yaml":                 `testdata/bad/ef_below_topk.yaml:6: indexes[0].search.ef: 8 is out of range (Milvus allows topk (10) ≤ ef ≤ 2147483647)`,
+		"empty.yaml":                         `testdata/bad/empty.yaml: file is empty; a workload needs at least name, dataset and indexes`,
+		"empty_indexes.yaml":                 `testdata/bad/empty_indexes.yaml:3: indexes: must be a non-empty list of indexes, each with type, build and search`,
+		"empty_list.yaml":                    `testdata/bad/empty_list.yaml:4: search.topk: must not be an empty list`,
+		"env_unset.yaml":                     `testdata/bad/env_unset.yaml:3: dataset.size: environment variable MILVBENCH_TEST_UNSET_SIZE is not set`,
+		"file_source_with_distribution.yaml": `testdata/bad/file_source_with_distribution.yaml:5: dataset.distribution: only applies to source: synthetic`,
+		"flat_search_param.yaml":             `testdata/bad/flat_search_param.yaml:5: indexes[0].search.ef: FLAT has no search parameter "ef" (allowed: none)`,
+		"fvecs_without_query_file.yaml":      `testdata/bad/fvecs_without_query_file.yaml:2: dataset: source fvecs needs base_file and query_file (truth_file is optional)`,
+		"hnsw_bad_param_name.yaml":           `testdata/bad/hnsw_bad_param_name.yaml:5: indexes[0].build.efconstruction: HNSW has no build parameter "efconstruction" (allowed: M, efConstruction)`,
+		"hnsw_m_range.yaml":                  `testdata/bad/hnsw_m_range.yaml:5: indexes[0].build.M: 4096 is out of range (Milvus allows 2 ≤ M ≤ 2048)`,
+		"index_missing_type.yaml":            `testdata/bad/index_missing_type.yaml:4: indexes[0].type: is missing (required)`,
+		"index_not_mapping.yaml":             `testdata/bad/index_not_mapping.yaml:3: indexes[0]: must be a mapping of keys (build, search, type), got "FLAT"`,
+		"ingest_concurrency_range.yaml":      `testdata/bad/ingest_concurrency_range.yaml:6: load.insert_concurrency[1]: 2000 is out of range (allowed 1..1024)`,
+		"ingest_key_in_closed.yaml":          `testdata/bad/ingest_key_in_closed.yaml:5: load.insert_batch: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
+		"insert_batch_range.yaml":            `testdata/bad/insert_batch_range.yaml:4: insert.batch: -5 is out of range (allowed 1..1000000)`,
+		"insert_concurrency_in_mixed.yaml":   `testdata/bad/insert_concurrency_in_mixed.yaml:7: load.insert_concurrency: does not apply to load model mixed (it uses: model, checkpoints, concurrency, delete_rate, duration, insert_batch, insert_rate, interval, max_error_rate, on_error, rate, repeat, think_time, upsert_rate, warmup)`,
+		"interval_beyond_duration.yaml":      `testdata/bad/interval_beyond_duration.yaml:6: load.interval: 5s is out of range (allowed 10ms .. the trial duration 2s)`,
+		"interval_too_short.yaml":            `testdata/bad/interval_too_short.yaml:5: load.interval: 1ms is out of range (allowed 10ms .. the trial duration 10s)`,
+		"invalid_yaml.yaml":                  `testdata/bad/invalid_yaml.yaml:1: invalid YAML: did not find expected ',' or '}'`,
+		"list_for_scalar.yaml":               `testdata/bad/list_for_scalar.yaml:1: name: must be a single value, got a list`,
+		"max_error_rate_range.yaml":          `testdata/bad/max_error_rate_range.yaml:6: load.max_error_rate: 2 is out of range (a fraction of requests, 0..1)`,
+		"max_in_flight_range.yaml":           `testdata/bad/max_in_flight_range.yaml:7: load.max_in_flight: 2000000 is out of range (allowed 1..1000000)`,
+		"missing_name.yaml":                  `testdata/bad/missing_name.yaml:1: name: is missing (required)`,
+		"mixed_checkpoints_range.yaml":       `testdata/bad/mixed_checkpoints_range.yaml:7: load.checkpoints: 5000 is out of range (allowed 1..1000)`,
+		"mixed_delete_rate_negative.yaml":    `testdata/bad/mixed_delete_rate_negative.yaml:7: load.delete_rate: -5 is out of range (rows/s, 0..10000000)`,
+		"mixed_insert_batch_range.yaml":      `testdata/bad/mixed_insert_batch_range.yaml:7: load.insert_batch[1]: 0 is out of range (rows per insert call, 1..100000)`,
+		"mixed_without_insert_rate.yaml":     `testdata/bad/mixed_without_insert_rate.yaml:4: load.insert_rate: is required for load model mixed (rows/s; a number or a list)`,
+		"negative_duration.yaml":             `testdata/bad/negative_duration.yaml:5: load.warmup: must not be negative, got -1s`,
+		"not_a_mapping.yaml":                 `testdata/bad/not_a_mapping.yaml:1: a workload must be a mapping with keys name, target, dataset, insert, indexes, search, load, goals; got a list`,
+		"nprobe_above_nlist.yaml":            `testdata/bad/nprobe_above_nlist.yaml:6: indexes[0].search.nprobe: 32 is out of range (Milvus allows 1 ≤ nprobe ≤ nlist (16))`,
+		"nq_above_queries.yaml":              `testdata/bad/nq_above_queries.yaml:4: search.nq[1]: 50 is larger than dataset.queries (10)`,
+		"nq_range.yaml":                      `testdata/bad/nq_range.yaml:4: search.nq[0]: 0 is out of range (Milvus allows 1..16384)`,
+		"open_without_rate.yaml":             `testdata/bad/open_without_rate.yaml:4: load.rate: is required for load model open (requests/s; a number or a list)`,
+		"output_field_unknown.yaml":          `testdata/bad/output_field_unknown.yaml:5: search.output_fields[1]: "embedding" is not a field of milvbench's collections (allowed: id, vec, label, category)`,
+		"params_not_mapping.yaml":            `testdata/bad/params_not_mapping.yaml:5: indexes[0].build: must be a mapping of parameter names to a value or a list of values, got a list`,
+		"parquet_without_path.yaml":          `testdata/bad/parquet_without_path.yaml:2: dataset.path: source parquet needs path: the directory holding the files`,
+		"pq_m_not_divisor.yaml":              `testdata/bad/pq_m_not_divisor.yaml:5: indexes[0].build: m=16 must divide the vector dimension 100 (allowed m: 1, 2, 4, 5, 10, 20, 25, 50, 100)`,
+		"pq_missing_m.yaml":                  `testdata/bad/pq_missing_m.yaml:4: indexes[0].build.m: is required for IVF_PQ`,
+		"preload_above_size.yaml":            `testdata/bad/preload_above_size.yaml:2: dataset.preload: 5000 rows is more than dataset.size (1000)`,
+		"preload_in_closed.yaml":             `testdata/bad/preload_in_closed.yaml:2: dataset.preload: only applies to load models mixed and ingest (the others load every row before measuring)`,
+		"preload_share.yaml":                 `testdata/bad/preload_share.yaml:2: dataset.preload: 2.5 is not allowed (a share of rows 0 < preload ≤ 1, or a whole row count)`,
+		"quoted_number_param.yaml":           `testdata/bad/quoted_number_param.yaml:5: indexes[0].search.ef: must be a whole number, got the string "64" (write numbers without quotes)`,
+		"rate_in_closed.yaml":                `testdata/bad/rate_in_closed.yaml:6: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
+		"rate_not_number.yaml":               `testdata/bad/rate_not_number.yaml:6: load.rate: must be a number, got "fast"`,
+		"rate_range.yaml":                    `testdata/bad/rate_range.yaml:6: load.rate[1]: 0 is out of range (requests/s, 0 < rate ≤ 10000000)`,
+		"recall_goal_range.yaml":             `testdata/bad/recall_goal_range.yaml:4: goals.recall: 95 is out of range (allowed 0..1)`,
+		"repeat_range.yaml":                  `testdata/bad/repeat_range.yaml:5: load.repeat: 101 is out of range (allowed 1..100)`,
+		"seed_not_integer.yaml":              `testdata/bad/seed_not_integer.yaml:2: dataset.seed: must be a whole number, got "1.5"`,
+		"selectivity_range.yaml":             `testdata/bad/selectivity_range.yaml:5: search.selectivity[1]: 1.5 is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)`,
+		"selectivity_without_labels.yaml":    `testdata/bad/selectivity_without_labels.yaml:5: search.selectivity[1]: 0.1 needs labels to filter on: set dataset.labels to int or category`,
+		"size_overflow.yaml":                 `testdata/bad/size_overflow.yaml:2: dataset.size: 99999999999 is out of range (a whole number from -2147483648 to 2147483647)`,
+		"size_range.yaml":                    `testdata/bad/size_range.yaml:2: dataset.size: 0 is out of range (allowed 1..1000000000)`,
+		"sweep_too_large.yaml":               `testdata/bad/sweep_too_large.yaml:4: indexes[0]: with this index the sweeps expand to 4000000 trials, more than the 100000 allowed: sweep fewer values or split the workload`,
+		"synthetic_with_base_file.yaml":      `testdata/bad/synthetic_with_base_file.yaml:5: dataset.base_file: only applies to file sources (fvecs, bvecs, npy, parquet, dir)`,
+		"tab_indent.yaml":                    `testdata/bad/tab_indent.yaml:3: invalid YAML: found character that cannot start any token`,
+		"target_ca_file_plaintext.yaml":      `testdata/bad/target_ca_file_plaintext.yaml:5: target.ca_file: applies to TLS connections only: use an https:// uri (uri is "http://127.0.0.1:19530")`,
+		"target_collection_name.yaml":        `testdata/bad/target_collection_name.yaml:5: target.collection: "9lives" is not a valid collection name: a letter then up to 63 letters, digits or _`,
+		"target_connections_range.yaml":      `testdata/bad/target_connections_range.yaml:5: target.connections: 1000 is out of range (allowed 0..256; 0 sizes the pool from the concurrency)`,
+		"target_consistency.yaml":            `testdata/bad/target_consistency.yaml:5: target.consistency: "eventual" is not allowed (allowed: strong, bounded, session, eventually)`,
+		"target_missing_uri.yaml":            `testdata/bad/target_missing_uri.yaml:2: target.uri: is missing: set target.uri or the MILVUS_URI (or ZILLIZ_URI) environment variable, e.g. http://127.0.0.1:19530`,
+		"target_not_mapping.yaml":            `testdata/bad/target_not_mapping.yaml:2: target: must be a mapping of keys (build_timeout, ca_file, collection, connect_timeout, connections, consistency, db, kind, request_timeout, server_name, token, token_file, uri), got "milvus"`,
+		"target_server_name_bad.yaml":        `testdata/bad/target_server_name_bad.yaml:5: target.server_name: "milvus internal/" is not a host name (letters, digits, '-' and '.')`,
+		"target_server_name_plaintext.yaml":  `testdata/bad/target_server_name_plaintext.yaml:5: target.server_name: applies to TLS connections only: use an https:// uri (uri is "127.0.0.1:19530")`,
+		"target_token_and_file.yaml":         `testdata/bad/target_token_and_file.yaml:6: target.token_file: give either token or token_file, not both`,
+		"target_unknown_kind.yaml":           `testdata/bad/target_unknown_kind.yaml:3: target.kind: "zilliz" is not allowed (allowed: embedded, milvus)`,
+		"target_uri_credentials.yaml":        `testdata/bad/target_uri_credentials.yaml:4: target.uri: "https://root:Milvus@127.0.0.1:19530" must not carry credentials; use target.token, token_file or MILVUS_TOKEN`,
+		"target_uri_for_embedded.yaml":       `testdata/bad/target_uri_for_embedded.yaml:4: target.uri: only applies to kind: milvus`,
+		"target_uri_scheme.yaml":             `testdata/bad/target_uri_scheme.yaml:4: target.uri: "grpc://127.0.0.1:19530" has scheme grpc (allowed: http for plaintext, https for TLS)`,
+		"think_time_in_open.yaml":            `testdata/bad/think_time_in_open.yaml:7: load.think_time: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
+		"topk_above_size.yaml":               `testdata/bad/topk_above_size.yaml:4: search.topk[0]: 100 is larger than dataset.size (50)`,
+		"topk_too_large.yaml":                `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
+		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
+		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, search, target)`,
+		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
+		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
+		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "hdf5" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir)`,
+		"wrong_type.yaml":                    `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
+		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
 	maps.Copy(want, clusterMalformed)
 	files, err := filepath.Glob("testdata/bad/*.yaml")
@@ -251,5 +321,33 @@ func TestLoadModels(t *testing.T) {
 				t.Errorf("levels\n got %q\nwant %q", got, tt.levels)
 			}
 		})
+	}
+}
+
+// TestTrialCount checks that the plan-size limit counts exactly the trials
+// NewPlan makes, for every load model.
+func TestTrialCount(t *testing.T) {
+	base := "name: w\ndataset: {size: 1000, dim: 8, labels: int}\nindexes:\n  - type: FLAT\n  - type: HNSW\n    build: {M: [8, 16]}\n    search: {ef: [20, 32, 64]}\nsearch: {topk: [10, 20], nq: [1, 2], selectivity: [1, 0.5]}\n"
+	loads := []string{
+		"load: {concurrency: [1, 2, 4], repeat: 2}",
+		"load: {model: open, rate: [10, 20]}",
+		"load: {model: capacity}\ngoals: {p99: 5ms}",
+		"load: {model: mixed, rate: [5, 6], insert_rate: [1, 2], insert_batch: [5, 10, 20]}",
+		"load: {model: mixed, concurrency: [1, 2, 3], insert_rate: 1}",
+		"load: {model: ingest, insert_batch: [1, 10], insert_concurrency: [1, 2, 3], repeat: 3}",
+	}
+	for _, l := range loads {
+		spec, err := Parse("w.yaml", []byte(base+l+"\n"), noEnv)
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		want := NewPlan(spec).Trials()
+		got := 0.0
+		for _, ix := range spec.Indexes {
+			got += indexTrials(spec, ix)
+		}
+		if got != float64(want) {
+			t.Errorf("%s: counted %g trials, the plan has %d", l, got, want)
+		}
 	}
 }

@@ -37,11 +37,16 @@ const (
 	codeDiskLimit       = 7
 	codeRateLimit       = 8
 	codeQuotaExceeded   = 9
+	// Authentication and authorisation (merr.ErrPrivilegeNotAuthenticated,
+	// ErrPrivilegeNotPermitted, ErrNeedAuthenticate).
+	codeNotAuthenticated = 1400
+	codeNotPermitted     = 1401
+	codeNeedAuthenticate = 1800
 )
 
 // classify maps an error from the SDK to rate_limited, quota, timeout,
-// unavailable or other: first by transport (gRPC status, context), then by
-// Milvus status code, then by the legacy rate-limit message.
+// unavailable, auth or other: first by transport (gRPC status, context),
+// then by Milvus status code, then by the legacy messages.
 func classify(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -57,6 +62,8 @@ func classify(err error) string {
 			return bench.ClassTimeout
 		case codes.ResourceExhausted:
 			return bench.ClassRateLimited
+		case codes.Unauthenticated, codes.PermissionDenied:
+			return bench.ClassAuth
 		}
 		return bench.ClassOther
 	}
@@ -67,6 +74,8 @@ func classify(err error) string {
 		return bench.ClassQuota
 	case codeNotReady, codeUnavailable:
 		return bench.ClassUnavailable
+	case codeNotAuthenticated, codeNotPermitted, codeNeedAuthenticate:
+		return bench.ClassAuth
 	}
 	msg := strings.ToLower(err.Error())
 	switch {
@@ -77,3 +86,7 @@ func classify(err error) string {
 	}
 	return bench.ClassOther
 }
+
+// oneLine is err's message with runs of white space (newlines included)
+// folded into one space.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -56,8 +56,13 @@ const sdkModule = "github.com/milvus-io/milvus/client/v2"
 
 // Config says how to reach the server. Token is never logged or recorded.
 type Config struct {
-	URI            string
-	Token          string
+	URI   string
+	Token string
+	// CAFile is a PEM file of the CA certificates to trust for an https://
+	// URI instead of the system's; ServerName overrides the name the
+	// server's certificate must hold (default: the URI's host).
+	CAFile         string
+	ServerName     string
 	DB             string
 	Connections    int
 	ConnectTimeout time.Duration
@@ -73,13 +78,16 @@ type Config struct {
 	// Log receives one line per notable event (e.g. an old run's collection
 	// dropped); nil discards.
 	Log func(format string, args ...any)
+	// DialOptions are extra gRPC options for every connection (e.g. a
+	// stats handler that counts attempts).
+	DialOptions []grpc.DialOption
 }
 
 // ConfigFrom builds a Config from a workload's target section; token_file is
 // read here so the token never passes through the workload encoding.
 func ConfigFrom(t workloads.TargetSpec) (Config, error) {
 	cfg := Config{
-		URI: t.URI, Token: t.Token, DB: t.DB, Connections: t.Connections,
+		URI: t.URI, Token: t.Token, CAFile: t.CAFile, ServerName: t.ServerName, DB: t.DB, Connections: t.Connections,
 		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), BuildTimeout: t.BuildTimeout.D(),
 		Consistency: t.Consistency,
 	}
@@ -105,6 +113,7 @@ type Target struct {
 	metric        workloads.Metric
 	labels        *datasets.Labels
 	created       bool
+	tlsOpt        grpc.DialOption // nil for plaintext
 }
 
 var consistencyLevels = map[string]entity.ConsistencyLevel{
@@ -116,7 +125,9 @@ var consistencyLevels = map[string]entity.ConsistencyLevel{
 
 // New connects cfg.Connections gRPC connections (at least one) and reads the
 // server version. A server that does not answer within ConnectTimeout is a
-// one-line error naming the address.
+// one-line error naming the address; so is a TLS mismatch (untrusted
+// certificate, plaintext address for a TLS server) and refused credentials
+// (classified bench.ClassAuth).
 func New(ctx context.Context, cfg Config) (*Target, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 10 * time.Second
@@ -137,7 +148,11 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	if !ok {
 		return nil, fmt.Errorf("milvus: consistency %q is not one of strong, bounded, session, eventually", cfg.Consistency)
 	}
-	t := &Target{cfg: cfg, consistency: cl}
+	tlsOpt, err := transport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{cfg: cfg, consistency: cl, tlsOpt: tlsOpt}
 	n := max(cfg.Connections, 1)
 	for range n {
 		c, err := t.dial(ctx)
@@ -165,17 +180,31 @@ func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
 	// A refused connection is final: fail at once rather than retrying it
 	// until the connect timeout (the SDK dials with WithBlock, which this
 	// option applies to). Addresses that do not answer still get the timeout.
+	// So is a TLS handshake failure no retry can fix (see failFast).
 	// (Deprecated for grpc.NewClient, but the SDK dials with grpc.DialContext.)
 	opts = append(opts, grpc.FailOnNonTempDialError(true))
+	if t.tlsOpt != nil {
+		opts = append(opts, t.tlsOpt) // after the SDK's own TLS option, so it wins
+	}
+	opts = append(opts, t.cfg.DialOptions...)
 	dctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
 	defer cancel()
+	probe := startTLSProbe(dctx, t.cfg.URI, cancel)
 	c, err := milvusclient.New(dctx, &milvusclient.ClientConfig{
 		Address:     t.cfg.URI,
 		APIKey:      t.cfg.Token,
 		DBName:      t.cfg.DB,
 		DialOptions: opts,
 	})
+	speaksTLS := probe()
 	if err != nil {
+		if hint := dialHint(t.cfg.URI, err, speaksTLS); hint != "" {
+			return nil, fmt.Errorf("milvus: cannot connect to %s: %s", redact(t.cfg.URI), hint)
+		}
+		if classify(err) == bench.ClassAuth {
+			return nil, &classifiedError{class: bench.ClassAuth, err: fmt.Errorf("milvus: cannot connect to %s: the server refused the credentials (%s): check target.token (user:password or API key), token_file or MILVUS_TOKEN",
+				redact(t.cfg.URI), oneLine(err))}
+		}
 		const hint = "(is the server running and the address right?)"
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("milvus: cannot connect to %s within %s %s", redact(t.cfg.URI), t.cfg.ConnectTimeout, hint)
@@ -236,7 +265,7 @@ func (t *Target) setup(ctx context.Context, what string, timeout time.Duration, 
 // Describe implements bench.Target.
 func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 	u := redact(t.cfg.URI)
-	tls := strings.HasPrefix(t.cfg.URI, "https://")
+	tls := usesTLS(t.cfg.URI)
 	token := "none"
 	if t.cfg.Token != "" {
 		token = "set"
@@ -245,19 +274,29 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 	if db == "" {
 		db = "default" // what Milvus uses when none is named
 	}
+	details := map[string]string{
+		"uri":         u,
+		"tls":         strconv.FormatBool(tls),
+		"db":          db,
+		"connections": strconv.Itoa(len(t.clients)),
+		"consistency": t.cfg.Consistency,
+		"token":       token,
+		"sdk_retry":   "disabled (every attempt measured)",
+	}
+	if tls {
+		details["ca"] = "system roots"
+		if t.cfg.CAFile != "" {
+			details["ca"] = t.cfg.CAFile
+		}
+		if t.cfg.ServerName != "" {
+			details["server_name"] = t.cfg.ServerName
+		}
+	}
 	return bench.TargetInfo{
 		Kind:       "milvus",
 		Version:    t.serverVersion,
 		SDKVersion: sdkModule + " " + sdkVersion(),
-		Details: map[string]string{
-			"uri":         u,
-			"tls":         strconv.FormatBool(tls),
-			"db":          db,
-			"connections": strconv.Itoa(len(t.clients)),
-			"consistency": t.cfg.Consistency,
-			"token":       token,
-			"sdk_retry":   "disabled (every attempt measured)",
-		},
+		Details:    details,
 	}, nil
 }
 

@@ -48,6 +48,31 @@ func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.W
 	return ds, nil
 }
 
+// inspectDataset fills a file dataset's size, dimension and query count
+// from its files' headers and validates the workload again with them; it
+// returns the files read, for the plan summary ("" for synthetic data).
+// Problems with the files are workload errors naming the workload file.
+func inspectDataset(spec *workloads.Spec) (string, error) {
+	if spec.Dataset.Source == workloads.SourceSynthetic {
+		return "", nil
+	}
+	info, files, err := datasets.Inspect(spec.Dataset, filepath.Dir(spec.File))
+	if err != nil {
+		// A workload error (exit 2): the workload names files that are
+		// missing or malformed.
+		return "", &workloads.Error{File: spec.File, Msg: err.Error()}
+	}
+	spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = info.Size, info.Dim, info.Queries
+	if err := workloads.Validate(spec); err != nil {
+		return "", err
+	}
+	desc := fmt.Sprintf("%s base %s, queries %s", files.Format, strings.Join(files.Base, " "), files.Queries)
+	if files.Truth != "" {
+		desc += ", truth " + files.Truth
+	}
+	return desc + " (headers read)", nil
+}
+
 // peakRSS returns the process's peak resident set size (VmHWM) in bytes, or 0
 // where /proc is unavailable.
 func peakRSS() int64 {

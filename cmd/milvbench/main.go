@@ -95,6 +95,10 @@ func newValidate() *cobra.Command {
 Milvus's rules for every point of every sweep, and print the plan: the stages,
 the index builds with their trial counts, and an estimate of the run time.
 Exits 2 with a one-line error naming file, line and field on any problem.
+For a file dataset it checks that every file exists and reads their headers
+(never the vectors), so the plan shows the real size, dimension and query
+count and the checks that depend on them (topk ≤ size, nq ≤ queries, PQ m
+dividing the dimension) run against the files.
 With cluster.cluster_id it also reads the cluster from the Zilliz Cloud
 control plane, and prints the cluster the run would record.`,
 		Example: `  milvbench validate workloads/examples/quickstart.yaml
@@ -102,6 +106,10 @@ control plane, and prints the cluster the run would record.`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			files, err := inspectDataset(spec)
 			if err != nil {
 				return err
 			}
@@ -118,6 +126,9 @@ control plane, and prints the cluster the run would record.`,
 				return err
 			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
+			if files != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "files:    %s\n", files)
+			}
 			if cluster == nil {
 				cluster = &workloads.ClusterSpec{}
 			}

@@ -1,0 +1,24 @@
+# Fuzz targets (go test -fuzz) for workload decoding and every dataset reader.
+# `make test` already runs each target's seeds (testdata/bad, testdata/fuzz)
+# as plain tests; these targets mutate them. A failing input is saved under
+# the package's testdata/fuzz/<Target>/ (commit it: it becomes a seed) and
+# fails the make target.
+.PHONY: fuzz-short fuzz-ci
+
+FUZZ_TARGETS  := ./workloads:FuzzParse ./datasets:FuzzVecs ./datasets:FuzzNpy ./datasets:FuzzParquet ./datasets:FuzzGTCache
+FUZZTIME      ?= 60s
+# Work spent shrinking each new interesting input (Go's default, 60 s, would
+# use most of a short run): 200 executions.
+FUZZ_MINIMIZE ?= 200x
+
+## fuzz-short: fuzz each target for FUZZTIME (default 60s), one after another
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZ_MINIMIZE) $$pkg; \
+	done
+
+## fuzz-ci: every fuzz target for 3 s (.ci/run)
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=3s FUZZ_MINIMIZE=50x

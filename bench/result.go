@@ -22,7 +22,9 @@ type Result struct {
 	// NetworkFloor is the latency of the target's cheapest RPC, measured
 	// before the trials; absent for in-process targets.
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
-	Trials       []Trial       `json:"trials"`
+	// Tune is set when `milvbench tune` produced the result.
+	Tune   *TuneInfo `json:"tune,omitempty"`
+	Trials []Trial   `json:"trials"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).

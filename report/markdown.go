@@ -27,6 +27,7 @@ func Markdown(res *bench.Result) string {
 		name = res.Workload.Name
 	}
 	fmt.Fprintf(&b, "# milvbench report: %s\n\n", name)
+	b.WriteString(recommendationSection(res))
 	b.WriteString("## Environment and provenance\n\n")
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }

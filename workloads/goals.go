@@ -1,7 +1,10 @@
 package workloads
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -100,4 +103,52 @@ func validateGoals(g Goals, e func(field, format string, args ...any) error) err
 		}
 	}
 	return nil
+}
+
+// Overrides are goals and prices given apart from a workload, to
+// recompute a recommendation from existing results (`milvbench recommend
+// DIR --goals FILE`): Goals replace the workload's goals, Pricing is
+// merged over its pricing.
+type Overrides struct {
+	Goals   *Goals
+	Pricing *Pricing
+}
+
+// ParseOverrides decodes an overrides file: a mapping with `goals` and/or
+// `pricing`, each as in a workload.
+func ParseOverrides(file string, data []byte, env LookupEnv) (*Overrides, error) {
+	var root yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: file, Msg: "file is empty; give goals and/or pricing"}
+		}
+		return nil, yamlError(file, err)
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	d := &decoder{file: file, env: env, lines: map[string]int{}}
+	o := &Overrides{}
+	var g Goals
+	err := d.mapping(doc, "", map[string]fieldFunc{
+		"goals": func(n *yaml.Node, p string) error {
+			o.Goals = &g
+			return d.goals(&g)(n, p)
+		},
+		"pricing": d.pricingSection(&o.Pricing),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.Goals != nil {
+		applyGoalDefaults(o.Goals)
+		e := func(field, format string, args ...any) error {
+			return &Error{File: file, Line: d.lines[field], Field: field, Msg: fmt.Sprintf(format, args...)}
+		}
+		if err := validateGoals(*o.Goals, e); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
 }

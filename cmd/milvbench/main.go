@@ -63,7 +63,7 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset())
+	root.AddCommand(newRun(), newTune(), newRecommend(), newValidate(), newVersion(), newDataset())
 	return root
 }
 
@@ -99,6 +99,9 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 				}
 			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
+			if w := planWarning(plan); w != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), w)
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), "ok")
 			return nil
 		},
@@ -106,9 +109,7 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 }
 
 func newRun() *cobra.Command {
-	var out string
-	var keep, quiet bool
-	var topts targetOptions
+	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
 		Short: "Run a workload and write results.json, report.md and plots",
@@ -133,21 +134,40 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				out = filepath.Join("out", spec.Name)
-			}
-			progress := cmd.ErrOrStderr()
-			if quiet {
-				progress = io.Discard
-			}
-			return run(cmd.Context(), spec, out, keep, topts, progress)
+			out, progress := f.resolve(cmd, spec, "")
+			return run(cmd.Context(), spec, out, f.keep, f.topts, progress)
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
-	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
-	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
+	f.register(cmd, "out/<workload name>")
 	return cmd
+}
+
+// runFlags are the flags run and tune share.
+type runFlags struct {
+	out         string
+	keep, quiet bool
+	topts       targetOptions
+}
+
+func (f *runFlags) register(cmd *cobra.Command, defaultOut string) {
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "output directory (default "+defaultOut+")")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the collection in place after the run, for inspection")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
+	cmd.Flags().StringVar(&f.topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
+}
+
+// resolve returns the output directory (out/<name><suffix> by default) and
+// where progress goes.
+func (f *runFlags) resolve(cmd *cobra.Command, spec *workloads.Spec, suffix string) (string, io.Writer) {
+	out := f.out
+	if out == "" {
+		out = filepath.Join("out", spec.Name+suffix)
+	}
+	progress := cmd.ErrOrStderr()
+	if f.quiet {
+		progress = io.Discard
+	}
+	return out, progress
 }
 
 // runGCPercent is the Go GC target for runs, unless GOGC is set: the heap
@@ -157,6 +177,16 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 const runGCPercent = 25
 
 func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer) error {
+	return execute(ctx, spec, out, keep, topts, progress, func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
+		return r.Run(ctx)
+	})
+}
+
+// execute prepares a run (target, dataset, ground truth), hands the runner
+// to drive (the full grid for run, the adaptive search for tune) and
+// writes the output directory.
+func execute(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer,
+	drive func(context.Context, *bench.Runner) (*bench.Result, error)) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
@@ -175,6 +205,9 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 		}
 	}
 	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
+	if w := planWarning(plan); w != "" {
+		fmt.Fprintln(progress, w)
+	}
 	ds, err := loadDataset(ctx, spec, plan.MaxTopK(), progress)
 	if err != nil {
 		return err
@@ -192,7 +225,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress,
 	}
-	res, err := r.Run(ctx)
+	res, err := drive(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package tuner
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -153,3 +154,21 @@ func latencyOK(p *point, g workloads.Goals) bool {
 }
 
 func ms(d workloads.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
+
+// recallTolerance is the recall difference below which two points count as
+// equally accurate (recall is measured over a finite query set).
+const recallTolerance = 0.001
+
+// better orders configs (at their best passing level) for the answer: with
+// a recall goal, the highest queries/s (the goal fixes accuracy; speed
+// decides); without one, the highest recall within the latency goals, then
+// queries/s. Ties go to the lower p99.
+func better(a, b *point, g workloads.Goals) bool {
+	if g.Recall == 0 && math.Abs(a.recall-b.recall) > recallTolerance {
+		return a.recall > b.recall
+	}
+	if a.queries != b.queries {
+		return a.queries > b.queries
+	}
+	return a.p99 < b.p99
+}

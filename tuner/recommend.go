@@ -296,13 +296,7 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 			best[k] = p
 		}
 	}
-	sort.SliceStable(configs, func(i, j int) bool {
-		bi, bj := best[configs[i]], best[configs[j]]
-		if bi.queries != bj.queries {
-			return bi.queries > bj.queries
-		}
-		return bi.p99 < bj.p99
-	})
+	sort.SliceStable(configs, func(i, j int) bool { return better(best[configs[i]], best[configs[j]], g) })
 	rows, dim := int64(rec.Rows.Value), int(rec.Dim.Value)
 	if len(configs) == 0 {
 		a.Failure = failure(pts, g)

@@ -97,7 +97,7 @@ func Tune(ctx context.Context, s Session, plan *workloads.Plan, logf func(format
 	if m := plan.Spec.Load.Model; m == workloads.LoadIngest {
 		return nil, fmt.Errorf("%s: tune searches search parameters; load model ingest measures inserts: use `milvbench run`", plan.Spec.File)
 	}
-	t := &tuneRun{s: s, g: g, logf: logf, best: map[Shape]float64{}, trials: map[string][]bench.Trial{}, recalls: map[string]float64{},
+	t := &tuneRun{s: s, g: g, logf: logf, best: map[Shape]probeResult{},
 		info: &bench.TuneInfo{GridTrials: plan.Trials(), GridBuilds: len(plan.Builds)}}
 	builds := slices.Clone(plan.Builds)
 	sort.SliceStable(builds, func(i, j int) bool { return builds[i].Index.Type != "FLAT" && builds[j].Index.Type == "FLAT" })
@@ -106,6 +106,8 @@ func Tune(ctx context.Context, s Session, plan *workloads.Plan, logf func(format
 			return nil, err
 		}
 		t.info.Builds++
+		// Measurements are of this build only.
+		t.trials, t.recalls = map[string][]bench.Trial{}, map[string]float64{}
 		for _, sh := range shapesOf(b.Points) {
 			if err := t.shape(ctx, b.Index, sh, pointsOf(b.Points, sh)); err != nil {
 				return nil, err
@@ -126,9 +128,18 @@ type tuneRun struct {
 	logf func(format string, args ...any)
 	info *bench.TuneInfo
 	// best is the best probe (queries/s) so far per shape.
-	best    map[Shape]float64
+	best map[Shape]probeResult
+	// trials and recalls cache the measurements of the current build.
 	trials  map[string][]bench.Trial
 	recalls map[string]float64
+}
+
+// probeResult is a config's cheap probe: its recall and queries/s.
+type probeResult struct{ recall, queries float64 }
+
+// better orders probes as the answer orders configs (see better).
+func (p probeResult) better(o probeResult, g workloads.Goals) bool {
+	return better(&point{recall: p.recall, queries: p.queries}, &point{recall: o.recall, queries: o.queries}, g)
 }
 
 func (t *tuneRun) note(format string, args ...any) {
@@ -161,16 +172,30 @@ func (t *tuneRun) shape(ctx context.Context, idx workloads.IndexConfig, sh Shape
 		return err
 	}
 	q, pass := t.passing(trs)
+	recall := 0.0
+	for _, tr := range trs {
+		recall = max(recall, tr.Recall)
+	}
 	label := strings.TrimSpace(name + " " + workloads.FormatParams(chosen))
 	if !pass {
 		t.note("%s: misses the latency goal (or fails requests) already at nq=%d %s: no more trials", label, probe.NQ, probe.Level())
 		return nil
 	}
-	if b, seen := t.best[sh]; seen && q < Keep*b {
-		t.note("%s: probe %s queries/s at nq=%d %s is below %.0f%% of the best so far (%s): no more trials", label, Count(q), probe.NQ, probe.Level(), 100*Keep, Count(b))
+	pr := probeResult{recall: recall, queries: q}
+	b, seen := t.best[sh]
+	switch {
+	case seen && t.g.Recall == 0 && recall < b.recall-recallTolerance:
+		// Without a recall goal the answer is the most accurate config
+		// within the latency goal.
+		t.note("%s: recall %.4f within the latency goal is below the best so far (%.4f): no more trials", label, recall, b.recall)
+		return nil
+	case seen && (t.g.Recall > 0 || recall <= b.recall+recallTolerance) && q < Keep*b.queries:
+		t.note("%s: probe %s queries/s at nq=%d %s is below %.0f%% of the best so far (%s): no more trials", label, Count(q), probe.NQ, probe.Level(), 100*Keep, Count(b.queries))
 		return nil
 	}
-	t.best[sh] = max(t.best[sh], q)
+	if !seen || pr.better(b, t.g) {
+		t.best[sh] = pr
+	}
 	t.note("%s: probe %s queries/s at nq=%d %s: promising, measuring every batch size and load level", label, Count(q), probe.NQ, probe.Level())
 	for gi, group := range byNQ(mine) {
 		for li, level := range byLevel(group) {

@@ -173,7 +173,7 @@ func writeAnswer(b *strings.Builder, fn *footnotes, rec *tuner.Recommendation, a
 	}
 	if len(a.Cloud) > 0 {
 		fmt.Fprintf(b, "Zilliz Cloud dedicated cluster by CU type (prices: %s, %s, %s; override in the workload's `pricing`):\n\n", rec.Pricing.Region, rec.Pricing.Date, rec.Pricing.Currency)
-		b.WriteString("| CU type | cluster | capacity CUs | throughput CUs | queries/s per CU | price per CU-hour | monthly | per million queries | |\n|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| CU type | CUs × replicas, plan | capacity CUs | throughput CUs | queries/s per CU | price per CU-hour | monthly | per million queries | |\n|---|---|---|---|---|---|---|---|---|\n")
 		for i, o := range a.Cloud {
 			mark := ""
 			switch {
@@ -213,7 +213,7 @@ func clusterText(o tuner.CloudOption) string {
 	if o.Plan == tuner.PlanEnterprise {
 		plan = "Enterprise"
 	}
-	s := fmt.Sprintf("%d CU × %d replica, %s", o.CUs, o.Replicas, plan)
+	s := fmt.Sprintf("%d CU × %d, %s", o.CUs, o.Replicas, plan)
 	if o.OverLimit {
 		s += " (over the self-serve limit)"
 	}

@@ -429,11 +429,7 @@ func summary(sh Shape, a *Answer, g workloads.Goals, m measuredTarget, currency 
 	} else {
 		s += ": with no recall or latency goal, it is simply the fastest config measured"
 	}
-	s += fmt.Sprintf(" at %s queries/s on %s", Count(c.QueriesPerS.Value), m.short)
-	if sh.TopK > 0 {
-		s += fmt.Sprintf(" (%s)", sh)
-	}
-	s += "."
+	s += fmt.Sprintf(" at %s queries/s on %s, for %s.", Count(c.QueriesPerS.Value), m.short, sh)
 	if a.CloudPick >= 0 {
 		o := a.Cloud[a.CloudPick]
 		s += fmt.Sprintf(" On Zilliz Cloud: %s, about %s a month", o.layoutWords(), Money(o.Monthly.Value, currency))

@@ -38,7 +38,7 @@ func measuredOn(res *bench.Result, c workloads.ClusterSpec) measuredTarget {
 		if m.cuType == "" {
 			m.cuType = CUPerformance
 		}
-		m.short = fmt.Sprintf("the tested Zilliz Cloud cluster (%d %s CU × %d replica)", m.cus, m.cuType, m.replicas)
+		m.short = fmt.Sprintf("the tested Zilliz Cloud cluster (%s × %s)", units(m.cus, m.cuType+" CU"), units(m.replicas, "replica"))
 		m.describe = fmt.Sprintf("a Zilliz Cloud cluster of %d %s CUs × %d replicas (%s); throughput scales per CU", m.cus, cuName(m.cuType), m.replicas, src)
 	case c.Cores > 0:
 		m.cores = c.Cores
@@ -150,8 +150,8 @@ func cloudOptions(top *point, in Inputs, m measuredTarget, rows int64, dim int) 
 		} else {
 			key := "plans." + o.Plan + ".cu_hour." + t
 			o.PricePerCU = assumed(cost.CUHour, p.Currency+"/CU-hour", p.SourceOf(key))
-			o.Monthly = assumed(cost.Monthly, p.Currency+"/month", fmt.Sprintf("%d CUs × %d replicas × %g %s/CU-hour (%s) × %g h + %.1f GB × %g %s/GB-month (%s)",
-				o.CUs, o.Replicas, cost.CUHour, p.Currency, o.Plan, p.HoursPerMonth, cost.StorageGB, p.StorageGBMonth, p.Currency, p.SourceOf("storage_gb_month")))
+			o.Monthly = assumed(cost.Monthly, p.Currency+"/month", fmt.Sprintf("%s × %s × %g %s/CU-hour (%s) × %g h + %.2f GB × %g %s/GB-month (%s)",
+				units(o.CUs, "CU"), units(o.Replicas, "replica"), cost.CUHour, p.Currency, o.Plan, p.HoursPerMonth, cost.StorageGB, p.StorageGBMonth, p.Currency, p.SourceOf("storage_gb_month")))
 			if cost.PerMillion > 0 {
 				o.PerMillion = assumed(cost.PerMillion, p.Currency+" per million queries", fmt.Sprintf("monthly cost ÷ (%g queries/s × 3600 × %g h / 10⁶)", g.QPS, p.HoursPerMonth))
 			}
@@ -203,14 +203,7 @@ func (o CloudOption) layoutWords() string {
 	if o.Replicas > 1 {
 		return fmt.Sprintf("%d %s CUs × %d replicas (%d CUs) on the %s plan", o.CUs, cuName(o.CUType), o.Replicas, o.CUs*o.Replicas, plan)
 	}
-	return fmt.Sprintf("%d %s CU%s on the %s plan", o.CUs, cuName(o.CUType), plural(o.CUs), plan)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	return fmt.Sprintf("%s on the %s plan", units(o.CUs, cuName(o.CUType)+" CU"), plan)
 }
 
 // cuName is the CU type's name as Zilliz writes it.

@@ -34,10 +34,14 @@ func trimFloat(v float64, prec int) string {
 	return strconv.FormatFloat(math.Round(v*math.Pow10(prec))/math.Pow10(prec), 'f', -1, 64)
 }
 
-// Money renders an amount: $1,234 (USD) or 1,234 EUR; cents below 100.
+// Money renders an amount: $1,234 (USD) or 1,234 EUR; cents below 100,
+// and three decimals below 1 (prices per CU-hour).
 func Money(v float64, currency string) string {
 	amount := Count(v)
-	if math.Abs(v) < 100 {
+	switch a := math.Abs(v); {
+	case a < 1:
+		amount = fmt.Sprintf("%.3f", v)
+	case a < 100:
 		amount = fmt.Sprintf("%.2f", v)
 	}
 	if currency == "" || currency == "USD" {
@@ -69,4 +73,12 @@ func Bytes(v float64) string {
 		return fmt.Sprintf("%.0f B", v)
 	}
 	return fmt.Sprintf("%.1f %s", v, units[i])
+}
+
+// units renders a count with its unit, singular for 1: "1 CU", "3 CUs".
+func units(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -23,8 +23,13 @@ type Result struct {
 	// before the trials; absent for in-process targets.
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
 	// Tune is set when `milvbench tune` produced the result.
-	Tune   *TuneInfo `json:"tune,omitempty"`
-	Trials []Trial   `json:"trials"`
+	Tune *TuneInfo `json:"tune,omitempty"`
+	// Complete is false when the run stopped before its last trial (an
+	// error, or a signal); Stopped says why. `milvbench run --resume`
+	// finishes such a run.
+	Complete bool    `json:"complete"`
+	Stopped  string  `json:"stopped,omitempty"`
+	Trials   []Trial `json:"trials"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).
@@ -55,8 +60,23 @@ type Trial struct {
 	Errors      ErrorCounts           `json:"errors"`
 	TimingsS    Timings               `json:"timings_s"`
 	IndexBytes  int64                 `json:"index_memory_bytes,omitempty"`
-	// Histogram is the merged latency histogram (µs), HDR V2 compressed, base64.
+	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
+	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`
+	// LatencyMS is the headline latency (Load.Latency says what it
+	// measures); ServiceMS is the service time of the attempt that
+	// succeeded (retries and backoff excluded), with its histogram; ClientMS
+	// is the client-observed latency, from the first attempt's actual send
+	// to the final answer, backoff included (in a closed loop it is the
+	// headline itself).
+	ServiceMS        *LatencyMS `json:"service_ms,omitempty"`
+	ServiceHistogram string     `json:"service_histogram,omitempty"`
+	ClientMS         *LatencyMS `json:"client_ms,omitempty"`
+	// Started is when the measured window began; Series holds each
+	// operation's time series, one point per load.interval (their
+	// histograms make DIR/latency.hlog).
+	Started time.Time  `json:"started,omitzero"`
+	Series  []OpSeries `json:"series,omitempty"`
 }
 
 // SearchInfo describes the requests of a trial: nq queries per request.

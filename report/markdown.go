@@ -27,6 +27,9 @@ func Markdown(res *bench.Result) string {
 		name = res.Workload.Name
 	}
 	fmt.Fprintf(&b, "# milvbench report: %s\n\n", name)
+	if res.Stopped != "" {
+		fmt.Fprintf(&b, "> **Incomplete run**: %d trials measured, then it stopped: %s. `milvbench run WORKLOAD --resume DIR` finishes it.\n\n", len(res.Trials), res.Stopped)
+	}
 	b.WriteString(recommendationSection(res))
 	b.WriteString("## Environment and provenance\n\n")
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")

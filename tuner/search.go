@@ -88,7 +88,8 @@ func Boundary(n int, pred func(i int) (bool, error)) (int, error) {
 //     the latency goal and larger batch sizes when the lightest level does.
 //
 // Builds happen once each (a build is the expensive step; no config is
-// rebuilt). logf receives one line per decision.
+// rebuilt). logf receives one line per decision. On an error the counts so
+// far are returned beside it.
 func Tune(ctx context.Context, s Session, plan *workloads.Plan, logf func(format string, args ...any)) (*bench.TuneInfo, error) {
 	g := plan.Spec.Goals
 	if g.Recall == 0 && g.P99 == 0 && g.P95 == 0 {
@@ -103,18 +104,18 @@ func Tune(ctx context.Context, s Session, plan *workloads.Plan, logf func(format
 	sort.SliceStable(builds, func(i, j int) bool { return builds[i].Index.Type != "FLAT" && builds[j].Index.Type == "FLAT" })
 	for _, b := range builds {
 		if err := s.Build(ctx, b.Index); err != nil {
-			return nil, err
+			return t.info, err
 		}
 		t.info.Builds++
 		// Measurements are of this build only.
 		t.trials, t.recalls = map[string][]bench.Trial{}, map[string]float64{}
 		for _, sh := range shapesOf(b.Points) {
 			if err := t.shape(ctx, b.Index, sh, pointsOf(b.Points, sh)); err != nil {
-				return nil, err
+				return t.info, err
 			}
 		}
 		if err := s.Unbuild(ctx); err != nil {
-			return nil, err
+			return t.info, err
 		}
 	}
 	t.note("tune ran %d of the grid's %d trials (%.0f%%) and %d quick recall passes; built all %d index configs",

@@ -509,6 +509,7 @@ func (d *decoder) load(l *LoadSpec) fieldFunc {
 			"upsert_rate":        d.float(&l.UpsertRate),
 			"checkpoints":        d.integer(&l.Checkpoints),
 			"insert_concurrency": d.intList(&l.InsertConcurrency),
+			"on_error":           d.oneOf(&l.OnError, OnErrorAbort, OnErrorContinue, OnErrorRetry),
 		})
 	}
 }

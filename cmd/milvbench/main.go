@@ -32,6 +32,14 @@ type usageError struct{ error }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal cancels ctx: the run finishes the current
+		// trial's bookkeeping, drops its collection and writes partial
+		// results. Restoring default handling makes a second signal exit
+		// at once.
+		<-ctx.Done()
+		stop()
+	}()
 	root := newRoot(os.Stdout, os.Stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
@@ -110,6 +118,7 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 
 func newRun() *cobra.Command {
 	var f runFlags
+	var resume string
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
 		Short: "Run a workload and write results.json, report.md and plots",
@@ -134,11 +143,18 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if err != nil {
 				return err
 			}
+			if resume != "" {
+				if f.out != "" && filepath.Clean(f.out) != filepath.Clean(resume) {
+					return usageError{fmt.Errorf("--resume %s writes into that directory; drop --out %s", resume, f.out)}
+				}
+				f.out = resume
+			}
 			out, progress := f.resolve(cmd, spec, "")
-			return run(cmd.Context(), spec, out, f.keep, f.topts, progress)
+			return run(cmd.Context(), spec, out, resume != "", f.keep, f.topts, progress)
 		},
 	}
 	f.register(cmd, "out/<workload name>")
+	cmd.Flags().StringVar(&resume, "resume", "", "continue the stopped run in `DIR` with the same workload: its completed trials are kept, the rest run")
 	return cmd
 }
 
@@ -176,22 +192,42 @@ func (f *runFlags) resolve(cmd *cobra.Command, spec *workloads.Spec, suffix stri
 // for them. Allocation during measurement is small, so collections stay rare.
 const runGCPercent = 25
 
-func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer) error {
-	return execute(ctx, spec, out, keep, topts, progress, func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
-		return r.Run(ctx)
-	})
+func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer) error {
+	return execute(ctx, spec, out, resume, keep, topts, progress, gridDriver)
 }
 
-// execute prepares a run (target, dataset, ground truth), hands the runner
-// to drive (the full grid for run, the adaptive search for tune) and
-// writes the output directory.
-func execute(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer,
-	drive func(context.Context, *bench.Runner) (*bench.Result, error)) error {
+// driver walks a prepared run: the full grid (run) or the adaptive search
+// (tune). It returns the trials measured, also beside an error when it
+// stopped early.
+type driver struct {
+	name  string
+	drive func(context.Context, *bench.Runner) (*bench.Result, error)
+}
+
+var gridDriver = driver{name: "run", drive: (*bench.Runner).Run}
+
+// execute prepares a run (target, dataset, ground truth, journal), hands
+// the runner to the driver and writes the output directory.
+func execute(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, d driver) (err error) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
+	}
+	runID := newRunID()
+	var done map[bench.PointKey][]bench.Trial
+	if resume {
+		var hdr report.JournalHeader
+		if hdr, done, err = report.ReadJournal(out); err != nil {
+			return err
+		}
+		if hdr.WorkloadHash != spec.Hash() {
+			return usageError{fmt.Errorf("--resume %s: the run there used a different workload (sha256 %.12s…, this one is %.12s…); resume with the workload it ran, or start afresh with another --out",
+				out, hdr.WorkloadHash, spec.Hash())}
+		}
+		runID = hdr.RunID
+		fmt.Fprintf(progress, "resume run %s: %d plan points already measured\n", runID, len(done))
 	}
 	plan := workloads.NewPlan(spec)
 	target, err := openTarget(ctx, spec, plan, topts, progress)
@@ -204,8 +240,15 @@ func execute(ctx context.Context, spec *workloads.Spec, out string, keep bool, t
 			return err
 		}
 	}
+	// Fail fast: a collection the run may not touch is refused before the
+	// dataset is read and ground truth computed.
+	if p, ok := target.(bench.Preflighter); ok {
+		if err := p.Preflight(ctx, collectionName(spec)); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
-	if w := planWarning(plan); w != "" {
+	if w := planWarning(plan); w != "" && d.name == gridDriver.name {
 		fmt.Fprintln(progress, w)
 	}
 	ds, err := loadDataset(ctx, spec, plan.MaxTopK(), progress)
@@ -219,21 +262,45 @@ func execute(ctx context.Context, spec *workloads.Spec, out string, keep bool, t
 		return err
 	}
 	gtS := time.Since(t0).Seconds()
-	runID := newRunID()
+	var journal *report.Journal
+	if resume {
+		journal, err = report.AppendJournal(out)
+	} else {
+		journal, err = report.CreateJournal(out, report.JournalHeader{RunID: runID, WorkloadHash: spec.Hash(), Workload: spec.File, Started: time.Now().UTC()})
+	}
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if jerr := journal.Close(); jerr != nil && err == nil {
+			err = jerr
+		}
+	}()
 	r := &bench.Runner{
 		Target: target, Plan: plan, Data: ds, Truths: truths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress,
+		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
 	}
-	res, err := drive(ctx, r)
-	if err != nil {
-		return err
+	res, runErr := d.drive(ctx, r)
+	if res == nil {
+		return runErr
 	}
 	res.GroundTruthS = gtS
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return errors.Join(runErr, fmt.Errorf("write report: %w", err))
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			runErr = errors.New("interrupted")
+		}
+		if d.name != gridDriver.name {
+			return fmt.Errorf("%s stopped after %d trials: %w; partial results in %s", d.name, len(res.Trials), runErr, filepath.Join(out, report.ResultsFile))
+		}
+		return fmt.Errorf("run stopped after %d of %d trials: %w; partial results in %s; finish it with: milvbench run %s --resume %s",
+			len(res.Trials), plan.Trials(), runErr, filepath.Join(out, report.ResultsFile), spec.File, out)
 	}
 	fmt.Fprintf(progress, "done   %s\n", filepath.Join(out, report.ReportFile))
 	return nil

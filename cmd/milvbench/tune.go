@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,22 +66,21 @@ how many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
 			}
 			out, progress := f.resolve(cmd, spec, "-tune")
 			logf := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-			return execute(cmd.Context(), spec, out, f.keep, f.topts, progress, func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
+			return execute(cmd.Context(), spec, out, false, f.keep, f.topts, progress, driver{name: "tune", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
 				s, err := r.Open(ctx)
 				if err != nil {
 					return nil, err
 				}
 				info, terr := tuner.Tune(ctx, s, r.Plan, logf)
 				res, cerr := s.Close(ctx)
-				if terr != nil {
-					return nil, terr
+				if res != nil {
+					res.Tune = info
+					if terr != nil {
+						res.Complete, res.Stopped = false, terr.Error()
+					}
 				}
-				if cerr != nil {
-					return nil, cerr
-				}
-				res.Tune = info
-				return res, nil
-			})
+				return res, errors.Join(terr, cerr)
+			}})
 		},
 	}
 	f.register(cmd, "out/<workload name>-tune")

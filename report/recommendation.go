@@ -150,7 +150,7 @@ func writeAnswer(b *strings.Builder, fn *footnotes, rec *tuner.Recommendation, a
 	if m := a.Memory; m != nil {
 		row("index memory", fmt.Sprintf("%s, %s with ×%.2f loading headroom", tuner.Bytes(m.Estimate.Value), tuner.Bytes(m.WithHeadroom.Value), tuner.LoadHeadroom), fn.label(m.Estimate))
 		if m.Measured != nil {
-			row("index memory reported by the target", tuner.Bytes(m.Measured.Value), fn.label(*m.Measured))
+			row("index memory from the target's own report", tuner.Bytes(m.Measured.Value), fn.label(*m.Measured))
 		}
 	}
 	if s := a.SelfHosted; s != nil {
@@ -190,7 +190,7 @@ func writeAnswer(b *strings.Builder, fn *footnotes, rec *tuner.Recommendation, a
 			}
 			perM := "-"
 			if o.PerMillion.Value > 0 {
-				perM = tuner.Money(o.PerMillion.Value, cur)
+				perM = tuner.Money(o.PerMillion.Value, cur) + " " + fn.label(o.PerMillion)
 			}
 			fmt.Fprintf(b, "| %s | %s | %.2f %s | %s | %s %s | %s %s | %s %s | %s | %s |\n",
 				o.CUType, clusterText(o), o.CapacityCUs.Value, fn.label(o.CapacityCUs), tput,

@@ -2,6 +2,8 @@ package tuner
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/milvbench/milvbench/workloads"
@@ -21,9 +23,9 @@ func failure(pts []*point, g workloads.Goals) *Failure {
 	}
 	if g.Recall > 0 && bestRecall != nil && bestRecall.recall < g.Recall {
 		f.Misses = append(f.Misses, GoalMiss{Goal: "recall", Want: g.Recall, Best: bestRecall.recall,
-			By: fmt.Sprintf("%.4f short", g.Recall-bestRecall.recall), Of: "the highest recall of any config", Config: bestRecall.config()})
-		f.Relax = append(f.Relax, fmt.Sprintf("lower goals.recall to %.3f, the best measured (%s), or sweep larger %s values or other index builds",
-			bestRecall.recall, bestRecall.config(), searchParamNames(pts)))
+			By: fmt.Sprintf("%.4f", g.Recall-bestRecall.recall), Of: "the highest recall of any config", Config: bestRecall.config()})
+		f.Relax = append(f.Relax, fmt.Sprintf("lower goals.recall to %s, the best measured (%s), or sweep larger %s values or other index builds",
+			floor4(bestRecall.recall), bestRecall.config(), searchParamNames(pts)))
 	}
 	// Latency, among the points that meet the recall goal (all points when
 	// none does, to say how far latency is either way).
@@ -65,7 +67,7 @@ func failure(pts []*point, g workloads.Goals) *Failure {
 			of = fmt.Sprintf("the lowest %s of the configs meeting the recall goal", lg.name)
 		}
 		f.Misses = append(f.Misses, GoalMiss{Goal: lg.name, Want: want, Best: got, Unit: "ms",
-			By: fmt.Sprintf("%s over (+%.0f%%)", Millis(got-want), 100*(got-want)/want), Of: of,
+			By: fmt.Sprintf("%s (+%.0f%%)", Millis(got-want), 100*(got-want)/want), Of: of,
 			Config: fastest.config() + " at " + fastest.level})
 		f.Relax = append(f.Relax, fmt.Sprintf("raise goals.%s to %s (%s at %s)", lg.name, Millis(got), fastest.config(), fastest.level))
 	}
@@ -77,7 +79,7 @@ func failure(pts []*point, g workloads.Goals) *Failure {
 			}
 		}
 		if best != nil {
-			f.Relax = append(f.Relax, fmt.Sprintf("or lower goals.recall to %.3f, the best recall within the latency goals (%s at %s)", best.recall, best.config(), best.level))
+			f.Relax = append(f.Relax, fmt.Sprintf("or lower goals.recall to %s, the best recall within the latency goals (%s at %s)", floor4(best.recall), best.config(), best.level))
 		}
 	}
 	if len(f.Misses) == 0 {
@@ -133,4 +135,10 @@ func failureSummary(sh Shape, f *Failure) string {
 		}
 	}
 	return fmt.Sprintf("No measured config meets the goals (%s): %s. To get an answer, %s.", sh, joinAnd(parts), strings.Join(f.Relax, "; "))
+}
+
+// floor4 renders a recall rounded down to 4 decimals, so a goal relaxed to
+// it is met by the point it came from.
+func floor4(r float64) string {
+	return strconv.FormatFloat(math.Floor(r*1e4)/1e4, 'f', -1, 64)
 }

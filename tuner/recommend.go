@@ -86,16 +86,16 @@ type Answer struct {
 	Choice  *Choice `json:"choice,omitempty"`
 	// Alternatives are the best config of each other index type that
 	// meets the goals, fastest first.
-	Alternatives []Choice       `json:"alternatives,omitempty"`
-	BatchSizes   []BatchOption  `json:"batch_sizes,omitempty"`
-	Memory       *Memory        `json:"memory,omitempty"`
-	SelfHosted   *SelfHosted    `json:"self_hosted,omitempty"`
-	Cloud        []CloudOption  `json:"cloud,omitempty"`
-	CloudPick    int            `json:"cloud_pick"`
-	Rule         *RuleCheck     `json:"rule_of_thumb,omitempty"`
-	Failure      *Failure       `json:"failure,omitempty"`
-	Points       int            `json:"points"`
-	Trials       int            `json:"trials"`
+	Alternatives []Choice      `json:"alternatives,omitempty"`
+	BatchSizes   []BatchOption `json:"batch_sizes,omitempty"`
+	Memory       *Memory       `json:"memory,omitempty"`
+	SelfHosted   *SelfHosted   `json:"self_hosted,omitempty"`
+	Cloud        []CloudOption `json:"cloud,omitempty"`
+	CloudPick    int           `json:"cloud_pick"`
+	Rule         *RuleCheck    `json:"rule_of_thumb,omitempty"`
+	Failure      *Failure      `json:"failure,omitempty"`
+	Points       int           `json:"points"`
+	Trials       int           `json:"trials"`
 }
 
 // Choice is a deployable config and how it measured at its best load
@@ -439,7 +439,7 @@ func summary(sh Shape, a *Answer, g workloads.Goals, m measuredTarget, currency 
 		s += "."
 	}
 	if a.SelfHosted != nil && a.SelfHosted.Cores != nil {
-		s += fmt.Sprintf(" Self-hosted: about %.0f cores and %s of memory for the index.", a.SelfHosted.Cores.Value, Bytes(a.SelfHosted.MemoryBytes.Value))
+		s += fmt.Sprintf(" Self-hosted: about %s and %s of memory for the index.", units(int(a.SelfHosted.Cores.Value), "core"), Bytes(a.SelfHosted.MemoryBytes.Value))
 	}
 	return s
 }

@@ -204,7 +204,7 @@ type driver struct {
 	drive func(context.Context, *bench.Runner) (*bench.Result, error)
 }
 
-var gridDriver = driver{name: "run", drive: (*bench.Runner).Run}
+var gridDriver = driver{name: "run", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) { return r.Run(ctx) }}
 
 // execute prepares a run (target, dataset, ground truth, journal), hands
 // the runner to the driver and writes the output directory.

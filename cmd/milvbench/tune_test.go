@@ -114,7 +114,7 @@ func TestRecommendCommand(t *testing.T) {
 		t.Fatalf("recommend: %v\n%s", err, stdout)
 	}
 	goals := filepath.Join(dir, "strict.yaml")
-	if err := os.WriteFile(goals, []byte("goals: {recall: 0.99999}\npricing: {plans: {standard: {cu_hour: {performance: 1.5}}}}\n"), 0o644); err != nil {
+	if err := os.WriteFile(goals, []byte("goals: {recall: 0.9, p99: 1us}\npricing: {plans: {standard: {cu_hour: {performance: 1.5}}}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stdout, _, err = execCLI(t, "recommend", dir, "--goals", goals)
@@ -123,7 +123,7 @@ func TestRecommendCommand(t *testing.T) {
 	}
 	stdout, _, err = execCLI(t, "recommend", dir, "--json", "--goals", goals)
 	var rec tuner.Recommendation
-	if err != nil || json.Unmarshal([]byte(stdout), &rec) != nil || rec.Goals.Recall != 0.99999 {
+	if err != nil || json.Unmarshal([]byte(stdout), &rec) != nil || rec.Goals.Recall != 0.9 || rec.Goals.P99 != workloads.Duration(time.Microsecond) {
 		t.Errorf("recommend --json: %v %+v", err, rec.Goals)
 	}
 	bad := filepath.Join(dir, "bad.yaml")

@@ -32,7 +32,7 @@ var MonotoneParams = []string{"ef", "nprobe", "search_list", "reorder_k", "level
 
 // Boundary returns the smallest i in [0, n) for which pred is true, for a
 // predicate that is false up to some index and true from it on, or n when
-// it is never true. It probes 0, 1, 3, 7, … (exponential search, so a
+// it is never true. It probes 0, 2, 6, 14, … (exponential search, so a
 // boundary near the cheap end costs few probes) until pred holds, then
 // bisects the last gap.
 func Boundary(n int, pred func(i int) (bool, error)) (int, error) {

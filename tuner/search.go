@@ -128,19 +128,19 @@ type tuneRun struct {
 	g    workloads.Goals
 	logf func(format string, args ...any)
 	info *bench.TuneInfo
-	// best is the best probe (queries/s) so far per shape.
+	// best is the best point measured so far per shape.
 	best map[Shape]probeResult
 	// trials and recalls cache the measurements of the current build.
 	trials  map[string][]bench.Trial
 	recalls map[string]float64
 }
 
-// probeResult is a config's cheap probe: its recall and queries/s.
-type probeResult struct{ recall, queries float64 }
-
-// better orders probes as the answer orders configs (see better).
-func (p probeResult) better(o probeResult, g workloads.Goals) bool {
-	return better(&point{recall: p.recall, queries: p.queries}, &point{recall: o.recall, queries: o.queries}, g)
+// probeResult is a measured point of a config: its recall, queries/s,
+// batch size and load level.
+type probeResult struct {
+	recall, queries float64
+	nq              int
+	level           string
 }
 
 func (t *tuneRun) note(format string, args ...any) {
@@ -167,74 +167,100 @@ func (t *tuneRun) shape(ctx context.Context, idx workloads.IndexConfig, sh Shape
 		return err
 	}
 	mine := forParams(pts, chosen)
-	probe := mine[0]
-	trs, err := t.measure(ctx, probe)
+	label := strings.TrimSpace(name + " " + workloads.FormatParams(chosen))
+	// The cheap probe: the point where the best config so far does best
+	// (the objective, compared like for like), else the lightest.
+	inc, seen := t.best[sh]
+	probe, lightest := mine[0], true
+	if seen {
+		for i, pt := range mine {
+			if pt.NQ == inc.nq && pt.Level() == inc.level {
+				probe, lightest = pt, i == 0
+				break
+			}
+		}
+	}
+	var mineTrials []bench.Trial
+	measure := func(pt workloads.SearchPoint) (probeResult, bool, error) {
+		trs, err := t.measure(ctx, pt)
+		mineTrials = append(mineTrials, trs...)
+		pr, pass := t.passing(trs)
+		return pr, pass, err
+	}
+	pr, pass, err := measure(probe)
+	if err == nil && !pass && !lightest {
+		// Too heavy for this config: its best lies at a lighter point.
+		probe = mine[0]
+		pr, pass, err = measure(probe)
+	}
 	if err != nil {
 		return err
 	}
-	q, pass := t.passing(trs)
-	recall := 0.0
-	for _, tr := range trs {
-		recall = max(recall, tr.Recall)
-	}
-	label := strings.TrimSpace(name + " " + workloads.FormatParams(chosen))
 	if !pass {
 		t.note("%s: misses the latency goal (or fails requests) already at nq=%d %s: no more trials", label, probe.NQ, probe.Level())
 		return nil
 	}
-	pr := probeResult{recall: recall, queries: q}
-	b, seen := t.best[sh]
 	switch {
-	case seen && t.g.Recall == 0 && recall < b.recall-recallTolerance:
+	case seen && t.g.Recall == 0 && pr.recall < inc.recall-recallTolerance:
 		// Without a recall goal the answer is the most accurate config
 		// within the latency goal.
-		t.note("%s: recall %.4f within the latency goal is below the best so far (%.4f): no more trials", label, recall, b.recall)
+		t.note("%s: recall %.4f within the latency goal is below the best so far (%.4f): no more trials", label, pr.recall, inc.recall)
 		return nil
-	case seen && (t.g.Recall > 0 || recall <= b.recall+recallTolerance) && q < Keep*b.queries:
-		t.note("%s: probe %s queries/s at nq=%d %s is below %.0f%% of the best so far (%s): no more trials", label, Count(q), probe.NQ, probe.Level(), 100*Keep, Count(b.queries))
+	case seen && (t.g.Recall > 0 || pr.recall <= inc.recall+recallTolerance) && pr.queries < Keep*inc.queries:
+		t.note("%s: probe %s queries/s at nq=%d %s is below %.0f%% of the best so far (%s at nq=%d %s): no more trials",
+			label, Count(pr.queries), probe.NQ, probe.Level(), 100*Keep, Count(inc.queries), inc.nq, inc.level)
 		return nil
 	}
-	if !seen || pr.better(b, t.g) {
-		t.best[sh] = pr
-	}
-	t.note("%s: probe %s queries/s at nq=%d %s: promising, measuring every batch size and load level", label, Count(q), probe.NQ, probe.Level())
-	for gi, group := range byNQ(mine) {
-		for li, level := range byLevel(group) {
+	t.note("%s: probe %s queries/s at nq=%d %s: promising, measuring every batch size and load level", label, Count(pr.queries), probe.NQ, probe.Level())
+	groups := byNQ(mine)
+sweep:
+	for gi, group := range groups {
+		levels := byLevel(group)
+		for li, level := range levels {
 			var all []bench.Trial
 			for _, pt := range level {
 				trs, err := t.measure(ctx, pt)
 				if err != nil {
 					return err
 				}
+				mineTrials = append(mineTrials, trs...)
 				all = append(all, trs...)
 			}
-			if _, pass := t.passing(all); !pass {
-				if li == 0 {
-					if gi+1 < len(byNQ(mine)) {
-						t.note("%s: nq=%d misses the latency goal at the lightest load: larger batches are not measured", label, level[0].NQ)
-					}
-					return nil
-				}
-				if li+1 < len(byLevel(group)) {
-					t.note("%s: nq=%d misses the latency goal at %s: heavier load levels are not measured", label, level[0].NQ, level[0].Level())
-				}
-				break
+			if _, pass := t.passing(all); pass {
+				continue
 			}
+			if li == 0 {
+				if gi+1 < len(groups) {
+					t.note("%s: nq=%d misses the latency goal at the lightest load: larger batches are not measured", label, level[0].NQ)
+				}
+				break sweep
+			}
+			if li+1 < len(levels) {
+				t.note("%s: nq=%d misses the latency goal at %s: heavier load levels are not measured", label, level[0].NQ, level[0].Level())
+			}
+			break
 		}
+	}
+	if b, ok := t.passing(mineTrials); ok && (!seen || better(&point{recall: b.recall, queries: b.queries}, &point{recall: inc.recall, queries: inc.queries}, t.g)) {
+		t.best[sh] = b
 	}
 	return nil
 }
 
-// passing returns the best queries/s among the trials' points that meet
-// the latency goals without failing requests, and whether there is one.
-func (t *tuneRun) passing(trs []bench.Trial) (float64, bool) {
-	best, ok := 0.0, false
+// passing returns the best point among the trials that meets the latency
+// goals without failing requests (best as the answer orders them), and
+// whether there is one.
+func (t *tuneRun) passing(trs []bench.Trial) (probeResult, bool) {
+	var best *point
 	for _, p := range aggregate(trs) {
-		if latencyOK(p, t.g) && p.errRate <= MaxErrorRate && !p.genBound {
-			best, ok = max(best, p.queries), true
+		if latencyOK(p, t.g) && p.errRate <= MaxErrorRate && !p.genBound && (best == nil || better(p, best, t.g)) {
+			best = p
 		}
 	}
-	return best, ok
+	if best == nil {
+		return probeResult{}, false
+	}
+	return probeResult{recall: best.recall, queries: best.queries, nq: best.nq, level: best.level}, true
 }
 
 // measure runs one plan point once, reusing a point measured before.

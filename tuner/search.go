@@ -80,10 +80,10 @@ func Boundary(n int, pred func(i int) (bool, error)) (int, error) {
 //     alone, the largest value whose p99 (p95) meets it, by measured
 //     trials at the lightest load.
 //   - Successive halving across configs: each config's cheap probe (its
-//     chosen params at the smallest nq and lightest load level) is
-//     compared with the best probe so far; configs reaching less than Keep
-//     of it, or missing the latency goal already there, get no more
-//     trials. The promising ones are measured at every nq and load level,
+//     chosen params at the nq and load level where the best config so far
+//     does best, else the lightest) is compared with that best; configs
+//     reaching less than Keep of it, or missing the latency goal even at
+//     the lightest load, get no more trials. The promising ones are measured at every nq and load level,
 //     ascending, stopping a batch size's levels at the first that misses
 //     the latency goal and larger batch sizes when the lightest level does.
 //

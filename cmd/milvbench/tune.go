@@ -46,10 +46,11 @@ with far fewer trials. It builds every index config of WORKLOAD.yaml once and:
     search then bisection over the values the workload lists, with quick
     recall passes (every query once, no latency); with only a latency goal
     (goals.p99 or p95), the largest value whose p99 stays within it;
-  - gives each config one cheap probe at that setting (smallest nq,
-    lightest load level) and measures every batch size (nq) and load level
-    only for configs whose probe reaches at least half the best probe so
-    far (successive halving; FLAT, the exact baseline, comes last);
+  - gives each config one cheap probe at that setting, at the batch size
+    and load level where the best config so far does best (the lightest
+    when nothing is measured yet), and measures every batch size (nq) and
+    load level only for configs whose probe reaches at least half the best
+    so far (successive halving; FLAT, the exact baseline, comes last);
   - stops a batch size's load levels at the first that misses the latency
     goal, and larger batch sizes when the lightest level does.
 

@@ -1,10 +1,7 @@
 package workloads
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -117,21 +114,14 @@ type Overrides struct {
 // ParseOverrides decodes an overrides file: a mapping with `goals` and/or
 // `pricing`, each as in a workload.
 func ParseOverrides(file string, data []byte, env LookupEnv) (*Overrides, error) {
-	var root yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: file, Msg: "file is empty; give goals and/or pricing"}
-		}
-		return nil, yamlError(file, err)
-	}
-	doc := &root
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		doc = doc.Content[0]
+	doc, err := documentNode(file, data, "file is empty; give goals and/or pricing")
+	if err != nil {
+		return nil, err
 	}
 	d := &decoder{file: file, env: env, lines: map[string]int{}}
 	o := &Overrides{}
 	var g Goals
-	err := d.mapping(doc, "", map[string]fieldFunc{
+	err = d.mapping(doc, "", map[string]fieldFunc{
 		"goals": func(n *yaml.Node, p string) error {
 			o.Goals = &g
 			return d.goals(&g)(n, p)

@@ -75,16 +75,9 @@ var (
 
 // ParsePricing decodes a pricing file (file names it in errors).
 func ParsePricing(file string, data []byte, env LookupEnv) (*Pricing, error) {
-	var root yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: file, Msg: "pricing file is empty"}
-		}
-		return nil, yamlError(file, err)
-	}
-	doc := &root
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		doc = doc.Content[0]
+	doc, err := documentNode(file, data, "pricing file is empty")
+	if err != nil {
+		return nil, err
 	}
 	d := &decoder{file: file, env: env, lines: map[string]int{}}
 	p := &Pricing{}
@@ -393,3 +386,19 @@ func (p Pricing) SourceOf(key string) string {
 
 // PlanNames lists the plan tiers a pricing table may describe, cheapest first.
 func PlanNames() []string { return slices.Clone(pricingPlans) }
+
+// documentNode decodes a YAML file's top node; empty is the error for a
+// file with nothing in it.
+func documentNode(file string, data []byte, empty string) (*yaml.Node, error) {
+	var root yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: file, Msg: empty}
+		}
+		return nil, yamlError(file, err)
+	}
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		return root.Content[0], nil
+	}
+	return &root, nil
+}

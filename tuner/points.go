@@ -172,3 +172,53 @@ func better(a, b *point, g workloads.Goals) bool {
 	}
 	return a.p99 < b.p99
 }
+
+// leastWork drops, from configs ordered best first, every config that
+// another passing config of the same index build, batch size and shape
+// beats on work: search parameters (ef, nprobe, …) no larger and one
+// smaller. A larger search parameter never makes a search faster, so when
+// it measured faster the difference is noise; the recall goal is met
+// either way. It returns the configs kept, in order, and a note when the
+// fastest config measured was dropped this way.
+func leastWork(configs []string, best map[string]*point) ([]string, []string) {
+	var kept, notes []string
+	for _, k := range configs {
+		p := best[k]
+		var by *point
+		for _, o := range configs {
+			if q := best[o]; q != p && doesLessWork(q, p) && (by == nil || doesLessWork(q, by)) {
+				by = q
+			}
+		}
+		if by == nil {
+			kept = append(kept, k)
+			continue
+		}
+		if k == configs[0] && p.queries > by.queries {
+			notes = append(notes, fmt.Sprintf("%s measured faster than %s (%s vs %s queries/s) though it searches more of the index: a difference within measurement noise, so the smaller setting is the one recommended.",
+				p.config(), by.config(), Count(p.queries), Count(by.queries)))
+		}
+	}
+	return kept, notes
+}
+
+// doesLessWork reports whether a and b share index build, batch size and
+// shape, every search parameter of a is at most b's, and one is smaller.
+func doesLessWork(a, b *point) bool {
+	if a.shape != b.shape || a.nq != b.nq || a.index.String() != b.index.String() || len(a.search) != len(b.search) {
+		return false
+	}
+	smaller := false
+	for k := range b.search {
+		av, ok := a.search[k]
+		if !ok {
+			return false
+		}
+		x, y := a.search.Int(k, 0), b.search.Int(k, 0)
+		if x > y || (x == y && av != b.search[k]) {
+			return false
+		}
+		smaller = smaller || x < y
+	}
+	return smaller
+}

@@ -297,6 +297,11 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 		}
 	}
 	sort.SliceStable(configs, func(i, j int) bool { return better(best[configs[i]], best[configs[j]], g) })
+	if g.Recall > 0 {
+		var notes []string
+		configs, notes = leastWork(configs, best)
+		rec.Notes = append(rec.Notes, notes...)
+	}
 	rows, dim := int64(rec.Rows.Value), int(rec.Dim.Value)
 	if len(configs) == 0 {
 		a.Failure = failure(pts, g)

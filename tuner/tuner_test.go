@@ -3,8 +3,11 @@ package tuner
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -314,5 +317,53 @@ func TestCoordinate(t *testing.T) {
 	_, ok, _ = coordinate(one, false, func(workloads.Params) (bool, error) { return true, nil })
 	if ok {
 		t.Error("latency mode with every value missing found one")
+	}
+}
+
+// TestLeastWork: a larger ef measured faster than a smaller one that also
+// meets the goals is noise (the quickstart on a busy host did this).
+func TestLeastWork(t *testing.T) {
+	hnsw := workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(16)}}
+	trial := func(id int, ef int64, recall, qps float64) bench.Trial {
+		return bench.Trial{ID: id, Index: hnsw, Search: bench.SearchInfo{Params: workloads.Params{"ef": ef}, TopK: 10, NQ: 1, Selectivity: 1},
+			Load: bench.LoadInfo{Model: workloads.LoadClosed, Concurrency: 1}, Recall: recall, QPS: qps, QueriesPerS: qps, Requests: 100,
+			LatencyMS: bench.LatencyMS{P99: 1, P95: 1}}
+	}
+	res := &bench.Result{Dataset: datasets.Info{Size: 50000, Dim: 128}, Provenance: bench.Provenance{Cores: 2, Target: bench.TargetInfo{Kind: "embedded"}},
+		Trials: []bench.Trial{trial(1, 20, 0.90, 9886), trial(2, 40, 0.982, 7597), trial(3, 80, 0.999, 7919)}}
+	rec, err := Recommend(res, Inputs{Goals: workloads.Goals{Recall: 0.95, P99: workloads.Duration(5e6)}, Pricing: defaults(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Answers[0].Choice.Name(); got != "HNSW(M=16) ef=40 nq=1" {
+		t.Errorf("recommended %s, want the smallest ef meeting recall", got)
+	}
+	found := false
+	for _, n := range rec.Notes {
+		found = found || strings.Contains(n, "ef=80 nq=1 measured faster than HNSW(M=16) ef=40 nq=1 (7,919 vs 7,597")
+	}
+	if !found {
+		t.Errorf("no note on the noise: %q", rec.Notes)
+	}
+	// Without a recall goal the most accurate config within latency wins.
+	rec, _ = Recommend(res, Inputs{Goals: workloads.Goals{P99: workloads.Duration(5e6)}, Pricing: defaults(t)})
+	if got := rec.Answers[0].Choice.Name(); got != "HNSW(M=16) ef=80 nq=1" {
+		t.Errorf("latency only: %s", got)
+	}
+	p := func(kv ...int64) *point {
+		return &point{index: hnsw, nq: 1, search: workloads.Params{"nprobe": kv[0], "reorder_k": kv[1]}}
+	}
+	for _, tt := range []struct {
+		a, b *point
+		want bool
+	}{
+		{p(8, 50), p(16, 50), true},
+		{p(8, 50), p(8, 50), false},
+		{p(8, 100), p(16, 50), false}, // incomparable: each larger in one
+		{p(16, 50), p(8, 50), false},
+	} {
+		if got := doesLessWork(tt.a, tt.b); got != tt.want {
+			t.Errorf("doesLessWork(%v, %v) = %v", tt.a.search, tt.b.search, got)
+		}
 	}
 }

@@ -64,7 +64,7 @@ func Markdown(res *bench.Result) string {
 	if res.Workload != nil {
 		if g := res.Workload.Goals; g.Set() {
 			b.WriteString("## Goals\n\n")
-			fmt.Fprintf(&b, "recall ≥ %g, p99 ≤ %s, QPS ≥ %g (0 = no goal). ", g.Recall, g.P99, g.QPS)
+			fmt.Fprintf(&b, "recall ≥ %g, p99 ≤ %s (0 = no goal); the production traffic (goals.qps %g queries/s) is sized for in the Recommendation, not required of one trial. ", g.Recall, g.P99, g.QPS)
 			met := 0
 			for _, t := range res.Trials {
 				if meets(t, g) {
@@ -98,7 +98,7 @@ func Markdown(res *bench.Result) string {
 }
 
 func meets(t bench.Trial, g workloads.Goals) bool {
-	return t.Recall >= g.Recall && t.QPS >= g.QPS &&
+	return t.Recall >= g.Recall &&
 		(g.P99 == 0 || t.LatencyMS.P99 <= float64(g.P99.D().Microseconds())/1000) && t.Errors.Total == 0
 }
 

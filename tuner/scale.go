@@ -40,14 +40,19 @@ func measuredOn(res *bench.Result, c workloads.ClusterSpec) measuredTarget {
 		}
 		m.short = fmt.Sprintf("the tested Zilliz Cloud cluster (%s × %s)", units(m.cus, m.cuType+" CU"), units(m.replicas, "replica"))
 		m.describe = fmt.Sprintf("a Zilliz Cloud cluster of %d %s CUs × %d replicas (%s); throughput scales per CU", m.cus, cuName(m.cuType), m.replicas, src)
+	case m.kind == workloads.TargetEmbedded:
+		m.cores, m.inProcess = res.Provenance.Cores, true
+		if c.Cores > 0 {
+			m.cores = c.Cores
+		} else {
+			src = "no cluster section: the host's cores"
+		}
+		m.short = fmt.Sprintf("this host (%d cores, embedded engine)", m.cores)
+		m.describe = fmt.Sprintf("the embedded engine on %d cores (%s); throughput is extrapolated per core, and Zilliz Cloud sizes use Zilliz's published throughput per CU", m.cores, src)
 	case c.Cores > 0:
 		m.cores = c.Cores
 		m.short = fmt.Sprintf("the tested server (%d cores)", c.Cores)
 		m.describe = fmt.Sprintf("a self-hosted server with %d cores (%s); throughput is extrapolated per core", c.Cores, src)
-	case m.kind == workloads.TargetEmbedded:
-		m.cores, m.inProcess = res.Provenance.Cores, true
-		m.short = fmt.Sprintf("this host (%d cores, embedded engine)", m.cores)
-		m.describe = fmt.Sprintf("the embedded engine on this host's %d cores (no cluster section: the host's cores); throughput is extrapolated per core, and Zilliz Cloud sizes use Zilliz's published throughput per CU", m.cores)
 	default:
 		m.short = "the tested server"
 		m.describe = "a server of unknown size: set cluster.cores (self-hosted) or cluster.cu_type and cluster.cus (Zilliz Cloud) to scale throughput from it"
@@ -132,8 +137,8 @@ func cloudOptions(top *point, in Inputs, m measuredTarget, rows int64, dim int) 
 		case m.cloud:
 			perCU := top.queries / float64(m.cus*m.replicas)
 			o.QPSPerCU = measured(perCU, "queries/s per CU", fmt.Sprintf("%.0f queries/s on %d CU × %d replicas", top.queries, m.cus, m.replicas))
-			if t != m.cuType {
-				ratio := ct.QPSPerCU / p.CUTypes[m.cuType].QPSPerCU
+			if base := p.CUTypes[m.cuType].QPSPerCU; t != m.cuType && base > 0 {
+				ratio := ct.QPSPerCU / base
 				o.QPSPerCU = assumed(perCU*ratio, "queries/s per CU", fmt.Sprintf("measured %.0f per %s CU × %.2f, the ratio of published QPS per CU of %s to %s", perCU, m.cuType, ratio, t, m.cuType))
 			}
 		default:

@@ -181,20 +181,35 @@ func (t *tuneRun) shape(ctx context.Context, idx workloads.IndexConfig, sh Shape
 		}
 	}
 	var mineTrials []bench.Trial
+	var raw float64 // queries/s of the last probe, within the goals or not
 	measure := func(pt workloads.SearchPoint) (probeResult, bool, error) {
 		trs, err := t.measure(ctx, pt)
 		mineTrials = append(mineTrials, trs...)
+		raw = 0
+		for _, p := range aggregate(trs) {
+			raw = max(raw, p.queries)
+		}
 		pr, pass := t.passing(trs)
 		return pr, pass, err
 	}
 	pr, pass, err := measure(probe)
-	if err == nil && !pass && !lightest {
-		// Too heavy for this config: its best lies at a lighter point.
-		probe = mine[0]
-		pr, pass, err = measure(probe)
-	}
 	if err != nil {
 		return err
+	}
+	if !pass && !lightest {
+		// Too heavy for this config: its best lies at a lighter point,
+		// where it serves fewer queries/s than it did here (fewer workers,
+		// smaller batches). Only if that could still compete is the
+		// lightest point measured.
+		if t.g.Recall > 0 && raw < Keep*inc.queries {
+			t.note("%s: at nq=%d %s it misses the latency goal with %s queries/s, below %.0f%% of the best so far (%s): no more trials",
+				label, probe.NQ, probe.Level(), Count(raw), 100*Keep, Count(inc.queries))
+			return nil
+		}
+		probe = mine[0]
+		if pr, pass, err = measure(probe); err != nil {
+			return err
+		}
 	}
 	if !pass {
 		t.note("%s: misses the latency goal (or fails requests) already at nq=%d %s: no more trials", label, probe.NQ, probe.Level())

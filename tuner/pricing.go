@@ -22,9 +22,8 @@ const (
 	CUTiered      = "tiered"
 )
 
-// Plan tiers.
+// Dedicated plan tiers.
 const (
-	PlanServerless = "serverless"
 	PlanStandard   = "standard"
 	PlanEnterprise = "enterprise"
 )

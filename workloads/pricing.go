@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -383,9 +382,6 @@ func (p Pricing) SourceOf(key string) string {
 	}
 	return p.Source
 }
-
-// PlanNames lists the plan tiers a pricing table may describe, cheapest first.
-func PlanNames() []string { return slices.Clone(pricingPlans) }
 
 // documentNode decodes a YAML file's top node; empty is the error for a
 // file with nothing in it.

@@ -12,6 +12,10 @@ type Result struct {
 	Provenance Provenance      `json:"provenance"`
 	Workload   *workloads.Spec `json:"workload"`
 	Dataset    datasets.Info   `json:"dataset"`
+	// Cluster is what the target ran on, resolved before the run (from the
+	// workload, the Zilliz Cloud control plane or this host); never the
+	// control-plane API key. Absent when the workload does not say.
+	Cluster *workloads.ClusterSpec `json:"cluster,omitempty"`
 	// GroundTruthS is how long exact ground truth took (not part of any trial).
 	GroundTruthS float64 `json:"ground_truth_s"`
 	// PeakRSSBytes is the harness process's peak resident set size over the

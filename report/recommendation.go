@@ -9,40 +9,37 @@ import (
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/tuner"
 	"github.com/milvbench/milvbench/workloads"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
-// Recommendation outputs in an output directory.
-const (
-	RecommendationFile = "recommendation.json"
-	FrontierPlot       = "frontier.png"
-)
+// RecommendationFile is the recommendation's JSON in an output directory.
+const RecommendationFile = "recommendation.json"
 
-// recommendationSection is the report's first section: the answer in
-// plain words, then its numbers, each labelled measured or assumed.
-func recommendationSection(res *bench.Result) string {
+// writeRecommendation is the report's first section: the answer in plain
+// words, then its numbers, each labelled measured or assumed.
+func writeRecommendation(b *strings.Builder, d *doc) {
+	rec, err := recommendationOf(d.res)
+	if err != nil {
+		fmt.Fprintf(b, "## Recommendation\n\nNo recommendation: %s\n\n", oneLine(err))
+		return
+	}
+	b.WriteString(RecommendationMarkdown(rec))
+}
+
+// recommendationOf computes the recommendation from res and the goals,
+// prices and cluster it records.
+func recommendationOf(res *bench.Result) (*tuner.Recommendation, error) {
 	in, err := tuner.InputsOf(res)
 	if err != nil {
-		return fmt.Sprintf("## Recommendation\n\nNo recommendation: %s\n\n", oneLine(err))
+		return nil, err
 	}
-	rec, err := tuner.Recommend(res, in)
-	if err != nil {
-		return fmt.Sprintf("## Recommendation\n\nNo recommendation: %s\n\n", oneLine(err))
-	}
-	return RecommendationMarkdown(rec, true)
+	return tuner.Recommend(res, in)
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
-// writeRecommendation writes recommendation.json and the frontier plot.
-func writeRecommendation(dir string, res *bench.Result) error {
-	in, err := tuner.InputsOf(res)
-	if err != nil {
-		return err
-	}
-	rec, err := tuner.Recommend(res, in)
+// writeRecommendationJSON writes recommendation.json.
+func writeRecommendationJSON(dir string, res *bench.Result) error {
+	rec, err := recommendationOf(res)
 	if err != nil {
 		return err
 	}
@@ -50,10 +47,7 @@ func writeRecommendation(dir string, res *bench.Result) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, RecommendationFile), append(data, '\n')); err != nil {
-		return err
-	}
-	return PlotFrontier(filepath.Join(dir, FrontierPlot), rec)
+	return writeAtomic(filepath.Join(dir, RecommendationFile), append(data, '\n'))
 }
 
 // footnotes numbers the sources of assumed figures.
@@ -91,8 +85,8 @@ func (f *footnotes) write(b *strings.Builder) {
 }
 
 // RecommendationMarkdown renders rec as the report's Recommendation
-// section; withPlot links the frontier plot written beside the report.
-func RecommendationMarkdown(rec *tuner.Recommendation, withPlot bool) string {
+// section (milvbench recommend prints it alone).
+func RecommendationMarkdown(rec *tuner.Recommendation) string {
 	var b strings.Builder
 	b.WriteString("## Recommendation\n\n")
 	for _, a := range rec.Answers {
@@ -120,9 +114,6 @@ func RecommendationMarkdown(rec *tuner.Recommendation, withPlot bool) string {
 			t.Trials, t.GridTrials, 100*float64(t.Trials)/float64(max(t.GridTrials, 1)), t.RecallPasses, t.Builds, t.GridBuilds)
 	}
 	writeFrontiers(&b, rec)
-	if withPlot && len(rec.Frontiers) > 0 {
-		fmt.Fprintf(&b, "![Recall vs queries/s with the Pareto frontier](%s)\n\n", FrontierPlot)
-	}
 	fn.write(&b)
 	for _, n := range rec.Notes {
 		fmt.Fprintf(&b, "- %s\n", n)
@@ -266,46 +257,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// PlotFrontier draws recall against queries/s: each index type's Pareto
-// frontier, and each shape's overall frontier dashed.
-func PlotFrontier(path string, rec *tuner.Recommendation) error {
-	p := plot.New()
-	p.Title.Text = "Recall vs queries/s: Pareto frontier (up and right is better)"
-	p.X.Label.Text = "recall@k"
-	p.Y.Label.Text = "queries/s (log scale)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	var s series
-	for _, f := range rec.Frontiers {
-		if f.Kind != tuner.RecallQPS || f.IndexType == "" {
-			continue
-		}
-		for _, pt := range f.Points {
-			s.add(fmt.Sprintf("%s frontier (%s)", f.IndexType, f.Shape), pt.Recall, pt.QPS)
-		}
-	}
-	leg, err := s.draw(p)
-	if err != nil {
-		return err
-	}
-	for _, f := range rec.Frontiers {
-		if f.Kind != tuner.RecallQPS || f.IndexType != "" || len(f.Points) == 0 {
-			continue
-		}
-		xys := make(plotter.XYs, len(f.Points))
-		for i, pt := range f.Points {
-			xys[i] = plotter.XY{X: pt.Recall, Y: pt.QPS}
-		}
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return err
-		}
-		line.Width = vg.Points(2.5)
-		line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-		p.Add(line)
-		leg.Add(fmt.Sprintf("overall frontier (%s)", f.Shape), line)
-	}
-	return save(p, leg, path)
 }

@@ -201,12 +201,16 @@ type Inputs struct {
 }
 
 // InputsOf reads the goals, pricing (the default table with the
-// workload's section over it) and measured cluster recorded in res.
+// workload's section over it) and measured cluster (as resolved before the
+// run, else as the workload gave it) recorded in res.
 func InputsOf(res *bench.Result) (Inputs, error) {
 	var in Inputs
 	var over *workloads.Pricing
 	if res.Workload != nil {
 		in.Goals, in.Cluster, over = res.Workload.Goals, res.Workload.Cluster, res.Workload.Pricing
+	}
+	if res.Cluster != nil {
+		in.Cluster = *res.Cluster
 	}
 	p, err := EffectivePricing(over)
 	in.Pricing = p
@@ -311,6 +315,9 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	}
 	a.Met = true
 	top := best[configs[0]]
+	if top.concurrency > 0 && top.rate == 0 {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%s: the throughput is what %d closed-loop client%s achieved, not the most the target can serve; an open-loop or capacity run measures that.", sh, top.concurrency, plural(top.concurrency)))
+	}
 	c := choiceOf(top)
 	a.Choice = &c
 	seen := map[string]bool{top.index.Type: true}

@@ -75,10 +75,14 @@ func Bytes(v float64) string {
 	return fmt.Sprintf("%.1f %s", v, units[i])
 }
 
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
 // units renders a count with its unit, singular for 1: "1 CU", "3 CUs".
 func units(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return fmt.Sprintf("%d %s%s", n, unit, plural(n))
 }

@@ -431,6 +431,7 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 		},
 		"load":    d.load(&s.Load),
 		"goals":   d.goals(&s.Goals),
+		"cluster": d.cluster(&s.Cluster),
 		"pricing": d.pricingSection(&s.Pricing),
 	}, "name", "dataset", "indexes")
 }

@@ -239,7 +239,8 @@ type Goals struct {
 // ClusterSpec says what the measurements ran on, so throughput can be
 // scaled to other sizes: for Zilliz Cloud the plan, CU type, CU count and
 // replicas; for self-hosted Milvus the cores and memory. Source records
-// where the values came from ("workload", "control plane", "host").
+// where the values came from ("workload", "control plane", "host"). Name and
+// Region are the Zilliz Cloud cluster's, as the control plane reports them.
 type ClusterSpec struct {
 	Plan      string  `json:"plan,omitempty"`
 	CUType    string  `json:"cu_type,omitempty"`
@@ -247,8 +248,11 @@ type ClusterSpec struct {
 	Replicas  int     `json:"replicas,omitempty"`
 	Cores     int     `json:"cores,omitempty"`
 	MemoryGiB float64 `json:"memory_gib,omitempty"`
+	Name      string  `json:"name,omitempty"`
+	Region    string  `json:"region,omitempty"`
 	// ClusterID with a control-plane API key (never encoded) lets milvbench
-	// read the values above from the Zilliz Cloud control plane.
+	// read the values above from the Zilliz Cloud control plane; APIKeySrc
+	// says where the key came from (field, file or variable), never the key.
 	ClusterID  string `json:"cluster_id,omitempty"`
 	APIKey     string `json:"-"`
 	APIKeyFile string `json:"api_key_file,omitempty"`

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -45,11 +46,12 @@ func TestMalformed(t *testing.T) {
 		"selectivity_range.yaml":          `testdata/bad/selectivity_range.yaml:5: search.selectivity[1]: 1.5 is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)`,
 		"topk_too_large.yaml":             `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
 		"unknown_index_type.yaml":         `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
-		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, pricing, search, target)`,
+		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, pricing, search, target)`,
 		"unknown_nested_key.yaml":         `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
 		"wrong_type.yaml":                 `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":           `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
+	maps.Copy(want, clusterMalformed)
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -45,8 +45,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
 		var ue usageError
 		var we *workloads.Error
-		if errors.As(err, &ue) || errors.As(err, &we) {
+		var gf gateFailure
+		switch {
+		case errors.As(err, &ue) || errors.As(err, &we):
 			os.Exit(2)
+		case errors.As(err, &gf):
+			os.Exit(3)
 		}
 		os.Exit(1)
 	}
@@ -71,7 +75,7 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newTune(), newRecommend(), newValidate(), newVersion(), newDataset())
+	root.AddCommand(newRun(), newTune(), newRecommend(), newValidate(), newVersion(), newDataset(), newReport(), newCompare())
 	return root
 }
 
@@ -89,7 +93,9 @@ func newValidate() *cobra.Command {
 		Long: `Decode WORKLOAD.yaml strictly, apply defaults, check every parameter against
 Milvus's rules for every point of every sweep, and print the plan: the stages,
 the index builds with their trial counts, and an estimate of the run time.
-Exits 2 with a one-line error naming file, line and field on any problem.`,
+Exits 2 with a one-line error naming file, line and field on any problem.
+With cluster.cluster_id it also reads the cluster from the Zilliz Cloud
+control plane, and prints the cluster the run would record.`,
 		Example: `  milvbench validate workloads/examples/quickstart.yaml
   milvbench validate example:quickstart`,
 		Args: workloadArg,
@@ -106,10 +112,18 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 					}
 				}
 			}
+			cluster, err := resolveCluster(cmd.Context(), spec, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
 			if w := planWarning(plan); w != "" {
 				fmt.Fprintln(cmd.OutOrStdout(), w)
 			}
+			if cluster == nil {
+				cluster = &workloads.ClusterSpec{}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cluster:  %s\n", cluster.Describe())
 			fmt.Fprintln(cmd.OutOrStdout(), "ok")
 			return nil
 		},
@@ -119,6 +133,7 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 func newRun() *cobra.Command {
 	var f runFlags
 	var resume string
+	format := formatFlag(formatMarkdown)
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
 		Short: "Run a workload and write results.json, report.md and plots",
@@ -130,7 +145,10 @@ Progress goes to stderr, one line per stage and trial.
 
 With target kind milvus the address and token come from the workload or
 from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
-never printed or recorded. milvbench creates its own collection (default
+never printed or recorded. A cluster section with cluster_id is read from
+the Zilliz Cloud control plane first (key from ZILLIZ_API_KEY or the
+workload; never printed or recorded): a refused key or unknown cluster
+stops the run before any work. milvbench creates its own collection (default
 milvbench_<name>), marks it as its own, and drops it at the end unless
 --keep; a collection of that name it did not create is refused unless
 --allow-foreign names it.`,
@@ -150,11 +168,15 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 				f.out = resume
 			}
 			out, progress := f.resolve(cmd, spec, "")
-			return run(cmd.Context(), spec, out, resume != "", f.keep, f.topts, progress)
+			if err := run(cmd.Context(), spec, out, resume != "", f.keep, f.topts, progress); err != nil {
+				return err
+			}
+			return printBenchstat(cmd.OutOrStdout(), format, out)
 		},
 	}
 	f.register(cmd, "out/<workload name>")
 	cmd.Flags().StringVar(&resume, "resume", "", "continue the stopped run in `DIR` with the same workload: its completed trials are kept, the rest run")
+	cmd.Flags().Var(&format, "format", "also print the trials on stdout: benchstat (Go benchmark lines); markdown prints nothing extra")
 	return cmd
 }
 
@@ -193,7 +215,7 @@ func (f *runFlags) resolve(cmd *cobra.Command, spec *workloads.Spec, suffix stri
 const runGCPercent = 25
 
 func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer) error {
-	return execute(ctx, spec, out, resume, keep, topts, progress, gridDriver)
+	return runWith(ctx, spec, out, resume, keep, topts, progress, gridDriver)
 }
 
 // driver walks a prepared run: the full grid (run) or the adaptive search
@@ -206,9 +228,16 @@ type driver struct {
 
 var gridDriver = driver{name: "run", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) { return r.Run(ctx) }}
 
-// execute prepares a run (target, dataset, ground truth, journal), hands
-// the runner to the driver and writes the output directory.
-func execute(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, d driver) (err error) {
+// runWith prepares a run (cluster, target, dataset, ground truth,
+// journal), hands the runner to the driver and writes the output directory.
+func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, d driver) (err error) {
+	cluster, err := resolveCluster(ctx, spec, progress)
+	if err != nil {
+		return err
+	}
+	if cluster != nil {
+		fmt.Fprintf(progress, "cluster %s\n", cluster.Describe())
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
@@ -230,7 +259,7 @@ func execute(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 		fmt.Fprintf(progress, "resume run %s: %d plan points already measured\n", runID, len(done))
 	}
 	plan := workloads.NewPlan(spec)
-	target, err := openTarget(ctx, spec, plan, topts, progress)
+	target, err := openTarget(ctx, spec, topts, progress)
 	if err != nil {
 		return err
 	}
@@ -287,6 +316,7 @@ func execute(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 		return runErr
 	}
 	res.GroundTruthS = gtS
+	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {

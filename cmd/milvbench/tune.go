@@ -67,7 +67,7 @@ how many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
 			}
 			out, progress := f.resolve(cmd, spec, "-tune")
 			logf := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-			return execute(cmd.Context(), spec, out, false, f.keep, f.topts, progress, driver{name: "tune", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
+			return runWith(cmd.Context(), spec, out, false, f.keep, f.topts, progress, driver{name: "tune", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
 				s, err := r.Open(ctx)
 				if err != nil {
 					return nil, err
@@ -147,7 +147,7 @@ prices), written as in a workload:
 				enc.SetIndent("", "  ")
 				return enc.Encode(rec)
 			}
-			fmt.Fprint(cmd.OutOrStdout(), report.RecommendationMarkdown(rec, false))
+			fmt.Fprint(cmd.OutOrStdout(), report.RecommendationMarkdown(rec))
 			return nil
 		},
 	}

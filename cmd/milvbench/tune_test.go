@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -36,17 +34,6 @@ load: {concurrency: [1, 2], warmup: 100ms, duration: 500ms}
 goals: {recall: 0.9, p99: 2s, qps: 500}
 `
 
-func execCLI(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	root := newRoot(&stdout, &stderr)
-	root.SetArgs(args)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	err := root.ExecuteContext(ctx)
-	return stdout.String(), stderr.String(), err
-}
-
 // tuneAndCheck tunes the workload on kind and checks what the output
 // directory says: the recommendation first, and fewer trials than the grid.
 func tuneAndCheck(t *testing.T, kind string) {
@@ -57,7 +44,7 @@ func tuneAndCheck(t *testing.T, kind string) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	_, stderr, err := execCLI(t, "tune", wl, "--out", out)
+	_, stderr, err := execute("tune", wl, "--out", out)
 	if err != nil {
 		t.Fatalf("tune: %v\n%s", err, stderr)
 	}
@@ -109,7 +96,7 @@ func TestRecommendCommand(t *testing.T) {
 	if err := report.WriteResults(dir, res); err != nil {
 		t.Fatal(err)
 	}
-	stdout, _, err := execCLI(t, "recommend", dir)
+	stdout, _, err := execute("recommend", dir)
 	if err != nil || !strings.HasPrefix(stdout, "## Recommendation\n\n**Deploy ") {
 		t.Fatalf("recommend: %v\n%s", err, stdout)
 	}
@@ -117,11 +104,11 @@ func TestRecommendCommand(t *testing.T) {
 	if err := os.WriteFile(goals, []byte("goals: {recall: 0.9, p99: 1us}\npricing: {plans: {standard: {cu_hour: {performance: 1.5}}}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout, _, err = execCLI(t, "recommend", dir, "--goals", goals)
+	stdout, _, err = execute("recommend", dir, "--goals", goals)
 	if err != nil || !strings.Contains(stdout, "No measured config meets the goals") || !strings.Contains(stdout, "What to relax") {
 		t.Errorf("recommend --goals: %v\n%s", err, stdout)
 	}
-	stdout, _, err = execCLI(t, "recommend", dir, "--json", "--goals", goals)
+	stdout, _, err = execute("recommend", dir, "--json", "--goals", goals)
 	var rec tuner.Recommendation
 	if err != nil || json.Unmarshal([]byte(stdout), &rec) != nil || rec.Goals.Recall != 0.9 || rec.Goals.P99 != workloads.Duration(time.Microsecond) {
 		t.Errorf("recommend --json: %v %+v", err, rec.Goals)
@@ -130,7 +117,7 @@ func TestRecommendCommand(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("goals: {recall: 2}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err = execCLI(t, "recommend", dir, "--goals", bad); err == nil || !strings.Contains(err.Error(), "bad.yaml:1: goals.recall: 2 is out of range") {
+	if _, _, err = execute("recommend", dir, "--goals", bad); err == nil || !strings.Contains(err.Error(), "bad.yaml:1: goals.recall: 2 is out of range") {
 		t.Errorf("bad goals file: %v", err)
 	}
 }
@@ -149,11 +136,11 @@ load: {concurrency: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]}
 	if err := os.WriteFile(wl, []byte(big), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout, _, err := execCLI(t, "validate", wl)
+	stdout, _, err := execute("validate", wl)
 	if err != nil || !strings.Contains(stdout, "warning: this plan runs 1100 trials") || !strings.Contains(stdout, "milvbench tune "+wl) {
 		t.Errorf("validate of a 1100-trial plan: %v\n%s", err, stdout)
 	}
-	stdout, _, _ = execCLI(t, "validate", "example:quickstart")
+	stdout, _, _ = execute("validate", "example:quickstart")
 	if strings.Contains(stdout, "warning") {
 		t.Errorf("quickstart warned:\n%s", stdout)
 	}

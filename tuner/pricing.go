@@ -15,17 +15,14 @@ const DefaultPricingFile = "tuner/pricing/zilliz-cloud.yaml"
 //go:embed pricing/zilliz-cloud.yaml
 var defaultPricing []byte
 
-// CU types, cheapest latency class first.
+// CU types, fastest latency class first, and the dedicated plan tiers, as
+// the workload's cluster section names them.
 const (
-	CUPerformance = "performance"
-	CUCapacity    = "capacity"
-	CUTiered      = "tiered"
-)
-
-// Dedicated plan tiers.
-const (
-	PlanStandard   = "standard"
-	PlanEnterprise = "enterprise"
+	CUPerformance  = workloads.CUPerformance
+	CUCapacity     = workloads.CUCapacity
+	CUTiered       = workloads.CUTiered
+	PlanStandard   = workloads.PlanStandard
+	PlanEnterprise = workloads.PlanEnterprise
 )
 
 // DefaultPricing returns the dated default pricing table shipped with

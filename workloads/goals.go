@@ -9,7 +9,7 @@ import (
 )
 
 // goalCUTypes are the Zilliz Cloud CU types goals.cu_types may name.
-var goalCUTypes = []string{"performance", "capacity", "tiered"}
+var goalCUTypes = []string{CUPerformance, CUCapacity, CUTiered}
 
 // DefaultGrowthMonths is how far ahead goals.growth is sized when
 // goals.growth_months is not given.

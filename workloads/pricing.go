@@ -68,7 +68,7 @@ type PlanTier struct {
 
 // Plan tiers and CU types a pricing table may describe.
 var (
-	pricingPlans   = []string{"standard", "enterprise"}
+	pricingPlans   = []string{PlanStandard, PlanEnterprise}
 	pricingCUTypes = goalCUTypes
 )
 

@@ -84,6 +84,9 @@ type Answer struct {
 	// Summary is the answer in plain words.
 	Summary string  `json:"summary"`
 	Choice  *Choice `json:"choice,omitempty"`
+	// RunnerUp is the next config when it is within NearTie of the
+	// choice's throughput: a tie as far as one measurement can tell.
+	RunnerUp *Choice `json:"runner_up,omitempty"`
 	// Alternatives are the best config of each other index type that
 	// meets the goals, fastest first.
 	Alternatives []Choice      `json:"alternatives,omitempty"`
@@ -192,6 +195,10 @@ type GoalMiss struct {
 	Of     string  `json:"of"`
 	Config string  `json:"best_config"`
 }
+
+// NearTie is the throughput gap within which the runner-up counts as a
+// tie: single trials on a shared machine vary by that much.
+const NearTie = 0.15
 
 // Inputs are what a recommendation is computed from besides the trials.
 type Inputs struct {
@@ -320,6 +327,14 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	}
 	c := choiceOf(top)
 	a.Choice = &c
+	if len(configs) > 1 {
+		if second := best[configs[1]]; g.Recall > 0 && second.queries >= (1-NearTie)*top.queries {
+			r := choiceOf(second)
+			a.RunnerUp = &r
+			rec.Notes = append(rec.Notes, fmt.Sprintf("%s: %s (%s queries/s) is within %.0f%% of the recommendation (%s queries/s): closer than single trials on a shared host can separate. Set load.repeat to 3 or more (the medians decide) to tell them apart.",
+				sh, second.config(), Count(second.queries), 100*(1-second.queries/top.queries), Count(top.queries)))
+		}
+	}
 	seen := map[string]bool{top.index.Type: true}
 	for _, k := range configs[1:] {
 		if b := best[k]; !seen[b.index.Type] {

@@ -26,6 +26,8 @@ type Result struct {
 	// NetworkFloor is the latency of the target's cheapest RPC, measured
 	// before the trials; absent for in-process targets.
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
+	// Tune is set when `milvbench tune` produced the result.
+	Tune *TuneInfo `json:"tune,omitempty"`
 	// Complete is false when the run stopped before its last trial (an
 	// error, or a signal); Stopped says why. `milvbench run --resume`
 	// finishes such a run.

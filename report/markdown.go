@@ -28,7 +28,7 @@ type section func(b *strings.Builder, d *doc)
 func sections() []section {
 	return []section{
 		writeTitle,
-		writeAnswer, // the tuner's recommendation, when it lands, goes first in place of this
+		writeRecommendation, // the tuner's answer (recommendation.go)
 		writeWarnings,
 		writeEnvironment,
 		writeGenerators,
@@ -75,7 +75,7 @@ func goalsText(g workloads.Goals) string {
 		parts = append(parts, fmt.Sprintf("p95 ≤ %s", g.P95))
 	}
 	if g.QPS > 0 {
-		parts = append(parts, fmt.Sprintf("QPS ≥ %g", g.QPS))
+		parts = append(parts, fmt.Sprintf("sized for %g queries/s", g.QPS))
 	}
 	return strings.Join(parts, " and ")
 }
@@ -101,44 +101,6 @@ func configText(t bench.Trial) string {
 
 func outcomeText(t bench.Trial) string {
 	return fmt.Sprintf("%s QPS, p99 %.3f ms, recall %.4f (trial #%d)", thousands(t.QPS), t.LatencyMS.P99, t.Recall, t.ID)
-}
-
-// writeAnswer states the best trial meeting the goals in words; when none
-// does, the closest one and what it misses.
-func writeAnswer(b *strings.Builder, d *doc) {
-	b.WriteString("## Answer\n\n")
-	res, g := d.res, d.goals
-	if len(res.Trials) == 0 {
-		b.WriteString("The run has no trials.\n\n")
-		return
-	}
-	if !g.Set() {
-		top := res.Trials[0]
-		for _, t := range res.Trials {
-			if t.QPS > top.QPS {
-				top = t
-			}
-		}
-		fmt.Fprintf(b, "No goals were set (`goals:` in the workload), so there is no answer to give. The highest throughput was %s: %s.\n\n", configText(top), outcomeText(top))
-		return
-	}
-	met := 0
-	for _, t := range res.Trials {
-		if meets(t, g) {
-			met++
-		}
-	}
-	if t, ok := best(res); ok {
-		fmt.Fprintf(b, "Use %s: %s, the highest throughput of the %d of %d trials that meet every goal (%s).\n\n",
-			configText(t), outcomeText(t), met, len(res.Trials), goalsText(g))
-		if t.Load.Model == workloads.LoadClosed {
-			b.WriteString("This QPS is what the closed loop's clients achieved, not the most the target can serve; an open-loop or capacity run measures that.\n\n")
-		}
-		return
-	}
-	c := closest(res.Trials, g)
-	fmt.Fprintf(b, "**No trial meets every goal** (%s). The closest is %s: %s; it misses %s.\n\n",
-		goalsText(g), configText(c), outcomeText(c), strings.Join(misses(c, g), " and "))
 }
 
 // closest is the trial nearest to meeting g: among those meeting the recall

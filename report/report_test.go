@@ -132,7 +132,7 @@ func TestReportGolden(t *testing.T) {
 		}
 	}
 	// The answer comes first, in words.
-	if !strings.HasPrefix(got, "# milvbench report: fixture\n\n## Answer\n\nUse **") {
+	if !strings.HasPrefix(got, "# milvbench report: fixture\n\n## Recommendation\n\n**Deploy ") {
 		t.Errorf("report does not open with its answer:\n%.300s", got)
 	}
 }

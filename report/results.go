@@ -96,6 +96,9 @@ func WriteReport(dir string, res *bench.Result) error {
 	if err := WritePlots(dir, res); err != nil {
 		return err
 	}
+	if err := writeRecommendationJSON(dir, res); err != nil {
+		return fmt.Errorf("recommendation: %w", err)
+	}
 	return writeAtomic(filepath.Join(dir, ReportFile), []byte(Markdown(res)))
 }
 

@@ -412,7 +412,7 @@ func (d *decoder) params(dst *map[string][]Value) fieldFunc {
 
 func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 	if n.Kind != yaml.MappingNode {
-		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, insert, indexes, search, load, goals; got %s", kindName(n))
+		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, insert, indexes, search, load, goals, pricing; got %s", kindName(n))
 	}
 	return d.mapping(n, "", map[string]fieldFunc{
 		"name":    d.str(&s.Name),
@@ -435,6 +435,7 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 		"load":    d.load(&s.Load),
 		"goals":   d.goals(&s.Goals),
 		"cluster": d.cluster(&s.Cluster),
+		"pricing": d.pricingSection(&s.Pricing),
 	}, "name", "dataset", "indexes")
 }
 
@@ -513,16 +514,6 @@ func (d *decoder) load(l *LoadSpec) fieldFunc {
 			"checkpoints":        d.integer(&l.Checkpoints),
 			"insert_concurrency": d.intList(&l.InsertConcurrency),
 			"on_error":           d.oneOf(&l.OnError, OnErrorAbort, OnErrorContinue, OnErrorRetry),
-		})
-	}
-}
-
-func (d *decoder) goals(g *Goals) fieldFunc {
-	return func(n *yaml.Node, p string) error {
-		return d.mapping(n, p, map[string]fieldFunc{
-			"recall": d.float(&g.Recall),
-			"p99":    d.duration(&g.P99),
-			"qps":    d.float(&g.QPS),
 		})
 	}
 }

@@ -22,6 +22,9 @@ type Spec struct {
 	Load    LoadSpec     `json:"load"`
 	Goals   Goals        `json:"goals"`
 	Cluster ClusterSpec  `json:"cluster"`
+	// Pricing overrides parts of the default Zilliz Cloud pricing table
+	// (nil: the defaults alone).
+	Pricing *Pricing `json:"pricing,omitempty"`
 }
 
 // Target kinds.

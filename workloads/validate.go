@@ -48,6 +48,7 @@ func applyDefaults(s *Spec) {
 		s.Search.NQ = []int{1}
 	}
 	applyLoadDefaults(&s.Load, ds)
+	applyGoalDefaults(&s.Goals)
 }
 
 // Load defaults (README, "Load models").
@@ -216,11 +217,8 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	if err := validateLoad(s, e); err != nil {
 		return err
 	}
-	if s.Goals.Recall < 0 || s.Goals.Recall > 1 {
-		return e("goals.recall", "%g is out of range (allowed 0..1)", s.Goals.Recall)
-	}
-	if s.Goals.QPS < 0 {
-		return e("goals.qps", "must not be negative")
+	if err := validateGoals(s.Goals, e); err != nil {
+		return err
 	}
 	if err := checkPlanSize(file, s); err != nil {
 		return err

@@ -75,7 +75,7 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset(), newReport(), newCompare(),
+	root.AddCommand(newRun(), newTune(), newRecommend(), newValidate(), newVersion(), newDataset(), newReport(), newCompare(),
 		newPrepare(), newMerge(), newCleanup())
 	return root
 }
@@ -129,6 +129,9 @@ control plane, and prints the cluster the run would record.`,
 			if files != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "files:    %s\n", files)
 			}
+			if w := planWarning(plan); w != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), w)
+			}
 			if cluster == nil {
 				cluster = &workloads.ClusterSpec{}
 			}
@@ -140,9 +143,8 @@ control plane, and prints the cluster the run would record.`,
 }
 
 func newRun() *cobra.Command {
-	var out, resume string
-	var keep, quiet bool
-	var topts targetOptions
+	var f runFlags
+	var resume string
 	var shard shardFlags
 	format := formatFlag(formatMarkdown)
 	cmd := &cobra.Command{
@@ -188,45 +190,64 @@ collection (milvbench cleanup does).`,
 				return err
 			}
 			if resume != "" {
-				if out != "" && filepath.Clean(out) != filepath.Clean(resume) {
-					return usageError{fmt.Errorf("--resume %s writes into that directory; drop --out %s", resume, out)}
+				if f.out != "" && filepath.Clean(f.out) != filepath.Clean(resume) {
+					return usageError{fmt.Errorf("--resume %s writes into that directory; drop --out %s", resume, f.out)}
 				}
-				out = resume
+				f.out = resume
 			}
-			if shard.set() && (resume != "" || keep) {
+			if shard.set() && (resume != "" || f.keep) {
 				return usageError{errors.New("--resume and --keep do not apply to a shard (--shard): it never creates or drops the collection")}
 			}
-			if out == "" {
-				out = filepath.Join("out", spec.Name)
-				if shard.set() {
-					out += "-shard" + strings.ReplaceAll(shard.shard, "/", "of")
-				}
-			}
-			var progress io.Writer = io.Discard
-			var watch func(bench.TrialStatus)
-			if !quiet {
-				p := newProgress(cmd.ErrOrStderr())
-				defer p.done()
-				progress, watch = p, p.status
-			}
+			suffix := ""
 			if shard.set() {
-				if err := runShard(cmd.Context(), spec, out, shard, topts, progress, watch, cmd.OutOrStdout()); err != nil {
+				suffix = "-shard" + strings.ReplaceAll(shard.shard, "/", "of")
+			}
+			out, progress, watch, done := f.resolve(cmd, spec, suffix)
+			defer done()
+			if shard.set() {
+				if err := runShard(cmd.Context(), spec, out, shard, f.topts, progress, watch, cmd.OutOrStdout()); err != nil {
 					return err
 				}
-			} else if err := run(cmd.Context(), spec, out, resume != "", keep, topts, progress, watch); err != nil {
+			} else if err := run(cmd.Context(), spec, out, resume != "", f.keep, f.topts, progress, watch); err != nil {
 				return err
 			}
 			return printBenchstat(cmd.OutOrStdout(), format, out)
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
+	f.register(cmd, "out/<workload name>")
 	cmd.Flags().StringVar(&resume, "resume", "", "continue the stopped run in `DIR` with the same workload: its completed trials are kept, the rest run")
-	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
 	cmd.Flags().Var(&format, "format", "also print the trials on stdout: benchstat (Go benchmark lines); markdown prints nothing extra")
-	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
 	shard.add(cmd)
 	return cmd
+}
+
+// runFlags are the flags run and tune share.
+type runFlags struct {
+	out         string
+	keep, quiet bool
+	topts       targetOptions
+}
+
+func (f *runFlags) register(cmd *cobra.Command, defaultOut string) {
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "output directory (default "+defaultOut+")")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the collection in place after the run, for inspection")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
+	cmd.Flags().StringVar(&f.topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
+}
+
+// resolve returns the output directory (out/<name><suffix> by default),
+// where progress goes, the live status hook (nil with --quiet) and a
+// function that ends the status display.
+func (f *runFlags) resolve(cmd *cobra.Command, spec *workloads.Spec, suffix string) (string, io.Writer, func(bench.TrialStatus), func()) {
+	out := f.out
+	if out == "" {
+		out = filepath.Join("out", spec.Name+suffix)
+	}
+	if f.quiet {
+		return out, io.Discard, nil, func() {}
+	}
+	p := newProgress(cmd.ErrOrStderr())
+	return out, p, p.status, p.done
 }
 
 // runGCPercent is the Go GC target for runs, unless GOGC is set: the heap
@@ -235,7 +256,23 @@ collection (milvbench cleanup does).`,
 // for them. Allocation during measurement is small, so collections stay rare.
 const runGCPercent = 25
 
-func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) (err error) {
+func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) error {
+	return runWith(ctx, spec, out, resume, keep, topts, progress, watch, gridDriver)
+}
+
+// driver walks a prepared run: the full grid (run) or the adaptive search
+// (tune). It returns the trials measured, also beside an error when it
+// stopped early.
+type driver struct {
+	name  string
+	drive func(context.Context, *bench.Runner) (*bench.Result, error)
+}
+
+var gridDriver = driver{name: "run", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) { return r.Run(ctx) }}
+
+// runWith prepares a run (cluster, target, dataset, ground truth,
+// journal), hands the runner to the driver and writes the output directory.
+func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus), d driver) (err error) {
 	cluster, err := resolveRunCluster(ctx, spec, progress)
 	if err != nil {
 		return err
@@ -263,6 +300,9 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 	}
 	defer w.target.Close()
 	plan, target, ds, truths, gtS := w.plan, w.target, w.ds, w.truths, w.gtS
+	if pw := planWarning(plan); pw != "" && d.name == gridDriver.name {
+		fmt.Fprintln(progress, pw)
+	}
 	var journal *report.Journal
 	if resume {
 		journal, err = report.AppendJournal(out)
@@ -283,7 +323,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
 	}
-	res, runErr := r.Run(ctx)
+	res, runErr := d.drive(ctx, r)
 	if res == nil {
 		return runErr
 	}
@@ -297,6 +337,9 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			runErr = errors.New("interrupted")
+		}
+		if d.name != gridDriver.name {
+			return fmt.Errorf("%s stopped after %d trials: %w; partial results in %s", d.name, len(res.Trials), runErr, filepath.Join(out, report.ResultsFile))
 		}
 		return fmt.Errorf("run stopped after %d of %d trials: %w; partial results in %s; finish it with: milvbench run %s --resume %s",
 			len(res.Trials), plan.Trials(), runErr, filepath.Join(out, report.ResultsFile), spec.File, out)

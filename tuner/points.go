@@ -1,0 +1,224 @@
+package tuner
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/workloads"
+	"gonum.org/v1/gonum/stat"
+)
+
+// Shape is the request shape a recommendation answers for: results of
+// different topk or filter selectivity are different questions.
+type Shape struct {
+	TopK        int     `json:"topk"`
+	Selectivity float64 `json:"selectivity"`
+}
+
+func (s Shape) String() string {
+	if s.Selectivity < 1 {
+		return fmt.Sprintf("topk=%d, filter passing %g of rows", s.TopK, s.Selectivity)
+	}
+	return fmt.Sprintf("topk=%d", s.TopK)
+}
+
+// MaxErrorRate is the share of failed requests above which a point does
+// not meet the goals, whatever its latency.
+const MaxErrorRate = 0.001
+
+// point is one operating point: an index config, search params, batch size
+// and load level, with the medians of its repeated trials.
+type point struct {
+	shape       Shape
+	index       workloads.IndexConfig
+	search      workloads.Params
+	nq          int
+	level       string
+	concurrency int
+	rate        float64
+	trialIDs    []int
+	recall      float64
+	qps         float64 // requests/s
+	queries     float64 // queries/s = requests/s × nq
+	p99, p95    float64
+	errRate     float64
+	genBound    bool
+	indexBytes  int64
+}
+
+// config identifies a point without its load level: what a user deploys.
+func (p *point) config() string { return configName(p.index, p.search, p.nq) }
+
+// configName renders a deployable config: TYPE(build) search nq=N.
+func configName(idx workloads.IndexConfig, search workloads.Params, nq int) string {
+	s := idx.String()
+	if len(search) > 0 {
+		s += " " + strings.Trim(workloads.FormatParams(search), "()")
+	}
+	return fmt.Sprintf("%s nq=%d", s, nq)
+}
+
+// aggregate groups search trials into points, repeats of the same point
+// summarised by their medians (gonum stat.Quantile, empirical: the lower
+// middle value of an even count). Ingest trials measure inserts, not
+// searches, and are left out. Points keep the trials' order.
+func aggregate(trials []bench.Trial) []*point {
+	var order []string
+	groups := map[string][]bench.Trial{}
+	for _, t := range trials {
+		if t.Load.Model == workloads.LoadIngest {
+			continue
+		}
+		k := fmt.Sprintf("%s|%s|%d|%g|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), t.Search.TopK,
+			selectivity(t.Search), t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], t)
+	}
+	out := make([]*point, 0, len(order))
+	for _, k := range order {
+		ts := groups[k]
+		t0 := ts[0]
+		p := &point{
+			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search)},
+			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1),
+			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
+		}
+		var recall, qps, queries, p99, p95 []float64
+		var errs, reqs int64
+		for _, t := range ts {
+			p.trialIDs = append(p.trialIDs, t.ID)
+			recall = append(recall, t.Recall)
+			qps = append(qps, t.QPS)
+			queries = append(queries, queriesPerS(t))
+			p99 = append(p99, t.LatencyMS.P99)
+			p95 = append(p95, t.LatencyMS.P95)
+			errs += t.Errors.Total
+			reqs += t.Requests
+			p.genBound = p.genBound || t.Load.GeneratorBound
+			p.indexBytes = max(p.indexBytes, t.IndexBytes)
+		}
+		p.recall, p.qps, p.queries = median(recall), median(qps), median(queries)
+		p.p99, p.p95 = median(p99), median(p95)
+		if reqs > 0 {
+			p.errRate = float64(errs) / float64(reqs)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func selectivity(s bench.SearchInfo) float64 {
+	if s.Selectivity <= 0 {
+		return 1
+	}
+	return s.Selectivity
+}
+
+func queriesPerS(t bench.Trial) float64 {
+	if t.QueriesPerS > 0 {
+		return t.QueriesPerS
+	}
+	return t.QPS * float64(max(t.Search.NQ, 1))
+}
+
+func levelOf(l bench.LoadInfo) string {
+	switch {
+	case l.Rate > 0:
+		return fmt.Sprintf("rate=%g/s", l.Rate)
+	case l.Concurrency > 0:
+		return fmt.Sprintf("c=%d", l.Concurrency)
+	}
+	return ""
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return stat.Quantile(0.5, stat.Empirical, s, nil)
+}
+
+// meets reports whether p meets every measurable goal (the throughput goal
+// is met by sizing, not by one point).
+func meets(p *point, g workloads.Goals) bool {
+	return p.recall >= g.Recall && latencyOK(p, g) && p.errRate <= MaxErrorRate && !p.genBound
+}
+
+// latencyOK reports whether p meets the latency goals.
+func latencyOK(p *point, g workloads.Goals) bool {
+	return (g.P99 == 0 || p.p99 <= ms(g.P99)) && (g.P95 == 0 || p.p95 <= ms(g.P95))
+}
+
+func ms(d workloads.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
+
+// recallTolerance is the recall difference below which two points count as
+// equally accurate (recall is measured over a finite query set).
+const recallTolerance = 0.001
+
+// better orders configs (at their best passing level) for the answer: with
+// a recall goal, the highest queries/s (the goal fixes accuracy; speed
+// decides); without one, the highest recall within the latency goals, then
+// queries/s. Ties go to the lower p99.
+func better(a, b *point, g workloads.Goals) bool {
+	if g.Recall == 0 && math.Abs(a.recall-b.recall) > recallTolerance {
+		return a.recall > b.recall
+	}
+	if a.queries != b.queries {
+		return a.queries > b.queries
+	}
+	return a.p99 < b.p99
+}
+
+// leastWork drops, from configs ordered best first, every config that
+// another passing config of the same index build, batch size and shape
+// beats on work: search parameters (ef, nprobe, …) no larger and one
+// smaller. A larger search parameter never makes a search faster, so when
+// it measured faster the difference is noise; the recall goal is met
+// either way. It returns the configs kept, in order, and a note when the
+// fastest config measured was dropped this way.
+func leastWork(configs []string, best map[string]*point) ([]string, []string) {
+	var kept, notes []string
+	for _, k := range configs {
+		p := best[k]
+		var by *point
+		for _, o := range configs {
+			if q := best[o]; q != p && doesLessWork(q, p) && (by == nil || doesLessWork(q, by)) {
+				by = q
+			}
+		}
+		if by == nil {
+			kept = append(kept, k)
+			continue
+		}
+		if k == configs[0] && p.queries > by.queries {
+			notes = append(notes, fmt.Sprintf("%s measured faster than %s (%s vs %s queries/s) though it searches more of the index: a difference within measurement noise, so the smaller setting is the one recommended.",
+				p.config(), by.config(), Count(p.queries), Count(by.queries)))
+		}
+	}
+	return kept, notes
+}
+
+// doesLessWork reports whether a and b share index build, batch size and
+// shape, every search parameter of a is at most b's, and one is smaller.
+func doesLessWork(a, b *point) bool {
+	if a.shape != b.shape || a.nq != b.nq || a.index.String() != b.index.String() || len(a.search) != len(b.search) {
+		return false
+	}
+	smaller := false
+	for k := range b.search {
+		av, ok := a.search[k]
+		if !ok {
+			return false
+		}
+		x, y := a.search.Int(k, 0), b.search.Int(k, 0)
+		if x > y || (x == y && av != b.search[k]) {
+			return false
+		}
+		smaller = smaller || x < y
+	}
+	return smaller
+}

@@ -1,0 +1,390 @@
+package tuner
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+func labels(pts []FrontierPoint) []string {
+	var out []string
+	for _, p := range pts {
+		out = append(out, p.Label)
+	}
+	return out
+}
+
+func TestPareto(t *testing.T) {
+	pts := []FrontierPoint{
+		{Label: "A", Recall: 0.90, QPS: 1000, P99: 1},
+		{Label: "B", Recall: 0.95, QPS: 800, P99: 2},
+		{Label: "C", Recall: 0.95, QPS: 700, P99: 1.5},
+		{Label: "D", Recall: 0.99, QPS: 300, P99: 5},
+		{Label: "E", Recall: 0.85, QPS: 900, P99: 0.8},
+		{Label: "F", Recall: 0.99, QPS: 300, P99: 5},  // identical to D: D is kept
+		{Label: "G", Recall: 0.80, QPS: 1000, P99: 3}, // dominated by A on QPS (tie, lower recall)
+	}
+	tests := []struct {
+		kind string
+		want []string
+	}{
+		// By hand: D beats every point of recall ≥ .99; B is the fastest at
+		// .95 (C is slower at equal recall); A beats B and D on QPS; E and G
+		// are no faster than A with less recall.
+		{RecallQPS, []string{"A", "B", "D"}},
+		// On p99: C has the lowest p99 at .95, A beats it at .90, E at .85;
+		// G is slower than E with less recall.
+		{RecallP99, []string{"E", "A", "C", "D"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			if got := labels(Pareto(pts, tt.kind)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("frontier %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := Pareto(nil, RecallQPS); len(got) != 0 {
+		t.Errorf("empty input gave %v", got)
+	}
+}
+
+func TestIndexMemory(t *testing.T) {
+	const rows, dim = 1_000_000, 128
+	const raw = rows * dim * 4 // 512,000,000
+	p := func(kv ...any) workloads.Params {
+		out := workloads.Params{}
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i].(string)] = int64(kv[i+1].(int))
+		}
+		return out
+	}
+	tests := []struct {
+		typ   string
+		build workloads.Params
+		want  float64
+	}{
+		{"FLAT", nil, raw},
+		{"IVF_FLAT", p("nlist", 1024), raw + 1024*128*4},                             // 512,524,288
+		{"IVF_SQ8", p("nlist", 1024), raw/4 + 1024*128*4},                            // 128,524,288
+		{"IVF_PQ", p("nlist", 1024, "m", 16, "nbits", 8), 16e6 + 256*128*4 + 524288}, // codes + codebooks + centroids
+		{"HNSW", p("M", 16, "efConstruction", 200), raw * (1 + 32.0/128)},            // 640,000,000
+		{"HNSW", p("M", 8), raw * (1 + 16.0/128)},
+		{"DISKANN", nil, raw / 4},
+		{"SCANN", p("nlist", 1024), raw/4 + raw + 1024*128*4},
+	}
+	for _, tt := range tests {
+		got, formula := IndexMemory(workloads.IndexConfig{Type: tt.typ, Build: tt.build}, rows, dim)
+		if math.Abs(got-tt.want) > 1e-6*tt.want {
+			t.Errorf("%s%v: %.0f bytes, want %.0f (%s)", tt.typ, tt.build, got, tt.want, formula)
+		}
+	}
+}
+
+func defaults(t *testing.T) workloads.Pricing {
+	t.Helper()
+	p, err := DefaultPricing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultPricingIsSourced(t *testing.T) {
+	p := defaults(t)
+	if p.Date == "" || p.Region == "" || p.Currency != "USD" || p.HoursPerMonth != 730 {
+		t.Errorf("table header %+v", p)
+	}
+	for _, plan := range []string{PlanStandard, PlanEnterprise} {
+		for _, typ := range []string{CUPerformance, CUCapacity, CUTiered} {
+			key := "plans." + plan + ".cu_hour." + typ
+			if p.Plans[plan].CUHour[typ] <= 0 || p.Sources[key] == "" {
+				t.Errorf("%s: price %g source %q", key, p.Plans[plan].CUHour[typ], p.Sources[key])
+			}
+		}
+	}
+	if got := p.Plans[PlanEnterprise].CUHour[CUPerformance]; got != 0.248 {
+		t.Errorf("enterprise performance CU-hour %g, the documented example is 0.248", got)
+	}
+}
+
+func TestVectorsPerCU(t *testing.T) {
+	p := defaults(t)
+	tests := []struct {
+		typ  string
+		dim  int
+		want float64
+	}{
+		{CUPerformance, 768, 1.5e6},
+		{CUPerformance, 128, 7.5e6},
+		// Between 256 (4.5M) and 512 (2.25M), linear in 1/dim: at 384,
+		// t = (1/256 − 1/384)/(1/256 − 1/512) = 2/3, 4.5M − 2/3·2.25M = 3M.
+		{CUPerformance, 384, 3e6},
+		{CUPerformance, 1536, 1.125e6 * 1024 / 1536}, // beyond the table: 750k
+		{CUPerformance, 64, 7.5e6 * 2},
+		{CUCapacity, 768, 5e6},
+		{CUTiered, 768, 20e6},
+	}
+	for _, tt := range tests {
+		got, how, err := VectorsPerCU(p, tt.typ, tt.dim)
+		if err != nil || math.Abs(got-tt.want) > 1 {
+			t.Errorf("%s dim %d: %.0f (%s, %v), want %.0f", tt.typ, tt.dim, got, how, err, tt.want)
+		}
+	}
+}
+
+func TestCapacityCUs(t *testing.T) {
+	p := defaults(t)
+	tests := []struct {
+		typ  string
+		rows int64
+		dim  int
+		want int
+	}{
+		{CUPerformance, 20_000_000, 768, 14}, // 20M / 1.5M = 13.3
+		{CUCapacity, 20_000_000, 768, 4},     // 20M / 5M
+		{CUTiered, 20_000_000, 768, 8},       // 1, but a tiered cluster has at least 8 CUs
+		{CUPerformance, 50_000, 128, 1},
+		{CUPerformance, 15_000_000, 128, 2}, // exactly 2 × 7.5M
+	}
+	for _, tt := range tests {
+		got, _, err := CapacityCUs(p, tt.typ, tt.rows, tt.dim)
+		if err != nil || got != tt.want {
+			t.Errorf("%s %d×%d: %d CUs (%v), want %d", tt.typ, tt.rows, tt.dim, got, err, tt.want)
+		}
+	}
+}
+
+func TestSizeCluster(t *testing.T) {
+	p := defaults(t)
+	tests := []struct {
+		name        string
+		capCUs      int
+		qps, perCU  float64
+		maxReplicas int
+		want        Layout
+	}{
+		{"capacity only", 1, 0, 500, 0, Layout{CUs: 1, Replicas: 1, Plan: PlanStandard}},
+		{"grow up to 8 CUs", 1, 2000, 500, 0, Layout{CUs: 4, Replicas: 1, Plan: PlanStandard}},
+		// 10,000/500 = 20 CUs > 8: replicas of 8 CUs, ⌈10,000/4,000⌉ = 3.
+		{"replicas beyond 8", 2, 10000, 500, 0, Layout{CUs: 8, Replicas: 3, Plan: PlanEnterprise}},
+		{"capacity covers throughput", 14, 3000, 500, 0, Layout{CUs: 14, Replicas: 1, Plan: PlanStandard}},
+		{"too big for standard", 40, 0, 500, 0, Layout{CUs: 40, Replicas: 1, Plan: PlanEnterprise}},
+		// 20,000/500 = 40 CUs; 5 replicas of 8 wanted, 2 allowed: 2 × 20.
+		{"max replicas", 8, 20000, 500, 2, Layout{CUs: 20, Replicas: 2, Plan: PlanEnterprise}},
+		// 200 CUs hold the data; 400 CU-worth of throughput cannot fit 256.
+		{"over the limit", 200, 200000, 500, 0, Layout{CUs: 400, Replicas: 1, Plan: PlanEnterprise, OverLimit: true}},
+		{"tiered minimum", 1, 0, 5, 0, Layout{CUs: 1, Replicas: 1, Plan: PlanStandard}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SizeCluster(p, CUPerformance, tt.capCUs, tt.qps, tt.perCU, tt.maxReplicas)
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if got := SizeCluster(p, CUTiered, 1, 0, 5, 0); got.CUs != 8 {
+		t.Errorf("tiered cluster of %d CUs, want at least 8", got.CUs)
+	}
+}
+
+func TestMonthlyCost(t *testing.T) {
+	p := defaults(t)
+	tests := []struct {
+		name       string
+		l          Layout
+		rows       int64
+		dim        int
+		qps        float64
+		monthly    float64
+		perMillion float64
+	}{
+		// 4 × 0.134 × 730 = 391.28; storage 1M × (768·4 + 8) B = 3.08 GB ×
+		// 0.025 = 0.077; a month at 1,000 q/s is 2,628M queries.
+		{"standard", Layout{CUs: 4, Replicas: 1, Plan: PlanStandard}, 1_000_000, 768, 1000, 391.357, 391.357 / 2628},
+		// 8 × 3 × 0.248 × 730 = 4,344.96 + 20M × 3,080 B = 61.6 GB × 0.025.
+		{"enterprise replicas", Layout{CUs: 8, Replicas: 3, Plan: PlanEnterprise}, 20_000_000, 768, 0, 4344.96 + 1.54, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := MonthlyCost(p, CUPerformance, tt.l, tt.rows, tt.dim, tt.qps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(c.Monthly-tt.monthly) > 0.001 || math.Abs(c.PerMillion-tt.perMillion) > 1e-6 {
+				t.Errorf("monthly %.4f per million %.6f, want %.4f and %.6f", c.Monthly, c.PerMillion, tt.monthly, tt.perMillion)
+			}
+		})
+	}
+	if _, err := MonthlyCost(workloads.Pricing{}, CUPerformance, Layout{CUs: 1, Replicas: 1, Plan: PlanStandard}, 1, 8, 0); err == nil {
+		t.Error("no error without a price")
+	}
+}
+
+func TestRuleOfThumb(t *testing.T) {
+	tests := []struct {
+		rows        int64
+		dim         int
+		memoryBound bool
+		want        string
+	}{
+		{50_000, 128, false, "FLAT"},
+		{1_000_000, 128, false, "HNSW(M=16,efConstruction=200)"},
+		{4_000_000, 768, true, "IVF_PQ(m=96,nbits=8,nlist=2000)"},   // √4M = 2000, 768/8 = 96
+		{100_000_000, 100, true, "IVF_PQ(m=10,nbits=8,nlist=4096)"}, // 100/8 = 12 does not divide 100: 10
+		{500_000, 768, true, "HNSW(M=16,efConstruction=200)"},       // below 1M rows
+		{200_000, 128, false, "HNSW(M=16,efConstruction=200)"},
+	}
+	for _, tt := range tests {
+		got, _ := RuleOfThumb(tt.rows, tt.dim, tt.memoryBound)
+		if got.String() != tt.want {
+			t.Errorf("%d×%d memory-bound=%v: %s, want %s", tt.rows, tt.dim, tt.memoryBound, got, tt.want)
+		}
+	}
+	if got := RuleParams("IVF_FLAT", 200_000, 128); got.Int("nlist", 0) != 447 { // √200,000 = 447.2
+		t.Errorf("IVF_FLAT nlist %v", got)
+	}
+	if got := RuleParams("IVF_FLAT", 1e9, 128); got.Int("nlist", 0) != 4096 {
+		t.Errorf("IVF_FLAT nlist capped: %v", got)
+	}
+}
+
+func TestBoundary(t *testing.T) {
+	const n = 8
+	for k := 0; k <= n; k++ {
+		probes := 0
+		got, err := Boundary(n, func(i int) (bool, error) {
+			probes++
+			if i < 0 || i >= n {
+				t.Fatalf("probe %d out of range", i)
+			}
+			return i >= k, nil
+		})
+		if err != nil || got != k {
+			t.Errorf("boundary at %d: got %d (%v)", k, got, err)
+		}
+		// Exponential search then bisection: at most 2·⌈log2 n⌉ probes.
+		if probes > 6 {
+			t.Errorf("boundary at %d took %d probes", k, probes)
+		}
+	}
+	if got, _ := Boundary(0, nil); got != 0 {
+		t.Errorf("empty range: %d", got)
+	}
+}
+
+func TestCoordinate(t *testing.T) {
+	// SCANN-like sweep: nprobe × reorder_k, recall rising with both.
+	var sets []workloads.Params
+	for _, np := range []int64{4, 8, 16, 32} {
+		for _, rk := range []int64{20, 50, 100} {
+			sets = append(sets, workloads.Params{"nprobe": np, "reorder_k": rk})
+		}
+	}
+	recall := func(p workloads.Params) float64 {
+		return 0.5 + 0.01*float64(p.Int("nprobe", 0)) + 0.001*float64(p.Int("reorder_k", 0))
+	}
+	var probed int
+	got, ok, err := coordinate(sets, true, func(p workloads.Params) (bool, error) {
+		probed++
+		return recall(p) >= 0.75, nil
+	})
+	// nprobe first (sorted names), with reorder_k at 100: 0.5+0.01·np+0.1 ≥ 0.75
+	// needs np ≥ 15 → 16; then reorder_k at nprobe 16: 0.66+0.001·rk ≥ 0.75
+	// needs rk ≥ 90 → 100.
+	want := workloads.Params{"nprobe": int64(16), "reorder_k": int64(100)}
+	if err != nil || !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v ok=%v err=%v, want %v", got, ok, err, want)
+	}
+	if probed >= len(sets) {
+		t.Errorf("probed %d of %d sets: no better than the grid", probed, len(sets))
+	}
+	// Latency mode: the largest nprobe before the first miss.
+	got, ok, _ = coordinate(sets[:0:0], false, nil)
+	if ok || got != nil {
+		t.Errorf("no sets: %v %v", got, ok)
+	}
+	one := []workloads.Params{{"ef": int64(10)}, {"ef": int64(20)}, {"ef": int64(40)}, {"ef": int64(80)}}
+	got, ok, _ = coordinate(one, false, func(p workloads.Params) (bool, error) { return p.Int("ef", 0) > 40, nil })
+	if !ok || got.Int("ef", 0) != 40 {
+		t.Errorf("latency mode: %v ok=%v, want ef=40", got, ok)
+	}
+	_, ok, _ = coordinate(one, false, func(workloads.Params) (bool, error) { return true, nil })
+	if ok {
+		t.Error("latency mode with every value missing found one")
+	}
+}
+
+// TestLeastWork: a larger ef measured faster than a smaller one that also
+// meets the goals is noise (the quickstart on a busy host did this).
+func TestLeastWork(t *testing.T) {
+	hnsw := workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(16)}}
+	trial := func(id int, ef int64, recall, qps float64) bench.Trial {
+		return bench.Trial{ID: id, Index: hnsw, Search: bench.SearchInfo{Params: workloads.Params{"ef": ef}, TopK: 10, NQ: 1, Selectivity: 1},
+			Load: bench.LoadInfo{Model: workloads.LoadClosed, Concurrency: 1}, Recall: recall, QPS: qps, QueriesPerS: qps, Requests: 100,
+			LatencyMS: bench.LatencyMS{P99: 1, P95: 1}}
+	}
+	res := &bench.Result{Dataset: datasets.Info{Size: 50000, Dim: 128}, Provenance: bench.Provenance{Cores: 2, Target: bench.TargetInfo{Kind: "embedded"}},
+		Trials: []bench.Trial{trial(1, 20, 0.90, 9886), trial(2, 40, 0.982, 7597), trial(3, 80, 0.999, 7919)}}
+	rec, err := Recommend(res, Inputs{Goals: workloads.Goals{Recall: 0.95, P99: workloads.Duration(5e6)}, Pricing: defaults(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Answers[0].Choice.Name(); got != "HNSW(M=16) ef=40 nq=1" {
+		t.Errorf("recommended %s, want the smallest ef meeting recall", got)
+	}
+	found := false
+	for _, n := range rec.Notes {
+		found = found || strings.Contains(n, "ef=80 nq=1 measured faster than HNSW(M=16) ef=40 nq=1 (7,919 vs 7,597")
+	}
+	if !found {
+		t.Errorf("no note on the noise: %q", rec.Notes)
+	}
+	// Without a recall goal the most accurate config within latency wins.
+	rec, _ = Recommend(res, Inputs{Goals: workloads.Goals{P99: workloads.Duration(5e6)}, Pricing: defaults(t)})
+	if got := rec.Answers[0].Choice.Name(); got != "HNSW(M=16) ef=80 nq=1" {
+		t.Errorf("latency only: %s", got)
+	}
+	p := func(kv ...int64) *point {
+		return &point{index: hnsw, nq: 1, search: workloads.Params{"nprobe": kv[0], "reorder_k": kv[1]}}
+	}
+	for _, tt := range []struct {
+		a, b *point
+		want bool
+	}{
+		{p(8, 50), p(16, 50), true},
+		{p(8, 50), p(8, 50), false},
+		{p(8, 100), p(16, 50), false}, // incomparable: each larger in one
+		{p(16, 50), p(8, 50), false},
+	} {
+		if got := doesLessWork(tt.a, tt.b); got != tt.want {
+			t.Errorf("doesLessWork(%v, %v) = %v", tt.a.search, tt.b.search, got)
+		}
+	}
+}
+
+// TestNearTie: a runner-up within NearTie of the choice is named.
+func TestNearTie(t *testing.T) {
+	trial := func(id int, typ string, qps float64) bench.Trial {
+		return bench.Trial{ID: id, Index: workloads.IndexConfig{Type: typ}, Search: bench.SearchInfo{TopK: 10, NQ: 1, Selectivity: 1},
+			Load: bench.LoadInfo{Model: workloads.LoadClosed, Concurrency: 1}, Recall: 0.99, QPS: qps, QueriesPerS: qps, Requests: 100}
+	}
+	for _, tt := range []struct {
+		second float64
+		tie    bool
+	}{{90, true}, {85, true}, {80, false}} {
+		res := &bench.Result{Dataset: datasets.Info{Size: 1000, Dim: 8}, Trials: []bench.Trial{trial(1, "FLAT", 100), trial(2, "HNSW", tt.second)}}
+		rec, err := Recommend(res, Inputs{Goals: workloads.Goals{Recall: 0.9}, Pricing: defaults(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Answers[0].RunnerUp != nil; got != tt.tie {
+			t.Errorf("runner-up at %g%% of the choice: tie %v, want %v", tt.second, got, tt.tie)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package workloads
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestGoalsDecode(t *testing.T) {
+	src := `name: g
+dataset: {size: 1000, dim: 8}
+indexes: [{type: FLAT}]
+goals:
+  recall: 0.95
+  p99: 20ms
+  p95: 10ms
+  qps: 2500
+  rows: 20_000_000
+  dim: 768
+  growth: 1e6
+  cu_types: [performance, capacity]
+  max_replicas: 4
+`
+	s, err := Parse("g.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Goals{Recall: 0.95, P99: Duration(20 * time.Millisecond), P95: Duration(10 * time.Millisecond), QPS: 2500,
+		Rows: 20_000_000, Dim: 768, Growth: 1_000_000, GrowthMonths: DefaultGrowthMonths,
+		CUTypes: []string{"performance", "capacity"}, MaxReplicas: 4}
+	if !reflect.DeepEqual(s.Goals, want) {
+		t.Errorf("goals\n got %+v\nwant %+v", s.Goals, want)
+	}
+	if !s.Goals.Set() {
+		t.Error("Set() = false")
+	}
+}
+
+// TestPricingSection checks the three ways to give prices: inline, a file
+// by name, and a file with inline overrides; and that every value carries
+// its source.
+func TestPricingSection(t *testing.T) {
+	dir := t.TempDir()
+	file := `source: my contract 2026
+region: aws-eu-central-1
+plans:
+  standard:
+    cu_hour: {performance: 0.2, capacity: 0.21}
+`
+	if err := os.WriteFile(filepath.Join(dir, "prices.yaml"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	head := "name: p\ndataset: {size: 1000, dim: 8}\nindexes: [{type: FLAT}]\n"
+	tests := []struct {
+		name    string
+		section string
+		check   func(t *testing.T, p *Pricing)
+	}{
+		{"inline", "pricing:\n  storage_gb_month: 0.03\n  plans: {enterprise: {cu_hour: {tiered: 0.5}}}\n",
+			func(t *testing.T, p *Pricing) {
+				if p.StorageGBMonth != 0.03 || p.Plans["enterprise"].CUHour["tiered"] != 0.5 {
+					t.Errorf("values %+v", p)
+				}
+				if got := p.SourceOf("storage_gb_month"); got != filepath.Join(dir, "w.yaml")+":5" {
+					t.Errorf("source of an inline value without a source: %q", got)
+				}
+			}},
+		{"file", "pricing: prices.yaml\n", func(t *testing.T, p *Pricing) {
+			if p.Plans["standard"].CUHour["capacity"] != 0.21 || p.Region != "aws-eu-central-1" || p.File != filepath.Join(dir, "prices.yaml") {
+				t.Errorf("values %+v", p)
+			}
+			if got := p.SourceOf("plans.standard.cu_hour.performance"); got != "my contract 2026" {
+				t.Errorf("source %q", got)
+			}
+		}},
+		{"file with overrides", "pricing:\n  file: prices.yaml\n  source: list price\n  plans: {standard: {cu_hour: {performance: 0.25}}}\n",
+			func(t *testing.T, p *Pricing) {
+				std := p.Plans["standard"].CUHour
+				if std["performance"] != 0.25 || std["capacity"] != 0.21 {
+					t.Errorf("merged prices %v", std)
+				}
+				if p.SourceOf("plans.standard.cu_hour.performance") != "list price" || p.SourceOf("plans.standard.cu_hour.capacity") != "my contract 2026" {
+					t.Errorf("sources %v", p.Sources)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "w.yaml")
+			s, err := Parse(path, []byte(head+tt.section), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Pricing == nil {
+				t.Fatal("no pricing decoded")
+			}
+			tt.check(t, s.Pricing)
+		})
+	}
+}
+
+func TestPricingMerge(t *testing.T) {
+	base := Pricing{Source: "defaults", HoursPerMonth: 730,
+		CUTypes: map[string]CUTypeSpec{"performance": {VectorsPerCU: map[int]float64{768: 1.5e6}, QPSPerCU: 500, MinCUs: 1}},
+		Plans:   map[string]PlanTier{"standard": {MaxCUs: 32, CUHour: map[string]float64{"performance": 0.1}}}}
+	over := Pricing{Plans: map[string]PlanTier{"standard": {CUHour: map[string]float64{"capacity": 0.2}}},
+		CUTypes: map[string]CUTypeSpec{"performance": {QPSPerCU: 800}},
+		Sources: map[string]string{"plans.standard.cu_hour.capacity": "quote"}}
+	got := base.Merge(over)
+	if got.Plans["standard"].MaxCUs != 32 || got.Plans["standard"].CUHour["performance"] != 0.1 || got.Plans["standard"].CUHour["capacity"] != 0.2 {
+		t.Errorf("plans %+v", got.Plans)
+	}
+	if c := got.CUTypes["performance"]; c.QPSPerCU != 800 || c.VectorsPerCU[768] != 1.5e6 || c.MinCUs != 1 {
+		t.Errorf("cu type %+v", c)
+	}
+	if got.SourceOf("plans.standard.cu_hour.capacity") != "quote" || got.SourceOf("hours_per_month") != "defaults" {
+		t.Errorf("sources %v", got.Sources)
+	}
+	if _, ok := base.Plans["standard"].CUHour["capacity"]; ok {
+		t.Error("Merge changed its receiver")
+	}
+}

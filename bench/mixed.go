@@ -3,11 +3,433 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// mixedTrial measures searches while rows are inserted (load model mixed).
-func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
-	return Trial{}, fmt.Errorf("bench: load model mixed is not implemented yet")
+// writeState is what the mixed and ingest models did to the collection.
+// It lasts across trials: the collection keeps its rows between trials and
+// an id is never inserted twice.
+type writeState struct {
+	// preload is how many rows Open loaded (ids 0..preload-1).
+	preload int
+	// gone marks ids that are not in the collection although below the
+	// next id to insert: deleted, or their insert failed.
+	gone []uint64
+	// delNext is the next id the delete stream removes (oldest first);
+	// upNext the next id the upsert stream rewrites.
+	delNext, upNext int
+	// truth is the live ground truth of the mixed model's checkpoints,
+	// for truthKey (selectivity, topk); it follows every write of the
+	// trials that used it.
+	truth    *liveTruth
+	truthKey [2]float64
 }
+
+func (w *writeState) isGone(id int64) bool {
+	return int(id>>6) < len(w.gone) && w.gone[id>>6]&(1<<(uint(id)&63)) != 0
+}
+
+func (w *writeState) markGone(ids []int64, size int) {
+	if w.gone == nil {
+		w.gone = make([]uint64, (size+63)/64)
+	}
+	for _, id := range ids {
+		w.gone[id>>6] |= 1 << (uint(id) & 63)
+	}
+}
+
+// Checkpoint searches: how many queries each sends (the first of the
+// dataset's queries, one per request) and how many requests are in
+// flight at once.
+const (
+	checkpointQueries = 1000
+	checkpointWorkers = 2
+	// writesInFlight bounds the outstanding calls of each paced write stream.
+	writesInFlight = 8
+)
+
+// writerOf returns the target's Writer; targets without one can still
+// take inserts, through Target.Insert.
+func writerOf(t Target) (Writer, bool) {
+	if w, ok := t.(Writer); ok {
+		return w, true
+	}
+	return insertOnly{t}, false
+}
+
+// insertOnly adapts a Target without a Writer: inserts only.
+type insertOnly struct{ t Target }
+
+func (w insertOnly) Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error {
+	if op != OpInsert {
+		return fmt.Errorf("bench: the target cannot %s rows during a trial", op)
+	}
+	return w.t.Insert(ctx, ids, vecs)
+}
+
+// mixedTrial measures searches while rows are inserted (and optionally
+// deleted and upserted) at fixed rates (load model mixed).
+//
+// Warm-up runs the search stream alone. Then, for load.duration, at the
+// same time: the search stream (closed loop at pt.Concurrency; open loop
+// at pt.Rate once the open-loop generator exists), an insert stream of the
+// dataset's rows beyond those already in, in id order, at pt.InsertRate
+// rows/s in calls of pt.InsertBatch rows, and the delete and upsert
+// streams. Deletes remove the oldest preloaded rows; upserts rewrite
+// preloaded rows with their own vectors (the upsert path's cost without
+// changing the true neighbours); the two never touch the same rows.
+// Recall is measured load.checkpoints times, evenly from the window's
+// start to its end, against exact ground truth over the rows visible then
+// (see liveTruth), with strong-consistency searches.
+func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
+	r := s.r
+	load := r.Plan.Spec.Load
+	if pt.Rate > 0 {
+		return Trial{}, fmt.Errorf("bench: mixed with an open-loop search stream (load.rate) needs the open-loop generator, which this build lacks; use load.concurrency")
+	}
+	w, full := writerOf(r.Target)
+	if !full && (load.DeleteRate > 0 || load.UpsertRate > 0) {
+		return Trial{}, fmt.Errorf("bench: the target cannot delete or upsert rows during a trial (load.delete_rate, load.upsert_rate)")
+	}
+	queries := r.Data.Queries
+	truth := r.Truths[pt.Selectivity]
+	fields := r.Plan.Spec.Search.OutputFields
+	if load.Warmup > 0 {
+		closedLoop(ctx, r.Target, queries, pt, truth.Filter, fields, load.Warmup.D(), nil)
+	}
+	lt, err := s.liveTruth(ctx, pt, truth.Filter)
+	if err != nil {
+		return Trial{}, fmt.Errorf("ground truth for checkpoints: %w", err)
+	}
+	rowsBefore, _ := lt.counts()
+	dur := load.Duration.D()
+	size := r.Data.Base.Size()
+
+	var notes []string
+	var notesMu sync.Mutex
+	note := func(format string, args ...any) {
+		notesMu.Lock()
+		notes = append(notes, fmt.Sprintf(format, args...))
+		notesMu.Unlock()
+	}
+	var lost []int64 // ids no longer in the collection: deleted, or their insert failed
+	var lostMu sync.Mutex
+
+	// The insert stream's rows: the dataset beyond the rows already in.
+	feed := newRowFeed(ctx, r.Data.Base, s.rows, size, pt.InsertBatch)
+	defer feed.close()
+	var insertedRows, deletedRows atomic.Int64 // read by checkpoints
+	streams := []pacedWrites{{
+		op: OpInsert, rate: pt.InsertRate, batch: pt.InsertBatch, inFlight: writesInFlight,
+		next: func(ctx context.Context) (rowBatch, bool, string) {
+			b, ok := feed.take(ctx)
+			if !ok {
+				return b, false, fmt.Sprintf("the dataset has no rows left to insert (all %d of dataset.size are in; ids are never reused)", size)
+			}
+			s.rows = int(b.ids[len(b.ids)-1]) + 1
+			return b, true, ""
+		},
+		sent: lt.begin,
+		acked: func(seq uint64, b rowBatch) {
+			lt.inserted(seq, b.ids, b.vecs)
+			insertedRows.Add(int64(len(b.ids)))
+		},
+		failed: func(seq uint64, b rowBatch) {
+			lt.drop(seq)
+			lostMu.Lock()
+			lost = append(lost, b.ids...)
+			lostMu.Unlock()
+		},
+	}}
+	delLo, delHi, upLo, upHi := s.mutationRanges(load)
+	if load.DeleteRate > 0 {
+		streams = append(streams, pacedWrites{
+			op: OpDelete, rate: load.DeleteRate, batch: pt.InsertBatch, inFlight: 1,
+			next: func(context.Context) (rowBatch, bool, string) {
+				from := max(s.writes.delNext, delLo)
+				if from >= delHi {
+					return rowBatch{}, false, fmt.Sprintf("every preloaded row it may delete (ids %d..%d) is deleted", delLo, delHi-1)
+				}
+				to := min(from+pt.InsertBatch, delHi)
+				b := rowBatch{ids: make([]int64, 0, to-from)}
+				for id := from; id < to; id++ {
+					b.ids = append(b.ids, int64(id))
+				}
+				s.writes.delNext = to
+				return b, true, ""
+			},
+			sent: lt.begin,
+			acked: func(seq uint64, b rowBatch) {
+				if err := lt.deleted(ctx, seq, b.ids); err != nil {
+					note("ground truth after a delete: %v", err)
+				}
+				deletedRows.Add(int64(len(b.ids)))
+				lostMu.Lock()
+				lost = append(lost, b.ids...)
+				lostMu.Unlock()
+			},
+			// A delete that failed may or may not have been applied;
+			// the rows count as still there.
+			failed: func(seq uint64, _ rowBatch) { lt.drop(seq) },
+		})
+	}
+	var upFeed *rowFeed
+	if load.UpsertRate > 0 {
+		s.writes.upNext = max(s.writes.upNext, upLo)
+		upFeed = newRowFeed(ctx, r.Data.Base, s.writes.upNext, upHi, pt.InsertBatch)
+		defer func() { upFeed.close() }()
+		streams = append(streams, pacedWrites{
+			op: OpUpsert, rate: load.UpsertRate, batch: pt.InsertBatch, inFlight: writesInFlight,
+			next: func(ctx context.Context) (rowBatch, bool, string) {
+				b, ok := upFeed.take(ctx)
+				if !ok { // wrap around: rewrite the range again
+					if err := upFeed.close(); err != nil {
+						return b, false, err.Error()
+					}
+					upFeed = newRowFeed(ctx, r.Data.Base, upLo, upHi, pt.InsertBatch)
+					if b, ok = upFeed.take(ctx); !ok {
+						return b, false, fmt.Sprintf("no preloaded rows to upsert (ids %d..%d)", upLo, upHi-1)
+					}
+				}
+				s.writes.upNext = int(b.ids[len(b.ids)-1]) + 1
+				return b, true, ""
+			},
+		})
+	}
+
+	start := time.Now()
+	stopServer := watchServer(ctx, r.Target, start, load.Interval.D())
+	var wg sync.WaitGroup
+	var win window
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		win = closedLoop(ctx, r.Target, queries, pt, truth.Filter, fields, dur, nil)
+	}()
+	ops := make([]*OpStats, len(streams))
+	errs := make([]error, len(streams))
+	for i, st := range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ops[i], errs[i] = st.run(ctx, w, start, dur)
+		}()
+	}
+	// Checkpoints run beside the streams, evenly from start to end; the
+	// last one waits for the streams to finish so it sees the final rows.
+	var cps []Checkpoint
+	streamsDone := make(chan struct{})
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		n := load.Checkpoints
+		for i := range n {
+			at := dur
+			if n > 1 {
+				at = dur * time.Duration(i) / time.Duration(n-1)
+			}
+			if i == n-1 {
+				select {
+				case <-streamsDone:
+				case <-ctx.Done():
+					return
+				}
+			} else if !waitUntil(ctx, start.Add(at)) {
+				return
+			}
+			cp := s.checkpoint(ctx, lt, pt, truth.Filter, start)
+			cp.Inserted, cp.Deleted = insertedRows.Load(), deletedRows.Load()
+			cps = append(cps, cp)
+			r.logf("mixed  checkpoint %d/%d at %.1fs: %d rows visible, recall=%.4f (new rows %.0f%% of true neighbours, %.0f%% of them found)",
+				i+1, n, cp.AtS, cp.Rows, cp.Recall, 100*cp.NewShare, 100*cp.NewRecall)
+		}
+	}()
+	wg.Wait()
+	close(streamsDone)
+	<-cpDone
+	server := stopServer()
+	if err := ctx.Err(); err != nil {
+		return Trial{}, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return Trial{}, err
+		}
+	}
+	if err := feed.close(); err != nil {
+		return Trial{}, fmt.Errorf("reading rows to insert: %w", err)
+	}
+	s.writes.markGone(lost, size)
+
+	tr, err := searchTrial(pt, truth.Filter, load, win, "service time (closed loop), while the writes run")
+	if err != nil {
+		return Trial{}, err
+	}
+	tr.Load.InsertRate, tr.Load.InsertBatch = pt.InsertRate, pt.InsertBatch
+	tr.Operations = map[string]*OpStats{}
+	for i, st := range streams {
+		tr.Operations[st.op] = ops[i]
+		if ops[i].Exhausted != "" {
+			note("the %s stream stopped early: %s", st.op, ops[i].Exhausted)
+		}
+		if ops[i].Saturated {
+			note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s)", st.op, max(st.inFlight, 1), st.rate, ops[i].RowsPerS)
+		}
+	}
+	rowsAfter, _ := lt.counts()
+	tr.Mixed = &MixedInfo{Consistency: "strong", Queries: len(lt.queries), PreloadRows: s.writes.preload, RowsBefore: rowsBefore, RowsAfter: rowsAfter}
+	tr.Checkpoints = cps
+	sum, n := 0.0, 0
+	for _, cp := range cps {
+		if cp.Queries > 0 {
+			sum += cp.Recall
+			n += cp.Queries
+		}
+	}
+	if len(cps) > 0 {
+		tr.Recall, tr.RecallN = sum/float64(len(cps)), n
+	}
+	tr.Server = server
+	tr.Notes = notes
+	return tr, nil
+}
+
+// mutationRanges returns the preloaded ids the delete stream may remove,
+// [delLo, delHi), and those the upsert stream rewrites, [upLo, upHi):
+// disjoint halves when both run, all preloaded rows otherwise.
+func (s *Session) mutationRanges(load workloads.LoadSpec) (delLo, delHi, upLo, upHi int) {
+	p := s.writes.preload
+	switch {
+	case load.DeleteRate > 0 && load.UpsertRate > 0:
+		return 0, p / 2, p / 2, p
+	default:
+		return 0, p, 0, p
+	}
+}
+
+// liveTruth returns the live ground truth for pt's selectivity and topk,
+// building it over the rows in the collection if the last one was for
+// another point.
+func (s *Session) liveTruth(ctx context.Context, pt workloads.SearchPoint, f *datasets.Filter) (*liveTruth, error) {
+	key := [2]float64{pt.Selectivity, float64(pt.TopK)}
+	if s.writes.truth != nil && s.writes.truthKey == key {
+		return s.writes.truth, nil
+	}
+	var allow func(int64) bool
+	if f != nil {
+		allow = f.Allow
+	}
+	qs := s.r.Data.Queries[:min(len(s.r.Data.Queries), checkpointQueries)]
+	lt, err := newLiveTruth(ctx, s.r.Data.Base, s.r.Data.Info.Metric, qs, allow, pt.TopK, s.rows,
+		func(id int64) bool { return !s.writes.isGone(id) })
+	if err != nil {
+		return nil, err
+	}
+	s.writes.truth, s.writes.truthKey = lt, key
+	return lt, nil
+}
+
+// checkpoint sends every query of lt once (strong consistency) and judges
+// each answer against the exact top-k over the rows visible while it was
+// in flight: an id counts as a hit if it is in the true top-k when the
+// request was sent or when its answer came back (after every write sent
+// before that moment settled). With no write in flight both are the same
+// set; otherwise the judgement allows exactly the rows whose visibility
+// was undecided during the request.
+func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.SearchPoint, f *datasets.Filter, start time.Time) Checkpoint {
+	t0 := time.Now()
+	rows, _ := lt.counts()
+	cp := Checkpoint{AtS: t0.Sub(start).Seconds(), Rows: rows}
+	preload := int64(s.writes.preload)
+	var mu sync.Mutex
+	var sum float64
+	var newTrue, newJudged, newFound int
+	var next int
+	var wg sync.WaitGroup
+	for range checkpointWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				mu.Lock()
+				qi := next
+				next++
+				mu.Unlock()
+				if qi >= len(lt.raw) {
+					return
+				}
+				before := lt.relevant(qi, pt.TopK)
+				res, err := s.r.Target.Search(ctx, SearchRequest{Vectors: lt.raw[qi : qi+1], TopK: pt.TopK, Params: pt.Params, Filter: f, Strong: true})
+				if err != nil || len(res.IDs) != 1 {
+					mu.Lock()
+					cp.Errors++
+					mu.Unlock()
+					continue
+				}
+				after := lt.await(ctx, qi, pt.TopK)
+				got := res.IDs[0]
+				if len(got) > pt.TopK {
+					got = got[:pt.TopK]
+				}
+				hits := 0
+				seen := make(map[int64]bool, len(got))
+				for _, id := range got {
+					if seen[id] {
+						continue
+					}
+					seen[id] = true
+					if before[id] || after[id] {
+						hits++
+					}
+				}
+				// New rows: their share of the true neighbours at the
+				// answer; their recall only over queries whose true top-k
+				// did not change while the request was in flight (no
+				// doubt about which rows the answer should hold).
+				nt, nf, nq := 0, 0, 0
+				for id := range after {
+					if id >= preload {
+						nt++
+					}
+				}
+				if maps.Equal(before, after) {
+					nq = nt
+					for id := range after {
+						if id >= preload && seen[id] {
+							nf++
+						}
+					}
+				}
+				want := min(pt.TopK, max(len(before), len(after)))
+				rec := 1.0
+				if want > 0 {
+					rec = float64(min(hits, want)) / float64(want)
+				}
+				mu.Lock()
+				sum += rec
+				cp.Queries++
+				newTrue += nt
+				newJudged += nq
+				newFound += nf
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if cp.Queries > 0 {
+		cp.Recall = sum / float64(cp.Queries)
+		cp.NewShare = float64(newTrue) / float64(cp.Queries*pt.TopK)
+	}
+	if newJudged > 0 {
+		cp.NewRecall = float64(newFound) / float64(newJudged)
+	}
+	cp.PassS = time.Since(t0).Seconds()
+	return cp
+}
+

@@ -22,6 +22,8 @@ type Result struct {
 	// NetworkFloor is the latency of the target's cheapest RPC, measured
 	// before the trials; absent for in-process targets.
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
+	// ServerBefore is the server's health and metrics before the trials.
+	ServerBefore *ServerSample `json:"server_before,omitempty"`
 	Trials       []Trial       `json:"trials"`
 }
 
@@ -55,6 +57,20 @@ type Trial struct {
 	IndexBytes  int64                 `json:"index_memory_bytes,omitempty"`
 	// Histogram is the merged latency histogram (µs), HDR V2 compressed, base64.
 	Histogram string `json:"latency_histogram"`
+	// Operations holds the write streams of mixed and ingest trials by
+	// operation (insert, delete, upsert).
+	Operations map[string]*OpStats `json:"operations,omitempty"`
+	// Mixed and Checkpoints describe a mixed trial's recall over time.
+	Mixed       *MixedInfo   `json:"mixed,omitempty"`
+	Checkpoints []Checkpoint `json:"checkpoints,omitempty"`
+	// Ingest holds an ingest trial's flush and time to searchable.
+	Ingest *IngestStats `json:"ingest,omitempty"`
+	// Server is the server's own view, sampled every load.interval
+	// (targets that report it; see ServerSample).
+	Server []ServerSample `json:"server,omitempty"`
+	// Notes say what a reader must know to read the trial right (e.g. the
+	// dataset ran out of rows to insert).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // SearchInfo describes the requests of a trial: nq queries per request.

@@ -73,8 +73,11 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 type Session struct {
 	r   *Runner
 	res *Result
-	// rows is how many base rows the collection holds (ids 0..rows-1).
-	rows    int
+	// rows is the next base row to insert: ids 0..rows-1 were inserted
+	// (minus what writes records as deleted or failed).
+	rows int
+	// writes is what the mixed and ingest models changed.
+	writes  writeState
 	insertS float64
 	// index is the built index being measured (nil between builds), with
 	// its timings and memory.
@@ -120,10 +123,15 @@ func (r *Runner) Open(ctx context.Context) (*Session, error) {
 	if s.insertS, err = s.insert(ctx, PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())); err != nil {
 		return nil, s.drop(ctx, err)
 	}
+	s.writes.preload = s.rows
 	if p, ok := r.Target.(NetworkProber); ok {
 		s.res.NetworkFloor = probeNetwork(ctx, p, networkProbes)
 		r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
 			s.res.NetworkFloor.P50MS, s.res.NetworkFloor.P99MS, s.res.NetworkFloor.Probes, s.res.NetworkFloor.Errors)
+	}
+	if sv := readServer(ctx, r.Target); sv != nil {
+		s.res.ServerBefore = sv
+		r.logf("server %s", sv.Describe())
 	}
 	return s, nil
 }
@@ -140,7 +148,9 @@ func PreloadRows(preload float64, size int) int {
 	return min(int(preload), size)
 }
 
-// Rows returns how many base rows the collection holds (ids 0..Rows-1).
+// Rows returns the next base row to insert: the collection holds ids
+// 0..Rows-1, minus rows the mixed model deleted or whose insert failed
+// (see the trials' notes).
 func (s *Session) Rows() int { return s.rows }
 
 // Result returns the measurements so far.
@@ -394,25 +404,36 @@ func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 		closedLoop(ctx, r.Target, queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, load.Warmup.D(), nil)
 	}
 	ans := newAnswers(len(queries))
+	stopServer := watchServer(ctx, r.Target, time.Now(), load.Interval.D())
 	w := closedLoop(ctx, r.Target, queries, pt, truth.Filter, r.Plan.Spec.Search.OutputFields, load.Duration.D(), ans)
+	server := stopServer()
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
 	}
-	recall, n := ans.recall(truth.GT, pt.TopK)
+	tr, err := searchTrial(pt, truth.Filter, load, w, "service time (closed loop)")
+	if err != nil {
+		return Trial{}, err
+	}
+	tr.Recall, tr.RecallN = ans.recall(truth.GT, pt.TopK)
+	tr.Server = server
+	return tr, nil
+}
+
+// searchTrial is a trial's search measurements from a closed-loop window;
+// latency says what the latency means.
+func searchTrial(pt workloads.SearchPoint, f *datasets.Filter, load workloads.LoadSpec, w window, latency string) (Trial, error) {
 	enc, err := EncodeHistogram(w.hist)
 	if err != nil {
 		return Trial{}, fmt.Errorf("encode histogram: %w", err)
 	}
 	secs := w.elapsed.Seconds()
 	return Trial{
-		Search: searchInfo(pt, truth.Filter),
+		Search: searchInfo(pt, f),
 		Load: LoadInfo{
 			Model: load.Model, Concurrency: pt.Concurrency,
 			WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(), WindowS: secs,
-			Latency: "service time (closed loop)",
+			Latency: latency,
 		},
-		Recall:      recall,
-		RecallN:     n,
 		QPS:         float64(w.ok) / secs,
 		QueriesPerS: float64(w.ok) * float64(pt.NQ) / secs,
 		Requests:    w.ok + w.errs.Total,

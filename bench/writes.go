@@ -1,0 +1,297 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/milvbench/milvbench/datasets"
+)
+
+// rowBatch is rows for one write call: ids and their vectors (a copy the
+// call may keep).
+type rowBatch struct {
+	ids  []int64
+	vecs [][]float32
+}
+
+// rowFeed hands out the base rows from one id up to another in id order
+// and in batches, read ahead by a background scan of the dataset, so a
+// paced write stream never waits on the dataset (a file or generator).
+type rowFeed struct {
+	ch     chan rowBatch
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// feedAhead is how many batches a feed reads ahead.
+const feedAhead = 8
+
+// newRowFeed starts reading rows [from, to) of base in batches of batch.
+func newRowFeed(ctx context.Context, base datasets.Base, from, to, batch int) *rowFeed {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &rowFeed{ch: make(chan rowBatch, feedAhead), cancel: cancel, done: make(chan struct{})}
+	to = min(to, base.Size())
+	go func() {
+		defer close(f.done)
+		defer close(f.ch)
+		if from >= to {
+			return
+		}
+		dim := base.Dim()
+		var cur rowBatch
+		var buf []float32
+		send := func() bool {
+			select {
+			case f.ch <- cur:
+				cur = rowBatch{}
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		err := base.Scan(ctx, max(batch, 1024), func(first int64, vecs [][]float32) error {
+			for i, v := range vecs {
+				id := first + int64(i)
+				if id < int64(from) {
+					continue
+				}
+				if id >= int64(to) {
+					return errFeedEnd
+				}
+				if cur.ids == nil {
+					n := min(batch, to-int(id))
+					cur = rowBatch{ids: make([]int64, 0, n), vecs: make([][]float32, 0, n)}
+					buf = make([]float32, n*dim)
+				}
+				j := len(cur.ids)
+				row := buf[j*dim : (j+1)*dim : (j+1)*dim]
+				copy(row, v)
+				cur.ids, cur.vecs = append(cur.ids, id), append(cur.vecs, row)
+				if len(cur.ids) == cap(cur.ids) && !send() {
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errFeedEnd) && ctx.Err() == nil {
+			f.err = err
+		}
+	}()
+	return f
+}
+
+var errFeedEnd = errors.New("bench: end of feed")
+
+// take returns the next batch, or false when the rows ran out (or the
+// feed failed: see close).
+func (f *rowFeed) take(ctx context.Context) (rowBatch, bool) {
+	select {
+	case b, ok := <-f.ch:
+		return b, ok
+	case <-ctx.Done():
+		return rowBatch{}, false
+	}
+}
+
+// close stops the feed and returns the error that ended it early, if any.
+func (f *rowFeed) close() error {
+	f.cancel()
+	<-f.done
+	return f.err
+}
+
+// opRecorder collects one write stream's measurements; its methods are
+// safe for concurrent use.
+type opRecorder struct {
+	mu       sync.Mutex
+	hist     *hdrhistogram.Histogram // per call, from the intended send (paced) or the send (closed)
+	service  *hdrhistogram.Histogram // the successful attempt alone
+	calls    int64
+	rows     int64
+	errs     ErrorCounts
+	first    time.Time
+	last     time.Time
+	lastRows rowBatch // the last batch acknowledged
+}
+
+func newOpRecorder() *opRecorder {
+	return &opRecorder{hist: NewHistogram(), service: NewHistogram()}
+}
+
+// call sends one write call with the harness's retry policy (as for
+// searches: rate-limited or unavailable attempts are sent again after a
+// backoff, every attempt counted) and records it: latency from since
+// (the intended or actual send) to the final answer, and the service time
+// of the successful attempt. It reports whether the call succeeded.
+func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, since, deadline time.Time) bool {
+	var service time.Duration
+	var err error
+	var errs ErrorCounts
+	sent := time.Now()
+	for attempt := 1; ; attempt++ {
+		t0 := time.Now()
+		err = w.Write(ctx, op, b.ids, b.vecs)
+		service = time.Since(t0)
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		class := Classify(err)
+		errs.Add(class, err)
+		if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
+			break
+		}
+		errs.Retries++
+	}
+	end := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.errs.Merge(errs)
+	if o.first.IsZero() || sent.Before(o.first) {
+		o.first = sent
+	}
+	if end.After(o.last) {
+		o.last = end
+	}
+	if err != nil {
+		return false
+	}
+	RecordLatency(o.hist, end.Sub(since))
+	RecordLatency(o.service, service)
+	o.calls++
+	o.rows += int64(len(b.ids))
+	o.lastRows = b
+	return true
+}
+
+// stats summarises the stream; paced streams report their service time
+// beside the latency from the intended send.
+func (o *opRecorder) stats(batch int, offered float64, latency string) (*OpStats, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	st := &OpStats{
+		OfferedRowsPerS: offered, Batch: batch, Requests: o.calls + o.errs.Total, Calls: o.calls, Rows: o.rows,
+		Errors: o.errs, LatencyMS: Summarize(o.hist), Latency: latency,
+	}
+	if !o.first.IsZero() {
+		st.WindowS = o.last.Sub(o.first).Seconds()
+	}
+	if st.WindowS > 0 {
+		st.RowsPerS, st.CallsPerS = float64(o.rows)/st.WindowS, float64(o.calls)/st.WindowS
+	}
+	var err error
+	if st.Histogram, err = EncodeHistogram(o.hist); err != nil {
+		return nil, err
+	}
+	if offered > 0 {
+		svc := Summarize(o.service)
+		st.ServiceMS = &svc
+		if st.ServiceHistogram, err = EncodeHistogram(o.service); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// pacedWrites is one open-loop write stream of a mixed trial: calls of
+// batch rows at rate rows/s on a fixed schedule (call i is due at start +
+// i·batch/rate), each measured from its due time, so a slow target shows
+// in the latency rather than slowing the schedule. At most inFlight calls
+// are outstanding; when a call is due and none is free the stream is
+// saturated (it waits, and the wait counts in the latency).
+type pacedWrites struct {
+	op       string
+	rate     float64
+	batch    int
+	inFlight int
+	// next returns the rows of the next call; false when none are left
+	// (why: the reason, for the trial's notes).
+	next func(ctx context.Context) (b rowBatch, ok bool, why string)
+	// sent numbers a call about to be sent; acked and failed settle it.
+	sent   func() uint64
+	acked  func(seq uint64, b rowBatch)
+	failed func(seq uint64, b rowBatch)
+}
+
+// run drives the stream from start for dur and returns its statistics.
+func (p pacedWrites) run(ctx context.Context, w Writer, start time.Time, dur time.Duration) (*OpStats, error) {
+	rec := newOpRecorder()
+	end := start.Add(dur)
+	every := time.Duration(float64(p.batch) / p.rate * float64(time.Second))
+	slots := make(chan struct{}, max(p.inFlight, 1))
+	var wg sync.WaitGroup
+	saturated := false
+	exhausted := ""
+	for i := 0; ctx.Err() == nil; i++ {
+		due := start.Add(time.Duration(i) * every)
+		if !due.Before(end) {
+			break
+		}
+		if !waitUntil(ctx, due) {
+			break
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			saturated = true
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		b, ok, why := p.next(ctx)
+		if !ok {
+			<-slots
+			if ctx.Err() == nil {
+				exhausted = fmt.Sprintf("%s after %.2fs: %s", p.op, time.Since(start).Seconds(), why)
+			}
+			break
+		}
+		var seq uint64
+		if p.sent != nil {
+			seq = p.sent()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute))
+			<-slots
+			switch {
+			case ok && p.acked != nil:
+				p.acked(seq, b)
+			case !ok && p.failed != nil:
+				p.failed(seq, b)
+			}
+		}()
+	}
+	wg.Wait()
+	st, err := rec.stats(p.batch, p.rate, "from the intended send time of each call (paced stream), retries included")
+	if err != nil {
+		return nil, err
+	}
+	st.Saturated, st.Exhausted = saturated, exhausted
+	return st, nil
+}
+
+// waitUntil sleeps until t; false if ctx ended first.
+func waitUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -432,4 +432,3 @@ func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.Se
 	cp.PassS = time.Since(t0).Seconds()
 	return cp
 }
-

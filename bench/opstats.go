@@ -41,9 +41,9 @@ type Checkpoint struct {
 	AtS float64 `json:"at_s"`
 	// Rows is how many rows were visible (inserted and acknowledged,
 	// minus deleted); Inserted and Deleted count this trial's writes so far.
-	Rows     int   `json:"rows"`
-	Inserted int64 `json:"inserted"`
-	Deleted  int64 `json:"deleted"`
+	Rows     int     `json:"rows"`
+	Inserted int64   `json:"inserted"`
+	Deleted  int64   `json:"deleted"`
 	Recall   float64 `json:"recall"`
 	Queries  int     `json:"queries"`
 	Errors   int64   `json:"errors"`

@@ -72,8 +72,8 @@ type ServerSample struct {
 	QuotaStates []string `json:"quota_states,omitempty"`
 	// HealthError and MetricsError say why a part is missing, e.g. a
 	// server that does not implement the health check.
-	HealthError  string `json:"health_error,omitempty"`
-	MetricsError string `json:"metrics_error,omitempty"`
+	HealthError  string  `json:"health_error,omitempty"`
+	MetricsError string  `json:"metrics_error,omitempty"`
 	RSSBytes     float64 `json:"rss_bytes,omitempty"`
 	// CPUCores is the server's CPU seconds per second over the interval.
 	CPUCores *float64 `json:"cpu_cores,omitempty"`

@@ -84,9 +84,11 @@ type IngestStats struct {
 	// it into the window.
 	FlushS            float64 `json:"flush_s"`
 	RowsPerSWithFlush float64 `json:"rows_per_s_with_flush"`
-	// SearchableS is the time from the last insert's acknowledgement until
-	// a search for that row's exact vector returned it (Searchable false:
-	// not within the limit, SearchableS is then the time waited).
+	// SearchableS is the time from the last insert call's acknowledgement
+	// until a search for the exact vectors of its rows (up to 8) returned
+	// one of them for its own vector (Searchable false: not within 10s,
+	// SearchableS is then the time waited; an approximate index can also
+	// miss a row that is in it).
 	SearchableS float64 `json:"time_to_searchable_s"`
 	Searchable  bool    `json:"searchable"`
 	Probes      int     `json:"searchable_probes"`

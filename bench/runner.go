@@ -138,15 +138,7 @@ func (r *Runner) Open(ctx context.Context) (*Session, error) {
 
 // PreloadRows converts dataset.preload (0: all, ≤ 1: a share, > 1: a
 // count) into a row count of a base set of size rows.
-func PreloadRows(preload float64, size int) int {
-	switch {
-	case preload <= 0:
-		return size
-	case preload <= 1:
-		return int(preload * float64(size))
-	}
-	return min(int(preload), size)
-}
+func PreloadRows(preload float64, size int) int { return workloads.PreloadRows(preload, size) }
 
 // Rows returns the next base row to insert: the collection holds ids
 // 0..Rows-1, minus rows the mixed model deleted or whose insert failed

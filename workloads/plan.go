@@ -170,6 +170,32 @@ func repeatPoints(pts []SearchPoint, n int) []SearchPoint {
 	return out
 }
 
+// PreloadRows converts dataset.preload (0: all, ≤ 1: a share, > 1: a
+// count) into a row count of a base set of size rows.
+func PreloadRows(preload float64, size int) int {
+	switch {
+	case preload <= 0:
+		return size
+	case preload <= 1:
+		return int(preload * float64(size))
+	}
+	return min(int(preload), size)
+}
+
+// IngestRowBudget is the most rows one ingest trial inserts: the rows
+// beyond the preload, shared evenly by the plan's trials (each trial
+// inserts new rows, ids are never reused). A trial inserts for
+// load.duration or until its budget is used, whichever comes first; its
+// warm-up inserts come out of the same budget.
+func (p *Plan) IngestRowBudget() int {
+	ds := p.Spec.Dataset
+	n := p.Trials()
+	if p.Spec.Load.Model != LoadIngest || n == 0 {
+		return 0
+	}
+	return (ds.Size - PreloadRows(ds.Preload, ds.Size)) / n
+}
+
 // Trials returns the number of measured trials.
 func (p *Plan) Trials() int {
 	n := 0
@@ -268,7 +294,8 @@ func (p *Plan) LoadSummary() string {
 		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s",
 			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per)
 	case LoadIngest:
-		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters; %s", l.InsertBatch, l.InsertConcurrency, per)
+		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters, each trial until %d rows (its share of the rows beyond the preload) or the duration; %s",
+			l.InsertBatch, l.InsertConcurrency, p.IngestRowBudget(), per)
 	}
 	return search + "; " + per
 }

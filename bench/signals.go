@@ -94,9 +94,9 @@ func (s ServerSample) Flagged() bool {
 	return (s.Healthy != nil && !*s.Healthy) || len(s.QuotaStates) > 0 || (s.RateLimitedPerS != nil && *s.RateLimitedPerS > 0)
 }
 
-// sample turns a reading into a sample at at seconds, with rates against
-// prev (nil: none) taken dt seconds earlier.
-func sample(at float64, cur ServerSignals, prev *ServerSignals, dt float64) ServerSample {
+// NewServerSample turns a reading into a sample at at seconds, with rates
+// against prev (nil: none) taken dt seconds earlier.
+func NewServerSample(at float64, cur ServerSignals, prev *ServerSignals, dt float64) ServerSample {
 	s := ServerSample{AtS: at, HealthError: cur.HealthErr, MetricsError: cur.MetricsErr}
 	if h := cur.Health; h != nil {
 		s.Healthy = &h.Healthy
@@ -114,7 +114,12 @@ func sample(at float64, cur ServerSignals, prev *ServerSignals, dt float64) Serv
 	}
 	p := prev.Metrics
 	rate := func(a, b float64) *float64 {
-		if math.IsNaN(a) || math.IsNaN(b) || a < b { // absent, or a counter reset
+		if math.IsNaN(b) {
+			// Counters of a labelled family appear at their first
+			// increment: absent before means zero.
+			b = 0
+		}
+		if math.IsNaN(a) || a < b { // absent, or a counter reset
 			return nil
 		}
 		v := (a - b) / dt
@@ -188,7 +193,7 @@ func readServer(ctx context.Context, t Target) *ServerSample {
 	if !ok {
 		return nil
 	}
-	s := sample(0, src.Signals(ctx), nil, 0)
+	s := NewServerSample(0, src.Signals(ctx), nil, 0)
 	return &s
 }
 
@@ -209,7 +214,7 @@ func watchServer(ctx context.Context, t Target, start time.Time, every time.Dura
 		if ctx.Err() != nil {
 			return false
 		}
-		out = append(out, sample(at, cur, prev, at-prevAt))
+		out = append(out, NewServerSample(at, cur, prev, at-prevAt))
 		prev, prevAt = &cur, at
 		return true
 	}

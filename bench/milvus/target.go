@@ -67,6 +67,9 @@ type Config struct {
 	// AllowForeign names a collection without the milvbench marker that the
 	// user explicitly allows the harness to drop and recreate.
 	AllowForeign string
+	// MetricsURL, when set, is the server's Prometheus endpoint (Milvus
+	// serves http://HOST:9091/metrics), scraped with every server signal.
+	MetricsURL string
 	// SetupRetries bounds the harness's retries of setup calls (default 5).
 	SetupRetries int
 	// Log receives one line per notable event (e.g. an old run's collection
@@ -80,7 +83,7 @@ func ConfigFrom(t workloads.TargetSpec) (Config, error) {
 	cfg := Config{
 		URI: t.URI, Token: t.Token, DB: t.DB, Connections: t.Connections,
 		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), BuildTimeout: t.BuildTimeout.D(),
-		Consistency: t.Consistency,
+		Consistency: t.Consistency, MetricsURL: t.MetricsURL,
 	}
 	if t.TokenFile != "" {
 		b, err := os.ReadFile(t.TokenFile)
@@ -104,6 +107,8 @@ type Target struct {
 	metric        workloads.Metric
 	labels        *datasets.Labels
 	created       bool
+	// noHealth records that the server does not implement CheckHealth.
+	noHealth atomic.Bool
 }
 
 var consistencyLevels = map[string]entity.ConsistencyLevel{

@@ -228,16 +228,17 @@ func (lt *liveTruth) deleted(ctx context.Context, seq uint64, ids []int64) error
 	return lt.recompute(ctx, short)
 }
 
-// relevant returns the ids that count as correct for query qi at depth k
-// now (the first k plus ties with the k-th), as a set.
-func (lt *liveTruth) relevant(qi, k int) map[int64]bool {
+// snapshot returns a copy of query qi's list.
+func (lt *liveTruth) snapshot(qi int) truthList {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
-	return lt.relevantLocked(qi, k)
+	l := lt.lists[qi]
+	return truthList{ids: slices.Clone(l.ids), dists: slices.Clone(l.dists), bound: l.bound}
 }
 
-func (lt *liveTruth) relevantLocked(qi, k int) map[int64]bool {
-	l := lt.lists[qi]
+// relevant returns the ids that count as correct at depth k: the first k
+// plus ties with the k-th, as a set.
+func (l truthList) relevant(k int) map[int64]bool {
 	n := min(k, len(l.ids))
 	for n > 0 && n < len(l.dists) && l.dists[n] == l.dists[n-1] {
 		n++
@@ -249,9 +250,11 @@ func (lt *liveTruth) relevantLocked(qi, k int) map[int64]bool {
 	return set
 }
 
-// await waits until every write sent so far has settled (or ctx ends),
-// then returns the relevant set of qi as relevant does.
-func (lt *liveTruth) await(ctx context.Context, qi, k int) map[int64]bool {
+// relevant returns query qi's relevant set now (see truthList.relevant).
+func (lt *liveTruth) relevant(qi, k int) map[int64]bool { return lt.snapshot(qi).relevant(k) }
+
+// await waits until every write sent so far has settled (or ctx ends).
+func (lt *liveTruth) await(ctx context.Context) {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	target := lt.sent
@@ -264,7 +267,6 @@ func (lt *liveTruth) await(ctx context.Context, qi, k int) map[int64]bool {
 	for lt.low < target && ctx.Err() == nil {
 		lt.settled.Wait()
 	}
-	return lt.relevantLocked(qi, k)
 }
 
 // counts returns the visible rows and the highest visible id.

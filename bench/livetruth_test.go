@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -130,4 +131,54 @@ func countTrue(b []bool) int {
 		}
 	}
 	return n
+}
+
+func TestJudgeAnswer(t *testing.T) {
+	inf := float32(math.Inf(1))
+	// Rows 1..6 at distances 1..6; k = 3.
+	list := func(ids ...int64) truthList {
+		l := truthList{bound: inf}
+		for _, id := range ids {
+			l.ids = append(l.ids, id)
+			l.dists = append(l.dists, float32(id))
+		}
+		return l
+	}
+	tests := []struct {
+		name          string
+		got           []int64
+		before, after truthList
+		recall        float64
+	}{
+		{"exact", []int64{1, 2, 3}, list(1, 2, 3, 4), list(1, 2, 3, 4), 1},
+		{"order does not matter", []int64{3, 1, 2}, list(1, 2, 3, 4), list(1, 2, 3, 4), 1},
+		{"one wrong", []int64{1, 2, 4}, list(1, 2, 3, 4), list(1, 2, 3, 4), 2.0 / 3},
+		{"unknown id", []int64{1, 2, 99}, list(1, 2, 3, 4), list(1, 2, 3, 4), 2.0 / 3},
+		{"duplicates count once", []int64{1, 1, 1}, list(1, 2, 3, 4), list(1, 2, 3, 4), 1.0 / 3},
+		// Row 2 deleted and row 0 inserted during the request: the
+		// collection passed through {1, 3, 4, ...} where 4 is third.
+		{"delete and insert in flight", []int64{1, 3, 4}, list(1, 2, 3, 4, 5), list(0, 1, 3, 4, 5), 1},
+		{"state before", []int64{1, 2, 3}, list(1, 2, 3, 4, 5), list(0, 1, 3, 4, 5), 1},
+		{"state after", []int64{0, 1, 3}, list(1, 2, 3, 4, 5), list(0, 1, 3, 4, 5), 1},
+		{"too far in any state", []int64{1, 3, 5}, list(1, 2, 3, 4, 5), list(0, 1, 3, 4, 5), 2.0 / 3},
+		{"beyond a list's bound", []int64{1, 2, 6}, truthList{ids: []int64{1, 2, 6}, dists: []float32{1, 2, 6}, bound: 2}, list(1, 2, 6), 2.0 / 3},
+		{"fewer rows than k", []int64{1, 2}, list(1, 2), list(1, 2), 1},
+	}
+	for _, tt := range tests {
+		if j := judgeAnswer(tt.got, tt.before, tt.after, 3, 100); math.Abs(j.recall-tt.recall) > 1e-9 {
+			t.Errorf("%s: recall %g, want %g", tt.name, j.recall, tt.recall)
+		}
+	}
+	// Ties at the k-th distance are all correct.
+	tie := truthList{ids: []int64{1, 2, 3, 4}, dists: []float32{1, 2, 3, 3}, bound: inf}
+	if j := judgeAnswer([]int64{1, 2, 4}, tie, tie, 3, 100); j.recall != 1 {
+		t.Errorf("tie at the k-th distance: recall %g", j.recall)
+	}
+	// New rows (id ≥ preload) are judged only when the lists agree.
+	if j := judgeAnswer([]int64{1, 2, 3}, list(1, 2, 3), list(1, 2, 3), 3, 2); j.newTrue != 2 || j.newJudged != 2 || j.newFound != 2 {
+		t.Errorf("stable new rows %+v", j)
+	}
+	if j := judgeAnswer([]int64{0, 1, 2}, list(1, 2, 3), list(0, 1, 2), 3, 2); j.newTrue != 1 || j.newJudged != 0 {
+		t.Errorf("changing lists %+v", j)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,10 +46,11 @@ func (w *writeState) markGone(ids []int64, size int) {
 }
 
 // Checkpoint searches: how many queries each sends (the first of the
-// dataset's queries, one per request) and how many requests are in
+// dataset's queries), how many per request, and how many requests are in
 // flight at once.
 const (
 	checkpointQueries = 1000
+	checkpointNQ      = 10
 	checkpointWorkers = 2
 	// writesInFlight bounds the outstanding calls of each paced write stream.
 	writesInFlight = 8
@@ -243,8 +245,9 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 			} else if !waitUntil(ctx, start.Add(at)) {
 				return
 			}
+			ins, del := insertedRows.Load(), deletedRows.Load()
 			cp := s.checkpoint(ctx, lt, pt, truth.Filter, start)
-			cp.Inserted, cp.Deleted = insertedRows.Load(), deletedRows.Load()
+			cp.Inserted, cp.Deleted = ins, del
 			cps = append(cps, cp)
 			r.logf("mixed  checkpoint %d/%d at %.1fs: %d rows visible, recall=%.4f (new rows %.0f%% of true neighbours, %.0f%% of them found)",
 				i+1, n, cp.AtS, cp.Rows, cp.Recall, 100*cp.NewShare, 100*cp.NewRecall)
@@ -335,13 +338,11 @@ func (s *Session) liveTruth(ctx context.Context, pt workloads.SearchPoint, f *da
 	return lt, nil
 }
 
-// checkpoint sends every query of lt once (strong consistency) and judges
-// each answer against the exact top-k over the rows visible while it was
-// in flight: an id counts as a hit if it is in the true top-k when the
-// request was sent or when its answer came back (after every write sent
-// before that moment settled). With no write in flight both are the same
-// set; otherwise the judgement allows exactly the rows whose visibility
-// was undecided during the request.
+// checkpoint sends every query of lt once, checkpointNQ per request, with
+// strong consistency, and judges each answer against exact ground truth
+// over the rows visible while it was in flight (see judgeAnswer): the
+// query's list when the request was sent, and again when its answer came
+// back and every write sent before that moment had settled.
 func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.SearchPoint, f *datasets.Filter, start time.Time) Checkpoint {
 	t0 := time.Now()
 	rows, _ := lt.counts()
@@ -358,66 +359,35 @@ func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.Se
 			defer wg.Done()
 			for ctx.Err() == nil {
 				mu.Lock()
-				qi := next
-				next++
+				q0 := next
+				next += checkpointNQ
 				mu.Unlock()
-				if qi >= len(lt.raw) {
+				if q0 >= len(lt.raw) {
 					return
 				}
-				before := lt.relevant(qi, pt.TopK)
-				res, err := s.r.Target.Search(ctx, SearchRequest{Vectors: lt.raw[qi : qi+1], TopK: pt.TopK, Params: pt.Params, Filter: f, Strong: true})
-				if err != nil || len(res.IDs) != 1 {
+				q1 := min(q0+checkpointNQ, len(lt.raw))
+				before := make([]truthList, q1-q0)
+				for i := range before {
+					before[i] = lt.snapshot(q0 + i)
+				}
+				res, err := s.r.Target.Search(ctx, SearchRequest{Vectors: lt.raw[q0:q1], TopK: pt.TopK, Params: pt.Params, Filter: f, Strong: true})
+				if err != nil || len(res.IDs) != q1-q0 {
 					mu.Lock()
 					cp.Errors++
 					mu.Unlock()
 					continue
 				}
-				after := lt.await(ctx, qi, pt.TopK)
-				got := res.IDs[0]
-				if len(got) > pt.TopK {
-					got = got[:pt.TopK]
+				lt.await(ctx)
+				for i, got := range res.IDs {
+					j := judgeAnswer(got, before[i], lt.snapshot(q0+i), pt.TopK, preload)
+					mu.Lock()
+					sum += j.recall
+					cp.Queries++
+					newTrue += j.newTrue
+					newJudged += j.newJudged
+					newFound += j.newFound
+					mu.Unlock()
 				}
-				hits := 0
-				seen := make(map[int64]bool, len(got))
-				for _, id := range got {
-					if seen[id] {
-						continue
-					}
-					seen[id] = true
-					if before[id] || after[id] {
-						hits++
-					}
-				}
-				// New rows: their share of the true neighbours at the
-				// answer; their recall only over queries whose true top-k
-				// did not change while the request was in flight (no
-				// doubt about which rows the answer should hold).
-				nt, nf, nq := 0, 0, 0
-				for id := range after {
-					if id >= preload {
-						nt++
-					}
-				}
-				if maps.Equal(before, after) {
-					nq = nt
-					for id := range after {
-						if id >= preload && seen[id] {
-							nf++
-						}
-					}
-				}
-				want := min(pt.TopK, max(len(before), len(after)))
-				rec := 1.0
-				if want > 0 {
-					rec = float64(min(hits, want)) / float64(want)
-				}
-				mu.Lock()
-				sum += rec
-				cp.Queries++
-				newTrue += nt
-				newJudged += nq
-				newFound += nf
-				mu.Unlock()
 			}
 		}()
 	}
@@ -431,4 +401,85 @@ func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.Se
 	}
 	cp.PassS = time.Since(t0).Seconds()
 	return cp
+}
+
+// judgement is one checkpoint answer's score.
+type judgement struct {
+	recall float64
+	// newTrue counts the true neighbours (at the answer) inserted after
+	// the preload; newJudged counts them again only when the true top-k
+	// did not change while the request was in flight (no doubt about
+	// which rows the answer should hold), and newFound those it returned.
+	newTrue, newJudged, newFound int
+}
+
+// judgeAnswer scores the first k ids of got given the query's true lists
+// when the request was sent (before) and after its answer came (after);
+// ids from preload on are new rows.
+//
+// Rows in both lists were visible throughout the request (certain); rows
+// in one only were inserted or deleted while it was in flight (either
+// way is right). A returned id is a hit if it is in either list and
+// fewer than k certain rows are strictly closer: then some state the
+// collection passed through during the request has it in its top-k.
+// With no write in flight the lists are equal and this is exactly "in
+// the true top-k, ties at the k-th distance included".
+func judgeAnswer(got []int64, before, after truthList, k int, preload int64) judgement {
+	if len(got) > k {
+		got = got[:k]
+	}
+	dist := make(map[int64]float32, len(before.ids)+len(after.ids))
+	for i, id := range before.ids {
+		dist[id] = before.dists[i]
+	}
+	inBoth := make(map[int64]bool, len(after.ids))
+	for i, id := range after.ids {
+		if _, ok := dist[id]; ok {
+			inBoth[id] = true
+		}
+		dist[id] = after.dists[i]
+	}
+	var certain []float32 // sorted: after's order restricted to both lists
+	for i, id := range after.ids {
+		if inBoth[id] {
+			certain = append(certain, after.dists[i])
+		}
+	}
+	bound := min(before.bound, after.bound)
+	hits := 0
+	seen := make(map[int64]bool, len(got))
+	for _, id := range got {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		d, ok := dist[id]
+		if !ok || d > bound {
+			continue
+		}
+		if closer, _ := slices.BinarySearch(certain, d); closer < k {
+			hits++
+		}
+	}
+	rb, ra := before.relevant(k), after.relevant(k)
+	var j judgement
+	want := min(k, max(len(rb), len(ra)))
+	j.recall = 1
+	if want > 0 {
+		j.recall = float64(min(hits, want)) / float64(want)
+	}
+	stable := maps.Equal(rb, ra)
+	for id := range ra {
+		if id < preload {
+			continue
+		}
+		j.newTrue++
+		if stable {
+			j.newJudged++
+			if seen[id] {
+				j.newFound++
+			}
+		}
+	}
+	return j
 }

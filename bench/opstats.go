@@ -62,7 +62,7 @@ type MixedInfo struct {
 	// Consistency is the level the checkpoint searches asked for
 	// (strong; targets whose writes are visible at once ignore it).
 	Consistency string `json:"checkpoint_consistency"`
-	// Queries is how many queries each checkpoint sends (one per request).
+	// Queries is how many queries each checkpoint sends (10 per request).
 	Queries int `json:"checkpoint_queries"`
 	// PreloadRows is the number of rows loaded before the first trial;
 	// ids from there on were inserted by trials.

@@ -2,11 +2,13 @@ package bench
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,3 +200,48 @@ func (searchFunc) Release(context.Context) error                                
 func (searchFunc) DropIndex(context.Context) error                                   { return nil }
 func (searchFunc) Drop(context.Context) error                                        { return nil }
 func (searchFunc) Close() error                                                      { return nil }
+
+// TestHistogramEncoding: results.json holds the standard HDR text (one
+// base64 layer, "HISTF..."), and the double-base64 form of older files
+// still decodes to the same histogram.
+func TestHistogramEncoding(t *testing.T) {
+	h := NewHistogram()
+	for _, us := range []int64{90, 120, 130, 1500, 2_000_000} {
+		_ = h.RecordValue(us)
+	}
+	enc, err := EncodeHistogram(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enc, "HISTF") {
+		t.Fatalf("encoded histogram %.12q... is not the standard HDR text (HISTF...)", enc)
+	}
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		{"standard", enc, false},
+		{"old double base64", base64.StdEncoding.EncodeToString([]byte(enc)), false},
+		{"truncated", enc[:len(enc)/2], true},
+		{"not base64", "not a histogram", true},
+		{"old form, broken outer layer", "SElT!!", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dec, err := DecodeHistogram(tt.in)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("decoded %q", tt.in)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dec.TotalCount() != h.TotalCount() || dec.Max() != h.Max() || dec.ValueAtQuantile(50) != h.ValueAtQuantile(50) {
+				t.Errorf("decoded count %d max %d p50 %d, want %d %d %d", dec.TotalCount(), dec.Max(), dec.ValueAtQuantile(50), h.TotalCount(), h.Max(), h.ValueAtQuantile(50))
+			}
+		})
+	}
+}

@@ -64,7 +64,7 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 	var lost []int64
 	phase := func(rec *opRecorder, until time.Time, limit int) {
 		var wg sync.WaitGroup
-		for range pt.InsertConcurrency {
+		for slot := range pt.InsertConcurrency {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -73,7 +73,7 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 					if !ok {
 						return
 					}
-					if !rec.call(ctx, w, OpInsert, b, time.Now(), until.Add(time.Minute)) {
+					if !rec.call(ctx, w, OpInsert, b, time.Now(), until.Add(time.Minute), slot) {
 						lostMu.Lock()
 						lost = append(lost, b.ids...)
 						lostMu.Unlock()
@@ -84,12 +84,16 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 		wg.Wait()
 	}
 	if load.Warmup > 0 {
-		phase(newOpRecorder(), time.Now().Add(load.Warmup.D()), budget/5)
+		warm := NewIntervals(time.Now(), load.Warmup.D()) // never cut: discarded
+		phase(newOpRecorder(warm, OpInsert, pt.InsertConcurrency), time.Now().Add(load.Warmup.D()), budget/5)
 	}
 	start := time.Now()
+	iv := NewIntervals(start, load.Interval.D())
+	rec := newOpRecorder(iv, OpInsert, pt.InsertConcurrency)
+	iv.Start()
 	stopServer := watchServer(ctx, r.Target, start, load.Interval.D())
-	rec := newOpRecorder()
 	phase(rec, start.Add(load.Duration.D()), budget)
+	iv.Stop(time.Now())
 	mu.Lock()
 	stopped := "duration"
 	if taken >= budget {
@@ -141,15 +145,19 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 			WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(), WindowS: st.WindowS,
 			Latency: "insert calls: " + st.Latency,
 		},
-		QPS:         st.CallsPerS,
-		QueriesPerS: st.RowsPerS,
-		Requests:    st.Requests,
-		LatencyMS:   st.LatencyMS,
-		Errors:      st.Errors,
-		Histogram:   st.Histogram,
-		Operations:  map[string]*OpStats{OpInsert: st},
-		Ingest:      ing,
-		Server:      server,
+		QPS:              st.CallsPerS,
+		QueriesPerS:      st.RowsPerS,
+		Requests:         st.Requests,
+		LatencyMS:        st.LatencyMS,
+		Errors:           st.Errors,
+		Histogram:        st.Histogram,
+		ServiceMS:        st.ServiceMS,
+		ServiceHistogram: st.ServiceHistogram,
+		Started:          start,
+		Series:           []OpSeries{rec.lat.Series(), rec.svc.Series()},
+		Operations:       map[string]*OpStats{OpInsert: st},
+		Ingest:           ing,
+		Server:           server,
 	}
 	if len(lost) > 0 {
 		tr.Notes = append(tr.Notes, fmt.Sprintf("%d rows whose insert failed are not in the collection (their ids are not reused)", len(lost)))

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"encoding/base64"
+	"fmt"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -68,20 +70,29 @@ func Merge(hs ...*hdrhistogram.Histogram) *hdrhistogram.Histogram {
 }
 
 // EncodeHistogram returns the histogram in HdrHistogram's compressed V2
-// encoding, base64: the format the interval log and other HDR tools read.
+// encoding as base64 text (it starts "HISTF"): the string the interval log
+// and other HDR tools (HdrHistogram's Java, C and Python ports) read.
 func EncodeHistogram(h *hdrhistogram.Histogram) (string, error) {
 	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return "", err
 	}
-	return base64.StdEncoding.EncodeToString(b), nil
+	return string(b), nil
 }
 
-// DecodeHistogram reverses EncodeHistogram.
+// legacyPrefix starts the histograms of results files written before the
+// encoding was fixed: base64 of the base64 text, so base64 of "HIST...".
+const legacyPrefix = "SElT" // base64("HIS")
+
+// DecodeHistogram reverses EncodeHistogram. It also reads the doubly
+// base64-encoded form older results files hold, by removing the outer layer.
 func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
+	if strings.HasPrefix(s, legacyPrefix) {
+		inner, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("histogram: old double-base64 form: %w", err)
+		}
+		s = string(inner)
 	}
-	return hdrhistogram.Decode(b)
+	return hdrhistogram.Decode([]byte(s))
 }

@@ -206,6 +206,12 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 	}
 
 	start := time.Now()
+	iv := NewIntervals(start, load.Interval.D())
+	recs := make([]*opRecorder, len(streams))
+	for i, st := range streams {
+		recs[i] = newOpRecorder(iv, st.op, writesInFlight)
+	}
+	iv.Start()
 	stopServer := watchServer(ctx, r.Target, start, load.Interval.D())
 	var wg sync.WaitGroup
 	var win window
@@ -214,13 +220,13 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 		defer wg.Done()
 		win = closedLoop(ctx, r.Target, queries, pt, truth.Filter, fields, dur, nil)
 	}()
-	ops := make([]*OpStats, len(streams))
-	errs := make([]error, len(streams))
+	saturated := make([]bool, len(streams))
+	exhausted := make([]string, len(streams))
 	for i, st := range streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ops[i], errs[i] = st.run(ctx, w, start, dur)
+			saturated[i], exhausted[i] = st.run(ctx, w, recs[i], start, dur)
 		}()
 	}
 	// Checkpoints run beside the streams, evenly from start to end; the
@@ -254,16 +260,12 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 		}
 	}()
 	wg.Wait()
+	iv.Stop(time.Now())
 	close(streamsDone)
 	<-cpDone
 	server := stopServer()
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return Trial{}, err
-		}
 	}
 	if err := feed.close(); err != nil {
 		return Trial{}, fmt.Errorf("reading rows to insert: %w", err)
@@ -276,13 +278,20 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 	}
 	tr.Load.InsertRate, tr.Load.InsertBatch = pt.InsertRate, pt.InsertBatch
 	tr.Operations = map[string]*OpStats{}
+	tr.Started = start
 	for i, st := range streams {
-		tr.Operations[st.op] = ops[i]
-		if ops[i].Exhausted != "" {
-			note("the %s stream stopped early: %s", st.op, ops[i].Exhausted)
+		op, err := recs[i].stats(st.batch, st.rate, "from the intended send time of each call (paced stream), retries included")
+		if err != nil {
+			return Trial{}, err
 		}
-		if ops[i].Saturated {
-			note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s)", st.op, max(st.inFlight, 1), st.rate, ops[i].RowsPerS)
+		op.Saturated, op.Exhausted = saturated[i], exhausted[i]
+		tr.Operations[st.op] = op
+		tr.Series = append(tr.Series, recs[i].lat.Series(), recs[i].svc.Series())
+		if op.Exhausted != "" {
+			note("the %s stream stopped early: %s", st.op, op.Exhausted)
+		}
+		if op.Saturated {
+			note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s)", st.op, max(st.inFlight, 1), st.rate, op.RowsPerS)
 		}
 	}
 	rowsAfter, _ := lt.counts()

@@ -65,6 +65,19 @@ load: {model: mixed, concurrency: 2, insert_rate: 2000, insert_batch: 50, delete
 			}
 		}
 		ins := tr.Operations[bench.OpInsert]
+		// Each write stream has interval series (latency.hlog) whose
+		// counts add up to its calls.
+		series := map[string]int64{}
+		for _, sr := range tr.Series {
+			for _, p := range sr.Points {
+				series[sr.Op] += p.Count
+			}
+		}
+		for _, op := range []string{bench.OpInsert, bench.OpDelete, bench.OpUpsert} {
+			if series[op] != tr.Operations[op].Calls || series[op+"_service"] != tr.Operations[op].Calls {
+				t.Errorf("trial %d: %s series counts %v, %d calls", tr.ID, op, series, tr.Operations[op].Calls)
+			}
+		}
 		if ins.Rows < 1500 || ins.Rows > 2100 || ins.OfferedRowsPerS != 2000 {
 			t.Errorf("trial %d: %d rows inserted in 1s at 2000 rows/s", tr.ID, ins.Rows)
 		}

@@ -19,8 +19,8 @@ type OpStats struct {
 	// LatencyMS is per call; Latency says from when it is measured.
 	LatencyMS LatencyMS `json:"latency_ms"`
 	Histogram string    `json:"histogram"`
-	// ServiceMS is the service time of each call's successful attempt,
-	// beside a paced stream's latency from the intended send time.
+	// ServiceMS is the service time of each call's successful attempt
+	// (retries and, for a paced stream, waiting for its turn excluded).
 	ServiceMS        *LatencyMS `json:"service_ms,omitempty"`
 	ServiceHistogram string     `json:"service_histogram,omitempty"`
 	Latency          string     `json:"latency"`

@@ -12,6 +12,10 @@ type Result struct {
 	Provenance Provenance      `json:"provenance"`
 	Workload   *workloads.Spec `json:"workload"`
 	Dataset    datasets.Info   `json:"dataset"`
+	// Cluster is what the target ran on, resolved before the run (from the
+	// workload, the Zilliz Cloud control plane or this host); never the
+	// control-plane API key. Absent when the workload does not say.
+	Cluster *workloads.ClusterSpec `json:"cluster,omitempty"`
 	// GroundTruthS is how long exact ground truth took (not part of any trial).
 	GroundTruthS float64 `json:"ground_truth_s"`
 	// PeakRSSBytes is the harness process's peak resident set size over the
@@ -24,7 +28,12 @@ type Result struct {
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
 	// ServerBefore is the server's health and metrics before the trials.
 	ServerBefore *ServerSample `json:"server_before,omitempty"`
-	Trials       []Trial       `json:"trials"`
+	// Complete is false when the run stopped before its last trial (an
+	// error, or a signal); Stopped says why. `milvbench run --resume`
+	// finishes such a run.
+	Complete bool    `json:"complete"`
+	Stopped  string  `json:"stopped,omitempty"`
+	Trials   []Trial `json:"trials"`
 }
 
 // Provenance records what produced a result (DESIGN.md, measurement rules).
@@ -55,8 +64,23 @@ type Trial struct {
 	Errors      ErrorCounts           `json:"errors"`
 	TimingsS    Timings               `json:"timings_s"`
 	IndexBytes  int64                 `json:"index_memory_bytes,omitempty"`
-	// Histogram is the merged latency histogram (µs), HDR V2 compressed, base64.
+	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
+	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`
+	// LatencyMS is the headline latency (Load.Latency says what it
+	// measures); ServiceMS is the service time of the attempt that
+	// succeeded (retries and backoff excluded), with its histogram; ClientMS
+	// is the client-observed latency, from the first attempt's actual send
+	// to the final answer, backoff included (in a closed loop it is the
+	// headline itself).
+	ServiceMS        *LatencyMS `json:"service_ms,omitempty"`
+	ServiceHistogram string     `json:"service_histogram,omitempty"`
+	ClientMS         *LatencyMS `json:"client_ms,omitempty"`
+	// Started is when the measured window began; Series holds each
+	// operation's time series, one point per load.interval (their
+	// histograms make DIR/latency.hlog).
+	Started time.Time  `json:"started,omitzero"`
+	Series  []OpSeries `json:"series,omitempty"`
 	// Operations holds the write streams of mixed and ingest trials by
 	// operation (insert, delete, upsert).
 	Operations map[string]*OpStats `json:"operations,omitempty"`

@@ -29,9 +29,33 @@ type Runner struct {
 	Harness string
 	// Progress receives one line per stage and trial; nil discards it.
 	Progress io.Writer
-	// OnTrial, when set, is called with every trial as soon as it ends
-	// (e.g. to journal it).
-	OnTrial func(Trial)
+	// Done holds the trials of plan points an earlier attempt of this run
+	// completed (--resume); those points are not run again.
+	Done map[PointKey][]Trial
+	// Resume says this run continues an earlier one with the same RunID:
+	// a collection marked with RunID and holding the preloaded rows is
+	// reused instead of recreated, where the target can attach to it.
+	Resume bool
+	// OnPoint, when set, is called after each plan point with its trials
+	// (e.g. to journal them), before the next point starts.
+	OnPoint func(PointKey, []Trial)
+	// OnError says what a failed trial or build does to the run:
+	// workloads.OnErrorAbort (default), OnErrorContinue or OnErrorRetry.
+	OnError string
+}
+
+// PointKey names a plan point: the build's and the point's positions.
+type PointKey struct {
+	Build int `json:"build"`
+	Point int `json:"point"`
+}
+
+// Attacher is implemented by targets that can reuse a collection an
+// earlier attempt of the same run created (resume): Attach returns the
+// number of rows the collection marked with c.RunID holds, or 0 (and no
+// error) when there is none to reuse.
+type Attacher interface {
+	Attach(ctx context.Context, c CollectionSpec) (rows int, err error)
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -41,7 +65,10 @@ func (r *Runner) logf(format string, args ...any) {
 }
 
 // Run performs the whole plan and returns the measurements. The collection is
-// dropped at the end (also on failure) unless Keep is set.
+// dropped at the end (also on failure) unless Keep is set. When the run stops
+// early (an error, a failed trial under on_error abort, or ctx cancelled) it
+// returns the trials measured so far in a Result with Complete false, beside
+// the error; the result is nil only when nothing was measured or set up.
 func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 	s, err := r.Open(ctx)
 	if err != nil {
@@ -50,20 +77,101 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 	defer func() {
 		res, err = s.finish(ctx, err)
 	}()
-	for _, b := range r.Plan.Builds {
-		if err := s.Build(ctx, b.Index); err != nil {
-			return nil, err
-		}
-		for _, pt := range b.Points {
-			if _, err := s.Measure(ctx, pt); err != nil {
-				return nil, err
+	for bi, b := range r.Plan.Builds {
+		pending := 0
+		for pi := range b.Points {
+			if _, ok := r.Done[PointKey{bi, pi}]; !ok {
+				pending++
 			}
 		}
-		if err := s.Unbuild(ctx); err != nil {
-			return nil, err
+		built := false
+		for pi, pt := range b.Points {
+			key := PointKey{bi, pi}
+			if done, ok := r.Done[key]; ok {
+				s.adopt(done)
+				continue
+			}
+			if !built {
+				if err := r.attempt(ctx, fmt.Sprintf("build %s", b.Index), func() error { return s.Build(ctx, b.Index) }); err != nil {
+					if r.OnError == workloads.OnErrorContinue && ctx.Err() == nil {
+						r.logf("error  %v; on_error continue: skipping its %d trials", err, pending)
+						break
+					}
+					return nil, err
+				}
+				built = true
+			}
+			var trials []Trial
+			err := r.attempt(ctx, fmt.Sprintf("trial %s %s %s", b.Index, workloads.FormatParams(pt.Params), pt.Level()), func() error {
+				var err error
+				trials, err = s.Measure(ctx, pt)
+				if err == nil {
+					err = failedTrial(trials)
+				}
+				return err
+			})
+			if err == nil && r.OnPoint != nil {
+				r.OnPoint(key, trials) // a completed point is kept, also when a signal came meanwhile
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil && r.OnError != workloads.OnErrorContinue {
+				return nil, err
+			}
+			if err != nil {
+				r.logf("error  %v; on_error continue: going on", err)
+				if r.OnPoint != nil {
+					r.OnPoint(key, trials)
+				}
+			}
+		}
+		if built {
+			if err := s.Unbuild(ctx); err != nil {
+				if r.OnError != workloads.OnErrorContinue || ctx.Err() != nil {
+					return nil, err
+				}
+				r.logf("error  %v; on_error continue: going on", err)
+			}
 		}
 	}
 	return nil, nil
+}
+
+// attempt runs fn once, or, under on_error retry_trial, up to
+// retryTrialAttempts times with a pause between attempts.
+func (r *Runner) attempt(ctx context.Context, what string, fn func() error) error {
+	var err error
+	for n := 1; ; n++ {
+		if err = fn(); err == nil || ctx.Err() != nil || r.OnError != workloads.OnErrorRetry || n == retryTrialAttempts {
+			return err
+		}
+		r.logf("error  %s failed: %v; on_error retry_trial: attempt %d of %d in %s", what, err, n+1, retryTrialAttempts, retryTrialPause)
+		select {
+		case <-time.After(retryTrialPause):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// Under on_error retry_trial a failed trial or build is tried this many
+// times in all, this long apart.
+const (
+	retryTrialAttempts = 3
+	retryTrialPause    = 2 * time.Second
+)
+
+// failedTrial returns an error when a trial failed as a whole: it sent
+// requests and none succeeded (e.g. the server went away). A trial with
+// some errors is a measurement, reported with its error counts.
+func failedTrial(trials []Trial) error {
+	for _, t := range trials {
+		if t.Requests > 0 && t.Requests == t.Errors.Total {
+			return fmt.Errorf("trial %d: all %d requests failed (last: %s)", t.ID, t.Requests, t.Errors.Last)
+		}
+	}
+	return nil
 }
 
 // Session is a run in progress: the collection exists and holds the
@@ -117,23 +225,59 @@ func (r *Runner) Open(ctx context.Context) (*Session, error) {
 		Dataset:  ds.Info,
 	}}
 	spec := CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
+	preload := PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())
+	if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
+		return s, err
+	}
 	if err := r.Target.Create(ctx, spec); err != nil {
 		return nil, err
 	}
-	if s.insertS, err = s.insert(ctx, PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())); err != nil {
+	if s.insertS, err = s.insert(ctx, preload); err != nil {
 		return nil, s.drop(ctx, err)
 	}
 	s.writes.preload = s.rows
-	if p, ok := r.Target.(NetworkProber); ok {
+	s.probe(ctx)
+	return s, nil
+}
+
+// reuse attaches, on resume, to the collection an earlier attempt of this
+// run left (it must hold exactly the preloaded rows), dropping any index it
+// was left with. It reports whether the collection was reused.
+func (s *Session) reuse(ctx context.Context, spec CollectionSpec, rows int) (bool, error) {
+	a, ok := s.r.Target.(Attacher)
+	if !s.r.Resume || !ok {
+		return false, nil
+	}
+	have, err := a.Attach(ctx, spec)
+	if err != nil || have == 0 {
+		return false, err
+	}
+	if have != rows {
+		s.r.logf("resume collection %s holds %d rows, not the %d this run preloads: recreating it", spec.Name, have, rows)
+		return false, nil
+	}
+	_ = s.r.Target.Release(ctx) // it may not be loaded
+	if err := s.r.Target.DropIndex(ctx); err != nil {
+		return false, err
+	}
+	s.rows, s.writes.preload = rows, rows
+	s.r.logf("resume reusing collection %s of this run (%d rows)", spec.Name, rows)
+	s.probe(ctx)
+	return true, nil
+}
+
+// probe measures the network floor of remote targets and reads the
+// server's signals (health, metrics) where the target has them.
+func (s *Session) probe(ctx context.Context) {
+	if p, ok := s.r.Target.(NetworkProber); ok {
 		s.res.NetworkFloor = probeNetwork(ctx, p, networkProbes)
-		r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
+		s.r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
 			s.res.NetworkFloor.P50MS, s.res.NetworkFloor.P99MS, s.res.NetworkFloor.Probes, s.res.NetworkFloor.Errors)
 	}
-	if sv := readServer(ctx, r.Target); sv != nil {
+	if sv := readServer(ctx, s.r.Target); sv != nil {
 		s.res.ServerBefore = sv
-		r.logf("server %s", sv.Describe())
+		s.r.logf("server %s", sv.Describe())
 	}
-	return s, nil
 }
 
 // PreloadRows converts dataset.preload (0: all, ≤ 1: a share, > 1: a
@@ -252,10 +396,17 @@ func (s *Session) record(tr Trial, pt workloads.SearchPoint) Trial {
 	s.r.logf("trial  %d/%d %s %s topk=%d nq=%d%s %s: qps=%.0f p99=%.3fms recall=%.4f errors=%d",
 		s.done, s.r.Plan.Trials(), tr.Index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level,
 		tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total)
-	if s.r.OnTrial != nil {
-		s.r.OnTrial(tr)
-	}
 	return tr
+}
+
+// adopt appends trials an earlier attempt of the run measured (resume),
+// renumbered in plan order.
+func (s *Session) adopt(trials []Trial) {
+	for _, tr := range trials {
+		tr.ID = len(s.res.Trials) + 1
+		s.res.Trials = append(s.res.Trials, tr)
+	}
+	s.done++
 }
 
 // Recall measures recall@topk of pt's search parameters quickly: every
@@ -313,16 +464,21 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 }
 
 // finish ends the session: drops the collection unless Keep (also after a
-// failure or cancellation) and stamps the finish time.
+// failure or cancellation) and stamps the finish time. The result is
+// returned also after a failure, marked incomplete, when it holds trials.
 func (s *Session) finish(ctx context.Context, err error) (*Result, error) {
 	if !s.r.Keep {
 		err = s.drop(ctx, err)
 	}
-	if err != nil {
-		return nil, err
-	}
 	s.res.Provenance.Finished = time.Now().UTC()
-	return s.res, nil
+	s.res.Complete = err == nil
+	if err != nil {
+		s.res.Stopped = err.Error()
+		if len(s.res.Trials) == 0 {
+			return nil, err
+		}
+	}
+	return s.res, err
 }
 
 // Close ends a session the caller drove itself: the index is released and

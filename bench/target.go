@@ -70,6 +70,13 @@ type NetworkProber interface {
 	ProbeNetwork(ctx context.Context) error
 }
 
+// Preflighter is implemented by targets that can check, cheaply and before
+// any dataset or ground-truth work, that the run's collection name is usable
+// (e.g. not a collection someone else owns).
+type Preflighter interface {
+	Preflight(ctx context.Context, collection string) error
+}
+
 // TargetInfo is the provenance of a target; it never holds credentials.
 type TargetInfo struct {
 	Kind       string            `json:"kind"`

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/milvbench/milvbench/datasets"
 )
 
@@ -105,33 +104,32 @@ func (f *rowFeed) close() error {
 	return f.err
 }
 
-// opRecorder collects one write stream's measurements; its methods are
-// safe for concurrent use.
+// opRecorder collects one write stream's measurements into two interval
+// ops: op (latency per call from its intended or actual send to the final
+// answer, retries included) and op_service (the successful attempt's
+// service time). Its methods are safe for concurrent use.
 type opRecorder struct {
+	lat, svc *Op
 	mu       sync.Mutex
-	hist     *hdrhistogram.Histogram // per call, from the intended send (paced) or the send (closed)
-	service  *hdrhistogram.Histogram // the successful attempt alone
 	calls    int64
 	rows     int64
-	errs     ErrorCounts
 	first    time.Time
 	last     time.Time
 	lastRows rowBatch // the last batch acknowledged
 }
 
-func newOpRecorder() *opRecorder {
-	return &opRecorder{hist: NewHistogram(), service: NewHistogram()}
+func newOpRecorder(iv *Intervals, op string, slots int) *opRecorder {
+	return &opRecorder{lat: iv.Op(op, slots), svc: iv.Op(op+"_service", slots)}
 }
 
-// call sends one write call with the harness's retry policy (as for
-// searches: rate-limited or unavailable attempts are sent again after a
-// backoff, every attempt counted) and records it: latency from since
-// (the intended or actual send) to the final answer, and the service time
-// of the successful attempt. It reports whether the call succeeded.
-func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, since, deadline time.Time) bool {
+// call sends one write call through slot with the harness's retry policy
+// (as for searches: rate-limited or unavailable attempts are sent again
+// after a backoff, every attempt counted) and records it: latency from
+// since (the intended or actual send) to the final answer, and the service
+// time of the successful attempt. It reports whether the call succeeded.
+func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, since, deadline time.Time, slot int) bool {
 	var service time.Duration
 	var err error
-	var errs ErrorCounts
 	sent := time.Now()
 	for attempt := 1; ; attempt++ {
 		t0 := time.Now()
@@ -141,16 +139,19 @@ func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, 
 			break
 		}
 		class := Classify(err)
-		errs.Add(class, err)
+		o.lat.Fail(slot, class, err)
 		if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
 			break
 		}
-		errs.Retries++
+		o.lat.Retry(slot)
 	}
 	end := time.Now()
+	if err == nil {
+		o.lat.Record(slot, end.Sub(since))
+		o.svc.Record(slot, service)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.errs.Merge(errs)
 	if o.first.IsZero() || sent.Before(o.first) {
 		o.first = sent
 	}
@@ -160,22 +161,30 @@ func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, 
 	if err != nil {
 		return false
 	}
-	RecordLatency(o.hist, end.Sub(since))
-	RecordLatency(o.service, service)
 	o.calls++
 	o.rows += int64(len(b.ids))
 	o.lastRows = b
 	return true
 }
 
-// stats summarises the stream; paced streams report their service time
-// beside the latency from the intended send.
+// stats summarises the stream once its intervals are stopped; offered is
+// a paced stream's rate (0: closed loop).
 func (o *opRecorder) stats(batch int, offered float64, latency string) (*OpStats, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	lat, err := o.lat.Total()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := o.svc.Total()
+	if err != nil {
+		return nil, err
+	}
+	errs := o.lat.Errors()
+	svcMS := Summarize(svc)
 	st := &OpStats{
-		OfferedRowsPerS: offered, Batch: batch, Requests: o.calls + o.errs.Total, Calls: o.calls, Rows: o.rows,
-		Errors: o.errs, LatencyMS: Summarize(o.hist), Latency: latency,
+		OfferedRowsPerS: offered, Batch: batch, Requests: o.calls + errs.Total, Calls: o.calls, Rows: o.rows,
+		Errors: errs, LatencyMS: Summarize(lat), ServiceMS: &svcMS, Latency: latency,
 	}
 	if !o.first.IsZero() {
 		st.WindowS = o.last.Sub(o.first).Seconds()
@@ -183,16 +192,11 @@ func (o *opRecorder) stats(batch int, offered float64, latency string) (*OpStats
 	if st.WindowS > 0 {
 		st.RowsPerS, st.CallsPerS = float64(o.rows)/st.WindowS, float64(o.calls)/st.WindowS
 	}
-	var err error
-	if st.Histogram, err = EncodeHistogram(o.hist); err != nil {
+	if st.Histogram, err = EncodeHistogram(lat); err != nil {
 		return nil, err
 	}
-	if offered > 0 {
-		svc := Summarize(o.service)
-		st.ServiceMS = &svc
-		if st.ServiceHistogram, err = EncodeHistogram(o.service); err != nil {
-			return nil, err
-		}
+	if st.ServiceHistogram, err = EncodeHistogram(svc); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
@@ -217,15 +221,12 @@ type pacedWrites struct {
 	failed func(seq uint64, b rowBatch)
 }
 
-// run drives the stream from start for dur and returns its statistics.
-func (p pacedWrites) run(ctx context.Context, w Writer, start time.Time, dur time.Duration) (*OpStats, error) {
-	rec := newOpRecorder()
+// run drives the stream from start for dur, recording into rec.
+func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start time.Time, dur time.Duration) (saturated bool, exhausted string) {
 	end := start.Add(dur)
 	every := time.Duration(float64(p.batch) / p.rate * float64(time.Second))
 	slots := make(chan struct{}, max(p.inFlight, 1))
 	var wg sync.WaitGroup
-	saturated := false
-	exhausted := ""
 	for i := 0; ctx.Err() == nil; i++ {
 		due := start.Add(time.Duration(i) * every)
 		if !due.Before(end) {
@@ -261,7 +262,7 @@ func (p pacedWrites) run(ctx context.Context, w Writer, start time.Time, dur tim
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute))
+			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute), i)
 			<-slots
 			switch {
 			case ok && p.acked != nil:
@@ -272,12 +273,7 @@ func (p pacedWrites) run(ctx context.Context, w Writer, start time.Time, dur tim
 		}()
 	}
 	wg.Wait()
-	st, err := rec.stats(p.batch, p.rate, "from the intended send time of each call (paced stream), retries included")
-	if err != nil {
-		return nil, err
-	}
-	st.Saturated, st.Exhausted = saturated, exhausted
-	return st, nil
+	return saturated, exhausted
 }
 
 // waitUntil sleeps until t; false if ctx ended first.

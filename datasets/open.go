@@ -302,13 +302,9 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	if spec.Size != 0 && truth != nil {
 		truth = nil // neighbours of the full base do not apply to a prefix
 	}
-	name := filepath.Base(filepath.Dir(files.Base[0]))
-	if files.Format != workloads.SourceParquet {
-		name = strings.TrimSuffix(filepath.Base(files.Base[0]), filepath.Ext(files.Base[0]))
-	}
 	ds := &Dataset{
 		Info: Info{
-			Name: name, Source: files.Format, Size: base.Size(), Dim: base.Dim(),
+			Name: datasetName(spec.Source, files), Source: files.Format, Size: base.Size(), Dim: base.Dim(),
 			Metric: spec.Metric, Queries: len(queries),
 		},
 		Base:    base,
@@ -321,4 +317,28 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	}
 	ds.Info.Checksum = sum
 	return ds, truth, nil
+}
+
+// datasetName names a file dataset by what its user named: the directory for
+// a layout found in one (source dir or parquet); otherwise the base file
+// without extension and "_base" suffix (sift_base.fvecs: sift), or its
+// directory when the file is just "base" (data/s100k/base.npy, as `milvbench
+// dataset gen` writes it: s100k).
+func datasetName(source string, files Files) string {
+	base := files.Base[0]
+	dirName := func() string {
+		dir := filepath.Dir(base)
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		return filepath.Base(dir)
+	}
+	if source == workloads.SourceDir || files.Format == workloads.SourceParquet {
+		return dirName()
+	}
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(base), filepath.Ext(base)), "_base")
+	if name == "" || strings.EqualFold(name, "base") {
+		return dirName()
+	}
+	return name
 }

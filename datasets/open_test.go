@@ -148,3 +148,39 @@ func TestSelectivityFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasetName: a file dataset is named after its directory or base file,
+// never after a generic file name such as base.npy.
+func TestDatasetName(t *testing.T) {
+	tests := []struct {
+		source string
+		files  Files
+		want   string
+	}{
+		{workloads.SourceNpy, Files{Format: "npy", Base: []string{"/d/s100k/base.npy"}}, "s100k"},
+		{workloads.SourceDir, Files{Format: "npy", Base: []string{"/d/s100k/base.npy"}}, "s100k"},
+		{workloads.SourceDir, Files{Format: "fvecs", Base: []string{"/data/sift1m/sift_base.fvecs"}}, "sift1m"},
+		{workloads.SourceFvecs, Files{Format: "fvecs", Base: []string{"/data/sift1m/sift_base.fvecs"}}, "sift"},
+		{workloads.SourceBvecs, Files{Format: "bvecs", Base: []string{"/data/bigann_base.bvecs"}}, "bigann"},
+		{workloads.SourceNpy, Files{Format: "npy", Base: []string{"/data/embeddings.npy"}}, "embeddings"},
+		{workloads.SourceFvecs, Files{Format: "fvecs", Base: []string{"/data/glove/_base.fvecs"}}, "glove"},
+		{workloads.SourceParquet, Files{Format: "parquet", Base: []string{"/v/cohere_1m/train-00-of-10.parquet"}}, "cohere_1m"},
+		{workloads.SourceDir, Files{Format: "parquet", Base: []string{"/v/openai_50k/train.parquet"}}, "openai_50k"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := datasetName(tt.source, tt.files); got != tt.want {
+				t.Errorf("datasetName(%s, %s) = %q, want %q", tt.source, tt.files.Base[0], got, tt.want)
+			}
+		})
+	}
+	// A relative directory is named by its absolute path's last element.
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("s1k", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir("s1k")
+	if got := datasetName(workloads.SourceNpy, Files{Format: "npy", Base: []string{"base.npy"}}); got != "s1k" {
+		t.Errorf("base.npy in the working directory s1k named %q", got)
+	}
+}

@@ -27,12 +27,18 @@ func Markdown(res *bench.Result) string {
 		name = res.Workload.Name
 	}
 	fmt.Fprintf(&b, "# milvbench report: %s\n\n", name)
+	if res.Stopped != "" {
+		fmt.Fprintf(&b, "> **Incomplete run**: %d trials measured, then it stopped: %s. `milvbench run WORKLOAD --resume DIR` finishes it.\n\n", len(res.Trials), res.Stopped)
+	}
 	b.WriteString("## Environment and provenance\n\n")
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
 	row("target", fmt.Sprintf("%s %s", pv.Target.Kind, pv.Target.Version))
 	if pv.Target.SDKVersion != "" {
 		row("SDK", pv.Target.SDKVersion)
+	}
+	if res.Cluster != nil {
+		row("cluster", res.Cluster.Describe())
 	}
 	row("harness", fmt.Sprintf("milvbench %s, %s, %s/%s, %d cores", pv.Harness, pv.GoVersion, pv.OS, pv.Arch, pv.Cores))
 	row("run", fmt.Sprintf("%s, started %s, finished %s", pv.RunID, pv.Started.Format("2006-01-02 15:04:05Z"), pv.Finished.Format("15:04:05Z")))

@@ -429,8 +429,9 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				}),
 			})
 		},
-		"load":  d.load(&s.Load),
-		"goals": d.goals(&s.Goals),
+		"load":    d.load(&s.Load),
+		"goals":   d.goals(&s.Goals),
+		"cluster": d.cluster(&s.Cluster),
 	}, "name", "dataset", "indexes")
 }
 
@@ -508,6 +509,7 @@ func (d *decoder) load(l *LoadSpec) fieldFunc {
 			"upsert_rate":        d.float(&l.UpsertRate),
 			"checkpoints":        d.integer(&l.Checkpoints),
 			"insert_concurrency": d.intList(&l.InsertConcurrency),
+			"on_error":           d.oneOf(&l.OnError, OnErrorAbort, OnErrorContinue, OnErrorRetry),
 		})
 	}
 }

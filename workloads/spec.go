@@ -3,7 +3,12 @@
 // expansion of sweeps into an ordered Plan.
 package workloads
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
 
 // Spec is a decoded, defaulted workload file.
 type Spec struct {
@@ -186,7 +191,21 @@ type LoadSpec struct {
 	Checkpoints int       `json:"checkpoints,omitempty"`
 	// InsertConcurrency is the ingest sweep's number of parallel inserters.
 	InsertConcurrency []int `json:"insert_concurrency,omitempty"`
+	// OnError says what a failed trial (every request failed, or the
+	// trial could not run) or a failed index build does to the run.
+	OnError string `json:"on_error"`
 }
+
+// What a failed trial does to the run (load.on_error).
+const (
+	// OnErrorAbort stops the run; completed trials are kept (default).
+	OnErrorAbort = "abort"
+	// OnErrorContinue records the failure and goes on with the next trial.
+	OnErrorContinue = "continue"
+	// OnErrorRetry runs the failed trial again (3 attempts in all, 2 s
+	// apart), then stops the run if it still fails.
+	OnErrorRetry = "retry_trial"
+)
 
 // OpenSearch reports whether the search stream is open loop (rate-driven):
 // always for open and capacity, for mixed when rates are given.
@@ -217,7 +236,8 @@ type Goals struct {
 // ClusterSpec says what the measurements ran on, so throughput can be
 // scaled to other sizes: for Zilliz Cloud the plan, CU type, CU count and
 // replicas; for self-hosted Milvus the cores and memory. Source records
-// where the values came from ("workload", "control plane", "host").
+// where the values came from ("workload", "control plane", "host"). Name and
+// Region are the Zilliz Cloud cluster's, as the control plane reports them.
 type ClusterSpec struct {
 	Plan      string  `json:"plan,omitempty"`
 	CUType    string  `json:"cu_type,omitempty"`
@@ -225,8 +245,11 @@ type ClusterSpec struct {
 	Replicas  int     `json:"replicas,omitempty"`
 	Cores     int     `json:"cores,omitempty"`
 	MemoryGiB float64 `json:"memory_gib,omitempty"`
+	Name      string  `json:"name,omitempty"`
+	Region    string  `json:"region,omitempty"`
 	// ClusterID with a control-plane API key (never encoded) lets milvbench
-	// read the values above from the Zilliz Cloud control plane.
+	// read the values above from the Zilliz Cloud control plane; APIKeySrc
+	// says where the key came from (field, file or variable), never the key.
 	ClusterID  string `json:"cluster_id,omitempty"`
 	APIKey     string `json:"-"`
 	APIKeyFile string `json:"api_key_file,omitempty"`
@@ -285,4 +308,20 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // Set reports whether any measurable goal (recall, p99, p95, QPS) is set.
 func (g Goals) Set() bool {
 	return g.Recall > 0 || g.P99 > 0 || g.P95 > 0 || g.QPS > 0
+}
+
+// Hash identifies the workload's content (every decoded, defaulted value
+// except the file's path, the server address and secrets), so a resumed run can check it is
+// continuing the same workload. Values from ${VAR} are included as resolved.
+func (s *Spec) Hash() string {
+	c := *s
+	// The server's address may change between attempts (a restarted
+	// server on another port); what is measured may not.
+	c.File, c.Target.URI, c.Target.TokenSource = "", "", ""
+	b, err := json.Marshal(&c)
+	if err != nil { // a Spec always encodes; keep the hash total anyway
+		b = []byte(err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -91,6 +91,9 @@ func applyLoadDefaults(l *LoadSpec, ds *DatasetSpec) {
 	if l.Repeat == 0 {
 		l.Repeat = 1
 	}
+	if l.OnError == "" {
+		l.OnError = OnErrorAbort
+	}
 	if l.Model == LoadCapacity {
 		if l.StartRate == 0 {
 			l.StartRate = DefaultStartRate
@@ -487,7 +490,7 @@ func modelKeys(uses map[string]bool) string {
 			keys = append(keys, k)
 		}
 	}
-	keys = append(keys, "duration", "warmup", "interval", "repeat")
+	keys = append(keys, "duration", "warmup", "interval", "repeat", "on_error")
 	sort.Strings(keys)
 	return "it uses: model, " + strings.Join(keys, ", ")
 }

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,11 +36,12 @@ func TestMalformed(t *testing.T) {
 		"selectivity_range.yaml":          `testdata/bad/selectivity_range.yaml:5: search.selectivity[1]: 1.5 is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)`,
 		"topk_too_large.yaml":             `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
 		"unknown_index_type.yaml":         `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
-		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: dataset, goals, indexes, insert, load, name, search, target)`,
+		"unknown_key.yaml":                `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, search, target)`,
 		"unknown_nested_key.yaml":         `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
 		"wrong_type.yaml":                 `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":           `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
+	maps.Copy(want, clusterMalformed)
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -216,9 +218,9 @@ func TestLoadModels(t *testing.T) {
 			err: "w.yaml:2: dataset.size: 1000 rows with preload 0.5 leave 500 rows to insert for 2 ingest trials (250 each), fewer than one call of 300 rows per inserter (insert_batch 300 × insert_concurrency 1); raise dataset.size, lower dataset.preload or sweep fewer levels"},
 		{name: "open without rate", load: "load: {model: open}", err: "w.yaml:5: load.rate: is required for load model open (requests/s; a number or a list)"},
 		{name: "rate in closed", load: "load: {model: closed, rate: 5}",
-			err: "w.yaml:5: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, repeat, think_time, warmup)"},
+			err: "w.yaml:5: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)"},
 		{name: "concurrency in open", load: "load: {model: open, rate: 5, concurrency: 2}",
-			err: "w.yaml:5: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, rate, repeat, warmup)"},
+			err: "w.yaml:5: load.concurrency: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)"},
 		{name: "capacity without latency goal", load: "load: {model: capacity}",
 			err: "w.yaml:5: load.model: capacity needs a latency goal to search for: set goals.p99 (or goals.p95)"},
 		{name: "bad precision", load: "load: {model: capacity, precision: 1.5}", goals: "goals: {p99: 5ms}",

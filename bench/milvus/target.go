@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	grpc_retry "github.com/grpc-ecosystem/go-grpc-middleware/retry"
@@ -168,6 +169,11 @@ func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
 	opts := append([]grpc.DialOption{}, milvusclient.DefaultGrpcOpts...)
 	// Every attempt is a request the harness sees: no hidden SDK retries.
 	opts = append(opts, grpc.WithDefaultCallOptions(grpc_retry.Disable()))
+	// A refused connection is final: fail at once rather than retrying it
+	// until the connect timeout (the SDK dials with WithBlock, which this
+	// option applies to). Addresses that do not answer still get the timeout.
+	// (Deprecated for grpc.NewClient, but the SDK dials with grpc.DialContext.)
+	opts = append(opts, grpc.FailOnNonTempDialError(true))
 	dctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout)
 	defer cancel()
 	c, err := milvusclient.New(dctx, &milvusclient.ClientConfig{
@@ -177,8 +183,12 @@ func (t *Target) dial(ctx context.Context) (*milvusclient.Client, error) {
 		DialOptions: opts,
 	})
 	if err != nil {
+		const hint = "(is the server running and the address right?)"
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("milvus: cannot connect to %s within %s (is the server running and the address right?)", redact(t.cfg.URI), t.cfg.ConnectTimeout)
+			return nil, fmt.Errorf("milvus: cannot connect to %s within %s %s", redact(t.cfg.URI), t.cfg.ConnectTimeout, hint)
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("milvus: cannot connect to %s: connection refused %s", redact(t.cfg.URI), hint)
 		}
 		return nil, fmt.Errorf("milvus: cannot connect to %s: %w", redact(t.cfg.URI), err)
 	}
@@ -238,6 +248,10 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 	if t.cfg.Token != "" {
 		token = "set"
 	}
+	db := t.cfg.DB
+	if db == "" {
+		db = "default" // what Milvus uses when none is named
+	}
 	return bench.TargetInfo{
 		Kind:       "milvus",
 		Version:    t.serverVersion,
@@ -245,7 +259,7 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 		Details: map[string]string{
 			"uri":         u,
 			"tls":         strconv.FormatBool(tls),
-			"db":          t.cfg.DB,
+			"db":          db,
 			"connections": strconv.Itoa(len(t.clients)),
 			"consistency": t.cfg.Consistency,
 			"token":       token,
@@ -293,8 +307,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 		case t.cfg.AllowForeign == c.Name:
 			t.logf("milvus: dropping foreign collection %s as allowed by --allow-foreign", c.Name)
 		default:
-			return fmt.Errorf("milvus: collection %q exists and was not created by milvbench (no %s property); refusing to write to or drop it: set target.collection to another name, or pass --allow-foreign %s to drop and recreate it",
-				c.Name, PropOwner, c.Name)
+			return foreignError(c.Name)
 		}
 		if err := t.setup(ctx, "drop collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
 			return cl.DropCollection(ctx, milvusclient.NewDropCollectionOption(c.Name))
@@ -318,6 +331,65 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	t.created = true
 	return nil
+}
+
+// Preflight implements bench.Preflighter: before any expensive work it
+// checks that the run's collection, if it exists, is one milvbench may
+// replace (marked as milvbench's, or named by AllowForeign).
+func (t *Target) Preflight(ctx context.Context, name string) error {
+	var has bool
+	err := t.setup(ctx, "has collection "+name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		has, err = t.clients[0].HasCollection(ctx, milvusclient.NewHasCollectionOption(name))
+		return err
+	})
+	if err != nil || !has {
+		return err
+	}
+	owner, err := t.owned(ctx, name)
+	if err != nil {
+		return err
+	}
+	if owner == "" && t.cfg.AllowForeign != name {
+		return foreignError(name)
+	}
+	return nil
+}
+
+func foreignError(name string) error {
+	return fmt.Errorf("milvus: collection %q exists and was not created by milvbench (no %s property); refusing to write to or drop it: set target.collection to another name, or pass --allow-foreign %s to drop and recreate it",
+		name, PropOwner, name)
+}
+
+// Attach implements bench.Attacher: on resume, a collection marked with
+// this run's id is reused; it returns the rows it holds (0: none to reuse).
+func (t *Target) Attach(ctx context.Context, c bench.CollectionSpec) (int, error) {
+	cl := t.clients[0]
+	var has bool
+	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
+		return err
+	})
+	if err != nil || !has {
+		return 0, err
+	}
+	owner, err := t.owned(ctx, c.Name)
+	if err != nil || owner != c.RunID {
+		return 0, err
+	}
+	var stats map[string]string
+	err = t.setup(ctx, "collection stats "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		stats, err = cl.GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(c.Name))
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	rows, err := strconv.Atoi(stats["row_count"])
+	if err != nil {
+		return 0, fmt.Errorf("milvus: collection stats of %s: row_count %q is not a number", c.Name, stats["row_count"])
+	}
+	t.coll, t.runID, t.metric, t.labels, t.created = c.Name, c.RunID, c.Metric, c.Labels, true
+	return rows, nil
 }
 
 // owned returns the run id of the milvbench run that created coll, or "" if

@@ -32,6 +32,14 @@ type usageError struct{ error }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal cancels ctx: the run finishes the current
+		// trial's bookkeeping, drops its collection and writes partial
+		// results. Restoring default handling makes a second signal exit
+		// at once.
+		<-ctx.Done()
+		stop()
+	}()
 	root := newRoot(os.Stdout, os.Stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
@@ -81,7 +89,9 @@ func newValidate() *cobra.Command {
 		Long: `Decode WORKLOAD.yaml strictly, apply defaults, check every parameter against
 Milvus's rules for every point of every sweep, and print the plan: the stages,
 the index builds with their trial counts, and an estimate of the run time.
-Exits 2 with a one-line error naming file, line and field on any problem.`,
+Exits 2 with a one-line error naming file, line and field on any problem.
+With cluster.cluster_id it also reads the cluster from the Zilliz Cloud
+control plane, and prints the cluster the run would record.`,
 		Example: `  milvbench validate workloads/examples/quickstart.yaml
   milvbench validate example:quickstart`,
 		Args: workloadArg,
@@ -98,7 +108,15 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 					}
 				}
 			}
+			cluster, err := resolveCluster(cmd.Context(), spec, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			fmt.Fprint(cmd.OutOrStdout(), plan.Summary())
+			if cluster == nil {
+				cluster = &workloads.ClusterSpec{}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cluster:  %s\n", cluster.Describe())
 			fmt.Fprintln(cmd.OutOrStdout(), "ok")
 			return nil
 		},
@@ -106,7 +124,7 @@ Exits 2 with a one-line error naming file, line and field on any problem.`,
 }
 
 func newRun() *cobra.Command {
-	var out string
+	var out, resume string
 	var keep, quiet bool
 	var topts targetOptions
 	cmd := &cobra.Command{
@@ -120,7 +138,10 @@ Progress goes to stderr, one line per stage and trial.
 
 With target kind milvus the address and token come from the workload or
 from MILVUS_URI / MILVUS_TOKEN (or ZILLIZ_URI / ZILLIZ_TOKEN); the token is
-never printed or recorded. milvbench creates its own collection (default
+never printed or recorded. A cluster section with cluster_id is read from
+the Zilliz Cloud control plane first (key from ZILLIZ_API_KEY or the
+workload; never printed or recorded): a refused key or unknown cluster
+stops the run before any work. milvbench creates its own collection (default
 milvbench_<name>), marks it as its own, and drops it at the end unless
 --keep; a collection of that name it did not create is refused unless
 --allow-foreign names it.`,
@@ -133,6 +154,12 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if err != nil {
 				return err
 			}
+			if resume != "" {
+				if out != "" && filepath.Clean(out) != filepath.Clean(resume) {
+					return usageError{fmt.Errorf("--resume %s writes into that directory; drop --out %s", resume, out)}
+				}
+				out = resume
+			}
 			if out == "" {
 				out = filepath.Join("out", spec.Name)
 			}
@@ -140,10 +167,11 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if quiet {
 				progress = io.Discard
 			}
-			return run(cmd.Context(), spec, out, keep, topts, progress)
+			return run(cmd.Context(), spec, out, resume != "", keep, topts, progress)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
+	cmd.Flags().StringVar(&resume, "resume", "", "continue the stopped run in `DIR` with the same workload: its completed trials are kept, the rest run")
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
 	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
@@ -156,12 +184,33 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 // for them. Allocation during measurement is small, so collections stay rare.
 const runGCPercent = 25
 
-func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts targetOptions, progress io.Writer) error {
+func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer) (err error) {
+	cluster, err := resolveCluster(ctx, spec, progress)
+	if err != nil {
+		return err
+	}
+	if cluster != nil {
+		fmt.Fprintf(progress, "cluster %s\n", cluster.Describe())
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(runGCPercent)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
+	}
+	runID := newRunID()
+	var done map[bench.PointKey][]bench.Trial
+	if resume {
+		var hdr report.JournalHeader
+		if hdr, done, err = report.ReadJournal(out); err != nil {
+			return err
+		}
+		if hdr.WorkloadHash != spec.Hash() {
+			return usageError{fmt.Errorf("--resume %s: the run there used a different workload (sha256 %.12s…, this one is %.12s…); resume with the workload it ran, or start afresh with another --out",
+				out, hdr.WorkloadHash, spec.Hash())}
+		}
+		runID = hdr.RunID
+		fmt.Fprintf(progress, "resume run %s: %d plan points already measured\n", runID, len(done))
 	}
 	plan := workloads.NewPlan(spec)
 	target, err := openTarget(ctx, spec, plan, topts, progress)
@@ -171,6 +220,13 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 	defer target.Close()
 	for _, b := range plan.Builds {
 		if err := target.CheckIndex(b.Index); err != nil {
+			return err
+		}
+	}
+	// Fail fast: a collection the run may not touch is refused before the
+	// dataset is read and ground truth computed.
+	if p, ok := target.(bench.Preflighter); ok {
+		if err := p.Preflight(ctx, collectionName(spec)); err != nil {
 			return err
 		}
 	}
@@ -186,21 +242,43 @@ func run(ctx context.Context, spec *workloads.Spec, out string, keep bool, topts
 		return err
 	}
 	gtS := time.Since(t0).Seconds()
-	runID := newRunID()
+	var journal *report.Journal
+	if resume {
+		journal, err = report.AppendJournal(out)
+	} else {
+		journal, err = report.CreateJournal(out, report.JournalHeader{RunID: runID, WorkloadHash: spec.Hash(), Workload: spec.File, Started: time.Now().UTC()})
+	}
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if jerr := journal.Close(); jerr != nil && err == nil {
+			err = jerr
+		}
+	}()
 	r := &bench.Runner{
 		Target: target, Plan: plan, Data: ds, Truths: truths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress,
+		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
 	}
-	res, err := r.Run(ctx)
-	if err != nil {
-		return err
+	res, runErr := r.Run(ctx)
+	if res == nil {
+		return runErr
 	}
 	res.GroundTruthS = gtS
+	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
 	if err := report.Write(out, res); err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return errors.Join(runErr, fmt.Errorf("write report: %w", err))
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			runErr = errors.New("interrupted")
+		}
+		return fmt.Errorf("run stopped after %d of %d trials: %w; partial results in %s; finish it with: milvbench run %s --resume %s",
+			len(res.Trials), plan.Trials(), runErr, filepath.Join(out, report.ResultsFile), spec.File, out)
 	}
 	fmt.Fprintf(progress, "done   %s\n", filepath.Join(out, report.ReportFile))
 	return nil

@@ -26,9 +26,9 @@ import (
 // topk rows is recomputed by an exact scan of the visible rows.
 //
 // Writes are numbered when sent (begin) and settled when they succeed or
-// fail (applied or dropped); a checkpoint can wait until every write sent
-// before a moment has settled (await), and so judge an answer against
-// every row that could have been visible to it.
+// fail (applied or dropped); a checkpoint can read the lists once every
+// write sent before a moment has settled (afterSettled), and so judge an
+// answer against every row that could have been visible to it.
 type liveTruth struct {
 	base    datasets.Base
 	metric  workloads.Metric
@@ -40,7 +40,6 @@ type liveTruth struct {
 	dist    func(a, b []float32) float32
 
 	mu      sync.Mutex
-	settled *sync.Cond
 	lists   []truthList
 	visible []uint64 // bitset over ids
 	rows    int      // visible rows
@@ -48,6 +47,13 @@ type liveTruth struct {
 	sent    uint64   // writes numbered so far
 	done    map[uint64]bool
 	low     uint64 // every write ≤ low has settled
+	waiters []waiter
+}
+
+// waiter is a function to call once every write ≤ seq has settled.
+type waiter struct {
+	seq uint64
+	f   func()
 }
 
 type truthList struct {
@@ -65,7 +71,6 @@ func newLiveTruth(ctx context.Context, base datasets.Base, metric workloads.Metr
 		dist: datasets.Distance(metric), done: map[uint64]bool{}, maxID: -1,
 		lists: make([]truthList, len(queries)), visible: make([]uint64, (base.Size()+63)/64),
 	}
-	lt.settled = sync.NewCond(&lt.mu)
 	lt.raw, lt.queries = queries, make([][]float32, len(queries))
 	for i, q := range queries {
 		lt.queries[i] = datasets.Prepare(metric, q)
@@ -133,14 +138,36 @@ func (lt *liveTruth) begin() uint64 {
 	return lt.sent
 }
 
-// settle marks write seq done; the caller holds mu.
+// settle marks write seq done and calls the waiters it releases; the
+// caller holds mu.
 func (lt *liveTruth) settle(seq uint64) {
 	lt.done[seq] = true
 	for lt.done[lt.low+1] {
 		delete(lt.done, lt.low+1)
 		lt.low++
 	}
-	lt.settled.Broadcast()
+	n := 0
+	for _, w := range lt.waiters {
+		if w.seq <= lt.low {
+			w.f()
+		} else {
+			lt.waiters[n] = w
+			n++
+		}
+	}
+	lt.waiters = lt.waiters[:n]
+}
+
+// afterSettled calls f, holding mu, once every write sent so far has
+// settled: at once if they have. f may read the lists (snapshotLocked).
+func (lt *liveTruth) afterSettled(f func()) {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	if lt.low >= lt.sent {
+		f()
+		return
+	}
+	lt.waiters = append(lt.waiters, waiter{lt.sent, f})
 }
 
 // drop settles a write that failed: its rows are not visible.
@@ -232,6 +259,10 @@ func (lt *liveTruth) deleted(ctx context.Context, seq uint64, ids []int64) error
 func (lt *liveTruth) snapshot(qi int) truthList {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
+	return lt.snapshotLocked(qi)
+}
+
+func (lt *liveTruth) snapshotLocked(qi int) truthList {
 	l := lt.lists[qi]
 	return truthList{ids: slices.Clone(l.ids), dists: slices.Clone(l.dists), bound: l.bound}
 }
@@ -252,22 +283,6 @@ func (l truthList) relevant(k int) map[int64]bool {
 
 // relevant returns query qi's relevant set now (see truthList.relevant).
 func (lt *liveTruth) relevant(qi, k int) map[int64]bool { return lt.snapshot(qi).relevant(k) }
-
-// await waits until every write sent so far has settled (or ctx ends).
-func (lt *liveTruth) await(ctx context.Context) {
-	lt.mu.Lock()
-	defer lt.mu.Unlock()
-	target := lt.sent
-	stop := context.AfterFunc(ctx, func() {
-		lt.mu.Lock()
-		lt.settled.Broadcast()
-		lt.mu.Unlock()
-	})
-	defer stop()
-	for lt.low < target && ctx.Err() == nil {
-		lt.settled.Wait()
-	}
-}
 
 // counts returns the visible rows and the highest visible id.
 func (lt *liveTruth) counts() (rows int, maxID int64) {

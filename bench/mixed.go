@@ -220,18 +220,19 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 		defer wg.Done()
 		win = closedLoop(ctx, r.Target, queries, pt, truth.Filter, fields, dur, nil)
 	}()
-	saturated := make([]bool, len(streams))
-	exhausted := make([]string, len(streams))
+	paced := make([]pacedResult, len(streams))
 	for i, st := range streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			saturated[i], exhausted[i] = st.run(ctx, w, recs[i], start, dur)
+			paced[i] = st.run(ctx, w, recs[i], start, dur)
 		}()
 	}
 	// Checkpoints run beside the streams, evenly from start to end; the
 	// last one waits for the streams to finish so it sees the final rows.
-	var cps []Checkpoint
+	// Each is judged once the writes in flight during it have settled, at
+	// the end, so a slow write never delays the next checkpoint.
+	var judges []func() Checkpoint
 	streamsDone := make(chan struct{})
 	cpDone := make(chan struct{})
 	go func() {
@@ -252,17 +253,25 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 				return
 			}
 			ins, del := insertedRows.Load(), deletedRows.Load()
-			cp := s.checkpoint(ctx, lt, pt, truth.Filter, start)
-			cp.Inserted, cp.Deleted = ins, del
-			cps = append(cps, cp)
-			r.logf("mixed  checkpoint %d/%d at %.1fs: %d rows visible, recall=%.4f (new rows %.0f%% of true neighbours, %.0f%% of them found)",
-				i+1, n, cp.AtS, cp.Rows, cp.Recall, 100*cp.NewShare, 100*cp.NewRecall)
+			judge := s.checkpoint(ctx, lt, pt, truth.Filter, start)
+			judges = append(judges, func() Checkpoint {
+				cp := judge()
+				cp.Inserted, cp.Deleted = ins, del
+				return cp
+			})
 		}
 	}()
 	wg.Wait()
 	iv.Stop(time.Now())
 	close(streamsDone)
 	<-cpDone
+	var cps []Checkpoint
+	for i, judge := range judges {
+		cp := judge()
+		cps = append(cps, cp)
+		r.logf("mixed  checkpoint %d/%d at %.1fs: %d rows visible, recall=%.4f (new rows %.0f%% of true neighbours, %.0f%% of them found)",
+			i+1, load.Checkpoints, cp.AtS, cp.Rows, cp.Recall, 100*cp.NewShare, 100*cp.NewRecall)
+	}
 	server := stopServer()
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
@@ -284,14 +293,14 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 		if err != nil {
 			return Trial{}, err
 		}
-		op.Saturated, op.Exhausted = saturated[i], exhausted[i]
+		op.Saturated, op.Unsent, op.Exhausted = paced[i].saturated, paced[i].unsent, paced[i].exhausted
 		tr.Operations[st.op] = op
 		tr.Series = append(tr.Series, recs[i].lat.Series(), recs[i].svc.Series())
 		if op.Exhausted != "" {
 			note("the %s stream stopped early: %s", st.op, op.Exhausted)
 		}
 		if op.Saturated {
-			note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s)", st.op, max(st.inFlight, 1), st.rate, op.RowsPerS)
+			note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s; %d calls due in the window were never sent)", st.op, max(st.inFlight, 1), st.rate, op.RowsPerS, op.Unsent)
 		}
 	}
 	rowsAfter, _ := lt.counts()
@@ -348,18 +357,18 @@ func (s *Session) liveTruth(ctx context.Context, pt workloads.SearchPoint, f *da
 }
 
 // checkpoint sends every query of lt once, checkpointNQ per request, with
-// strong consistency, and judges each answer against exact ground truth
-// over the rows visible while it was in flight (see judgeAnswer): the
-// query's list when the request was sent, and again when its answer came
-// back and every write sent before that moment had settled.
-func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.SearchPoint, f *datasets.Filter, start time.Time) Checkpoint {
+// strong consistency, and returns a function that judges each answer
+// against exact ground truth over the rows visible while it was in flight
+// (see judgeAnswer): the query's list when the request was sent, and again
+// once every write sent before its answer came back had settled. The
+// judge waits for those writes.
+func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.SearchPoint, f *datasets.Filter, start time.Time) (judge func() Checkpoint) {
 	t0 := time.Now()
 	rows, _ := lt.counts()
 	cp := Checkpoint{AtS: t0.Sub(start).Seconds(), Rows: rows}
 	preload := int64(s.writes.preload)
 	var mu sync.Mutex
-	var sum float64
-	var newTrue, newJudged, newFound int
+	var waiting []*pending
 	var next int
 	var wg sync.WaitGroup
 	for range checkpointWorkers {
@@ -375,41 +384,72 @@ func (s *Session) checkpoint(ctx context.Context, lt *liveTruth, pt workloads.Se
 					return
 				}
 				q1 := min(q0+checkpointNQ, len(lt.raw))
-				before := make([]truthList, q1-q0)
-				for i := range before {
-					before[i] = lt.snapshot(q0 + i)
+				p := &pending{q0: q0, before: make([]truthList, q1-q0), after: make([]truthList, q1-q0), ready: make(chan struct{})}
+				for i := range p.before {
+					p.before[i] = lt.snapshot(q0 + i)
 				}
 				res, err := s.r.Target.Search(ctx, SearchRequest{Vectors: lt.raw[q0:q1], TopK: pt.TopK, Params: pt.Params, Filter: f, Strong: true})
+				mu.Lock()
 				if err != nil || len(res.IDs) != q1-q0 {
-					mu.Lock()
 					cp.Errors++
 					mu.Unlock()
 					continue
 				}
-				lt.await(ctx)
-				for i, got := range res.IDs {
-					j := judgeAnswer(got, before[i], lt.snapshot(q0+i), pt.TopK, preload)
-					mu.Lock()
-					sum += j.recall
-					cp.Queries++
-					newTrue += j.newTrue
-					newJudged += j.newJudged
-					newFound += j.newFound
-					mu.Unlock()
-				}
+				waiting = append(waiting, p)
+				mu.Unlock()
+				p.got = res.IDs
+				lt.afterSettled(func() {
+					for i := range p.after {
+						p.after[i] = lt.snapshotLocked(q0 + i)
+					}
+					close(p.ready)
+				})
 			}
 		}()
 	}
 	wg.Wait()
+	cp.PassS = time.Since(t0).Seconds()
+	return func() Checkpoint {
+		return judgeAll(ctx, cp, waiting, pt.TopK, preload)
+	}
+}
+
+// judgeAll waits for each pending answer's judgement state and scores it.
+func judgeAll(ctx context.Context, cp Checkpoint, waiting []*pending, k int, preload int64) Checkpoint {
+	var sum float64
+	var newTrue, newJudged, newFound int
+	for _, p := range waiting {
+		select {
+		case <-p.ready:
+		case <-ctx.Done():
+			return cp
+		}
+		for i, got := range p.got {
+			j := judgeAnswer(got, p.before[i], p.after[i], k, preload)
+			sum += j.recall
+			cp.Queries++
+			newTrue += j.newTrue
+			newJudged += j.newJudged
+			newFound += j.newFound
+		}
+	}
 	if cp.Queries > 0 {
 		cp.Recall = sum / float64(cp.Queries)
-		cp.NewShare = float64(newTrue) / float64(cp.Queries*pt.TopK)
+		cp.NewShare = float64(newTrue) / float64(cp.Queries*k)
 	}
 	if newJudged > 0 {
 		cp.NewRecall = float64(newFound) / float64(newJudged)
 	}
-	cp.PassS = time.Since(t0).Seconds()
 	return cp
+}
+
+// pending is a checkpoint answer waiting for its judgement state: the
+// lists after every write sent before it came back settled (ready).
+type pending struct {
+	q0            int
+	got           [][]int64
+	before, after []truthList
+	ready         chan struct{}
 }
 
 // judgement is one checkpoint answer's score.

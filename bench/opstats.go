@@ -26,8 +26,11 @@ type OpStats struct {
 	Latency          string     `json:"latency"`
 	WindowS          float64    `json:"window_s"`
 	// Saturated marks a paced stream that reached its bound on calls in
-	// flight: the target did not keep up with the offered rate.
-	Saturated bool `json:"saturated,omitempty"`
+	// flight: the target did not keep up with the offered rate. Unsent
+	// counts the calls due in the window that were never sent because no
+	// slot came free before it ended.
+	Saturated bool  `json:"saturated,omitempty"`
+	Unsent    int64 `json:"unsent,omitempty"`
 	// Exhausted says why a stream stopped before the window ended (e.g.
 	// the dataset ran out of rows).
 	Exhausted string `json:"exhausted,omitempty"`
@@ -53,7 +56,8 @@ type Checkpoint struct {
 	// request was in flight (0 when there are none).
 	NewShare  float64 `json:"new_share"`
 	NewRecall float64 `json:"new_recall"`
-	// PassS is how long the checkpoint's searches took.
+	// PassS is how long the checkpoint's searches took (its judgement
+	// waits for the writes in flight meanwhile, later).
 	PassS float64 `json:"pass_s"`
 }
 

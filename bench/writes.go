@@ -221,37 +221,53 @@ type pacedWrites struct {
 	failed func(seq uint64, b rowBatch)
 }
 
-// run drives the stream from start for dur, recording into rec.
-func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start time.Time, dur time.Duration) (saturated bool, exhausted string) {
+// pacedResult is how a paced stream went beyond its recorded calls.
+type pacedResult struct {
+	// saturated: a call was due while inFlight calls were outstanding.
+	saturated bool
+	// unsent counts the calls due in the window that were never sent,
+	// because every slot stayed busy until the window ended.
+	unsent int64
+	// exhausted says why the stream ran out of rows, if it did.
+	exhausted string
+}
+
+// run drives the stream from start for dur, recording into rec. No call
+// is sent after the window ends: calls still waiting for a slot then are
+// counted as unsent, so the window stays the trial's and the achieved
+// rate shows what the target kept up with.
+func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start time.Time, dur time.Duration) pacedResult {
+	var res pacedResult
 	end := start.Add(dur)
 	every := time.Duration(float64(p.batch) / p.rate * float64(time.Second))
+	calls := int64((dur + every - 1) / every) // due in [start, end)
 	slots := make(chan struct{}, max(p.inFlight, 1))
+	window, stop := context.WithDeadline(ctx, end)
+	defer stop()
 	var wg sync.WaitGroup
-	for i := 0; ctx.Err() == nil; i++ {
+	var i int64
+	for ; i < calls && ctx.Err() == nil; i++ {
 		due := start.Add(time.Duration(i) * every)
-		if !due.Before(end) {
-			break
-		}
 		if !waitUntil(ctx, due) {
 			break
 		}
 		select {
 		case slots <- struct{}{}:
 		default:
-			saturated = true
+			res.saturated = true
 			select {
 			case slots <- struct{}{}:
-			case <-ctx.Done():
+			case <-window.Done():
 			}
 		}
-		if ctx.Err() != nil {
+		if window.Err() != nil {
 			break
 		}
 		b, ok, why := p.next(ctx)
 		if !ok {
 			<-slots
 			if ctx.Err() == nil {
-				exhausted = fmt.Sprintf("%s after %.2fs: %s", p.op, time.Since(start).Seconds(), why)
+				res.exhausted = fmt.Sprintf("%s after %.2fs: %s", p.op, time.Since(start).Seconds(), why)
 			}
 			break
 		}
@@ -262,7 +278,7 @@ func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start t
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute), i)
+			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute), int(i))
 			<-slots
 			switch {
 			case ok && p.acked != nil:
@@ -272,8 +288,11 @@ func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start t
 			}
 		}()
 	}
+	if res.exhausted == "" && ctx.Err() == nil {
+		res.unsent = calls - i
+	}
 	wg.Wait()
-	return saturated, exhausted
+	return res
 }
 
 // waitUntil sleeps until t; false if ctx ended first.

@@ -93,6 +93,7 @@ func Markdown(res *bench.Result) string {
 	}
 	b.WriteString("\nInsert time is shared by all indexes (the data is inserted once); build and load are per index.\n\n")
 	writeErrors(&b, res.Trials)
+	writeLoadSections(&b, res)
 	b.WriteString("## Plots\n\n")
 	fmt.Fprintf(&b, "![Recall vs QPS](%s)\n\n", RecallQPSPlot)
 	fmt.Fprintf(&b, "![p99 latency vs concurrency](%s)\n", P99ConcPlot)

@@ -72,5 +72,8 @@ func Write(dir string, res *bench.Result) error {
 	if err := PlotP99Concurrency(filepath.Join(dir, P99ConcPlot), res); err != nil {
 		return fmt.Errorf("plot %s: %w", P99ConcPlot, err)
 	}
+	if err := writeLoadPlots(dir, res); err != nil {
+		return err
+	}
 	return writeAtomic(filepath.Join(dir, ReportFile), []byte(Markdown(res)))
 }

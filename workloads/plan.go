@@ -291,13 +291,34 @@ func (p *Plan) LoadSummary() string {
 		return fmt.Sprintf("capacity search: open loop (%s arrivals) from %g requests/s ×%g up to %g, then bisection to %g%%; ≤ %d probes per point; %s",
 			l.Arrivals, l.StartRate, l.RampFactor, l.MaxRate, 100*l.Precision, p.CapacityProbes(), per)
 	case LoadMixed:
-		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s",
-			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per)
+		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s; %s",
+			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per, p.mixedRows())
 	case LoadIngest:
 		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters, each trial until %d rows (its share of the rows beyond the preload) or the duration; %s",
 			l.InsertBatch, l.InsertConcurrency, p.IngestRowBudget(), per)
 	}
 	return search + "; " + per
+}
+
+// mixedRows says how many rows the plan's insert streams would insert at
+// their full rates, against the rows beyond the preload.
+func (p *Plan) mixedRows() string {
+	ds, l := p.Spec.Dataset, p.Spec.Load
+	need := 0.0
+	for _, b := range p.Builds {
+		for _, pt := range b.Points {
+			need += pt.InsertRate * l.Duration.D().Seconds()
+		}
+	}
+	if ds.Size == 0 {
+		return fmt.Sprintf("the inserts need up to %.0f rows beyond the preload", need)
+	}
+	have := ds.Size - PreloadRows(ds.Preload, ds.Size)
+	s := fmt.Sprintf("the inserts need up to %.0f of the %d rows beyond the preload", need, have)
+	if need > float64(have) {
+		s += " (the insert stream stops when they run out: ids are never reused)"
+	}
+	return s
 }
 
 // FormatParams renders params as (k=v,...) with keys sorted; "" when empty.

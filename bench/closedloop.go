@@ -60,6 +60,12 @@ func (a *answers) recall(gt *datasets.GroundTruth, k int) (float64, int) {
 // the first send to the last completion, so no in-flight work is dropped.
 // When ans is nil results are not kept (warm-up).
 func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads.SearchPoint, filter *datasets.Filter, fields []string, dur time.Duration, ans *answers) window {
+	return closedLoopN(ctx, t, queries, pt, filter, fields, dur, 0, ans)
+}
+
+// closedLoopN is closedLoop that also stops after n requests have been
+// sent (n ≤ 0: no limit).
+func closedLoopN(ctx context.Context, t Target, queries [][]float32, pt workloads.SearchPoint, filter *datasets.Filter, fields []string, dur time.Duration, n int64, ans *answers) window {
 	type worker struct {
 		hist *hdrhistogram.Histogram
 		ok   int64
@@ -77,7 +83,11 @@ func closedLoop(ctx context.Context, t Target, queries [][]float32, pt workloads
 			defer wg.Done()
 			idx := make([]int, pt.NQ)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
-				base := int(next.Add(1)-1) * pt.NQ
+				i := next.Add(1) - 1
+				if n > 0 && i >= n {
+					return
+				}
+				base := int(i) * pt.NQ
 				vecs := make([][]float32, pt.NQ)
 				for j := range vecs {
 					idx[j] = (base + j) % len(queries)

@@ -1,5 +1,7 @@
-// Package datasets provides vector sources (synthetic for now), streamed to a
-// target in batches, and exact ground truth for their queries.
+// Package datasets provides the vectors a run measures with: synthetic
+// sources and fvecs/bvecs/ivecs, npy and parquet files, streamed to a target
+// in batches; seeded labels and filters for filtered search; and exact
+// ground truth for the queries, cached on disk by the data's checksum.
 package datasets
 
 import (

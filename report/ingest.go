@@ -38,16 +38,28 @@ func writeIngest(b *strings.Builder, res *bench.Result) {
 			writeNotes(b, t)
 		}
 	}
-	fmt.Fprintf(b, "![Insert throughput by batch size](%s)\n\n", IngestRowsPlot)
+	fmt.Fprintf(b, "See the figure \"%s\" under Plots.\n\n", ingestRowsTitle)
 }
 
-// PlotIngestRows draws insert throughput against batch size, one line per
-// index and insert concurrency, both axes logarithmic.
-func PlotIngestRows(path string, res *bench.Result) error {
-	p := plot.New()
-	p.Title.Text = "Insert throughput by batch size (ingest)"
-	p.X.Label.Text = "rows per insert call (log scale)"
-	p.Y.Label.Text = "rows/s (log scale)"
+// PlotIngestRows is the figure file stem of the ingest sweep.
+const PlotIngestRows = "ingest_rows"
+
+const ingestRowsTitle = "Insert throughput by batch size (ingest)"
+
+func ingestRowsPlot() plotDef {
+	return plotDef{
+		Plot: Plot{File: PlotIngestRows, Title: ingestRowsTitle,
+			Caption: "Rows inserted per second against rows per insert call, both on log scales, one line per index config and number of inserters (closed loop: each inserter sends when its last call returned)."},
+		applies: func(res *bench.Result) bool {
+			return hasTrials(res, func(t bench.Trial) bool { return t.Ingest != nil })
+		},
+		draw: drawIngestRows,
+	}
+}
+
+func drawIngestRows(res *bench.Result) (*figure, error) {
+	p := newPanel("Insert throughput by batch size", "rows per insert call (log scale)", "rows/s (log scale)")
+	leg := newLegend()
 	var s series
 	for _, t := range res.Trials {
 		ins := t.Operations[bench.OpInsert]
@@ -56,15 +68,10 @@ func PlotIngestRows(path string, res *bench.Result) error {
 		}
 		s.add(fmt.Sprintf("%s, %d inserters", t.Index, t.Load.InsertConcurrency), float64(ins.Batch), ins.RowsPerS)
 	}
-	leg, err := s.draw(p)
-	if err != nil {
-		return err
+	if err := s.lines(p, &leg, true); err != nil {
+		return nil, err
 	}
-	if len(s.labels) > 0 {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
-		p.X.Min, p.X.Max = niceLogRange(p.X.Min, p.X.Max)
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
-		p.Y.Min, p.Y.Max = niceLogRange(p.Y.Min, p.Y.Max)
-	}
-	return save(p, leg, path)
+	logAxis(&p.X)
+	logAxis(&p.Y)
+	return &figure{panels: []*plot.Plot{p}, legend: leg}, nil
 }

@@ -2,39 +2,17 @@ package report
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/milvbench/milvbench/bench"
 )
 
-// Plots of the mixed and ingest models.
-const (
-	MixedRecallPlot = "mixed_recall.png"
-	IngestRowsPlot  = "ingest_rows.png"
-)
-
 // writeLoadSections adds the sections of the mixed and ingest load models
 // and the server's own view, for the trials that have them.
-func writeLoadSections(b *strings.Builder, res *bench.Result) {
-	writeMixed(b, res)
-	writeIngest(b, res)
-	writeServer(b, res)
-}
-
-// writeLoadPlots draws the plots writeLoadSections links.
-func writeLoadPlots(dir string, res *bench.Result) error {
-	if hasTrials(res, func(t bench.Trial) bool { return len(t.Checkpoints) > 0 }) {
-		if err := PlotMixedRecall(filepath.Join(dir, MixedRecallPlot), res); err != nil {
-			return fmt.Errorf("plot %s: %w", MixedRecallPlot, err)
-		}
-	}
-	if hasTrials(res, func(t bench.Trial) bool { return t.Ingest != nil }) {
-		if err := PlotIngestRows(filepath.Join(dir, IngestRowsPlot), res); err != nil {
-			return fmt.Errorf("plot %s: %w", IngestRowsPlot, err)
-		}
-	}
-	return nil
+func writeLoadSections(b *strings.Builder, d *doc) {
+	writeMixed(b, d.res)
+	writeIngest(b, d.res)
+	writeServer(b, d.res)
 }
 
 func hasTrials(res *bench.Result, f func(bench.Trial) bool) bool {

@@ -57,7 +57,7 @@ func TestLoadSections(t *testing.T) {
 	if err := Write(dir, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{MixedRecallPlot, IngestRowsPlot} {
+	for _, f := range []string{PlotMixedRecall + ".png", PlotIngestRows + ".svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
@@ -66,9 +66,9 @@ func TestLoadSections(t *testing.T) {
 	for _, want := range []string{
 		"## Searches while writing (mixed)", "| insert | 2000 | 500 | 10 | 1000 | 1.000 | 7.500 | 9.000 | 4.000 | 0 | **saturated**",
 		"| 2.00 | 1800 | 1000 | 200 | 0.9700 | 40.0% | 95.0% | 2.000 | 0.20 |", "> the insert stream reached 8 calls in flight",
-		"](" + MixedRecallPlot + ")",
+		"](" + PlotMixedRecall + ".png)",
 		"## Ingest", "| 2 | HNSW(M=16) | 100 | 2 | 4000 | 2000 | 20.0 | 1.000 | 7.500 | 9.000 | 0.250 | 1800 | 0.012 | duration | 0 |",
-		"](" + IngestRowsPlot + ")",
+		"](" + PlotIngestRows + ".png)",
 		"## Server view", "Before the trials: healthy.",
 		"| 1 | 2 | 500.0 | 480.0 | 3.250 | 6.500 | 1.50 | 128 | UNHEALTHY: querynode down; quota state DenyToWrite; rate limited |",
 		"no health: the server does not implement CheckHealth",

@@ -49,7 +49,7 @@ func writeMixed(b *strings.Builder, res *bench.Result) {
 		b.WriteString("\n")
 		writeNotes(b, t)
 	}
-	fmt.Fprintf(b, "![Recall at each checkpoint against the rows visible](%s)\n\n", MixedRecallPlot)
+	fmt.Fprintf(b, "See the figure \"%s\" under Plots.\n\n", mixedRecallTitle)
 }
 
 func writeNotes(b *strings.Builder, t bench.Trial) {
@@ -59,20 +59,6 @@ func writeNotes(b *strings.Builder, t bench.Trial) {
 	if len(t.Notes) > 0 {
 		b.WriteString("\n")
 	}
-}
-
-func levelText(l bench.LoadInfo) string {
-	var parts []string
-	if l.Concurrency > 0 {
-		parts = append(parts, fmt.Sprintf("search concurrency %d", l.Concurrency))
-	}
-	if l.Rate > 0 {
-		parts = append(parts, fmt.Sprintf("search rate %g/s", l.Rate))
-	}
-	if l.InsertRate > 0 {
-		parts = append(parts, fmt.Sprintf("inserts %g rows/s in batches of %d", l.InsertRate, l.InsertBatch))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // seriesOf returns t's series of op, or nil.
@@ -106,25 +92,35 @@ func p99Between(s *bench.OpSeries, from, to float64) (float64, bool) {
 	return bench.Summarize(h).P99, true
 }
 
-// PlotMixedRecall draws each mixed trial's recall at its checkpoints
-// against the rows visible then: how recall moved while the collection
-// grew (or shrank).
-func PlotMixedRecall(path string, res *bench.Result) error {
-	p := plot.New()
-	p.Title.Text = "Recall while writing (mixed): each checkpoint against the rows visible"
-	p.X.Label.Text = "rows visible"
-	p.Y.Label.Text = "recall@k"
+// PlotMixedRecall is the figure file stem of mixed trials' recall.
+const PlotMixedRecall = "mixed_recall"
+
+const mixedRecallTitle = "Recall while writing (mixed)"
+
+func mixedRecallPlot() plotDef {
+	return plotDef{
+		Plot: Plot{File: PlotMixedRecall, Title: mixedRecallTitle,
+			Caption: "Each mixed trial's recall at its checkpoints, against exact ground truth over the rows visible then, placed at the number of rows visible: how recall moved while the collection grew (or shrank). One line per trial."},
+		applies: func(res *bench.Result) bool {
+			return hasTrials(res, func(t bench.Trial) bool { return len(t.Checkpoints) > 0 })
+		},
+		draw: drawMixedRecall,
+	}
+}
+
+func drawMixedRecall(res *bench.Result) (*figure, error) {
+	p := newPanel("Recall at each checkpoint", "rows visible", "recall@k")
+	leg := newLegend()
 	var s series
 	for _, t := range res.Trials {
 		for _, cp := range t.Checkpoints {
 			if cp.Queries > 0 {
-				s.add(fmt.Sprintf("#%d %s %s", t.ID, t.Index, levelText(t.Load)), float64(cp.Rows), cp.Recall)
+				s.add(trialLabel(t), float64(cp.Rows), cp.Recall)
 			}
 		}
 	}
-	leg, err := s.draw(p)
-	if err != nil {
-		return err
+	if err := s.lines(p, &leg, true); err != nil {
+		return nil, err
 	}
-	return save(p, leg, path)
+	return &figure{panels: []*plot.Plot{p}, legend: leg}, nil
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -54,21 +53,32 @@ func TestLogTicks(t *testing.T) {
 	}
 }
 
-// TestPlotP99ConcurrencyLog: indexes an order of magnitude apart plot on the
-// log axis, and a trial without a successful request (p99 0, which a log
-// axis cannot show) is left out instead of failing the report.
-func TestPlotP99ConcurrencyLog(t *testing.T) {
+// TestConcurrencyPlotLog: indexes an order of magnitude apart plot on the
+// log latency axis, and a trial without a successful request (p99 0, which
+// a log axis cannot show) is left out instead of failing the report; with
+// no usable trial the figure is not drawn at all.
+func TestConcurrencyPlotLog(t *testing.T) {
 	res := sampleResult()
 	res.Trials[0].LatencyMS.P99 = 0
 	res.Trials[1].LatencyMS.P99 = 0.09
 	res.Trials[2].LatencyMS.P99 = 1.2
-	if err := PlotP99Concurrency(filepath.Join(t.TempDir(), P99ConcPlot), res); err != nil {
+	if err := WritePlots(t.TempDir(), res); err != nil {
 		t.Fatal(err)
+	}
+	fig, err := drawConcurrency(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fig.panels[1].Y.Scale.(logScale); !ok {
+		t.Errorf("p99 axis is %T, want a log scale", fig.panels[1].Y.Scale)
 	}
 	for i := range res.Trials {
 		res.Trials[i].LatencyMS.P99 = 0
 	}
-	if err := PlotP99Concurrency(filepath.Join(t.TempDir(), P99ConcPlot), res); err != nil {
+	if slices.ContainsFunc(Plots(res), func(p Plot) bool { return p.File == PlotConcurrency }) {
+		t.Error("concurrency plot listed with no trial to draw")
+	}
+	if err := WritePlots(t.TempDir(), res); err != nil {
 		t.Fatalf("all trials failed: %v", err)
 	}
 }

@@ -1,22 +1,24 @@
-// Package report turns a bench.Result into results.json, a markdown report
-// and PNG plots.
+// Package report turns measurements into what people and tools read:
+// results.json, report.md with its plots (PNG and SVG), run comparisons with
+// regression gates, and Go benchmark lines for benchstat.
 package report
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/milvbench/milvbench/bench"
 )
 
 // File names inside an output directory.
 const (
-	ResultsFile   = "results.json"
-	ReportFile    = "report.md"
-	RecallQPSPlot = "recall_qps.png"
-	P99ConcPlot   = "p99_concurrency.png"
+	ResultsFile = "results.json"
+	ReportFile  = "report.md"
 )
 
 // WriteResults writes res as indented JSON to dir/results.json, atomically
@@ -55,10 +57,14 @@ func writeAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	// CreateTemp makes the file private; results are for sharing.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), path)
 }
 
-// Write writes results.json, both plots and report.md into dir.
+// Write writes results.json, report.md and every plot into dir.
 func Write(dir string, res *bench.Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -66,14 +72,48 @@ func Write(dir string, res *bench.Result) error {
 	if err := WriteResults(dir, res); err != nil {
 		return err
 	}
-	if err := PlotRecallQPS(filepath.Join(dir, RecallQPSPlot), res); err != nil {
-		return fmt.Errorf("plot %s: %w", RecallQPSPlot, err)
+	return WriteReport(dir, res)
+}
+
+// WriteReport writes report.md and every plot res has data for into dir,
+// from results alone (milvbench report regenerates them this way).
+func WriteReport(dir string, res *bench.Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	if err := PlotP99Concurrency(filepath.Join(dir, P99ConcPlot), res); err != nil {
-		return fmt.Errorf("plot %s: %w", P99ConcPlot, err)
-	}
-	if err := writeLoadPlots(dir, res); err != nil {
+	if err := WritePlots(dir, res); err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, ReportFile), []byte(Markdown(res)))
+}
+
+// ReadResultsAt reads the results of a run from its output directory or
+// from a results.json path.
+func ReadResultsAt(path string) (*bench.Result, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: no such results directory or file", path)
+	}
+	if st.IsDir() {
+		path = filepath.Join(path, ResultsFile)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("%s: no %s here (milvbench run writes it)", filepath.Dir(path), ResultsFile)
+		}
+	}
+	return ReadResults(path)
+}
+
+// ParseFraction reads a threshold written as a percentage ("10%") or as a
+// fraction ("0.1"); both mean 0.1. Negative values are refused.
+func ParseFraction(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	if strings.HasSuffix(t, "%") {
+		t, scale = strings.TrimSuffix(t, "%"), 0.01
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a percentage (10%%) or a fraction (0.1) ≥ 0", s)
+	}
+	return f * scale, nil
 }

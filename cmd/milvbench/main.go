@@ -45,8 +45,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
 		var ue usageError
 		var we *workloads.Error
-		if errors.As(err, &ue) || errors.As(err, &we) {
+		var gf gateFailure
+		switch {
+		case errors.As(err, &ue) || errors.As(err, &we):
 			os.Exit(2)
+		case errors.As(err, &gf):
+			os.Exit(3)
 		}
 		os.Exit(1)
 	}
@@ -71,7 +75,7 @@ writes results.json, report.md and plots.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset())
+	root.AddCommand(newRun(), newValidate(), newVersion(), newDataset(), newReport(), newCompare())
 	return root
 }
 
@@ -127,6 +131,7 @@ func newRun() *cobra.Command {
 	var out, resume string
 	var keep, quiet bool
 	var topts targetOptions
+	format := formatFlag(formatMarkdown)
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
 		Short: "Run a workload and write results.json, report.md and plots",
@@ -167,13 +172,17 @@ milvbench_<name>), marks it as its own, and drops it at the end unless
 			if quiet {
 				progress = io.Discard
 			}
-			return run(cmd.Context(), spec, out, resume != "", keep, topts, progress)
+			if err := run(cmd.Context(), spec, out, resume != "", keep, topts, progress); err != nil {
+				return err
+			}
+			return printBenchstat(cmd.OutOrStdout(), format, out)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
 	cmd.Flags().StringVar(&resume, "resume", "", "continue the stopped run in `DIR` with the same workload: its completed trials are kept, the rest run")
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave the collection in place after the run, for inspection")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress")
+	cmd.Flags().Var(&format, "format", "also print the trials on stdout: benchstat (Go benchmark lines); markdown prints nothing extra")
 	cmd.Flags().StringVar(&topts.allowForeign, "allow-foreign", "", "drop and recreate this collection even though milvbench did not create it (it must be the run's collection; its data is lost)")
 	return cmd
 }
@@ -213,7 +222,7 @@ func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep boo
 		fmt.Fprintf(progress, "resume run %s: %d plan points already measured\n", runID, len(done))
 	}
 	plan := workloads.NewPlan(spec)
-	target, err := openTarget(ctx, spec, plan, topts, progress)
+	target, err := openTarget(ctx, spec, topts, progress)
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,9 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 		warm := NewIntervals(time.Now(), load.Warmup.D()) // never cut: discarded
 		phase(newOpRecorder(warm, OpInsert, pt.InsertConcurrency), time.Now().Add(load.Warmup.D()), budget/5)
 	}
+	mu.Lock()
+	warmRows := taken
+	mu.Unlock()
 	start := time.Now()
 	iv := NewIntervals(start, load.Interval.D())
 	rec := newOpRecorder(iv, OpInsert, pt.InsertConcurrency)
@@ -110,7 +113,7 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 	}
 	s.writes.markGone(lost, size)
 
-	ing := &IngestStats{RowBudget: budget, Stopped: stopped}
+	ing := &IngestStats{RowBudget: budget, Stopped: stopped, WarmupRows: warmRows}
 	rec.mu.Lock()
 	last, lastAck := rec.lastRows, rec.last
 	rec.mu.Unlock()

@@ -84,6 +84,8 @@ type IngestStats struct {
 	// "row budget".
 	RowBudget int    `json:"row_budget"`
 	Stopped   string `json:"stopped"`
+	// WarmupRows is the part of the budget the warm-up inserted.
+	WarmupRows int `json:"warmup_rows,omitempty"`
 	// FlushS is the flush after the last insert; RowsPerSWithFlush counts
 	// it into the window.
 	FlushS            float64 `json:"flush_s"`

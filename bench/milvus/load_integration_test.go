@@ -84,6 +84,23 @@ load: {model: mixed, concurrency: 2, insert_rate: 1000, insert_batch: 100, delet
 			t.Errorf("server sample without health or a reason: %+v", s)
 		}
 	}
+	// With a metrics endpoint (make test-standalone) every sample has the
+	// server's memory, and later ones its CPU and its own search count.
+	if os.Getenv("MILVUS_METRICS_URL") != "" {
+		searched := 0.0
+		for i, s := range tr.Server {
+			if s.MetricsError != "" || s.RSSBytes <= 0 || (i > 0 && (s.CPUCores == nil || s.SearchQPS == nil)) {
+				t.Errorf("server sample %d: %+v", i, s)
+				continue
+			}
+			if i > 0 {
+				searched += *s.SearchQPS
+			}
+		}
+		if searched <= 0 {
+			t.Errorf("the server counted no searches while the trial searched at %.0f/s", tr.QPS)
+		}
+	}
 	t.Logf("checkpoints: %+v", cps)
 	t.Logf("server before: %s", res.ServerBefore.Describe())
 }

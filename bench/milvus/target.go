@@ -603,8 +603,13 @@ func (t *Target) Load(ctx context.Context) error {
 }
 
 // Search implements bench.Target. One call is one attempt: errors come back
-// classified and are never retried here.
+// classified and are never retried here. Searches for ids only (the
+// default) take the lean path of search.go; output fields go through the
+// SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if len(req.OutputFields) == 0 {
+		return t.searchIDs(ctx, req)
+	}
 	vecs := make([]entity.Vector, len(req.Vectors))
 	for i, v := range req.Vectors {
 		vecs[i] = entity.FloatVector(v)

@@ -275,10 +275,11 @@ func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start t
 		if p.sent != nil {
 			seq = p.sent()
 		}
+		slot := int(i)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute), int(i))
+			ok := rec.call(ctx, w, p.op, b, due, end.Add(time.Minute), slot)
 			<-slots
 			switch {
 			case ok && p.acked != nil:

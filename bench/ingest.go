@@ -134,7 +134,7 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 	ing.FlushS = time.Since(t0).Seconds()
 	server := stopServer()
 
-	st, err := rec.stats(pt.InsertBatch, 0, "service time of each insert call (closed loop: each inserter sends when its last call returned), retries included")
+	st, err := rec.stats(pt.InsertBatch, 0, 0, "service time of each insert call (closed loop: each inserter sends when its last call returned), retries included")
 	if err != nil {
 		return Trial{}, err
 	}

@@ -289,7 +289,7 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 	tr.Operations = map[string]*OpStats{}
 	tr.Started = start
 	for i, st := range streams {
-		op, err := recs[i].stats(st.batch, st.rate, "from the intended send time of each call (paced stream), retries included")
+		op, err := recs[i].stats(st.batch, st.rate, dur, "from the intended send time of each call (paced stream), retries included")
 		if err != nil {
 			return Trial{}, err
 		}

@@ -9,7 +9,9 @@ type OpStats struct {
 	OfferedRowsPerS float64 `json:"offered_rows_per_s,omitempty"`
 	Batch           int     `json:"batch"`
 	// Requests counts every attempt; Calls the calls that succeeded and
-	// Rows the rows they carried.
+	// Rows the rows they carried. RowsPerS and CallsPerS are over WindowS
+	// (first send to last answer), for a paced stream over its schedule
+	// (load.duration) unless the window took longer.
 	Requests  int64       `json:"requests"`
 	Calls     int64       `json:"calls"`
 	Rows      int64       `json:"rows"`

@@ -168,8 +168,11 @@ func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, 
 }
 
 // stats summarises the stream once its intervals are stopped; offered is
-// a paced stream's rate (0: closed loop).
-func (o *opRecorder) stats(batch int, offered float64, latency string) (*OpStats, error) {
+// a paced stream's rate (0: closed loop) and span its schedule's length:
+// a paced stream's rates are over the schedule, or over its window if
+// that took longer (its calls are spread over the schedule, the last one
+// due a call's interval before its end).
+func (o *opRecorder) stats(batch int, offered float64, span time.Duration, latency string) (*OpStats, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	lat, err := o.lat.Total()
@@ -189,8 +192,8 @@ func (o *opRecorder) stats(batch int, offered float64, latency string) (*OpStats
 	if !o.first.IsZero() {
 		st.WindowS = o.last.Sub(o.first).Seconds()
 	}
-	if st.WindowS > 0 {
-		st.RowsPerS, st.CallsPerS = float64(o.rows)/st.WindowS, float64(o.calls)/st.WindowS
+	if secs := max(st.WindowS, span.Seconds()); secs > 0 {
+		st.RowsPerS, st.CallsPerS = float64(o.rows)/secs, float64(o.calls)/secs
 	}
 	if st.Histogram, err = EncodeHistogram(lat); err != nil {
 		return nil, err

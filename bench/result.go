@@ -28,6 +28,8 @@ type Result struct {
 	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
 	// Tune is set when `milvbench tune` produced the result.
 	Tune *TuneInfo `json:"tune,omitempty"`
+	// ServerBefore is the server's health and metrics before the trials.
+	ServerBefore *ServerSample `json:"server_before,omitempty"`
 	// Complete is false when the run stopped before its last trial (an
 	// error, or a signal); Stopped says why. `milvbench run --resume`
 	// finishes such a run.
@@ -98,6 +100,20 @@ type Trial struct {
 	// is what each generator measured of a merged trial.
 	Answered *QueryRecall `json:"answered,omitempty"`
 	Shards   []ShardTrial `json:"shards,omitempty"`
+	// Operations holds the write streams of mixed and ingest trials by
+	// operation (insert, delete, upsert).
+	Operations map[string]*OpStats `json:"operations,omitempty"`
+	// Mixed and Checkpoints describe a mixed trial's recall over time.
+	Mixed       *MixedInfo   `json:"mixed,omitempty"`
+	Checkpoints []Checkpoint `json:"checkpoints,omitempty"`
+	// Ingest holds an ingest trial's flush and time to searchable.
+	Ingest *IngestStats `json:"ingest,omitempty"`
+	// Server is the server's own view, sampled every load.interval
+	// (targets that report it; see ServerSample).
+	Server []ServerSample `json:"server,omitempty"`
+	// Notes say what a reader must know to read the trial right (e.g. the
+	// dataset ran out of rows to insert).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // SearchInfo describes the requests of a trial: nq queries per request.

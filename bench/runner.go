@@ -188,8 +188,11 @@ func failedTrial(trials []Trial) error {
 type Session struct {
 	r   *Runner
 	res *Result
-	// rows is how many base rows the collection holds (ids 0..rows-1).
-	rows    int
+	// rows is the next base row to insert: ids 0..rows-1 were inserted
+	// (minus what writes records as deleted or failed).
+	rows int
+	// writes is what the mixed and ingest models changed.
+	writes  writeState
 	insertS float64
 	// index is the built index being measured (nil between builds), with
 	// its timings and memory.
@@ -229,6 +232,7 @@ func (r *Runner) open(ctx context.Context, truth bool) (*Session, error) {
 	if s.insertS, err = s.insert(ctx, preload); err != nil {
 		return nil, s.drop(ctx, err)
 	}
+	s.writes.preload = s.rows
 	s.probe(ctx)
 	return s, nil
 }
@@ -291,34 +295,33 @@ func (s *Session) reuse(ctx context.Context, spec CollectionSpec, rows int) (boo
 	if err := s.r.Target.DropIndex(ctx); err != nil {
 		return false, err
 	}
-	s.rows = rows
+	s.rows, s.writes.preload = rows, rows
 	s.r.logf("resume reusing collection %s of this run (%d rows)", spec.Name, rows)
 	s.probe(ctx)
 	return true, nil
 }
 
-// probe measures the network floor of remote targets.
+// probe measures the network floor of remote targets and reads the
+// server's signals (health, metrics) where the target has them.
 func (s *Session) probe(ctx context.Context) {
 	if p, ok := s.r.Target.(NetworkProber); ok {
 		s.res.NetworkFloor = probeNetwork(ctx, p, networkProbes)
 		s.r.logf("net    floor p50=%.3fms p99=%.3fms over %d round trips (%d errors)",
 			s.res.NetworkFloor.P50MS, s.res.NetworkFloor.P99MS, s.res.NetworkFloor.Probes, s.res.NetworkFloor.Errors)
 	}
+	if sv := readServer(ctx, s.r.Target); sv != nil {
+		s.res.ServerBefore = sv
+		s.r.logf("server %s", sv.Describe())
+	}
 }
 
 // PreloadRows converts dataset.preload (0: all, ≤ 1: a share, > 1: a
 // count) into a row count of a base set of size rows.
-func PreloadRows(preload float64, size int) int {
-	switch {
-	case preload <= 0:
-		return size
-	case preload <= 1:
-		return int(preload * float64(size))
-	}
-	return min(int(preload), size)
-}
+func PreloadRows(preload float64, size int) int { return workloads.PreloadRows(preload, size) }
 
-// Rows returns how many base rows the collection holds (ids 0..Rows-1).
+// Rows returns the next base row to insert: the collection holds ids
+// 0..Rows-1, minus rows the mixed model deleted or whose insert failed
+// (see the trials' notes).
 func (s *Session) Rows() int { return s.rows }
 
 // Result returns the measurements so far.
@@ -586,18 +589,22 @@ func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 			return Trial{}, err
 		}
 	}
+	stopServer := watchServer(ctx, s.r.Target, time.Now(), load.Interval.D())
 	w, err := closedLoop(ctx, st, think, s.phase(label, 0, load.Duration.D(), newAnswers(len(st.queries))))
+	server := stopServer()
 	if cerr := ctx.Err(); cerr != nil {
 		return Trial{}, cerr
 	}
 	if err != nil {
 		return Trial{}, err
 	}
-	return searchTrial(pt, truth, w, LoadInfo{
+	tr, err := searchTrial(pt, truth, w, LoadInfo{
 		Model: load.Model, Concurrency: pt.Concurrency, ThinkTimeS: think.Seconds(),
 		WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
 		Latency: LatencyClosed,
 	})
+	tr.Server = server
+	return tr, err
 }
 
 func searchInfo(pt workloads.SearchPoint, f *datasets.Filter) SearchInfo {

@@ -40,6 +40,24 @@ type Target interface {
 	Close() error
 }
 
+// Write operations a Writer applies.
+const (
+	OpInsert = "insert"
+	OpDelete = "delete"
+	OpUpsert = "upsert"
+)
+
+// Writer is implemented by targets that take writes while they are
+// measured (load models mixed and ingest). Write applies one call of op
+// (OpInsert, OpDelete or OpUpsert) to the rows ids; vecs holds their
+// vectors for insert and upsert, nil for delete, and is only valid during
+// the call. Write must be safe for concurrent use with Search and itself.
+// One call is one attempt: errors come back classified (ClassifiedError)
+// and are not retried inside, so the harness counts every attempt.
+type Writer interface {
+	Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error
+}
+
 // MemoryReporter is implemented by targets that know the size of their index.
 type MemoryReporter interface {
 	IndexMemoryBytes() int64
@@ -91,6 +109,11 @@ type SearchRequest struct {
 	// OutputFields are fetched with each hit; targets without stored
 	// fields ignore them.
 	OutputFields []string
+	// Strong asks the target to answer over every write acknowledged
+	// before the request (Milvus's strong consistency) instead of its
+	// configured level; recall checkpoints of the mixed model use it.
+	// Targets whose writes are visible at once ignore it.
+	Strong bool
 }
 
 // SearchResult holds, per query, the ids found, closest first.

@@ -36,6 +36,7 @@ func sections() []section {
 		writeTrials,
 		writeRates, // open loop and capacity (capacity.go)
 		// Tables of further load models (capacity, mixed, ingest) go here.
+		writeLoadSections, // mixed, ingest, server view
 		writeErrors,
 		writePlots,
 	}

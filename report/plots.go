@@ -57,6 +57,7 @@ func plotDefs() []plotDef {
 		concurrencyPlot(),
 		ratePlot(),
 		stageTimesPlot(),
+		mixedRecallPlot(), ingestRowsPlot(),
 	}
 }
 

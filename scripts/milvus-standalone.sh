@@ -11,7 +11,8 @@
 #   date), picks free TCP ports for the Milvus components and the embedded
 #   etcd, runs `milvus-server --data DIR/data ...` in the background (own
 #   process group) with the launcher's output appended to DIR/server.log,
-#   writes DIR/pid and DIR/uri, waits until the server reports healthy and
+#   writes DIR/pid, DIR/uri and DIR/metrics_url (its Prometheus endpoint),
+#   waits until the server reports healthy and
 #   its gRPC (proxy) port accepts connections (MILVUS_STANDALONE_START_TIMEOUT
 #   seconds, default 180) and prints the URI on stdout. If a server recorded
 #   in DIR is already running, prints its URI and exits 0.
@@ -150,7 +151,7 @@ do_stop() {
 		fi
 		end_group "$pid" 10 || die "server process group $pid did not exit"
 	fi
-	rm -f "$dir/pid" "$dir/uri"
+	rm -f "$dir/pid" "$dir/uri" "$dir/metrics_url"
 }
 
 do_start() {
@@ -251,6 +252,7 @@ EOF
 					fi
 					uri=$scheme://127.0.0.1:$port
 					echo "$uri" >"$dir/uri"
+					echo "http://127.0.0.1:$mport/metrics" >"$dir/metrics_url"
 					echo "$uri"
 					return 0
 				fi

@@ -6,7 +6,8 @@
 #
 # lite: Milvus Lite (scripts/milvus-lite.sh); standalone: Milvus 2.3 standalone
 # (scripts/milvus-standalone.sh). COMMAND runs with MILVUS_URI set to the
-# server and MILVBENCH_REQUIRE_MILVUS=1, so integration tests fail rather than
+# server, MILVUS_METRICS_URL to its Prometheus endpoint (standalone; empty for
+# lite) and MILVBENCH_REQUIRE_MILVUS=1, so integration tests fail rather than
 # skip if the server is missing. Exit status: COMMAND's.
 set -euo pipefail
 
@@ -32,4 +33,7 @@ trap 'exit 130' INT TERM
 echo "with-milvus.sh: starting $kind server ..." >&2
 uri=$(bash "$server" start "$dir")
 echo "with-milvus.sh: $kind server at $uri" >&2
-MILVUS_URI=$uri MILVBENCH_REQUIRE_MILVUS=1 MILVBENCH_SERVER_KIND=$kind MILVBENCH_SERVER_SCRIPT=$server "$@"
+# A server with a Prometheus endpoint (standalone) names it in DIR/metrics_url.
+metrics=""
+[[ -s $dir/metrics_url ]] && metrics=$(<"$dir/metrics_url")
+MILVUS_URI=$uri MILVUS_METRICS_URL=$metrics MILVBENCH_REQUIRE_MILVUS=1 MILVBENCH_SERVER_KIND=$kind MILVBENCH_SERVER_SCRIPT=$server "$@"

@@ -170,6 +170,32 @@ func repeatPoints(pts []SearchPoint, n int) []SearchPoint {
 	return out
 }
 
+// PreloadRows converts dataset.preload (0: all, ≤ 1: a share, > 1: a
+// count) into a row count of a base set of size rows.
+func PreloadRows(preload float64, size int) int {
+	switch {
+	case preload <= 0:
+		return size
+	case preload <= 1:
+		return int(preload * float64(size))
+	}
+	return min(int(preload), size)
+}
+
+// IngestRowBudget is the most rows one ingest trial inserts: the rows
+// beyond the preload, shared evenly by the plan's trials (each trial
+// inserts new rows, ids are never reused). A trial inserts for
+// load.duration or until its budget is used, whichever comes first; its
+// warm-up inserts come out of the same budget.
+func (p *Plan) IngestRowBudget() int {
+	ds := p.Spec.Dataset
+	n := p.Trials()
+	if p.Spec.Load.Model != LoadIngest || n == 0 {
+		return 0
+	}
+	return (ds.Size - PreloadRows(ds.Preload, ds.Size)) / n
+}
+
 // Trials returns the number of measured trials.
 func (p *Plan) Trials() int {
 	n := 0
@@ -269,12 +295,34 @@ func (p *Plan) LoadSummary() string {
 		return fmt.Sprintf("capacity search: open loop (%s arrivals) from %g requests/s ×%g up to %g, then bisection to %g%%; ≤ %d probes per point; %s",
 			l.Arrivals, l.StartRate, l.RampFactor, l.MaxRate, 100*l.Precision, p.CapacityProbes(), per)
 	case LoadMixed:
-		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s",
-			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per)
+		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s; %s",
+			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per, p.mixedRows())
 	case LoadIngest:
-		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters; %s", l.InsertBatch, l.InsertConcurrency, per)
+		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters, each trial until %d rows (its share of the rows beyond the preload) or the duration; %s",
+			l.InsertBatch, l.InsertConcurrency, p.IngestRowBudget(), per)
 	}
 	return search + "; " + per
+}
+
+// mixedRows says how many rows the plan's insert streams would insert at
+// their full rates, against the rows beyond the preload.
+func (p *Plan) mixedRows() string {
+	ds, l := p.Spec.Dataset, p.Spec.Load
+	need := 0.0
+	for _, b := range p.Builds {
+		for _, pt := range b.Points {
+			need += pt.InsertRate * l.Duration.D().Seconds()
+		}
+	}
+	if ds.Size == 0 {
+		return fmt.Sprintf("the inserts need up to %.0f rows beyond the preload", need)
+	}
+	have := ds.Size - PreloadRows(ds.Preload, ds.Size)
+	s := fmt.Sprintf("the inserts need up to %.0f of the %d rows beyond the preload", need, have)
+	if need > float64(have) {
+		s += " (the insert stream stops when they run out: ids are never reused)"
+	}
+	return s
 }
 
 // FormatParams renders params as (k=v,...) with keys sorted; "" when empty.

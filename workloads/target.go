@@ -37,6 +37,10 @@ type TargetSpec struct {
 	BuildTimeout   Duration `json:"build_timeout,omitempty"`
 	// Consistency is the search consistency level (default bounded).
 	Consistency string `json:"consistency,omitempty"`
+	// MetricsURL is the server's Prometheus metrics endpoint (Milvus:
+	// http://HOST:9091/metrics); when set, trials record the server's
+	// memory, CPU and proxy search rates and latency every interval.
+	MetricsURL string `json:"metrics_url,omitempty"`
 }
 
 // Consistency levels, as Milvus names them.
@@ -58,6 +62,7 @@ func (d *decoder) target(t *TargetSpec) fieldFunc {
 			"request_timeout": d.duration(&t.RequestTimeout),
 			"build_timeout":   d.duration(&t.BuildTimeout),
 			"consistency":     d.oneOf(&t.Consistency, consistencyLevels...),
+			"metrics_url":     d.str(&t.MetricsURL),
 		}, "kind")
 	}
 }
@@ -82,6 +87,7 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 			{"ca_file", t.CAFile != ""}, {"server_name", t.ServerName != ""},
 			{"collection", t.Collection != ""}, {"connections", t.Connections != 0}, {"consistency", t.Consistency != ""},
 			{"connect_timeout", t.ConnectTimeout != 0}, {"request_timeout", t.RequestTimeout != 0}, {"build_timeout", t.BuildTimeout != 0},
+			{"metrics_url", t.MetricsURL != ""},
 		} {
 			if f.set {
 				return e(f.name, "only applies to kind: milvus")
@@ -124,6 +130,15 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 				t.Token, t.TokenSource = v, "env "+name
 				break
 			}
+		}
+	}
+	if t.MetricsURL != "" {
+		u, err := url.Parse(t.MetricsURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return e("metrics_url", "%q is not an http(s) URL (Milvus serves its metrics at http://HOST:9091/metrics)", t.MetricsURL)
+		}
+		if u.User != nil {
+			return e("metrics_url", "must not carry credentials (it is recorded in results)")
 		}
 	}
 	if t.Collection != "" && !nameRE.MatchString(t.Collection) {

@@ -228,6 +228,28 @@ func validate(file string, s *Spec, lines map[string]int) error {
 			return err
 		}
 	}
+	return validateIngestRows(s, e)
+}
+
+// validateIngestRows checks that an ingest plan has rows for every trial:
+// each needs at least one call per inserter at its largest batch (the
+// dataset's size is unknown until a file dataset is opened; Validate
+// checks again then).
+func validateIngestRows(s *Spec, e func(field, format string, args ...any) error) error {
+	if s.Load.Model != LoadIngest || s.Dataset.Size == 0 {
+		return nil
+	}
+	p := NewPlan(s)
+	budget := p.IngestRowBudget()
+	for _, b := range p.Builds {
+		for _, pt := range b.Points {
+			if need := pt.InsertBatch * pt.InsertConcurrency; budget < need {
+				ds := s.Dataset
+				return e("dataset.size", "%d rows with preload %g leave %d rows to insert for %d ingest trials (%d each), fewer than one call of %d rows per inserter (insert_batch %d × insert_concurrency %d); raise dataset.size, lower dataset.preload or sweep fewer levels",
+					ds.Size, ds.Preload, ds.Size-PreloadRows(ds.Preload, ds.Size), p.Trials(), budget, pt.InsertBatch, pt.InsertBatch, pt.InsertConcurrency)
+			}
+		}
+	}
 	return nil
 }
 

@@ -294,6 +294,8 @@ func TestLoadModels(t *testing.T) {
 			levels: []string{"c=2 insert=10 rows/s batch=5"}},
 		{name: "ingest", load: "load: {model: ingest, insert_batch: [1, 50], insert_concurrency: [1, 2]}",
 			levels: []string{"batch=1 inserters=1", "batch=1 inserters=2", "batch=50 inserters=1", "batch=50 inserters=2"}},
+		{name: "ingest without rows", load: "load: {model: ingest, insert_batch: [10, 300], insert_concurrency: 1}",
+			err: "w.yaml:2: dataset.size: 1000 rows with preload 0.5 leave 500 rows to insert for 2 ingest trials (250 each), fewer than one call of 300 rows per inserter (insert_batch 300 × insert_concurrency 1); raise dataset.size, lower dataset.preload or sweep fewer levels"},
 		{name: "open without rate", load: "load: {model: open}", err: "w.yaml:5: load.rate: is required for load model open (requests/s; a number or a list)"},
 		{name: "rate in closed", load: "load: {model: closed, rate: 5}",
 			err: "w.yaml:5: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)"},

@@ -52,10 +52,23 @@ type Target struct {
 	ids    []int64
 	idx    index
 	loaded bool
-	// filters caches, per filter key, the rows it allows (*bitset); Insert
-	// replaces it. A sync.Map keeps the search path free of a shared lock.
+	// filters caches, per filter key, the rows it allows (*filterRows);
+	// writes update the cached sets in place under the write lock. A
+	// sync.Map keeps the search path free of a shared lock.
 	filters *sync.Map
+	// live marks the rows not deleted; nil until the first delete or
+	// upsert. rowOf maps ids to their current row, built then too.
+	live  *bitset
+	rowOf map[int64]uint32
 }
+
+// filterRows is a cached filter: its predicate and the rows it passes.
+type filterRows struct {
+	allow func(int64) bool
+	rows  *bitset
+}
+
+var _ bench.Writer = (*Target)(nil)
 
 // New returns an empty embedded target.
 func New() *Target { return &Target{} }
@@ -111,30 +124,116 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 func (t *Target) Insert(_ context.Context, ids []int64, vecs [][]float32) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.s == nil {
-		return fmt.Errorf("embedded target: insert before create")
-	}
-	if len(ids) != len(vecs) {
-		return fmt.Errorf("embedded target: %d ids for %d vectors", len(ids), len(vecs))
+	if err := t.checkRows(ids, vecs); err != nil {
+		return err
 	}
 	from := t.s.len()
-	for i, v := range vecs {
-		if len(v) != t.s.dim {
-			return fmt.Errorf("embedded target: vector %d has dim %d, collection has %d", ids[i], len(v), t.s.dim)
-		}
+	t.appendRows(ids, vecs)
+	if t.idx != nil {
+		t.idx.add(from)
 	}
+	return nil
+}
+
+// appendRows stores new rows and extends the row sets that cover them.
+// The caller holds the write lock and has checked the dimensions.
+func (t *Target) appendRows(ids []int64, vecs [][]float32) {
 	for _, v := range vecs {
 		t.s.data = append(t.s.data, v...)
 		if t.metric == workloads.Cosine {
 			vecmath.Normalize(t.s.data[len(t.s.data)-t.s.dim:])
 		}
 	}
+	from := len(t.ids)
 	t.ids = append(t.ids, ids...)
-	t.filters = new(sync.Map)
-	if t.idx != nil {
-		t.idx.add(from)
+	if t.rowOf != nil {
+		for i, id := range ids {
+			t.rowOf[id] = uint32(from + i)
+		}
+	}
+	if t.live != nil {
+		t.live.extend(t.ids, nil)
+	}
+	t.filters.Range(func(_, v any) bool {
+		v.(*filterRows).rows.extend(t.ids, v.(*filterRows).allow)
+		return true
+	})
+}
+
+// Write implements bench.Writer: insert appends rows; delete marks rows
+// deleted (searches skip them); upsert deletes the id's current row, if
+// any, and appends the new one. Indexes add new rows at once, so every
+// write is visible to the next search.
+func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error {
+	switch op {
+	case bench.OpInsert:
+		return t.Insert(ctx, ids, vecs)
+	case bench.OpDelete:
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.s == nil {
+			return fmt.Errorf("embedded target: delete before create")
+		}
+		t.remove(ids)
+		return nil
+	case bench.OpUpsert:
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if err := t.checkRows(ids, vecs); err != nil {
+			return err
+		}
+		t.remove(ids)
+		from := t.s.len()
+		t.appendRows(ids, vecs)
+		if t.idx != nil {
+			t.idx.add(from)
+		}
+		return nil
+	}
+	return fmt.Errorf("embedded target: unknown write %q", op)
+}
+
+// checkRows checks an insert's shape; the caller holds the write lock.
+func (t *Target) checkRows(ids []int64, vecs [][]float32) error {
+	if t.s == nil {
+		return fmt.Errorf("embedded target: insert before create")
+	}
+	if len(ids) != len(vecs) {
+		return fmt.Errorf("embedded target: %d ids for %d vectors", len(ids), len(vecs))
+	}
+	for i, v := range vecs {
+		if len(v) != t.s.dim {
+			return fmt.Errorf("embedded target: vector %d has dim %d, collection has %d", ids[i], len(v), t.s.dim)
+		}
 	}
 	return nil
+}
+
+// remove marks the current rows of ids deleted (unknown ids are ignored,
+// as Milvus does); the caller holds the write lock.
+func (t *Target) remove(ids []int64) {
+	if t.rowOf == nil {
+		t.rowOf = make(map[int64]uint32, len(t.ids))
+		for i, id := range t.ids {
+			t.rowOf[id] = uint32(i)
+		}
+		t.live = &bitset{}
+		t.live.extend(t.ids, nil)
+		// Cached filters computed without deletes: drop them.
+		t.filters = new(sync.Map)
+	}
+	for _, id := range ids {
+		row, ok := t.rowOf[id]
+		if !ok {
+			continue
+		}
+		delete(t.rowOf, id)
+		t.live.clear(row)
+		t.filters.Range(func(_, v any) bool {
+			v.(*filterRows).rows.clear(row)
+			return true
+		})
+	}
 }
 
 // Flush implements bench.Target; inserts are visible at once.
@@ -236,6 +335,7 @@ func (t *Target) DropIndex(context.Context) error {
 func (t *Target) Drop(context.Context) error {
 	t.mu.Lock()
 	t.s, t.ids, t.idx, t.loaded = nil, nil, nil, false
+	t.live, t.rowOf = nil, nil
 	t.mu.Unlock()
 	return nil
 }
@@ -243,18 +343,19 @@ func (t *Target) Drop(context.Context) error {
 // Close implements bench.Target.
 func (t *Target) Close() error { return nil }
 
-// allowed returns the rows f passes, computed once per filter and kept
-// until the next insert; nil (every row) without a filter.
+// allowed returns the rows f passes that are not deleted, computed once
+// per filter and kept up to date by writes; nil (every row) without a
+// filter or deletes.
 func (t *Target) allowed(f *datasets.Filter) *bitset {
 	if f == nil {
-		return nil
+		return t.live
 	}
 	// Search holds the read lock, so t.filters is not replaced meanwhile;
 	// two searches may both compute a new filter's rows, and one result wins.
 	m := t.filters
-	if b, ok := m.Load(f.Key); ok {
-		return b.(*bitset)
+	if v, ok := m.Load(f.Key); ok {
+		return v.(*filterRows).rows
 	}
-	b, _ := m.LoadOrStore(f.Key, allowedRows(t.ids, f))
-	return b.(*bitset)
+	v, _ := m.LoadOrStore(f.Key, &filterRows{allow: f.Allow, rows: allowedRows(t.ids, f, t.live)})
+	return v.(*filterRows).rows
 }

@@ -73,6 +73,9 @@ type Config struct {
 	// AllowForeign names a collection without the milvbench marker that the
 	// user explicitly allows the harness to drop and recreate.
 	AllowForeign string
+	// MetricsURL, when set, is the server's Prometheus endpoint (Milvus
+	// serves http://HOST:9091/metrics), scraped with every server signal.
+	MetricsURL string
 	// SetupRetries bounds the harness's retries of setup calls (default 5).
 	SetupRetries int
 	// Log receives one line per notable event (e.g. an old run's collection
@@ -89,7 +92,7 @@ func ConfigFrom(t workloads.TargetSpec) (Config, error) {
 	cfg := Config{
 		URI: t.URI, Token: t.Token, CAFile: t.CAFile, ServerName: t.ServerName, DB: t.DB, Connections: t.Connections,
 		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), BuildTimeout: t.BuildTimeout.D(),
-		Consistency: t.Consistency,
+		Consistency: t.Consistency, MetricsURL: t.MetricsURL,
 	}
 	if t.TokenFile != "" {
 		b, err := os.ReadFile(t.TokenFile)
@@ -114,6 +117,8 @@ type Target struct {
 	labels        *datasets.Labels
 	created       bool
 	tlsOpt        grpc.DialOption // nil for plaintext
+	// noHealth records that the server does not implement CheckHealth.
+	noHealth atomic.Bool
 }
 
 var consistencyLevels = map[string]entity.ConsistencyLevel{
@@ -122,6 +127,8 @@ var consistencyLevels = map[string]entity.ConsistencyLevel{
 	"session":    entity.ClSession,
 	"eventually": entity.ClEventually,
 }
+
+var _ bench.Writer = (*Target)(nil)
 
 // New connects cfg.Connections gRPC connections (at least one) and reads the
 // server version. A server that does not answer within ConnectTimeout is a
@@ -459,11 +466,27 @@ func (t *Target) mustOwn(ctx context.Context) error {
 	return nil
 }
 
-// Insert implements bench.Target.
+// Insert implements bench.Target: one call with the harness's setup
+// retries (inserts before measurement; see Write for measured ones).
 func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) error {
 	if !t.created {
 		return fmt.Errorf("milvus: insert into %q refused: the collection was not created by this run", t.coll)
 	}
+	opt := t.rows(ids, vecs)
+	return t.setup(ctx, fmt.Sprintf("insert %d rows into %s", len(ids), t.coll), t.cfg.RequestTimeout, func(ctx context.Context) error {
+		_, err := t.client().Insert(ctx, opt)
+		return err
+	})
+}
+
+// rowData is column-based row data, sent by Insert and Upsert alike.
+type rowData interface {
+	milvusclient.InsertOption
+	milvusclient.UpsertOption
+}
+
+// rows renders rows as the column-based data of an insert or upsert.
+func (t *Target) rows(ids []int64, vecs [][]float32) rowData {
 	dim := 0
 	if len(vecs) > 0 {
 		dim = len(vecs[0])
@@ -477,10 +500,30 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 		}
 		opt.WithInt64Column(FieldLabel, labels).WithVarcharColumn(FieldCategory, cats)
 	}
-	return t.setup(ctx, fmt.Sprintf("insert %d rows into %s", len(ids), t.coll), t.cfg.RequestTimeout, func(ctx context.Context) error {
-		_, err := t.client().Insert(ctx, opt)
-		return err
-	})
+	return opt
+}
+
+// Write implements bench.Writer: one Insert, Delete (by primary key) or
+// Upsert call, one attempt within the request timeout, its error
+// classified. Only the run's own collection is written to.
+func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error {
+	if !t.created {
+		return fmt.Errorf("milvus: %s on %q refused: the collection was not created by this run", op, t.coll)
+	}
+	wctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
+	defer cancel()
+	var err error
+	switch op {
+	case bench.OpInsert:
+		_, err = t.client().Insert(wctx, t.rows(ids, vecs))
+	case bench.OpUpsert:
+		_, err = t.client().Upsert(wctx, t.rows(ids, vecs))
+	case bench.OpDelete:
+		_, err = t.client().Delete(wctx, milvusclient.NewDeleteOption(t.coll).WithInt64IDs(FieldID, ids))
+	default:
+		return fmt.Errorf("milvus: unknown write %q", op)
+	}
+	return wrap(err)
 }
 
 // Flush implements bench.Target: seals the inserted segments and waits.
@@ -599,8 +642,13 @@ func (t *Target) Load(ctx context.Context) error {
 }
 
 // Search implements bench.Target. One call is one attempt: errors come back
-// classified and are never retried here.
+// classified and are never retried here. Searches for ids only (the
+// default) take the lean path of search.go; output fields go through the
+// SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if len(req.OutputFields) == 0 {
+		return t.searchIDs(ctx, req)
+	}
 	vecs := make([]entity.Vector, len(req.Vectors))
 	for i, v := range req.Vectors {
 		vecs[i] = entity.FloatVector(v)
@@ -609,8 +657,12 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	for k, v := range req.Params {
 		ann.WithExtraParam(k, v)
 	}
+	level := t.consistency
+	if req.Strong {
+		level = entity.ClStrong
+	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
-		WithANNSField(FieldVector).WithConsistencyLevel(t.consistency).WithAnnParam(ann)
+		WithANNSField(FieldVector).WithConsistencyLevel(level).WithAnnParam(ann)
 	if req.Filter != nil {
 		opt = opt.WithFilter(req.Filter.Expr)
 	}

@@ -1,0 +1,126 @@
+package milvus_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/bench/milvus"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// runOnServer parses src, points it at the server and runs it.
+func runOnServer(t *testing.T, src string) (*bench.Result, *workloads.Plan) {
+	t.Helper()
+	uri := serverURI(t)
+	spec, err := workloads.Parse("it.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, ds, truths, cfg := prepare(t, spec, uri, ".")
+	cfg.MetricsURL = os.Getenv("MILVUS_METRICS_URL")
+	ctx := context.Background()
+	tgt, err := milvus.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_" + spec.Name,
+		RunID: "it-" + time.Now().Format("150405.000"), Progress: testWriter{t}}
+	res, err := r.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != plan.Trials() {
+		t.Fatalf("%d trials, plan has %d", len(res.Trials), plan.Trials())
+	}
+	return res, plan
+}
+
+// TestMixedOnMilvus searches while rows are inserted and deleted: search and
+// insert histograms, recall checkpoints against the rows visible at each
+// (FLAT finds the new rows as they arrive), and the server's health on
+// every interval.
+func TestMixedOnMilvus(t *testing.T) {
+	res, _ := runOnServer(t, `name: it_mixed
+dataset: {size: 8000, dim: 32, queries: 100, seed: 5, preload: 4000}
+indexes: [{type: FLAT}]
+search: {topk: 10}
+load: {model: mixed, concurrency: 2, insert_rate: 1000, insert_batch: 100, delete_rate: 100, checkpoints: 3, duration: 2s, interval: 500ms}
+`)
+	if res.ServerBefore == nil || (res.ServerBefore.Healthy == nil && res.ServerBefore.HealthError == "") {
+		t.Errorf("server before the run: %+v", res.ServerBefore)
+	}
+	tr := res.Trials[0]
+	ins, del := tr.Operations[bench.OpInsert], tr.Operations[bench.OpDelete]
+	if tr.QPS <= 0 || tr.Histogram == "" || tr.Errors.Total != 0 {
+		t.Errorf("search: qps %g errors %+v", tr.QPS, tr.Errors)
+	}
+	// 1000 rows/s in calls of 100 for 2s: 20 calls due, each sent or
+	// counted unsent if the server fell behind.
+	if ins == nil || ins.Calls+ins.Unsent != 20 || ins.Calls < 5 || ins.Errors.Total != 0 || ins.Histogram == "" || del == nil || del.Rows == 0 || del.Errors.Total != 0 {
+		t.Fatalf("insert %+v delete %+v", ins, del)
+	}
+	cps := tr.Checkpoints
+	if len(cps) != 3 {
+		t.Fatalf("checkpoints %+v", cps)
+	}
+	for i, cp := range cps {
+		if cp.Errors != 0 || cp.Queries != 100 || cp.Recall < 0.99 {
+			t.Errorf("checkpoint %d: %+v", i, cp)
+		}
+		if i > 0 && !(cp.Rows > cps[i-1].Rows && cp.NewShare > cps[i-1].NewShare) {
+			t.Errorf("checkpoint %d: rows %d new share %.3f after %d %.3f", i, cp.Rows, cp.NewShare, cps[i-1].Rows, cps[i-1].NewShare)
+		}
+	}
+	if last := cps[len(cps)-1]; last.NewShare < 0.1 || last.NewRecall < 0.99 {
+		t.Errorf("last checkpoint %+v: new rows should be found", last)
+	}
+	if len(tr.Server) < 4 {
+		t.Errorf("%d server samples over 2s at 500ms", len(tr.Server))
+	}
+	for _, s := range tr.Server {
+		if s.Healthy == nil && s.HealthError == "" {
+			t.Errorf("server sample without health or a reason: %+v", s)
+		}
+	}
+	// With a metrics endpoint (make test-standalone) every sample has the
+	// server's memory, and later ones its CPU and its own search count.
+	if os.Getenv("MILVUS_METRICS_URL") != "" {
+		searched := 0.0
+		for i, s := range tr.Server {
+			if s.MetricsError != "" || s.RSSBytes <= 0 || (i > 0 && (s.CPUCores == nil || s.SearchQPS == nil)) {
+				t.Errorf("server sample %d: %+v", i, s)
+				continue
+			}
+			if i > 0 {
+				searched += *s.SearchQPS
+			}
+		}
+		if searched <= 0 {
+			t.Errorf("the server counted no searches while the trial searched at %.0f/s", tr.QPS)
+		}
+	}
+	t.Logf("checkpoints: %+v", cps)
+	t.Logf("server before: %s", res.ServerBefore.Describe())
+}
+
+// TestIngestOnMilvus sweeps insert batch sizes 1..1000 briefly.
+func TestIngestOnMilvus(t *testing.T) {
+	res, _ := runOnServer(t, `name: it_ingest
+dataset: {size: 16000, dim: 32, queries: 10, seed: 5, preload: 1000}
+indexes: [{type: FLAT}]
+load: {model: ingest, insert_batch: [1, 10, 100, 1000], duration: 1s}
+`)
+	for _, tr := range res.Trials {
+		ins, ing := tr.Operations[bench.OpInsert], tr.Ingest
+		if ins == nil || ing == nil || ins.Rows == 0 || ins.Errors.Total != 0 || !ing.Searchable || ing.FlushS <= 0 {
+			t.Errorf("batch %d: %+v %+v", tr.Load.InsertBatch, ins, ing)
+			continue
+		}
+		t.Logf("batch %4d: %8.0f rows/s %6.0f calls/s p99 %.2fms flush %.3fs searchable after %.3fs (%d probes)",
+			ins.Batch, ins.RowsPerS, ins.CallsPerS, ins.LatencyMS.P99, ing.FlushS, ing.SearchableS, ing.Probes)
+	}
+}

@@ -251,7 +251,7 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 				case <-ctx.Done():
 					return
 				}
-			} else if (waitUntil(ctx, start.Add(at)) != nil) {
+			} else if waitUntil(ctx, start.Add(at)) != nil {
 				return
 			}
 			ins, del := insertedRows.Load(), deletedRows.Load()

@@ -298,4 +298,3 @@ func (p pacedWrites) run(ctx context.Context, w Writer, rec *opRecorder, start t
 	wg.Wait()
 	return res
 }
-

@@ -102,7 +102,7 @@ func TestMalformed(t *testing.T) {
 		"target_connections_range.yaml":      `testdata/bad/target_connections_range.yaml:5: target.connections: 1000 is out of range (allowed 0..256; 0 sizes the pool from the concurrency)`,
 		"target_consistency.yaml":            `testdata/bad/target_consistency.yaml:5: target.consistency: "eventual" is not allowed (allowed: strong, bounded, session, eventually)`,
 		"target_missing_uri.yaml":            `testdata/bad/target_missing_uri.yaml:2: target.uri: is missing: set target.uri or the MILVUS_URI (or ZILLIZ_URI) environment variable, e.g. http://127.0.0.1:19530`,
-		"target_not_mapping.yaml":            `testdata/bad/target_not_mapping.yaml:2: target: must be a mapping of keys (build_timeout, ca_file, collection, connect_timeout, connections, consistency, db, kind, request_timeout, server_name, token, token_file, uri), got "milvus"`,
+		"target_not_mapping.yaml":            `testdata/bad/target_not_mapping.yaml:2: target: must be a mapping of keys (build_timeout, ca_file, collection, connect_timeout, connections, consistency, db, kind, metrics_url, request_timeout, server_name, token, token_file, uri), got "milvus"`,
 		"target_server_name_bad.yaml":        `testdata/bad/target_server_name_bad.yaml:5: target.server_name: "milvus internal/" is not a host name (letters, digits, '-' and '.')`,
 		"target_server_name_plaintext.yaml":  `testdata/bad/target_server_name_plaintext.yaml:5: target.server_name: applies to TLS connections only: use an https:// uri (uri is "127.0.0.1:19530")`,
 		"target_token_and_file.yaml":         `testdata/bad/target_token_and_file.yaml:6: target.token_file: give either token or token_file, not both`,
@@ -346,7 +346,7 @@ func TestTrialCount(t *testing.T) {
 		"load: {model: capacity}\ngoals: {p99: 5ms}",
 		"load: {model: mixed, rate: [5, 6], insert_rate: [1, 2], insert_batch: [5, 10, 20]}",
 		"load: {model: mixed, concurrency: [1, 2, 3], insert_rate: 1}",
-		"load: {model: ingest, insert_batch: [1, 10], insert_concurrency: [1, 2, 3], repeat: 3}",
+		"load: {model: ingest, insert_batch: [1, 2], insert_concurrency: [1, 2], repeat: 2}",
 	}
 	for _, l := range loads {
 		spec, err := Parse("w.yaml", []byte(base+l+"\n"), noEnv)

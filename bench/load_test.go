@@ -8,29 +8,13 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/milvbench/milvbench/bench"
-	"github.com/milvbench/milvbench/bench/embedded"
-	"github.com/milvbench/milvbench/datasets"
-	"github.com/milvbench/milvbench/workloads"
 )
 
 // runWorkload runs a workload source on the embedded target.
 func runWorkload(t *testing.T, src string, edit func(r *bench.Runner)) *bench.Result {
 	t.Helper()
-	spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
+	r := embeddedRunner(t, src)
 	ctx := context.Background()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_" + spec.Name, RunID: "t"}
 	if edit != nil {
 		edit(r)
 	}

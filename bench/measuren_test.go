@@ -4,9 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/milvbench/milvbench/bench"
-	"github.com/milvbench/milvbench/bench/embedded"
-	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -19,21 +16,8 @@ indexes: [{type: FLAT}]
 search: {topk: 5, nq: [1, 3]}
 load: {concurrency: 1, duration: 100ms}
 `
-	spec, err := workloads.Parse("m.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
-	ctx := context.Background()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_measuren", RunID: "t"}
+	r := embeddedRunner(t, src)
+	ctx, plan, ds := context.Background(), r.Plan, r.Data
 	s, err := r.Open(ctx)
 	if err != nil {
 		t.Fatal(err)

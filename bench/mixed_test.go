@@ -6,29 +6,14 @@ import (
 	"testing"
 
 	"github.com/milvbench/milvbench/bench"
-	"github.com/milvbench/milvbench/bench/embedded"
-	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
 // runSpec parses src and runs it on a fresh embedded target.
 func runSpec(t *testing.T, src string) (*bench.Result, *workloads.Plan) {
 	t.Helper()
-	spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
-	ctx := context.Background()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_" + spec.Name, RunID: "test"}
+	r := embeddedRunner(t, src)
+	ctx, plan := context.Background(), r.Plan
 	res, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)

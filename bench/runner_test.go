@@ -25,21 +25,8 @@ indexes:
 search: {topk: 10, nq: [1, 4]}
 load: {concurrency: 2, warmup: 20ms, duration: 150ms}
 `
-	spec, err := workloads.Parse("e2e.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
-	ctx := context.Background()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_e2e", RunID: "test"}
+	r := embeddedRunner(t, src)
+	ctx, plan := context.Background(), r.Plan
 	res, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -225,21 +212,8 @@ indexes:
 search: {topk: 10, nq: [1, 7]}
 load: {concurrency: 1, duration: 100ms}
 `
-	spec, err := workloads.Parse("s.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
-	ctx := context.Background()
-	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, Truths: truths, Collection: "milvbench_sess", RunID: "t"}
+	r := embeddedRunner(t, src)
+	ctx, ds := context.Background(), r.Data
 	s, err := r.Open(ctx)
 	if err != nil {
 		t.Fatal(err)

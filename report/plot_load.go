@@ -12,31 +12,37 @@ func concurrencyPlot() plotDef {
 	return plotDef{
 		Plot: Plot{File: PlotConcurrency, Title: "QPS and p99 latency vs concurrency",
 			Caption: "Closed-loop load: each worker sends its next request when the last one returns, so latency is service time. Throughput that stops rising while p99 climbs marks saturation. One line per index config and search point; repeats are shown by their median."},
-		applies: func(res *bench.Result) bool { return len(concurrencyLevels(closedTrials(res.Trials))) >= 2 },
-		draw:    drawConcurrency,
+		applies: func(res *bench.Result) bool {
+			return len(levelsOf(plottable(res.Trials, concurrency), concurrency)) >= 2
+		},
+		draw: drawConcurrency,
 	}
 }
 
-// closedTrials returns the trials with a concurrency level and a latency to
-// plot: a trial without a successful request has neither QPS nor p99 to
-// place on a log axis.
-func closedTrials(ts []bench.Trial) []bench.Trial {
+// concurrency and offeredRate are the load levels the two load figures
+// plot against (0: the trial has none).
+func concurrency(t bench.Trial) float64 { return float64(t.Load.Concurrency) }
+func offeredRate(t bench.Trial) float64 { return t.Load.Rate }
+
+// plottable returns the trials with a load level and a latency to plot: a
+// trial without a successful request has neither QPS nor p99 to place on a
+// log axis.
+func plottable(ts []bench.Trial, level func(bench.Trial) float64) []bench.Trial {
 	var out []bench.Trial
 	for _, t := range ts {
-		if t.Load.Concurrency > 0 && t.QPS > 0 && t.LatencyMS.P99 > 0 {
+		if level(t) > 0 && t.QPS > 0 && t.LatencyMS.P99 > 0 {
 			out = append(out, t)
 		}
 	}
 	return out
 }
 
-// concurrencyLevels returns the distinct concurrency levels of the trials,
-// ascending.
-func concurrencyLevels(ts []bench.Trial) []float64 {
+// levelsOf returns the distinct positive levels of the trials, ascending.
+func levelsOf(ts []bench.Trial, level func(bench.Trial) float64) []float64 {
 	var out []float64
 	for _, t := range ts {
-		if c := float64(t.Load.Concurrency); c > 0 && !slices.Contains(out, c) {
-			out = append(out, c)
+		if l := level(t); l > 0 && !slices.Contains(out, l) {
+			out = append(out, l)
 		}
 	}
 	slices.Sort(out)
@@ -44,8 +50,8 @@ func concurrencyLevels(ts []bench.Trial) []float64 {
 }
 
 func drawConcurrency(res *bench.Result) (*figure, error) {
-	trials := closedTrials(res.Trials)
-	levels := concurrencyLevels(trials)
+	trials := plottable(res.Trials, concurrency)
+	levels := levelsOf(trials, concurrency)
 	const xLabel = "concurrency (closed-loop workers)"
 	qps := newPanel("Throughput vs concurrency", xLabel, "QPS (requests/s)")
 	p99 := newPanel("p99 latency vs concurrency", xLabel, "p99 latency (ms, log scale)")

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"image/color"
-	"slices"
 
 	"github.com/milvbench/milvbench/bench"
 	"gonum.org/v1/plot"
@@ -16,37 +15,16 @@ func ratePlot() plotDef {
 	return plotDef{
 		Plot: Plot{File: PlotRate, Title: "Achieved QPS and p99 latency vs offered rate",
 			Caption: "Open loop: requests are sent on a schedule at the offered rate, and latency is measured from each request's intended send time, so a server that falls behind shows it in the tail. Where achieved QPS leaves the dashed diagonal the target no longer keeps up. Points circled in black are generator-bound: the load generator fell behind, so they say nothing about the target at that rate."},
-		applies: func(res *bench.Result) bool { return len(rateLevels(rateTrials(res.Trials))) >= 2 },
-		draw:    drawRate,
+		applies: func(res *bench.Result) bool {
+			return len(levelsOf(plottable(res.Trials, offeredRate), offeredRate)) >= 2
+		},
+		draw: drawRate,
 	}
-}
-
-// rateTrials returns the open-loop trials with a latency to plot.
-func rateTrials(ts []bench.Trial) []bench.Trial {
-	var out []bench.Trial
-	for _, t := range ts {
-		if t.Load.Rate > 0 && t.QPS > 0 && t.LatencyMS.P99 > 0 {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// rateLevels returns the distinct offered rates, ascending.
-func rateLevels(ts []bench.Trial) []float64 {
-	var out []float64
-	for _, t := range ts {
-		if !slices.Contains(out, t.Load.Rate) {
-			out = append(out, t.Load.Rate)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 func drawRate(res *bench.Result) (*figure, error) {
-	trials := rateTrials(res.Trials)
-	levels := rateLevels(trials)
+	trials := plottable(res.Trials, offeredRate)
+	levels := levelsOf(trials, offeredRate)
 	const xLabel = "offered rate (requests/s)"
 	qps := newPanel("Achieved vs offered rate", xLabel, "achieved QPS (requests/s)")
 	p99 := newPanel("p99 latency vs offered rate", xLabel, "p99 latency (ms, log scale)")

@@ -79,11 +79,11 @@ func (w insertOnly) Write(ctx context.Context, op string, ids []int64, vecs [][]
 // deleted and upserted) at fixed rates (load model mixed).
 //
 // Warm-up runs the search stream alone. Then, for load.duration, at the
-// same time: the search stream (closed loop at pt.Concurrency; open loop
-// at pt.Rate once the open-loop generator exists), an insert stream of the
-// dataset's rows beyond those already in, in id order, at pt.InsertRate
-// rows/s in calls of pt.InsertBatch rows, and the delete and upsert
-// streams. Deletes remove the oldest preloaded rows; upserts rewrite
+// same time: the search stream (a closed loop of pt.Concurrency workers,
+// or an open loop at pt.Rate requests/s, measured as in the closed and
+// open models), an insert stream of the dataset's rows beyond those
+// already in, in id order, at pt.InsertRate rows/s in calls of
+// pt.InsertBatch rows, and the delete and upsert streams. Deletes remove the oldest preloaded rows; upserts rewrite
 // preloaded rows with their own vectors (the upsert path's cost without
 // changing the true neighbours); the two never touch the same rows.
 // Recall is measured load.checkpoints times, evenly from the window's
@@ -92,20 +92,14 @@ func (w insertOnly) Write(ctx context.Context, op string, ids []int64, vecs [][]
 func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
 	r := s.r
 	load := r.Plan.Spec.Load
-	if pt.Rate > 0 {
-		return Trial{}, fmt.Errorf("bench: mixed with an open-loop search stream (load.rate) is not wired to the open-loop generator yet; use load.concurrency")
-	}
 	w, full := writerOf(r.Target)
 	if !full && (load.DeleteRate > 0 || load.UpsertRate > 0) {
 		return Trial{}, fmt.Errorf("bench: the target cannot delete or upsert rows during a trial (load.delete_rate, load.upsert_rate)")
 	}
-	sst, truth := s.stream(pt)
-	think := load.ThinkTime.D()
+	sl, truth := s.searchLoad(pt, pt.Rate)
 	label := s.label(pt, pt.Level())
-	if load.Warmup > 0 {
-		if _, err := closedLoop(ctx, sst, think, s.phase(label, 0, load.Warmup.D(), nil)); err != nil {
-			return Trial{}, err
-		}
+	if err := s.warmUp(ctx, sl, label, 0); err != nil {
+		return Trial{}, err
 	}
 	lt, err := s.liveTruth(ctx, pt, truth.Filter)
 	if err != nil {
@@ -217,10 +211,11 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 	stopServer := watchServer(ctx, r.Target, start, load.Interval.D())
 	var wg sync.WaitGroup
 	var win window
+	var winErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		win, _ = closedLoop(ctx, sst, think, s.phase(label, 0, dur, newAnswers(len(sst.queries))))
+		win, winErr = sl.run(ctx, s.phase(label, 0, dur, newAnswers(len(sl.st.queries))))
 	}()
 	paced := make([]pacedResult, len(streams))
 	for i, st := range streams {
@@ -278,16 +273,17 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
 	}
+	if winErr != nil {
+		return Trial{}, winErr
+	}
 	if err := feed.close(); err != nil {
 		return Trial{}, fmt.Errorf("reading rows to insert: %w", err)
 	}
 	s.writes.markGone(lost, size)
 
-	tr, err := searchTrial(pt, truth, win, LoadInfo{
-		Model: load.Model, Concurrency: pt.Concurrency, ThinkTimeS: think.Seconds(),
-		WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
-		Latency: LatencyClosed + ", while the writes run",
-	})
+	li := sl.info(load, win)
+	li.Latency += "; while the writes run"
+	tr, err := searchTrial(pt, truth, win, li)
 	if err != nil {
 		return Trial{}, err
 	}

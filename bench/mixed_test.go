@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -123,6 +124,65 @@ load: {model: mixed, concurrency: 1, insert_rate: [2000, 1000], insert_batch: 10
 	for _, cp := range last.Checkpoints {
 		if cp.Recall != 1 || cp.Rows != 2000 {
 			t.Errorf("checkpoint %+v after every row is in", cp)
+		}
+	}
+}
+
+// TestMixedOpenLoopEmbedded runs the mixed model's search stream open loop
+// (load.rate) beside an insert stream: the trial carries what an open
+// trial carries (offered and achieved rate, the generator's verdict, send
+// lag, the latency from the intended send time beside the client-observed
+// latency and the service time, each with its histogram), and the writes
+// and checkpoints run as with a closed-loop search stream.
+func TestMixedOpenLoopEmbedded(t *testing.T) {
+	res, _ := runSpec(t, `name: mixedopen
+dataset: {size: 4000, dim: 16, queries: 200, seed: 3, preload: 2000}
+indexes: [{type: FLAT}]
+search: {topk: 10}
+load: {model: mixed, rate: [100, 300], insert_rate: 1000, insert_batch: 50, checkpoints: 2, warmup: 100ms, duration: 1s}
+`)
+	for i, tr := range res.Trials {
+		rate := []float64{100, 300}[i]
+		l := tr.Load
+		if l.Model != workloads.LoadMixed || l.Rate != rate || l.Concurrency != 0 || l.Arrivals != workloads.ArrivalsConstant || l.InsertRate != 1000 {
+			t.Fatalf("trial %d: load %+v", tr.ID, l)
+		}
+		if !strings.Contains(l.Latency, "intended send time") || !strings.Contains(l.Latency, "while the writes run") {
+			t.Errorf("trial %d: latency means %q", tr.ID, l.Latency)
+		}
+		// Constant arrivals for 1s: rate requests scheduled, each sent
+		// (and answered: the embedded target does not fail) or counted
+		// unsent, which marks the trial generator bound.
+		if tr.Requests+l.Unsent != int64(rate) || tr.Errors.Total != 0 || (l.Unsent > 0 && !l.GeneratorBound) {
+			t.Errorf("trial %d: %d requests + %d unsent at %g/s for 1s (bound %v)", tr.ID, tr.Requests, l.Unsent, rate, l.GeneratorBound)
+		}
+		if l.SendLagMS == nil || l.AchievedRate <= 0 || (!l.GeneratorBound && math.Abs(l.AchievedRate/rate-1) > 0.05) {
+			t.Errorf("trial %d: achieved %g/s of %g/s, send lag %+v, bound %v (%s)", tr.ID, l.AchievedRate, rate, l.SendLagMS, l.GeneratorBound, l.GeneratorReason)
+		}
+		if tr.Histogram == "" || tr.ServiceHistogram == "" || tr.ClientHistogram == "" || tr.ClientMS == nil || tr.ServiceMS == nil {
+			t.Fatalf("trial %d: histograms latency %t service %t client %t", tr.ID, tr.Histogram != "", tr.ServiceHistogram != "", tr.ClientHistogram != "")
+		}
+		// Per request: from the intended send ≥ from the actual send ≥
+		// the successful attempt; so at every percentile.
+		if tr.LatencyMS.P99 < tr.ClientMS.P99 || tr.ClientMS.P99 < tr.ServiceMS.P99 || tr.LatencyMS.P50 < tr.ClientMS.P50 || tr.ClientMS.P50 < tr.ServiceMS.P50 {
+			t.Errorf("trial %d: p50/p99 intended %g/%g client %g/%g service %g/%g", tr.ID, tr.LatencyMS.P50, tr.LatencyMS.P99, tr.ClientMS.P50, tr.ClientMS.P99, tr.ServiceMS.P50, tr.ServiceMS.P99)
+		}
+		h, err := bench.DecodeHistogram(tr.ClientHistogram)
+		if err != nil || h.TotalCount() != tr.Requests {
+			t.Errorf("trial %d: client histogram of %d requests (%v), want %d", tr.ID, h.TotalCount(), err, tr.Requests)
+		}
+		ins := tr.Operations[bench.OpInsert]
+		if ins == nil || ins.Calls+ins.Unsent != 20 || ins.Errors.Total != 0 {
+			t.Fatalf("trial %d: insert stream %+v", tr.ID, ins)
+		}
+		cps := tr.Checkpoints
+		if len(cps) != 2 || cps[0].Rows >= cps[1].Rows || tr.Recall != 1 {
+			t.Errorf("trial %d: recall %g, checkpoints %+v", tr.ID, tr.Recall, cps)
+		}
+		for _, cp := range cps {
+			if cp.Recall != 1 || cp.Queries != 200 {
+				t.Errorf("trial %d: FLAT checkpoint %+v", tr.ID, cp)
+			}
 		}
 	}
 }

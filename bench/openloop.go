@@ -22,32 +22,19 @@ func (s *Session) openTrial(ctx context.Context, pt workloads.SearchPoint) (Tria
 // openTrialAt warms up and measures pt at rate requests/s; probe numbers a
 // capacity probe (0 otherwise) for progress displays.
 func (s *Session) openTrialAt(ctx context.Context, pt workloads.SearchPoint, rate float64, probe int) (Trial, error) {
-	load := s.r.Plan.Spec.Load
-	st, truth := s.stream(pt)
-	oc := openConfig{rate: rate, arrivals: load.Arrivals, seed: uint64(s.r.Plan.Spec.Dataset.Seed), maxInFlight: load.MaxInFlight}
-	s.shardSchedule(&oc)
+	sl, truth := s.searchLoad(pt, rate)
 	label := s.label(pt, fmt.Sprintf("rate=%g/s", rate))
-	if load.Warmup > 0 {
-		if _, err := openLoop(ctx, st, oc, s.phase(label, probe, load.Warmup.D(), nil)); err != nil {
-			return Trial{}, err
-		}
+	if err := s.warmUp(ctx, sl, label, probe); err != nil {
+		return Trial{}, err
 	}
-	w, err := openLoop(ctx, st, oc, s.phase(label, probe, load.Duration.D(), newAnswers(len(st.queries))))
+	w, err := sl.run(ctx, s.phase(label, probe, s.r.Plan.Spec.Load.Duration.D(), newAnswers(len(sl.st.queries))))
 	if cerr := ctx.Err(); cerr != nil {
 		return Trial{}, cerr
 	}
 	if err != nil {
 		return Trial{}, err
 	}
-	lag := Summarize(w.gen.lag)
-	bound, reason := w.gen.verdict(load.MaxInFlight)
-	return searchTrial(pt, truth, w, LoadInfo{
-		Model: load.Model, Rate: rate, Arrivals: load.Arrivals,
-		AchievedRate: w.gen.achieved(load.Duration.D()), GeneratorBound: bound, GeneratorReason: reason,
-		SendLagMS: &lag, Unsent: w.gen.unsent, InFlightBound: w.gen.inFlightBound,
-		WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
-		Latency: LatencyOpen,
-	})
+	return searchTrial(pt, truth, w, sl.info(s.r.Plan.Spec.Load, w))
 }
 
 // What the headline latency_ms measures under each search load model.

@@ -581,16 +581,13 @@ var errStopScan = fmt.Errorf("bench: stop scan")
 // closedTrial warms up, then measures one closed-loop point.
 func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
 	load := s.r.Plan.Spec.Load
-	st, truth := s.stream(pt)
-	think := load.ThinkTime.D()
+	sl, truth := s.searchLoad(pt, 0)
 	label := s.label(pt, pt.Level())
-	if load.Warmup > 0 {
-		if _, err := closedLoop(ctx, st, think, s.phase(label, 0, load.Warmup.D(), nil)); err != nil {
-			return Trial{}, err
-		}
+	if err := s.warmUp(ctx, sl, label, 0); err != nil {
+		return Trial{}, err
 	}
 	stopServer := watchServer(ctx, s.r.Target, time.Now(), load.Interval.D())
-	w, err := closedLoop(ctx, st, think, s.phase(label, 0, load.Duration.D(), newAnswers(len(st.queries))))
+	w, err := sl.run(ctx, s.phase(label, 0, load.Duration.D(), newAnswers(len(sl.st.queries))))
 	server := stopServer()
 	if cerr := ctx.Err(); cerr != nil {
 		return Trial{}, cerr
@@ -598,11 +595,7 @@ func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 	if err != nil {
 		return Trial{}, err
 	}
-	tr, err := searchTrial(pt, truth, w, LoadInfo{
-		Model: load.Model, Concurrency: pt.Concurrency, ThinkTimeS: think.Seconds(),
-		WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
-		Latency: LatencyClosed,
-	})
+	tr, err := searchTrial(pt, truth, w, sl.info(load, w))
 	tr.Server = server
 	return tr, err
 }

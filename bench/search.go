@@ -230,3 +230,62 @@ func trialNote(tr Trial) string {
 	}
 	return b.String()
 }
+
+// searchLoad is how a search stream is driven: a closed loop of
+// pt.Concurrency workers (open nil, with think time between answers) or an
+// open loop on a schedule. The closed, open and capacity models and the
+// mixed model's search stream all measure through it.
+type searchLoad struct {
+	st    *searchStream
+	think time.Duration
+	open  *openConfig
+}
+
+// searchLoad returns pt's search load in this session: an open loop at
+// rate requests/s (the workload's arrivals and max_in_flight), or with
+// rate 0 a closed loop of pt.Concurrency workers. It also returns the
+// ground truth of pt's filter.
+func (s *Session) searchLoad(pt workloads.SearchPoint, rate float64) (searchLoad, Truth) {
+	load := s.r.Plan.Spec.Load
+	st, truth := s.stream(pt)
+	if rate <= 0 {
+		return searchLoad{st: st, think: load.ThinkTime.D()}, truth
+	}
+	oc := openConfig{rate: rate, arrivals: load.Arrivals, seed: uint64(s.r.Plan.Spec.Dataset.Seed), maxInFlight: load.MaxInFlight}
+	s.shardSchedule(&oc)
+	return searchLoad{st: st, open: &oc}, truth
+}
+
+// run runs one phase of the load.
+func (l searchLoad) run(ctx context.Context, ph phase) (window, error) {
+	if l.open != nil {
+		return openLoop(ctx, l.st, *l.open, ph)
+	}
+	return closedLoop(ctx, l.st, l.think, ph)
+}
+
+// warmUp runs the workload's warm-up (not measured), if it has one.
+func (s *Session) warmUp(ctx context.Context, l searchLoad, label string, probe int) error {
+	if d := s.r.Plan.Spec.Load.Warmup.D(); d > 0 {
+		_, err := l.run(ctx, s.phase(label, probe, d, nil))
+		return err
+	}
+	return nil
+}
+
+// info describes the load that measured w, for its trial: the closed
+// loop's concurrency and think time, or the open loop's offered and
+// achieved rate and the generator's verdict.
+func (l searchLoad) info(spec workloads.LoadSpec, w window) LoadInfo {
+	li := LoadInfo{Model: spec.Model, WarmupS: spec.Warmup.D().Seconds(), DurationS: spec.Duration.D().Seconds()}
+	if l.open == nil {
+		li.Concurrency, li.ThinkTimeS, li.Latency = l.st.pt.Concurrency, l.think.Seconds(), LatencyClosed
+		return li
+	}
+	lag := Summarize(w.gen.lag)
+	li.GeneratorBound, li.GeneratorReason = w.gen.verdict(l.open.maxInFlight)
+	li.Rate, li.Arrivals, li.AchievedRate = l.open.rate, spec.Arrivals, w.gen.achieved(spec.Duration.D())
+	li.SendLagMS, li.Unsent, li.InFlightBound = &lag, w.gen.unsent, w.gen.inFlightBound
+	li.Latency = LatencyOpen
+	return li
+}

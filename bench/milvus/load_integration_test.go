@@ -107,6 +107,46 @@ load: {model: mixed, concurrency: 2, insert_rate: 1000, insert_batch: 100, delet
 	t.Logf("server before: %s", res.ServerBefore.Describe())
 }
 
+// TestMixedOpenLoopOnMilvus runs the mixed model's search stream open loop
+// (load.rate) while rows are inserted: the trial has the open-loop fields
+// (offered and achieved rate, generator verdict, send lag, latency from
+// the intended send beside client-observed and service time) and the
+// insert stream and checkpoints run beside it.
+func TestMixedOpenLoopOnMilvus(t *testing.T) {
+	res, _ := runOnServer(t, `name: it_mixed_open
+dataset: {size: 6000, dim: 32, queries: 100, seed: 5, preload: 4000}
+indexes: [{type: FLAT}]
+search: {topk: 10}
+load: {model: mixed, rate: 50, arrivals: poisson, max_in_flight: 100, insert_rate: 500, insert_batch: 100, checkpoints: 2, warmup: 200ms, duration: 2s, interval: 500ms}
+`)
+	tr := res.Trials[0]
+	l := tr.Load
+	if l.Rate != 50 || l.Arrivals != workloads.ArrivalsPoisson || l.AchievedRate <= 0 || l.SendLagMS == nil || l.Concurrency != 0 {
+		t.Fatalf("load %+v", l)
+	}
+	if tr.QPS <= 0 || tr.Errors.Total != 0 || tr.Histogram == "" || tr.ServiceHistogram == "" || tr.ClientHistogram == "" || tr.ClientMS == nil {
+		t.Fatalf("search: qps %g errors %+v, histograms latency %t service %t client %t", tr.QPS, tr.Errors, tr.Histogram != "", tr.ServiceHistogram != "", tr.ClientHistogram != "")
+	}
+	if tr.LatencyMS.P99 < tr.ClientMS.P99 || tr.ClientMS.P99 < tr.ServiceMS.P99 {
+		t.Errorf("p99 from the intended send %gms < client %gms or < service %gms", tr.LatencyMS.P99, tr.ClientMS.P99, tr.ServiceMS.P99)
+	}
+	// 500 rows/s in calls of 100 for 2s: 10 calls due.
+	if ins := tr.Operations[bench.OpInsert]; ins == nil || ins.Calls+ins.Unsent != 10 || ins.Calls < 3 || ins.Errors.Total != 0 {
+		t.Fatalf("insert %+v", ins)
+	}
+	cps := tr.Checkpoints
+	if len(cps) != 2 || cps[1].Rows <= cps[0].Rows {
+		t.Fatalf("checkpoints %+v", cps)
+	}
+	for i, cp := range cps {
+		if cp.Errors != 0 || cp.Queries != 100 || cp.Recall < 0.99 {
+			t.Errorf("checkpoint %d: %+v", i, cp)
+		}
+	}
+	t.Logf("offered %g/s achieved %.1f/s (bound %v %s), p99 %.2fms from the intended send, client %.2fms, service %.2fms, send lag p99 %.3fms",
+		l.Rate, l.AchievedRate, l.GeneratorBound, l.GeneratorReason, tr.LatencyMS.P99, tr.ClientMS.P99, tr.ServiceMS.P99, l.SendLagMS.P99)
+}
+
 // TestIngestOnMilvus sweeps insert batch sizes 1..1000 briefly.
 func TestIngestOnMilvus(t *testing.T) {
 	res, _ := runOnServer(t, `name: it_ingest

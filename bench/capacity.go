@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -61,7 +62,23 @@ func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Tri
 		}
 		pass, reasons := judgeProbe(tr, spec.Goals, spec.Load.MaxErrorRate)
 		tr.Capacity = &CapacityProbe{Search: num, Step: step, Pass: pass, Reasons: reasons}
-		trials = append(trials, s.record(tr, pt))
+		var gone error
+		if tr.Requests > 0 && tr.Errors.Total == tr.Requests {
+			if gone = s.answersAtRest(ctx, pt); gone != nil && ctx.Err() == nil {
+				tr.Notes = append(tr.Notes, fmt.Sprintf("every request failed, and the same search sent alone after the probe failed too (%v): the server is gone or refuses the request, so the search stopped here", gone))
+			} else if gone == nil {
+				tr.Notes = append(tr.Notes, "every request failed under this rate, but the same search sent alone after the probe succeeded: the failures came with the load")
+			}
+		}
+		tr = s.record(tr, pt)
+		trials = append(trials, tr)
+		if gone != nil {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			return false, fmt.Errorf("capacity probe at %g/s (trial %d): all %d requests failed (last: %s), and the same search sent alone after it failed too: %w; the server is gone or refuses the request, which says nothing about its capacity",
+				rate, tr.ID, tr.Requests, tr.Errors.Last, gone)
+		}
 		return pass, nil
 	}
 	if _, err := searchKnee(spec.Load, probe); err != nil {
@@ -70,6 +87,36 @@ func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Tri
 	s.addCapacity(trials)
 	return trials, nil
 }
+
+// restPauses are the pauses before each search answersAtRest sends: a
+// server that failed every request of a probe under load has had time to
+// drain its backlog by the last.
+var restPauses = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 1500 * time.Millisecond}
+
+// answersAtRest checks, after a probe at which every request failed,
+// whether the target still answers pt's search when sent alone: it sends
+// one request after each of restPauses (under the harness's retry policy)
+// and returns nil at the first answer, else the last error. A probe that
+// failed only under load is a capacity answer (the knee is below it); one
+// whose request fails also at rest is not (the server is gone, or rejects
+// the request whatever the rate).
+func (s *Session) answersAtRest(ctx context.Context, pt workloads.SearchPoint) error {
+	st, _ := s.stream(pt)
+	req := st.request(0, make([]int, pt.NQ))
+	var err error
+	for _, p := range restPauses {
+		if werr := waitUntil(ctx, time.Now().Add(p)); werr != nil {
+			return werr
+		}
+		if _, _, _, err = st.do(ctx, req, time.Now().Add(restDeadline), 0, nil); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// restDeadline bounds the retries of one answersAtRest search.
+const restDeadline = 5 * time.Second
 
 // addCapacity appends the result of the capacity search whose probes are
 // trials (also for probes adopted on resume) and reports its knee.
@@ -219,7 +266,11 @@ func judgeProbe(tr Trial, g workloads.Goals, maxErrorRate float64) (bool, []stri
 	var why []string
 	ms := func(d workloads.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
 	if tr.QPS == 0 {
-		why = append(why, "no request succeeded")
+		if tr.Errors.Last != "" {
+			why = append(why, "no request succeeded (last error: "+tr.Errors.Last+")")
+		} else {
+			why = append(why, "no request succeeded")
+		}
 	}
 	if g.P99 > 0 && tr.LatencyMS.P99 > ms(g.P99) {
 		why = append(why, fmt.Sprintf("p99 %.3fms > goal %s", tr.LatencyMS.P99, g.P99))
@@ -236,7 +287,11 @@ func judgeProbe(tr Trial, g workloads.Goals, maxErrorRate float64) (bool, []stri
 	}
 	if tr.Requests > 0 {
 		if r := float64(tr.Errors.Total) / float64(tr.Requests); r > maxErrorRate {
-			why = append(why, fmt.Sprintf("error rate %.2f%% > max_error_rate %g%%", 100*r, 100*maxErrorRate))
+			reason := fmt.Sprintf("error rate %.2f%% > max_error_rate %g%%", 100*r, 100*maxErrorRate)
+			if c := tr.Errors.Classes(); c != "" {
+				reason += " (" + c + ")"
+			}
+			why = append(why, reason)
 		}
 	}
 	if tr.Load.GeneratorBound {

@@ -164,6 +164,9 @@ func TestJudgeProbe(t *testing.T) {
 		{"backlog at the end of a short probe", func(tr *Trial) { tr.Load.DurationS, tr.LatencyMS.P50, tr.QPS = 1, 200, 740 }, workloads.Goals{},
 			[]string{"QPS 740 < 750 (90% of the 1000 requests/s sent, allowing a median latency to answer the last): the server did not keep up"}},
 		{"nothing answered", func(tr *Trial) { tr.QPS, tr.Errors.Total = 0, 10000 }, goals, []string{"no request succeeded", "error rate 100.00% > max_error_rate 0.1%"}},
+		{"every request refused", func(tr *Trial) {
+			tr.QPS, tr.Errors = 0, ErrorCounts{Total: 10000, RateLimited: 9990, Timeout: 10, Last: "rate limit exceeded"}
+		}, goals, []string{"no request succeeded (last error: rate limit exceeded)", "error rate 100.00% > max_error_rate 0.1% (rate_limited 9990, timeout 10)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/milvbench/milvbench/datasets"
@@ -203,6 +205,21 @@ func (e *ErrorCounts) Add(class string, err error) {
 		e.Other++
 	}
 	e.Last = err.Error()
+}
+
+// Classes lists the classes with errors and their counts, e.g.
+// "rate_limited 812, timeout 3"; "" when no class has any.
+func (e ErrorCounts) Classes() string {
+	var parts []string
+	for _, c := range []struct {
+		class string
+		n     int64
+	}{{ClassRateLimited, e.RateLimited}, {ClassQuota, e.Quota}, {ClassTimeout, e.Timeout}, {ClassUnavailable, e.Unavailable}, {ClassAuth, e.Auth}, {ClassOther, e.Other}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c.class, c.n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Merge adds o's counts to e.

@@ -171,10 +171,13 @@ const (
 
 // failedTrial returns an error when a trial failed as a whole: it sent
 // requests and none succeeded (e.g. the server went away). A trial with
-// some errors is a measurement, reported with its error counts.
+// some errors is a measurement, reported with its error counts. Capacity
+// probes are exempt: a probe whose every request failed is a capacity
+// answer (the knee is below it); the capacity search itself ends the run
+// when the same search fails also when sent alone (see Session.capacity).
 func failedTrial(trials []Trial) error {
 	for _, t := range trials {
-		if t.Requests > 0 && t.Requests == t.Errors.Total {
+		if t.Capacity == nil && t.Requests > 0 && t.Requests == t.Errors.Total {
 			return fmt.Errorf("trial %d: all %d requests failed (last: %s)", t.ID, t.Requests, t.Errors.Last)
 		}
 	}

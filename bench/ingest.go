@@ -168,8 +168,6 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 	if !ing.Searchable && len(last.ids) > 0 {
 		tr.Notes = append(tr.Notes, fmt.Sprintf("no row of the last insert call (ids %d..%d) was found by a search for its own vector within %s", last.ids[0], last.ids[len(last.ids)-1], searchableLimit))
 	}
-	r.logf("ingest %s: %.0f rows/s, %.0f calls/s, p99 %.3fms per call, flush %.2fs, searchable after %.3fs",
-		pt.Level(), st.RowsPerS, st.CallsPerS, st.LatencyMS.P99, ing.FlushS, ing.SearchableS)
 	return tr, nil
 }
 

@@ -1,7 +1,10 @@
 package bench_test
 
 import (
+	"bytes"
+	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/milvbench/milvbench/bench"
@@ -11,11 +14,34 @@ import (
 // new rows only (the ids of all trials together are each used once), finds
 // its last rows by search, and reports consistent rates.
 func TestIngestEmbedded(t *testing.T) {
-	res, plan := runSpec(t, `name: ingest
+	r := embeddedRunner(t, `name: ingest
 dataset: {size: 34000, dim: 16, queries: 20, seed: 3, preload: 2000}
 indexes: [{type: FLAT}, {type: HNSW, build: {M: 8, efConstruction: 16}, search: {ef: 16}}]
 load: {model: ingest, insert_batch: [1, 10, 100, 1000], insert_concurrency: [1, 2], warmup: 20ms, duration: 300ms}
 `)
+	var progress bytes.Buffer
+	r.Progress = &progress
+	res, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := r.Plan
+	// Each trial's progress line says what an ingest trial measures, and
+	// no recall (it has none).
+	var lines []string
+	for _, l := range strings.Split(progress.String(), "\n") {
+		if strings.HasPrefix(l, "trial ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != plan.Trials() {
+		t.Fatalf("%d trial lines for %d trials:\n%s", len(lines), plan.Trials(), progress.String())
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "recall") || !strings.Contains(l, "rows/s=") || !strings.Contains(l, "calls/s=") || !strings.Contains(l, "ms/call") || !strings.Contains(l, "searchable=") {
+			t.Errorf("ingest trial line %q", l)
+		}
+	}
 	budget := plan.IngestRowBudget()
 	if budget != 32000/16 {
 		t.Fatalf("row budget %d, want %d", budget, 32000/16)

@@ -429,8 +429,7 @@ func (s *Session) record(tr Trial, pt workloads.SearchPoint) Trial {
 	if tr.Load.Rate > 0 && pt.Rate == 0 { // a capacity probe
 		level = fmt.Sprintf("rate=%g/s", tr.Load.Rate)
 	}
-	s.r.logf("trial  %d/%d %s: qps=%.0f p99=%.3fms recall=%.4f errors=%d%s",
-		s.done, s.r.Plan.Trials(), s.label(pt, level), tr.QPS, tr.LatencyMS.P99, tr.Recall, tr.Errors.Total, trialNote(tr))
+	s.r.logf("trial  %d/%d %s: %s%s", s.done, s.r.Plan.Trials(), s.label(pt, level), trialMeasures(tr), trialNote(tr))
 	return tr
 }
 

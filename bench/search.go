@@ -210,15 +210,47 @@ func (s *Session) label(pt workloads.SearchPoint, level string) string {
 	return fmt.Sprintf("%s %s topk=%d nq=%d%s %s", s.index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)
 }
 
+// trialMeasures is what a trial's progress line reports: for an ingest
+// trial (it measures inserts, not searches) rows/s, calls/s, p99 per call,
+// the flush and the time to searchable; for search trials QPS, p99 and
+// recall (the mixed model's over its checkpoints; n/a when no query was
+// answered, e.g. every request failed), then errors.
+func trialMeasures(tr Trial) string {
+	if ing := tr.Ingest; ing != nil {
+		searchable := "n/a"
+		switch {
+		case ing.Searchable:
+			searchable = fmt.Sprintf("%.3fs", ing.SearchableS)
+		case ing.Probes > 0:
+			searchable = fmt.Sprintf("not within %.0fs", ing.SearchableS)
+		}
+		return fmt.Sprintf("rows/s=%.0f calls/s=%.0f p99=%.3fms/call flush=%.2fs searchable=%s errors=%d",
+			tr.QueriesPerS, tr.QPS, tr.LatencyMS.P99, ing.FlushS, searchable, tr.Errors.Total)
+	}
+	recall := "recall=n/a"
+	if tr.RecallN > 0 {
+		recall = fmt.Sprintf("recall=%.4f", tr.Recall)
+	}
+	return fmt.Sprintf("qps=%.0f p99=%.3fms %s errors=%d", tr.QPS, tr.LatencyMS.P99, recall, tr.Errors.Total)
+}
+
 // trialNote is what a trial's progress line adds for open-loop trials: the
-// achieved rate and whether the generator fell behind, and a capacity
-// probe's verdict.
+// achieved rate and whether the generator fell behind; for mixed trials
+// each write stream's achieved and offered rows/s; and a capacity probe's
+// verdict.
 func trialNote(tr Trial) string {
 	var b strings.Builder
 	if tr.Load.Rate > 0 {
 		fmt.Fprintf(&b, " achieved=%.0f/s", tr.Load.AchievedRate)
 		if tr.Load.GeneratorBound {
 			b.WriteString(" GENERATOR-BOUND (" + tr.Load.GeneratorReason + ")")
+		}
+	}
+	if tr.Ingest == nil { // mixed: the write streams beside the searches
+		for _, op := range []string{OpInsert, OpDelete, OpUpsert} {
+			if st := tr.Operations[op]; st != nil {
+				fmt.Fprintf(&b, " %s=%.0f/%g rows/s", op, st.RowsPerS, st.OfferedRowsPerS)
+			}
 		}
 	}
 	if c := tr.Capacity; c != nil {

@@ -258,21 +258,25 @@ func (p *Plan) Summary() string {
 	} else {
 		fmt.Fprintf(&b, "dataset:  %s files, %d × %d, %s, %d queries\n", ds.Source, ds.Size, ds.Dim, ds.Metric, ds.Queries)
 	}
-	preload := ""
-	if ds.Preload != 0 {
-		preload = fmt.Sprintf(" (preload %g; the rest is inserted during trials)", ds.Preload)
-	}
-	fmt.Fprintf(&b, "stages:   1 insert (%d batches of ≤ %d)%s, %d index builds, %d measured trials\n",
-		(ds.Size+s.Insert.Batch-1)/s.Insert.Batch, s.Insert.Batch, preload, len(p.Builds), p.Trials())
+	insert, rows := p.stages()
+	fmt.Fprintf(&b, "stages:   %s, %s, %s\n", insert, count(len(p.Builds), "index build", "index builds"), count(p.Trials(), "measured trial", "measured trials"))
 	for _, bd := range p.Builds {
 		fmt.Fprintf(&b, "  build %-40s %d trials\n", bd.Index, len(bd.Points))
 	}
-	fmt.Fprintf(&b, "load:     %s\n", p.LoadSummary())
-	est := "%s of warm-up and measurement, plus insert and index build time\n"
-	if s.Load.Model == LoadCapacity {
-		est = "at most %s of warm-up and measurement (probes stop at the knee), plus insert and index build time\n"
+	if rows != "" {
+		fmt.Fprintf(&b, "rows:     %s\n", rows)
 	}
-	fmt.Fprintf(&b, "estimate: "+est, p.MeasureTime())
+	fmt.Fprintf(&b, "load:     %s\n", p.LoadSummary())
+	rp := p.Rows()
+	rest := fmt.Sprintf("plus the time to insert %d rows and make %s%s", rp.Preload, count(len(p.Builds), "index build", "index builds"), rp.buildRows())
+	if rp.Size == 0 {
+		rest = "plus insert and index build time"
+	}
+	est := "%s of warm-up and measurement, %s\n"
+	if s.Load.Model == LoadCapacity {
+		est = "at most %s of warm-up and measurement (probes stop at the knee), %s\n"
+	}
+	fmt.Fprintf(&b, "estimate: "+est, p.MeasureTime(), rest)
 	return b.String()
 }
 
@@ -295,34 +299,20 @@ func (p *Plan) LoadSummary() string {
 		return fmt.Sprintf("capacity search: open loop (%s arrivals) from %g requests/s ×%g up to %g, then bisection to %g%%; ≤ %d probes per point; %s",
 			l.Arrivals, l.StartRate, l.RampFactor, l.MaxRate, 100*l.Precision, p.CapacityProbes(), per)
 	case LoadMixed:
-		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v; %d recall checkpoints; %s; %s",
-			search, l.InsertRate, l.InsertBatch, l.Checkpoints, per, p.mixedRows())
+		writes := ""
+		if l.DeleteRate > 0 {
+			writes += fmt.Sprintf(", deletes at %g rows/s", l.DeleteRate)
+		}
+		if l.UpsertRate > 0 {
+			writes += fmt.Sprintf(", upserts at %g rows/s", l.UpsertRate)
+		}
+		return fmt.Sprintf("mixed: search %s, with inserts at %v rows/s in batches of %v%s; %d recall checkpoints; %s",
+			search, l.InsertRate, l.InsertBatch, writes, l.Checkpoints, per)
 	case LoadIngest:
 		return fmt.Sprintf("ingest: insert batches of %v rows with %v inserters, each trial until %d rows (its share of the rows beyond the preload) or the duration; %s",
 			l.InsertBatch, l.InsertConcurrency, p.IngestRowBudget(), per)
 	}
 	return search + "; " + per
-}
-
-// mixedRows says how many rows the plan's insert streams would insert at
-// their full rates, against the rows beyond the preload.
-func (p *Plan) mixedRows() string {
-	ds, l := p.Spec.Dataset, p.Spec.Load
-	need := 0.0
-	for _, b := range p.Builds {
-		for _, pt := range b.Points {
-			need += pt.InsertRate * l.Duration.D().Seconds()
-		}
-	}
-	if ds.Size == 0 {
-		return fmt.Sprintf("the inserts need up to %.0f rows beyond the preload", need)
-	}
-	have := ds.Size - PreloadRows(ds.Preload, ds.Size)
-	s := fmt.Sprintf("the inserts need up to %.0f of the %d rows beyond the preload", need, have)
-	if need > float64(have) {
-		s += " (the insert stream stops when they run out: ids are never reused)"
-	}
-	return s
 }
 
 // FormatParams renders params as (k=v,...) with keys sorted; "" when empty.

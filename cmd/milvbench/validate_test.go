@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,81 @@ func TestValidateFileDataset(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestValidatePreloadRows: with dataset.preload (mixed and ingest) the
+// plan counts only the preloaded rows in the insert stage and the
+// estimate, and says how many rows the trials insert (and delete), how
+// many the collection holds at the end, and over how many rows each index
+// is built; other models insert every row first.
+func TestValidatePreloadRows(t *testing.T) {
+	tests := []struct {
+		name, workload string
+		want, not      []string
+	}{
+		{name: "mixed, two builds, streams outrun the rows", workload: `name: v
+dataset: {size: 10000, dim: 8, queries: 50, preload: 0.4}
+insert: {batch: 1000}
+indexes: [{type: FLAT}, {type: HNSW}]
+load: {model: mixed, concurrency: 1, insert_rate: [100, 300], insert_batch: 50, delete_rate: 20, warmup: 1s, duration: 10s}
+`, want: []string{
+			// 1000 + 3000 rows per build's trials want 8000 of the 6000 left.
+			"stages:   1 insert of 4000 of the 10000 rows before the first build (dataset.preload 0.4; 4 batches of ≤ 1000), 2 index builds, 4 measured trials\n",
+			"rows:     4000 preloaded; the trials insert up to 6000 more (insert streams at [100 300] rows/s for 10s each would need 8000, but only 6000 exist beyond the preload: the stream stops when they run out, ids are never reused) and delete up to 800 preloaded; up to 9200 in the collection after the last trial\n",
+			"deletes at 20 rows/s",
+			// The HNSW build runs after the FLAT trials inserted 4000 and deleted 400.
+			"estimate: 44s of warm-up and measurement, plus the time to insert 4000 rows and make 2 index builds over 4000 to up to 7600 rows\n",
+		}},
+		{name: "mixed within the rows", workload: `name: v
+dataset: {size: 10000, dim: 8, queries: 50, preload: 2000}
+indexes: [{type: FLAT}]
+load: {model: mixed, rate: 50, insert_rate: 100, duration: 5s}
+`, want: []string{
+			"stages:   1 insert of 2000 of the 10000 rows before the first build (dataset.preload 2000; 1 batch of ≤ 5000), 1 index build, 1 measured trial\n",
+			"rows:     2000 preloaded; the trials insert up to 500 more (insert streams at [100] rows/s for 5s each, of the 8000 beyond the preload); up to 2500 in the collection after the last trial\n",
+			"mixed: search open loop, constant arrivals at [50] requests/s",
+			"plus the time to insert 2000 rows and make 1 index build over 2000 rows\n",
+		}},
+		{name: "ingest", workload: `name: v
+dataset: {size: 5000, dim: 8, queries: 50, preload: 1000}
+indexes: [{type: FLAT}]
+load: {model: ingest, insert_batch: [10, 100], duration: 2s}
+`, want: []string{
+			"stages:   1 insert of 1000 of the 5000 rows before the first build (dataset.preload 1000; 1 batch of ≤ 5000), 1 index build, 2 measured trials\n",
+			"rows:     1000 preloaded; the trials insert up to 4000 more (2 trials × their share of 2000, warm-up included, of the 4000 beyond the preload); up to 5000 in the collection after the last trial\n",
+			"plus the time to insert 1000 rows and make 1 index build over 1000 rows\n",
+		}},
+		{name: "closed loads every row", workload: `name: v
+dataset: {size: 25000, dim: 8, queries: 50}
+indexes: [{type: FLAT}]
+`, want: []string{
+			"stages:   1 insert of 25000 rows (5 batches of ≤ 5000), 1 index build, 1 measured trial\n",
+			"plus the time to insert 25000 rows and make 1 index build over 25000 rows\n",
+		}, not: []string{"rows:", "preload"}},
+	}
+	dir := t.TempDir()
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wl := filepath.Join(dir, fmt.Sprintf("w%d.yaml", i))
+			if err := os.WriteFile(wl, []byte(tt.workload), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, _, err := execute("validate", wl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(out, n) {
+					t.Errorf("output has %q:\n%s", n, out)
 				}
 			}
 		})

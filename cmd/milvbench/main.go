@@ -94,6 +94,8 @@ func newValidate() *cobra.Command {
 		Long: `Decode WORKLOAD.yaml strictly, apply defaults, check every parameter against
 Milvus's rules for every point of every sweep, and print the plan: the stages,
 the index builds with their trial counts, and an estimate of the run time.
+With dataset.preload (mixed, ingest) the insert stage counts the preloaded
+rows, and a rows line says how many the trials insert and delete at most.
 Exits 2 with a one-line error naming file, line and field on any problem.
 For a file dataset it checks that every file exists and reads their headers
 (never the vectors), so the plan shows the real size, dimension and query

@@ -105,7 +105,7 @@ control plane, and prints the cluster the run would record.`,
   milvbench validate example:quickstart`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			spec, err := loadWorkload(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -140,6 +140,19 @@ control plane, and prints the cluster the run would record.`,
 			return nil
 		},
 	}
+}
+
+// loadWorkload loads the workload a command names (a file or example:NAME)
+// and prints the warnings found while decoding it to warn.
+func loadWorkload(arg string, warn io.Writer) (*workloads.Spec, error) {
+	spec, err := workloads.LoadArg(arg, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range spec.Warnings {
+		fmt.Fprintf(warn, "warning: %s\n", w)
+	}
+	return spec, nil
 }
 
 func newRun() *cobra.Command {
@@ -185,7 +198,7 @@ collection (milvbench cleanup does).`,
   milvbench run w.yaml --shard 0/2 --state state.json --out out/w-shard0`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			spec, err := loadWorkload(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

@@ -300,6 +300,10 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 		if hdr, done, err = report.ReadJournal(out); err != nil {
 			return err
 		}
+		if hdr.Command != "" && hdr.Command != d.name {
+			return usageError{fmt.Errorf("--resume %s: that directory holds a `milvbench %s` run, whose trials an adaptive search chose; it cannot be resumed as a grid: run `milvbench %s %s` again (into a fresh --out)",
+				out, hdr.Command, hdr.Command, spec.File)}
+		}
 		if hdr.WorkloadHash != spec.Hash() {
 			return usageError{fmt.Errorf("--resume %s: the run there used a different workload (sha256 %.12s…, this one is %.12s…); resume with the workload it ran, or start afresh with another --out",
 				out, hdr.WorkloadHash, spec.Hash())}
@@ -320,7 +324,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 	if resume {
 		journal, err = report.AppendJournal(out)
 	} else {
-		journal, err = report.CreateJournal(out, report.JournalHeader{RunID: runID, WorkloadHash: spec.Hash(), Workload: spec.File, Started: time.Now().UTC()})
+		journal, err = report.CreateJournal(out, report.JournalHeader{RunID: runID, WorkloadHash: spec.Hash(), Workload: spec.File, Command: d.name, Started: time.Now().UTC()})
 	}
 	if err != nil {
 		return err

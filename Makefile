@@ -5,7 +5,7 @@ CACHE   ?= $(CURDIR)/.cache
 OUT     ?= out
 .DEFAULT_GOAL := build
 
-.PHONY: build demo test unit test-standalone lint clean
+.PHONY: build demo test unit test-standalone soak lint clean
 
 # Each area's extra targets (peers, integration servers, ...) live in mk/*.mk.
 -include mk/*.mk
@@ -38,3 +38,10 @@ lint:
 
 clean:
 	rm -rf bin $(OUT)
+
+## soak: 10 minutes (SOAK=…) of mixed search/insert/delete/upsert load against
+## a local Milvus Lite, printing the harness's RSS, heap, goroutines and open
+## sockets before, during and after; not part of `make test`
+SOAK ?= 10m
+soak:
+	bash scripts/with-milvus.sh lite env MILVBENCH_SOAK=$(SOAK) $(GO) test -count=1 -timeout 60m -v -run '^TestSoak$$' ./cmd/milvbench/

@@ -2,9 +2,9 @@ package report
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/tuner"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -65,21 +65,5 @@ func best(res *bench.Result) (bench.Trial, bool) {
 // frontier returns the trials that no other trial beats on both recall and
 // QPS (the Pareto frontier), by recall ascending.
 func frontier(ts []bench.Trial) []bench.Trial {
-	s := append([]bench.Trial(nil), ts...)
-	sort.SliceStable(s, func(i, j int) bool {
-		if s[i].Recall != s[j].Recall {
-			return s[i].Recall > s[j].Recall
-		}
-		return s[i].QPS > s[j].QPS
-	})
-	var out []bench.Trial
-	for _, t := range s {
-		if len(out) == 0 || t.QPS > out[len(out)-1].QPS {
-			out = append(out, t)
-		}
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out
+	return tuner.ParetoBy(ts, func(t bench.Trial) float64 { return t.Recall }, func(t bench.Trial) float64 { return t.QPS })
 }

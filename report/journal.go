@@ -22,11 +22,15 @@ const JournalFile = "journal.jsonl"
 
 // JournalHeader is the journal's first line.
 type JournalHeader struct {
-	Journal      string    `json:"journal"`
-	RunID        string    `json:"run_id"`
-	WorkloadHash string    `json:"workload_sha256"`
-	Workload     string    `json:"workload_file,omitempty"`
-	Started      time.Time `json:"started"`
+	Journal      string `json:"journal"`
+	RunID        string `json:"run_id"`
+	WorkloadHash string `json:"workload_sha256"`
+	Workload     string `json:"workload_file,omitempty"`
+	// Command is the command that wrote the journal: "run" (the grid,
+	// resumable) or "tune" (an adaptive search, not resumable); empty in
+	// journals from before it was recorded, which were all run.
+	Command string    `json:"command,omitempty"`
+	Started time.Time `json:"started"`
 }
 
 const journalVersion = "milvbench-journal/1"

@@ -1,6 +1,7 @@
 package tuner
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -42,16 +43,22 @@ func Pareto(pts []FrontierPoint, kind string) []FrontierPoint {
 	if kind == RecallP99 {
 		y = func(p FrontierPoint) float64 { return -p.P99 }
 	}
-	sorted := make([]FrontierPoint, len(pts))
+	return ParetoBy(pts, func(p FrontierPoint) float64 { return p.Recall }, y)
+}
+
+// ParetoBy is Pareto over any points, given their recall and a y where
+// higher is better: the points no other dominates, by increasing recall.
+func ParetoBy[T any](pts []T, recall, y func(T) float64) []T {
+	sorted := make([]T, len(pts))
 	copy(sorted, pts)
 	// Best recall first; among equal recall, best y first.
 	sort.SliceStable(sorted, func(i, j int) bool {
-		if sorted[i].Recall != sorted[j].Recall {
-			return sorted[i].Recall > sorted[j].Recall
+		if ri, rj := recall(sorted[i]), recall(sorted[j]); ri != rj {
+			return ri > rj
 		}
 		return y(sorted[i]) > y(sorted[j])
 	})
-	var out []FrontierPoint
+	var out []T
 	for _, p := range sorted {
 		// p survives if its y beats every point of higher or equal recall.
 		if len(out) == 0 || y(p) > y(out[len(out)-1]) {
@@ -59,9 +66,7 @@ func Pareto(pts []FrontierPoint, kind string) []FrontierPoint {
 		}
 	}
 	// Increasing recall reads naturally on a plot and in a table.
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out
 }
 

@@ -61,20 +61,14 @@ var (
 func (d *decoder) cluster(c *ClusterSpec) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		err := d.mapping(n, p, map[string]fieldFunc{
-			"plan":       d.oneOf(&c.Plan, PlanFree, PlanServerless, PlanStandard, PlanEnterprise),
-			"cu_type":    d.oneOf(&c.CUType, CUPerformance, CUCapacity, CUTiered),
-			"cus":        d.integer(&c.CUs),
-			"replicas":   d.integer(&c.Replicas),
-			"cores":      d.integer(&c.Cores),
-			"memory_gib": d.float(&c.MemoryGiB),
-			"cluster_id": d.str(&c.ClusterID),
-			"api_key": func(n *yaml.Node, p string) error {
-				c.APIKeySrc = "cluster.api_key (literal in the workload file)"
-				if m := wholeEnvRef.FindStringSubmatch(n.Value); m != nil {
-					c.APIKeySrc = "env " + m[1] + " (cluster.api_key)"
-				}
-				return d.str(&c.APIKey)(n, p)
-			},
+			"plan":         d.oneOf(&c.Plan, PlanFree, PlanServerless, PlanStandard, PlanEnterprise),
+			"cu_type":      d.oneOf(&c.CUType, CUPerformance, CUCapacity, CUTiered),
+			"cus":          d.integer(&c.CUs),
+			"replicas":     d.integer(&c.Replicas),
+			"cores":        d.integer(&c.Cores),
+			"memory_gib":   d.float(&c.MemoryGiB),
+			"cluster_id":   d.str(&c.ClusterID),
+			"api_key":      d.secret(&c.APIKey, &c.APIKeySrc, APIKeyEnv, "cluster.api_key_file"),
 			"api_key_file": d.str(&c.APIKeyFile),
 			"control_url":  d.str(&c.ControlURL),
 		})

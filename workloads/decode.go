@@ -73,6 +73,7 @@ func Parse(file string, data []byte, env LookupEnv) (*Spec, error) {
 	if err := d.spec(doc, spec); err != nil {
 		return nil, err
 	}
+	spec.Warnings = d.warnings
 	applyDefaults(spec)
 	if err := resolveTarget(file, &spec.Target, env, d.lines); err != nil {
 		return nil, err
@@ -98,6 +99,8 @@ type decoder struct {
 	file  string
 	env   LookupEnv
 	lines map[string]int // field path → line, for errors found after decoding
+	// warnings are problems that do not stop the workload (Spec.Warnings).
+	warnings []string
 }
 
 func (d *decoder) errf(n *yaml.Node, field, format string, args ...any) error {
@@ -219,6 +222,24 @@ func (d *decoder) str(dst *string) fieldFunc {
 		s, err := d.scalar(n, path)
 		*dst = s
 		return err
+	}
+}
+
+// secret decodes a credential into dst and records in src where it came
+// from: "env NAME (field)" for a value that is one ${NAME} reference, else
+// "field (literal in the workload file)" with a warning, because a file
+// is copied, committed and shared in ways a variable is not. envName and
+// fileField name the alternatives the warning suggests.
+func (d *decoder) secret(dst, src *string, envName, fileField string) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if m := wholeEnvRef.FindStringSubmatch(n.Value); m != nil {
+			*src = "env " + m[1] + " (" + path + ")"
+		} else {
+			*src = path + " (literal in the workload file)"
+			d.warnings = append(d.warnings, fmt.Sprintf("%s:%d: %s is written literally in the workload file, where every copy of the file shows it; use %s: ${%s}, %s, or the %s environment variable",
+				d.file, n.Line, path, path[strings.LastIndexByte(path, '.')+1:], envName, fileField, envName))
+		}
+		return d.str(dst)(n, path)
 	}
 }
 

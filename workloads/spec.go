@@ -25,6 +25,9 @@ type Spec struct {
 	// Pricing overrides parts of the default Zilliz Cloud pricing table
 	// (nil: the defaults alone).
 	Pricing *Pricing `json:"pricing,omitempty"`
+	// Warnings are problems found while decoding that do not stop the run
+	// (a credential written literally in the file); commands print them.
+	Warnings []string `json:"-"`
 }
 
 // Target kinds.

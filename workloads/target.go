@@ -3,6 +3,8 @@ package workloads
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -43,6 +45,19 @@ type TargetSpec struct {
 	MetricsURL string `json:"metrics_url,omitempty"`
 }
 
+// ExpandHome replaces a leading "~/" in a file path (token_file, ca_file,
+// api_key_file) with the user's home directory, as a shell would; other
+// paths, and any path when the home directory is unknown, are returned as
+// given.
+func ExpandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
+}
+
 // Consistency levels, as Milvus names them.
 var consistencyLevels = []string{"strong", "bounded", "session", "eventually"}
 
@@ -51,7 +66,7 @@ func (d *decoder) target(t *TargetSpec) fieldFunc {
 		return d.mapping(n, p, map[string]fieldFunc{
 			"kind":            d.oneOf(&t.Kind, TargetEmbedded, TargetMilvus),
 			"uri":             d.str(&t.URI),
-			"token":           d.str(&t.Token),
+			"token":           d.secret(&t.Token, &t.TokenSource, "MILVUS_TOKEN", "target.token_file"),
 			"token_file":      d.str(&t.TokenFile),
 			"ca_file":         d.str(&t.CAFile),
 			"server_name":     d.str(&t.ServerName),
@@ -121,7 +136,7 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 	case t.Token != "" && t.TokenFile != "":
 		return e("token_file", "give either token or token_file, not both")
 	case t.Token != "":
-		t.TokenSource = "target.token"
+		// TokenSource was set while decoding: a variable or a literal.
 	case t.TokenFile != "":
 		t.TokenSource = "file " + t.TokenFile
 	default:

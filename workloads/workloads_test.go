@@ -363,3 +363,65 @@ func TestTrialCount(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialSources checks where a token or API key is recorded as
+// coming from, and that only a literal credential in the file warns (the
+// warning names the field and line, never the value).
+func TestCredentialSources(t *testing.T) {
+	env := func(n string) (string, bool) {
+		v, ok := map[string]string{"MY_TOKEN": "user:pw-secret", "MILVUS_URI": "http://127.0.0.1:19530", "MILVUS_TOKEN": "env-secret"}[n]
+		return v, ok
+	}
+	tests := []struct {
+		name, section string
+		token, source string
+		keySource     string
+		warning       string
+	}{
+		{name: "from MILVUS_TOKEN", section: "target: {kind: milvus}\n", token: "env-secret", source: "env MILVUS_TOKEN"},
+		{name: "reference", section: "target: {kind: milvus, token: '${MY_TOKEN}'}\n", token: "user:pw-secret", source: "env MY_TOKEN (target.token)"},
+		{name: "literal", section: "target:\n  kind: milvus\n  token: user:pw-secret\n", token: "user:pw-secret", source: "target.token (literal in the workload file)",
+			warning: "w.yaml:7: target.token is written literally in the workload file, where every copy of the file shows it; use token: ${MILVUS_TOKEN}, target.token_file, or the MILVUS_TOKEN environment variable"},
+		{name: "reference inside text", section: "target: {kind: milvus, token: 'root:${MY_TOKEN}'}\n", token: "root:user:pw-secret", source: "target.token (literal in the workload file)",
+			warning: "w.yaml:5: target.token is written literally"},
+		{name: "token file", section: "target: {kind: milvus, token_file: ~/t}\n", source: "file ~/t"},
+		{name: "literal api key", section: "cluster: {cluster_id: in01-abc, api_key: zc-secret}\n", source: "env MILVUS_TOKEN", token: "env-secret",
+			keySource: "cluster.api_key (literal in the workload file)", warning: "w.yaml:6: cluster.api_key is written literally in the workload file, where every copy of the file shows it; use api_key: ${ZILLIZ_API_KEY}, cluster.api_key_file, or the ZILLIZ_API_KEY environment variable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "name: creds\ndataset: {size: 100, dim: 8}\nindexes: [{type: FLAT}]\nload: {duration: 1s}\n"
+			if !strings.HasPrefix(tt.section, "target") {
+				src += "target: {kind: milvus}\n"
+			}
+			src += tt.section
+			spec, err := Parse("w.yaml", []byte(src), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spec.Target.Token != tt.token || spec.Target.TokenSource != tt.source || spec.Cluster.APIKeySrc != tt.keySource {
+				t.Errorf("token %q from %q, key from %q; want %q from %q, key from %q",
+					spec.Target.Token, spec.Target.TokenSource, spec.Cluster.APIKeySrc, tt.token, tt.source, tt.keySource)
+			}
+			if got := strings.Join(spec.Warnings, "\n"); (tt.warning == "") != (got == "") || !strings.HasPrefix(got, tt.warning) {
+				t.Errorf("warnings %q, want %q", got, tt.warning)
+			}
+			for _, w := range spec.Warnings {
+				if strings.Contains(w, "secret") {
+					t.Errorf("the warning shows the credential: %s", w)
+				}
+			}
+		})
+	}
+}
+
+func TestExpandHome(t *testing.T) {
+	t.Setenv("HOME", "/home/tester")
+	for in, want := range map[string]string{
+		"~/a/token": "/home/tester/a/token", "~": "~", "~user/x": "~user/x", "rel/~/x": "rel/~/x", "/abs": "/abs", "": "",
+	} {
+		if got := ExpandHome(in); got != want {
+			t.Errorf("ExpandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -6,15 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/workloads"
 	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/schemapb"
 	"github.com/milvus-io/milvus/client/v2/entity"
 	"github.com/milvus-io/milvus/pkg/v2/util/merr"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // searchIDs sends a search as the SDK's Search would (the same request
@@ -48,25 +50,13 @@ func (t *Target) searchIDs(ctx context.Context, req bench.SearchRequest) (bench.
 // and the search params anns_field, topk, offset, metric_type (empty: the
 // index's), round_decimal, ignore_growing and the index params as JSON.
 func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest, error) {
-	ph := &commonpb.PlaceholderValue{Tag: "$0", Type: commonpb.PlaceholderType_FloatVector, Values: make([][]byte, len(req.Vectors))}
-	for i, v := range req.Vectors {
-		b := make([]byte, 4*len(v))
-		for j, x := range v {
-			binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(x))
-		}
-		ph.Values[i] = b
-	}
-	phg, err := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{ph}})
+	phg, err := placeholderGroup(req.Vectors)
 	if err != nil {
-		return nil, fmt.Errorf("milvus: encode query vectors: %w", err)
+		return nil, err
 	}
-	params := "{}"
-	if len(req.Params) > 0 {
-		b, err := json.Marshal(map[string]any(req.Params))
-		if err != nil {
-			return nil, fmt.Errorf("milvus: encode search params: %w", err)
-		}
-		params = string(b)
+	params, err := paramsJSON(req.Params)
+	if err != nil {
+		return nil, err
 	}
 	level := t.consistency
 	if req.Strong {
@@ -93,6 +83,93 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 		sr.Dsl = req.Filter.Expr
 	}
 	return sr, nil
+}
+
+// placeholderGroup encodes the query vectors as the SDK does, a
+// commonpb.PlaceholderGroup of one float-vector placeholder "$0" whose
+// values are the vectors' little-endian float32 bytes, but straight into
+// one buffer of the exact size (protowire) instead of copying each vector
+// into its own slice and marshalling those by reflection.
+func placeholderGroup(vecs [][]float32) ([]byte, error) {
+	const tag = "$0"
+	value := 0 // the PlaceholderValue's encoded size
+	value += protowire.SizeTag(1) + protowire.SizeBytes(len(tag))
+	value += protowire.SizeTag(2) + protowire.SizeVarint(uint64(commonpb.PlaceholderType_FloatVector))
+	for _, v := range vecs {
+		value += protowire.SizeTag(3) + protowire.SizeBytes(4*len(v))
+	}
+	b := make([]byte, 0, protowire.SizeTag(1)+protowire.SizeBytes(value))
+	b = protowire.AppendTag(b, 1, protowire.BytesType) // PlaceholderGroup.placeholders
+	b = protowire.AppendVarint(b, uint64(value))
+	b = protowire.AppendTag(b, 1, protowire.BytesType) // PlaceholderValue.tag
+	b = protowire.AppendString(b, tag)
+	b = protowire.AppendTag(b, 2, protowire.VarintType) // PlaceholderValue.type
+	b = protowire.AppendVarint(b, uint64(commonpb.PlaceholderType_FloatVector))
+	for _, v := range vecs {
+		b = protowire.AppendTag(b, 3, protowire.BytesType) // PlaceholderValue.values
+		b = protowire.AppendVarint(b, uint64(4*len(v)))
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+	}
+	if len(b) != cap(b) {
+		return nil, fmt.Errorf("milvus: encode query vectors: %d bytes written, %d expected", len(b), cap(b))
+	}
+	return b, nil
+}
+
+// paramsJSON is json.Marshal of the search params (keys sorted, as
+// encoding/json writes a map), with integer values, the usual case (ef,
+// nprobe, ...), written directly rather than through reflection.
+func paramsJSON(p workloads.Params) (string, error) {
+	if len(p) == 0 {
+		return "{}", nil
+	}
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, 16*len(p))
+	for i, k := range keys {
+		if i == 0 {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		if plainKey(k) {
+			b = append(append(append(b, '"'), k...), '"', ':')
+		} else {
+			kb, err := json.Marshal(k)
+			if err != nil {
+				return "", fmt.Errorf("milvus: encode search params: %w", err)
+			}
+			b = append(append(b, kb...), ':')
+		}
+		switch v := p[k].(type) {
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		default:
+			vb, err := json.Marshal(v)
+			if err != nil {
+				return "", fmt.Errorf("milvus: encode search param %s: %w", k, err)
+			}
+			b = append(b, vb...)
+		}
+	}
+	return string(append(b, '}')), nil
+}
+
+// plainKey reports whether JSON writes k as is between quotes.
+func plainKey(k string) bool {
+	for _, r := range k {
+		if !(r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return true
 }
 
 // resultIDs splits a search result's int64 ids into nq lists by its

@@ -90,16 +90,19 @@ type Config struct {
 // read here so the token never passes through the workload encoding.
 func ConfigFrom(t workloads.TargetSpec) (Config, error) {
 	cfg := Config{
-		URI: t.URI, Token: t.Token, CAFile: t.CAFile, ServerName: t.ServerName, DB: t.DB, Connections: t.Connections,
+		URI: t.URI, Token: t.Token, CAFile: workloads.ExpandHome(t.CAFile), ServerName: t.ServerName, DB: t.DB, Connections: t.Connections,
 		ConnectTimeout: t.ConnectTimeout.D(), RequestTimeout: t.RequestTimeout.D(), BuildTimeout: t.BuildTimeout.D(),
 		Consistency: t.Consistency, MetricsURL: t.MetricsURL,
 	}
 	if t.TokenFile != "" {
-		b, err := os.ReadFile(t.TokenFile)
+		b, err := os.ReadFile(workloads.ExpandHome(t.TokenFile))
 		if err != nil {
 			return cfg, fmt.Errorf("target.token_file: %w", err)
 		}
 		cfg.Token = strings.TrimSpace(string(b))
+		if !workloads.PlausibleAPIKey(cfg.Token) {
+			return cfg, fmt.Errorf("target.token_file: %s does not hold one token (it is empty, or has several words or control characters; a token is an API key or user:password)", t.TokenFile)
+		}
 	}
 	return cfg, nil
 }

@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -273,11 +272,7 @@ func Resolve(ctx context.Context, spec workloads.ClusterSpec, timeout time.Durat
 // readKey reads an API key file (~/ is the home directory): its first and
 // only word.
 func readKey(path string) (string, error) {
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, rest)
-		}
-	}
+	path = workloads.ExpandHome(path)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("cluster.api_key_file: %w", err)

@@ -145,10 +145,7 @@ func TestServerKilledMidRunThenResume(t *testing.T) {
 func TestSIGINTDropsCollection(t *testing.T) {
 	uri := needMilvus(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "milvbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	wl := writeWorkload(t, dir, "fault_sigint")
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(bin, "run", wl, "--out", out)

@@ -107,7 +107,7 @@ control plane, and prints the cluster the run would record.`,
   milvbench validate example:quickstart`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			spec, err := loadWorkload(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -142,6 +142,19 @@ control plane, and prints the cluster the run would record.`,
 			return nil
 		},
 	}
+}
+
+// loadWorkload loads the workload a command names (a file or example:NAME)
+// and prints the warnings found while decoding it to warn.
+func loadWorkload(arg string, warn io.Writer) (*workloads.Spec, error) {
+	spec, err := workloads.LoadArg(arg, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range spec.Warnings {
+		fmt.Fprintf(warn, "warning: %s\n", w)
+	}
+	return spec, nil
 }
 
 func newRun() *cobra.Command {
@@ -187,7 +200,7 @@ collection (milvbench cleanup does).`,
   milvbench run w.yaml --shard 0/2 --state state.json --out out/w-shard0`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			spec, err := loadWorkload(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -289,6 +302,10 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 		if hdr, done, err = report.ReadJournal(out); err != nil {
 			return err
 		}
+		if hdr.Command != "" && hdr.Command != d.name {
+			return usageError{fmt.Errorf("--resume %s: that directory holds a `milvbench %s` run, whose trials an adaptive search chose; it cannot be resumed as a grid: run `milvbench %s %s` again (into a fresh --out)",
+				out, hdr.Command, hdr.Command, spec.File)}
+		}
 		if hdr.WorkloadHash != spec.Hash() {
 			return usageError{fmt.Errorf("--resume %s: the run there used a different workload (sha256 %.12s…, this one is %.12s…); resume with the workload it ran, or start afresh with another --out",
 				out, hdr.WorkloadHash, spec.Hash())}
@@ -309,7 +326,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 	if resume {
 		journal, err = report.AppendJournal(out)
 	} else {
-		journal, err = report.CreateJournal(out, report.JournalHeader{RunID: runID, WorkloadHash: spec.Hash(), Workload: spec.File, Started: time.Now().UTC()})
+		journal, err = report.CreateJournal(out, report.JournalHeader{RunID: runID, WorkloadHash: spec.Hash(), Workload: spec.File, Command: d.name, Started: time.Now().UTC()})
 	}
 	if err != nil {
 		return err

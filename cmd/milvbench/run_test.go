@@ -113,3 +113,37 @@ load: {concurrency: 1, duration: 150ms}
 	}
 	time.Sleep(10 * time.Millisecond)
 }
+
+// TestResumeRefusesTune checks that `run --resume` does not turn a tune
+// directory into a grid run: tune chose its trials adaptively, and the grid
+// would measure everything tune skipped.
+func TestResumeRefusesTune(t *testing.T) {
+	t.Setenv("MILVBENCH_CACHE", t.TempDir())
+	dir := t.TempDir()
+	wl := filepath.Join(dir, "w.yaml")
+	src := `name: resume_tune
+dataset: {size: 2000, dim: 8, queries: 50}
+indexes:
+  - type: HNSW
+    build: {M: 8, efConstruction: 40}
+    search: {ef: [10, 20, 40, 80]}
+load: {concurrency: 1, duration: 100ms}
+goals: {recall: 0.9}
+`
+	if err := os.WriteFile(wl, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "tune")
+	if _, stderr, err := execute("tune", wl, "--out", out); err != nil {
+		t.Fatalf("tune: %v\n%s", err, stderr)
+	}
+	_, tuned, _ := readResults(t, out)
+	_, _, err := execute("run", wl, "--resume", out)
+	want := "--resume " + out + ": that directory holds a `milvbench tune` run"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("run --resume of a tune directory: err = %v, want %q…", err, want)
+	}
+	if _, n, _ := readResults(t, out); n != tuned {
+		t.Errorf("the refused resume changed results.json: %d trials, was %d", n, tuned)
+	}
+}

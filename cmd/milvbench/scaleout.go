@@ -53,7 +53,7 @@ are refused), against target kind milvus.`,
   milvbench prepare w.yaml --state state.json --build 1   # the next index config, same rows`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			spec, err := loadWorkload(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -393,7 +393,7 @@ already gone is not an error.`,
 			if file == "" {
 				return usageError{fmt.Errorf("%s names no workload file: pass the workload", statePath)}
 			}
-			spec, err := workloads.LoadArg(file, os.LookupEnv)
+			spec, err := loadWorkload(file, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

@@ -40,10 +40,7 @@ load: {%s, warmup: 300ms, duration: 2s, interval: 500ms}
 func TestScaleOutMilvus(t *testing.T) {
 	uri := needMilvus(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "milvbench")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	for _, tc := range []struct {
 		name, load string
 	}{

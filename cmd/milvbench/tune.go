@@ -61,7 +61,7 @@ how many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
   milvbench tune workloads/examples/tune200k.yaml --out out/tune200k`,
 		Args: workloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+			spec, err := loadWorkload(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

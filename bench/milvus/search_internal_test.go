@@ -1,0 +1,120 @@
+package milvus
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/workloads"
+	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
+	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
+	"github.com/milvus-io/milvus/client/v2/entity"
+	"github.com/milvus-io/milvus/client/v2/index"
+	"github.com/milvus-io/milvus/client/v2/milvusclient"
+	"google.golang.org/protobuf/proto"
+)
+
+// TestSearchRequestMatchesSDK checks that the lean search path sends the
+// request the SDK's own Search would (searchOption.Request), byte for byte
+// in the encoded query vectors, for the shapes the harness sends.
+func TestSearchRequestMatchesSDK(t *testing.T) {
+	vec := func(dim, seed int) []float32 {
+		v := make([]float32, dim)
+		for i := range v {
+			v[i] = float32(seed*1000+i)/7 - 3
+		}
+		return v
+	}
+	tests := []struct {
+		name   string
+		req    bench.SearchRequest
+		level  entity.ConsistencyLevel
+		filter string
+	}{
+		{name: "one 128-d query", req: bench.SearchRequest{Vectors: [][]float32{vec(128, 1)}, TopK: 10, Params: workloads.Params{"ef": int64(64)}}, level: entity.ClBounded},
+		{name: "nq 3, no params", req: bench.SearchRequest{Vectors: [][]float32{vec(4, 1), vec(4, 2), vec(4, 3)}, TopK: 100}, level: entity.ClSession},
+		{name: "mixed params", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 2)}, TopK: 5,
+			Params: workloads.Params{"nprobe": int64(16), "radius": 0.5, "range_filter": 1e21, "level": int64(2), "with<html>": "a&b", "flag": true}}, level: entity.ClEventually},
+		{name: "strong with a filter", req: bench.SearchRequest{Vectors: [][]float32{vec(16, 4)}, TopK: 1, Strong: true,
+			Filter: &datasets.Filter{Expr: "label in [1, 2]"}, Params: workloads.Params{"search_list": int64(40)}}, level: entity.ClBounded, filter: "label in [1, 2]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg := &Target{coll: "milvbench_x", consistency: tt.level}
+			got, err := tg.searchRequest(tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vecs := make([]entity.Vector, len(tt.req.Vectors))
+			for i, v := range tt.req.Vectors {
+				vecs[i] = entity.FloatVector(v)
+			}
+			ann := index.NewCustomAnnParam()
+			for k, v := range tt.req.Params {
+				ann.WithExtraParam(k, v)
+			}
+			level := tt.level
+			if tt.req.Strong {
+				level = entity.ClStrong
+			}
+			opt := milvusclient.NewSearchOption("milvbench_x", tt.req.TopK, vecs).WithANNSField(FieldVector).WithConsistencyLevel(level).WithAnnParam(ann)
+			if tt.filter != "" {
+				opt = opt.WithFilter(tt.filter)
+			}
+			want, err := opt.Request()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The SDK fills search_params from a map: their order varies
+			// from call to call, and the server reads them by key.
+			for _, r := range []*milvuspb.SearchRequest{got, want} {
+				slices.SortFunc(r.SearchParams, func(a, b *commonpb.KeyValuePair) int { return strings.Compare(a.Key, b.Key) })
+			}
+			if !proto.Equal(got, want) {
+				t.Errorf("lean request differs from the SDK's:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+func TestParamsJSON(t *testing.T) {
+	for i, p := range []workloads.Params{
+		nil, {}, {"ef": int64(64)}, {"nprobe": 16, "b": int64(-3)}, {"radius": 0.25, "x": 1e-7, "y": 3e21, "s": "<&>\"", "t": false},
+		{"é": int64(1), "a b": "c"},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			got, err := paramsJSON(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "{}"
+			if len(p) > 0 {
+				b, err := json.Marshal(map[string]any(p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = string(b)
+			}
+			if got != want {
+				t.Errorf("paramsJSON(%v) = %s, want %s", p, got, want)
+			}
+		})
+	}
+}
+
+// BenchmarkSearchRequest is the client CPU of building one 128-d top-10
+// search request (the part of a search the harness, not gRPC, pays for).
+func BenchmarkSearchRequest(b *testing.B) {
+	tg := &Target{coll: "milvbench_x", consistency: entity.ClBounded}
+	req := bench.SearchRequest{Vectors: [][]float32{make([]float32, 128)}, TopK: 10, Params: workloads.Params{"ef": int64(64)}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tg.searchRequest(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,3 +6,11 @@
 peers:
 	bash scripts/pyenv.sh
 	$(GO) run ./scripts/peers -dir $(CACHE)/peers -python $(CACHE)/venv/bin/python -script scripts/peers/peers.py
+
+# make tune-vs-grid: the tuner against the full grid (issue 9): the same
+# recommended config with a fraction of the trials. Opt-in.
+.PHONY: tune-vs-grid
+WORKLOAD ?= workloads/examples/quickstart.yaml
+PAIRS ?= 1
+tune-vs-grid: build
+	bash scripts/tune-vs-grid.sh $(WORKLOAD) $(PAIRS)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +50,8 @@ type Runner struct {
 	// OnError says what a failed trial or build does to the run:
 	// workloads.OnErrorAbort (default), OnErrorContinue or OnErrorRetry.
 	OnError string
+	// RetryPause is the pause between attempts under OnErrorRetry (0: 2 s).
+	RetryPause time.Duration
 }
 
 // PointKey names a plan point: the build's and the point's positions.
@@ -109,14 +112,26 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 				built = true
 			}
 			var trials []Trial
+			var failed []string // the errors of attempts retried (on_error retry_trial)
+			mark := s.mark()
 			err := r.attempt(ctx, fmt.Sprintf("trial %s %s %s", b.Index, workloads.FormatParams(pt.Params), pt.Level()), func() error {
+				if len(failed) > 0 {
+					s.rollback(mark) // a retried point keeps only its last attempt's trials
+				}
 				var err error
 				trials, err = s.Measure(ctx, pt)
 				if err == nil {
 					err = failedTrial(trials)
 				}
+				if err != nil {
+					failed = append(failed, err.Error())
+				}
 				return err
 			})
+			if len(failed) > 0 && (err == nil || len(failed) > 1) {
+				s.noteRetries(mark, failed, err == nil)
+				trials = append([]Trial(nil), s.res.Trials[mark.trials:]...) // with the note, for the journal
+			}
 			if err == nil && r.OnPoint != nil {
 				r.OnPoint(key, trials) // a completed point is kept, also when a signal came meanwhile
 			}
@@ -153,9 +168,13 @@ func (r *Runner) attempt(ctx context.Context, what string, fn func() error) erro
 		if err = fn(); err == nil || ctx.Err() != nil || r.OnError != workloads.OnErrorRetry || n == retryTrialAttempts {
 			return err
 		}
-		r.logf("error  %s failed: %v; on_error retry_trial: attempt %d of %d in %s", what, err, n+1, retryTrialAttempts, retryTrialPause)
+		pause := r.RetryPause
+		if pause == 0 {
+			pause = retryTrialPause
+		}
+		r.logf("error  %s failed: %v; on_error retry_trial: attempt %d of %d in %s", what, err, n+1, retryTrialAttempts, pause)
 		select {
-		case <-time.After(retryTrialPause):
+		case <-time.After(pause):
 		case <-ctx.Done():
 			return err
 		}
@@ -431,6 +450,37 @@ func (s *Session) record(tr Trial, pt workloads.SearchPoint) Trial {
 	}
 	s.r.logf("trial  %d/%d %s: %s%s", s.done, s.r.Plan.Trials(), s.label(pt, level), trialMeasures(tr), trialNote(tr))
 	return tr
+}
+
+// sessionMark is how far a session's results had got: where a retried
+// plan point's trials start.
+type sessionMark struct{ trials, capacity, done int }
+
+func (s *Session) mark() sessionMark {
+	return sessionMark{len(s.res.Trials), len(s.res.Capacity), s.done}
+}
+
+// rollback drops the trials (and capacity summaries) recorded since m: a
+// failed attempt that on_error retry_trial runs again, so that the point
+// is not counted twice (as repeats, in medians and frontiers).
+func (s *Session) rollback(m sessionMark) {
+	s.res.Trials = s.res.Trials[:m.trials]
+	s.res.Capacity = s.res.Capacity[:m.capacity]
+	s.done = m.done
+}
+
+// noteRetries tells, on every trial recorded since m, what the attempts
+// before it failed with; ok says the last attempt succeeded.
+func (s *Session) noteRetries(m sessionMark, failed []string, ok bool) {
+	earlier := failed
+	if !ok {
+		earlier = failed[:len(failed)-1]
+	}
+	note := fmt.Sprintf("on_error retry_trial: attempt %d of this point; the %d before failed and their trials were dropped: %s",
+		len(earlier)+1, len(earlier), strings.Join(earlier, "; "))
+	for i := m.trials; i < len(s.res.Trials); i++ {
+		s.res.Trials[i].Notes = append(s.res.Trials[i].Notes, note)
+	}
 }
 
 // adopt appends trials an earlier attempt of the run measured (resume),

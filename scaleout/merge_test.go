@@ -339,7 +339,7 @@ func TestReadShards(t *testing.T) {
 	start := time.Now().UTC()
 	s := []int64{1000}
 	var log strings.Builder
-	log.WriteString("plan   1 builds, 1 trials\n")
+	log.WriteString("plan   1 build, 1 trial\n")
 	for i := range 2 {
 		line, err := ShardLine(shardResult(t, "r", i, 3, s, start))
 		if err != nil {

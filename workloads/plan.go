@@ -259,7 +259,7 @@ func (p *Plan) Summary() string {
 		fmt.Fprintf(&b, "dataset:  %s files, %d × %d, %s, %d queries\n", ds.Source, ds.Size, ds.Dim, ds.Metric, ds.Queries)
 	}
 	insert, rows := p.stages()
-	fmt.Fprintf(&b, "stages:   %s, %s, %s\n", insert, count(len(p.Builds), "index build", "index builds"), count(p.Trials(), "measured trial", "measured trials"))
+	fmt.Fprintf(&b, "stages:   %s, %s, %s\n", insert, Count(len(p.Builds), "index build", "index builds"), Count(p.Trials(), "measured trial", "measured trials"))
 	for _, bd := range p.Builds {
 		fmt.Fprintf(&b, "  build %-40s %d trials\n", bd.Index, len(bd.Points))
 	}
@@ -268,7 +268,7 @@ func (p *Plan) Summary() string {
 	}
 	fmt.Fprintf(&b, "load:     %s\n", p.LoadSummary())
 	rp := p.Rows()
-	rest := fmt.Sprintf("plus the time to insert %d rows and make %s%s", rp.Preload, count(len(p.Builds), "index build", "index builds"), rp.buildRows())
+	rest := fmt.Sprintf("plus the time to insert %d rows and make %s%s", rp.Preload, Count(len(p.Builds), "index build", "index builds"), rp.buildRows())
 	if rp.Size == 0 {
 		rest = "plus insert and index build time"
 	}

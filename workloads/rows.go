@@ -83,7 +83,7 @@ func (p *Plan) stages() (insert, rows string) {
 	if rp.Size == 0 {
 		return fmt.Sprintf("1 insert of the base set (batches of ≤ %d)", batch), ""
 	}
-	batches := count((rp.Preload+batch-1)/batch, "batch", "batches")
+	batches := Count((rp.Preload+batch-1)/batch, "batch", "batches")
 	insert = fmt.Sprintf("1 insert of %d rows (%s of ≤ %d)", rp.Preload, batches, batch)
 	if s.Load.Model != LoadMixed && s.Load.Model != LoadIngest {
 		return insert, ""
@@ -127,8 +127,8 @@ func (rp RowPlan) buildRows() string {
 	return fmt.Sprintf(" over %d to up to %d rows", lo, hi)
 }
 
-// count writes n and the noun for n of them.
-func count(n int, one, many string) string {
+// Count writes n and the noun for n of them ("1 build", "3 builds").
+func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

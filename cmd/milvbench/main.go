@@ -423,7 +423,7 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 			return nil, err
 		}
 	}
-	fmt.Fprintf(progress, "plan   %d builds, %d trials, ≥ %s of measurement\n", len(plan.Builds), plan.Trials(), plan.MeasureTime())
+	fmt.Fprintf(progress, "plan   %s, %s, ≥ %s of measurement\n", workloads.Count(len(plan.Builds), "build", "builds"), workloads.Count(plan.Trials(), "trial", "trials"), plan.MeasureTime())
 	if w.ds, err = loadDataset(ctx, spec, plan.MaxTopK(), progress); err != nil {
 		return nil, err
 	}

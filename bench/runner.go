@@ -399,6 +399,11 @@ func (s *Session) Measure(ctx context.Context, pt workloads.SearchPoint) ([]Tria
 	if s.index == nil {
 		return nil, fmt.Errorf("bench: measure before build")
 	}
+	// Collect the garbage of what ran before (an index build, the last
+	// trial) now, not inside this trial's window, as Go's own benchmarks
+	// do before each run: an in-process target and the generator share
+	// this heap.
+	runtime.GC()
 	var trials []Trial
 	var err error
 	switch m := s.r.Plan.Spec.Load.Model; m {

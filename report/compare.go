@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/tuner"
 )
 
 // Limit is one regression gate's threshold; a zero Limit is off.
@@ -148,7 +149,7 @@ func Compare(base, next *bench.Result, g Gates) *Comparison {
 		row := Row{Name: b.name, BaseN: len(b.trials), NewN: len(n.trials)}
 		for _, m := range compareMetrics {
 			bv, nv := values(b.trials, m.value), values(n.trials, m.value)
-			ch := Change{Metric: m.name, Base: median(bv), New: median(nv), P: welchP(bv, nv)}
+			ch := Change{Metric: m.name, Base: median(bv), New: median(nv), P: tuner.WelchP(bv, nv)}
 			ch.Noise = ch.Tested() && ch.P >= g.alpha()
 			row.Changes = append(row.Changes, ch)
 		}

@@ -1,8 +1,10 @@
 package tuner
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,13 +42,15 @@ type point struct {
 	concurrency int
 	rate        float64
 	trialIDs    []int
-	recall      float64
-	qps         float64 // requests/s
-	queries     float64 // queries/s = requests/s × nq
-	p99, p95    float64
-	errRate     float64
-	genBound    bool
-	indexBytes  int64
+	// samples are the queries/s of each repeat (for the ties' t-test).
+	samples    []float64
+	recall     float64
+	qps        float64 // requests/s
+	queries    float64 // queries/s = requests/s × nq
+	p99, p95   float64
+	errRate    float64
+	genBound   bool
+	indexBytes int64
 }
 
 // config identifies a point without its load level: what a user deploys.
@@ -103,6 +107,7 @@ func aggregate(trials []bench.Trial) []*point {
 			p.indexBytes = max(p.indexBytes, t.IndexBytes)
 		}
 		p.recall, p.qps, p.queries = median(recall), median(qps), median(queries)
+		p.samples = queries
 		p.p99, p.p95 = median(p99), median(p95)
 		if reqs > 0 {
 			p.errRate = float64(errs) / float64(reqs)
@@ -200,6 +205,98 @@ func leastWork(configs []string, best map[string]*point) ([]string, []string) {
 		}
 	}
 	return kept, notes
+}
+
+// TieP is the Welch t-test p-value at or above which two configs measured
+// with repeats count as tied: their queries/s do not differ by more than
+// the spread of the repeats explains.
+const TieP = 0.05
+
+// tiedWith reports whether the measurements do not separate a from the
+// fastest config top, and how that was judged: within band (goals.tie) of
+// top's queries/s, or, with two or more repeats each, further apart but
+// with Welch's t-test on their queries/s finding no difference (p ≥ TieP).
+// Repeats within one run never separate configs closer than band: they
+// share one build of each index and one state of the host, and separate
+// runs of the grid on a shared 2-core host differed by 13% on average for
+// the same config.
+func tiedWith(a, top *point, band float64) (bool, string) {
+	within := a.queries >= (1-band)*top.queries
+	if len(a.samples) >= 2 && len(top.samples) >= 2 {
+		p := WelchP(a.samples, top.samples)
+		if within {
+			return true, fmt.Sprintf("within %.0f%% (goals.tie), closer than separate runs on a shared host agree; Welch's t-test over %d and %d repeats gives p = %.2f", 100*band, len(a.samples), len(top.samples), p)
+		}
+		return p >= TieP, fmt.Sprintf("Welch's t-test over %d and %d repeats gives p = %.2f", len(a.samples), len(top.samples), p)
+	}
+	return within, fmt.Sprintf("within %.0f%% (goals.tie): single trials on a shared host vary that much", 100*band)
+}
+
+// breakTies puts first, among configs (best first) whose throughput the
+// measurements do not separate from the fastest (tiedWith, band is
+// goals.tie), the one that
+// costs least besides throughput: a smaller loaded memory at rows × dim
+// (when it differs by more than 5%), then smaller requests (a lower
+// latency per request), then the smaller memory however slight, then the
+// faster measurement. Choosing among ties by what is known exactly makes
+// the answer stable from run to run, and the same for tune and the grid.
+// It returns the reordered configs, the tied ones after the first, and a
+// note when the choice is not the fastest measured.
+func breakTies(configs []string, best map[string]*point, rows int64, dim int, band float64) ([]string, []string, string) {
+	fastest := best[configs[0]]
+	mem := func(p *point) float64 {
+		b, _ := IndexMemory(p.index, rows, dim)
+		return b
+	}
+	tied := []string{configs[0]}
+	var how string
+	for _, k := range configs[1:] {
+		if ok, why := tiedWith(best[k], fastest, band); ok {
+			tied = append(tied, k)
+			if how == "" {
+				how = why
+			}
+		}
+	}
+	if len(tied) == 1 {
+		return configs, nil, ""
+	}
+	order := slices.Clone(tied)
+	slices.SortStableFunc(order, func(x, y string) int {
+		a, b := best[x], best[y]
+		ma, mb := mem(a), mem(b)
+		if math.Abs(ma-mb) > 0.05*math.Max(ma, mb) {
+			return cmp.Compare(ma, mb)
+		}
+		if a.nq != b.nq {
+			return cmp.Compare(a.nq, b.nq)
+		}
+		return cmp.Compare(ma, mb)
+	})
+	pick := order[0]
+	out := []string{pick}
+	for _, k := range configs {
+		if k != pick {
+			out = append(out, k)
+		}
+	}
+	var note string
+	if pick != configs[0] {
+		p := best[pick]
+		m1, m2 := mem(p), mem(fastest)
+		var why string
+		switch {
+		case math.Abs(m1-m2) > 0.05*math.Max(m1, m2):
+			why = fmt.Sprintf("it needs less memory (%s against %s for %s rows)", Bytes(m1), Bytes(m2), Count(float64(rows)))
+		case p.nq < fastest.nq:
+			why = fmt.Sprintf("it sends smaller requests (nq=%d, p99 %.3f ms against %.3f ms)", p.nq, p.p99, fastest.p99)
+		default:
+			why = fmt.Sprintf("of equivalent configs it needs the least memory (%s against %s for %s rows), a fixed rule so that repeated runs give the same answer", Bytes(m1), Bytes(m2), Count(float64(rows)))
+		}
+		note = fmt.Sprintf("%s measured the most queries/s (%s), but the measurements do not separate it from %s (%s; %s): %s is recommended because %s.",
+			fastest.config(), Count(fastest.queries), p.config(), Count(p.queries), how, p.config(), why)
+	}
+	return out, order[1:], note
 }
 
 // doesLessWork reports whether a and b share index build, batch size and

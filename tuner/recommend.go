@@ -84,7 +84,7 @@ type Answer struct {
 	// Summary is the answer in plain words.
 	Summary string  `json:"summary"`
 	Choice  *Choice `json:"choice,omitempty"`
-	// RunnerUp is the next config when it is within NearTie of the
+	// RunnerUp is the next config when it is within goals.tie of the
 	// choice's throughput: a tie as far as one measurement can tell.
 	RunnerUp *Choice `json:"runner_up,omitempty"`
 	// Alternatives are the best config of each other index type that
@@ -195,10 +195,6 @@ type GoalMiss struct {
 	Of     string  `json:"of"`
 	Config string  `json:"best_config"`
 }
-
-// NearTie is the throughput gap within which the runner-up counts as a
-// tie: single trials on a shared machine vary by that much.
-const NearTie = 0.15
 
 // Inputs are what a recommendation is computed from besides the trials.
 type Inputs struct {
@@ -321,18 +317,32 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 		return a, nil
 	}
 	a.Met = true
+	var ties []string
+	var tieNote string
+	if g.Recall > 0 { // with the accuracy fixed by the goal, throughput decides, and its ties
+		configs, ties, tieNote = breakTies(configs, best, rows, dim, g.TieBand())
+	}
+	if tieNote != "" {
+		rec.Notes = append(rec.Notes, sh.String()+": "+tieNote)
+	}
 	top := best[configs[0]]
 	if top.concurrency > 0 && top.rate == 0 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("%s: the throughput is what %d closed-loop client%s achieved, not the most the target can serve; an open-loop or capacity run measures that.", sh, top.concurrency, plural(top.concurrency)))
 	}
 	c := choiceOf(top)
 	a.Choice = &c
-	if len(configs) > 1 {
-		if second := best[configs[1]]; g.Recall > 0 && second.queries >= (1-NearTie)*top.queries {
-			r := choiceOf(second)
-			a.RunnerUp = &r
-			rec.Notes = append(rec.Notes, fmt.Sprintf("%s: %s (%s queries/s) is within %.0f%% of the recommendation (%s queries/s): closer than single trials on a shared host can separate. Set load.repeat to 3 or more (the medians decide) to tell them apart.",
-				sh, second.config(), Count(second.queries), 100*(1-second.queries/top.queries), Count(top.queries)))
+	if len(ties) > 0 {
+		second := best[ties[0]]
+		r := choiceOf(second)
+		a.RunnerUp = &r
+		if tieNote == "" {
+			advice := "Set load.repeat to 3 or more to tell them apart (a t-test over the repeats decides)."
+			if len(top.samples) >= 2 {
+				advice = "More repeats (load.repeat) or longer trials may tell them apart; either meets the goals."
+			}
+			_, how := tiedWith(second, top, g.TieBand())
+			rec.Notes = append(rec.Notes, fmt.Sprintf("%s: %s (%s queries/s) is as fast as the recommendation (%s queries/s) as far as the measurements tell (%s). %s",
+				sh, second.config(), Count(second.queries), Count(top.queries), how, advice))
 		}
 	}
 	seen := map[string]bool{top.index.Type: true}

@@ -368,23 +368,24 @@ func TestLeastWork(t *testing.T) {
 	}
 }
 
-// TestNearTie: a runner-up within NearTie of the choice is named.
+// TestNearTie: a runner-up within goals.tie (default 15%) of the choice is
+// named.
 func TestNearTie(t *testing.T) {
 	trial := func(id int, typ string, qps float64) bench.Trial {
 		return bench.Trial{ID: id, Index: workloads.IndexConfig{Type: typ}, Search: bench.SearchInfo{TopK: 10, NQ: 1, Selectivity: 1},
 			Load: bench.LoadInfo{Model: workloads.LoadClosed, Concurrency: 1}, Recall: 0.99, QPS: qps, QueriesPerS: qps, Requests: 100}
 	}
 	for _, tt := range []struct {
-		second float64
-		tie    bool
-	}{{90, true}, {85, true}, {80, false}} {
+		second, band float64
+		tie          bool
+	}{{90, 0, true}, {85, 0, true}, {80, 0, false}, {90, 0.05, false}, {80, 0.25, true}} {
 		res := &bench.Result{Dataset: datasets.Info{Size: 1000, Dim: 8}, Trials: []bench.Trial{trial(1, "FLAT", 100), trial(2, "HNSW", tt.second)}}
-		rec, err := Recommend(res, Inputs{Goals: workloads.Goals{Recall: 0.9}, Pricing: defaults(t)})
+		rec, err := Recommend(res, Inputs{Goals: workloads.Goals{Recall: 0.9, Tie: tt.band}, Pricing: defaults(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := rec.Answers[0].RunnerUp != nil; got != tt.tie {
-			t.Errorf("runner-up at %g%% of the choice: tie %v, want %v", tt.second, got, tt.tie)
+			t.Errorf("runner-up at %g%% of the choice, tie band %g: tie %v, want %v", tt.second, tt.band, got, tt.tie)
 		}
 	}
 }

@@ -15,6 +15,18 @@ var goalCUTypes = []string{CUPerformance, CUCapacity, CUTiered}
 // goals.growth_months is not given.
 const DefaultGrowthMonths = 12
 
+// DefaultTie is goals.tie when the workload does not set it: throughput
+// within 15% counts as a tie.
+const DefaultTie = 0.15
+
+// TieBand is the goals' tie band: Tie, or DefaultTie when unset.
+func (g Goals) TieBand() float64 {
+	if g.Tie > 0 {
+		return g.Tie
+	}
+	return DefaultTie
+}
+
 // Goal limits (README, "Goals").
 const (
 	maxGoalQPS      = 1e9
@@ -40,6 +52,7 @@ func (d *decoder) goals(g *Goals) fieldFunc {
 				return s, err
 			}),
 			"max_replicas": d.integer(&g.MaxReplicas),
+			"tie":          d.float(&g.Tie),
 		})
 	}
 }
@@ -91,6 +104,8 @@ func validateGoals(g Goals, e func(field, format string, args ...any) error) err
 		return e("goals.growth_months", "%d is out of range (allowed 1..%d)", g.GrowthMonths, maxGrowthMonths)
 	case g.MaxReplicas < 0 || g.MaxReplicas > maxGoalReplicas:
 		return e("goals.max_replicas", "%d is out of range (0..%d; 0 means the plan's limit)", g.MaxReplicas, maxGoalReplicas)
+	case g.Tie < 0 || g.Tie >= 0.5:
+		return e("goals.tie", "%g is out of range (a fraction of queries/s, 0..0.5, e.g. 0.2 for 20%%; 0 means the default %g)", g.Tie, DefaultTie)
 	}
 	for i, t := range g.CUTypes {
 		for _, u := range g.CUTypes[:i] {

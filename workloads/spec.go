@@ -237,6 +237,10 @@ type Goals struct {
 	// capacity, tiered); MaxReplicas bounds the replicas of an answer.
 	CUTypes     []string `json:"cu_types,omitempty"`
 	MaxReplicas int      `json:"max_replicas,omitempty"`
+	// Tie is the throughput gap (a fraction) within which two configs that
+	// meet the goals count as equally fast, and the cheaper one is chosen
+	// (0: the default, 0.15).
+	Tie float64 `json:"tie,omitempty"`
 }
 
 // ClusterSpec says what the measurements ran on, so throughput can be

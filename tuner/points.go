@@ -290,8 +290,10 @@ func breakTies(configs []string, best map[string]*point, rows int64, dim int, ba
 			why = fmt.Sprintf("it needs less memory (%s against %s for %s rows)", Bytes(m1), Bytes(m2), Count(float64(rows)))
 		case p.nq < fastest.nq:
 			why = fmt.Sprintf("it sends smaller requests (nq=%d, p99 %.3f ms against %.3f ms)", p.nq, p.p99, fastest.p99)
+		case m1 < m2:
+			why = fmt.Sprintf("of equivalent configs it needs the least memory (%s less, of %s for %s rows), a fixed rule so that repeated runs give the same answer", Bytes(m2-m1), Bytes(m2), Count(float64(rows)))
 		default:
-			why = fmt.Sprintf("of equivalent configs it needs the least memory (%s against %s for %s rows), a fixed rule so that repeated runs give the same answer", Bytes(m1), Bytes(m2), Count(float64(rows)))
+			why = "of equivalent configs it comes first by memory, then batch size, a fixed rule so that repeated runs give the same answer"
 		}
 		note = fmt.Sprintf("%s measured the most queries/s (%s), but the measurements do not separate it from %s (%s; %s): %s is recommended because %s.",
 			fastest.config(), Count(fastest.queries), p.config(), Count(p.queries), how, p.config(), why)

@@ -25,6 +25,10 @@ func TestBreakTies(t *testing.T) {
 			note: "HNSW(M=16,efConstruction=200) x=1 nq=10 measured the most queries/s (1,000), but the measurements do not separate it from HNSW(M=16,efConstruction=200) x=1 nq=1 (960; within 15% (goals.tie): single trials on a shared host vary that much): HNSW(M=16,efConstruction=200) x=1 nq=1 is recommended because it sends smaller requests (nq=1, p99 0.150 ms against 0.900 ms)."},
 		{name: "index types tied: less memory", points: []*point{pt(hnsw, 1, 0.2, 1000), pt(ivf, 1, 0.2, 900)}, pick: 1, ties: 1,
 			note: "because it needs less memory (488.8 MiB against 610.4 MiB for 1,000,000 rows)."},
+		{name: "equivalent builds: the least memory however slight", points: []*point{
+			pt(workloads.IndexConfig{Type: "IVF_FLAT", Build: workloads.Params{"nlist": int64(512)}}, 1, 0.13, 39393),
+			pt(workloads.IndexConfig{Type: "IVF_FLAT", Build: workloads.Params{"nlist": int64(256)}}, 1, 0.13, 33523)}, pick: 1, ties: 1,
+			note: "because of equivalent configs it needs the least memory (128.0 KiB less, of 488.5 MiB for 1,000,000 rows), a fixed rule"},
 		{name: "the fastest is also the cheapest", points: []*point{pt(ivf, 1, 0.2, 1000), pt(hnsw, 1, 0.2, 990)}, pick: 0, ties: 1},
 		{name: "repeats separate 20% apart", points: []*point{pt(hnsw, 1, 0.2, 1000, 1002, 998), pt(ivf, 1, 0.2, 800, 801, 799)}, pick: 0},
 		{name: "repeats separate 3% apart, within run-to-run noise", points: []*point{pt(hnsw, 1, 0.2, 1000, 1002, 998), pt(ivf, 1, 0.2, 970, 971, 969)}, pick: 1, ties: 1,

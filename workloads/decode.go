@@ -33,11 +33,23 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		b.WriteString(oneLineField(e.Field))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
 	return b.String()
+}
+
+// oneLineField is a field path as errors print it: as written, or quoted
+// (Go syntax) when a key in it holds a line break or another control
+// character, so that an error stays one line whatever the file's keys.
+func oneLineField(f string) string {
+	for _, r := range f {
+		if r < ' ' || r == 0x7f {
+			return strconv.Quote(f)
+		}
+	}
+	return f
 }
 
 // LookupEnv resolves ${NAME} references; os.LookupEnv in production.

@@ -28,20 +28,14 @@ func (o *outageTarget) end() {
 	o.over = true
 }
 
-func (o *outageTarget) ended() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.over
-}
-
 func (o *outageTarget) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
 	o.mu.Lock()
 	if o.first.IsZero() {
 		o.first = time.Now()
 	}
-	down := o.outage <= 0 || time.Since(o.first) < o.outage
+	down := !o.over && (o.outage <= 0 || time.Since(o.first) < o.outage)
 	o.mu.Unlock()
-	if down && !o.ended() {
+	if down {
 		return bench.SearchResult{}, classErr(bench.ClassUnavailable)
 	}
 	return o.Target.Search(ctx, req)

@@ -124,22 +124,8 @@ func trialLabel(t bench.Trial) string {
 // levelText is a trial's load level for tables: "c=2", "rate=500/s",
 // "rate=500/s, generator-bound".
 func levelText(l bench.LoadInfo) string {
-	var parts []string
-	if l.Concurrency > 0 {
-		parts = append(parts, fmt.Sprintf("c=%d", l.Concurrency))
-	}
-	if l.Rate > 0 {
-		parts = append(parts, fmt.Sprintf("rate=%g/s", l.Rate))
-	}
-	if l.InsertRate > 0 {
-		parts = append(parts, fmt.Sprintf("insert=%g rows/s", l.InsertRate))
-	}
-	if l.InsertBatch > 0 {
-		parts = append(parts, fmt.Sprintf("batch=%d", l.InsertBatch))
-	}
-	if l.InsertConcurrency > 0 {
-		parts = append(parts, fmt.Sprintf("inserters=%d", l.InsertConcurrency))
-	}
+	parts := workloads.SearchPoint{Concurrency: l.Concurrency, Rate: l.Rate, InsertRate: l.InsertRate,
+		InsertBatch: l.InsertBatch, InsertConcurrency: l.InsertConcurrency}.LevelParts()
 	if l.GeneratorBound {
 		parts = append(parts, "generator-bound")
 	}

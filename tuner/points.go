@@ -249,13 +249,9 @@ func breakTies(configs []string, best map[string]*point, rows int64, dim int, ba
 		return b
 	}
 	tied := []string{configs[0]}
-	var how string
 	for _, k := range configs[1:] {
-		if ok, why := tiedWith(best[k], fastest, band); ok {
+		if ok, _ := tiedWith(best[k], fastest, band); ok {
 			tied = append(tied, k)
-			if how == "" {
-				how = why
-			}
 		}
 	}
 	if len(tied) == 1 {
@@ -295,6 +291,7 @@ func breakTies(configs []string, best map[string]*point, rows int64, dim int, ba
 		default:
 			why = "of equivalent configs it comes first by memory, then batch size, a fixed rule so that repeated runs give the same answer"
 		}
+		_, how := tiedWith(p, fastest, band)
 		note = fmt.Sprintf("%s measured the most queries/s (%s), but the measurements do not separate it from %s (%s; %s): %s is recommended because %s.",
 			fastest.config(), Count(fastest.queries), p.config(), Count(p.queries), how, p.config(), why)
 	}

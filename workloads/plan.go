@@ -41,7 +41,11 @@ type SearchPoint struct {
 }
 
 // Level describes the point's load level in words, e.g. "c=4", "rate=1000/s".
-func (p SearchPoint) Level() string {
+func (p SearchPoint) Level() string { return strings.Join(p.LevelParts(), " ") }
+
+// LevelParts are the parts of Level: "c=4", "rate=1000/s", "insert=500
+// rows/s", "batch=100", "inserters=2", "repeat=3", those that are set.
+func (p SearchPoint) LevelParts() []string {
 	var parts []string
 	if p.Concurrency > 0 {
 		parts = append(parts, fmt.Sprintf("c=%d", p.Concurrency))
@@ -61,7 +65,7 @@ func (p SearchPoint) Level() string {
 	if p.Repeat > 1 {
 		parts = append(parts, fmt.Sprintf("repeat=%d", p.Repeat))
 	}
-	return strings.Join(parts, " ")
+	return parts
 }
 
 // Build is an index configuration and every search point run against it.

@@ -48,9 +48,14 @@ func (t *Target) Join(ctx context.Context, c bench.CollectionSpec, cfg workloads
 			return 0, fmt.Errorf("milvus: collection %q not loaded with %s within %s (is milvbench prepare still running?)", c.Name, cfg, wait)
 		}
 	}
+	return t.rowCount(ctx, t.clients[0], c.Name)
+}
+
+// rowCount is the row count the server's collection statistics report.
+func (t *Target) rowCount(ctx context.Context, cl *milvusclient.Client, name string) (int, error) {
 	var stats map[string]string
-	err = t.setup(ctx, "collection stats "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
-		stats, err = t.clients[0].GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(c.Name))
+	err := t.setup(ctx, "collection stats "+name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+		stats, err = cl.GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(name))
 		return err
 	})
 	if err != nil {
@@ -58,7 +63,7 @@ func (t *Target) Join(ctx context.Context, c bench.CollectionSpec, cfg workloads
 	}
 	rows, err := strconv.Atoi(stats["row_count"])
 	if err != nil {
-		return 0, fmt.Errorf("milvus: collection stats of %s: row_count %q is not a number", c.Name, stats["row_count"])
+		return 0, fmt.Errorf("milvus: collection stats of %s: row_count %q is not a number", name, stats["row_count"])
 	}
 	return rows, nil
 }

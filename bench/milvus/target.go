@@ -418,17 +418,9 @@ func (t *Target) Attach(ctx context.Context, c bench.CollectionSpec) (int, error
 	if err != nil || owner != c.RunID {
 		return 0, err
 	}
-	var stats map[string]string
-	err = t.setup(ctx, "collection stats "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
-		stats, err = cl.GetCollectionStats(ctx, milvusclient.NewGetCollectionStatsOption(c.Name))
-		return err
-	})
+	rows, err := t.rowCount(ctx, cl, c.Name)
 	if err != nil {
 		return 0, err
-	}
-	rows, err := strconv.Atoi(stats["row_count"])
-	if err != nil {
-		return 0, fmt.Errorf("milvus: collection stats of %s: row_count %q is not a number", c.Name, stats["row_count"])
 	}
 	t.coll, t.runID, t.metric, t.labels, t.created = c.Name, c.RunID, c.Metric, c.Labels, true
 	return rows, nil

@@ -19,7 +19,7 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// TestHistogramMerge checks DESIGN.md's rule: the merged histogram's
+// TestHistogramMerge checks the measurement rule (docs/measurement.md): the merged histogram's
 // percentiles are those of the union of the samples, not an average.
 func TestHistogramMerge(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -166,10 +166,7 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	queries := [][]float32{{0}, {1}, {2}}
 	pt := workloads.SearchPoint{TopK: 2, NQ: 2, Concurrency: 1}
 	st := &searchStream{target: tgt, queries: queries, pt: pt}
-	w, err := closedLoop(context.Background(), st, 0, phase{dur: 100 * time.Millisecond, every: 30 * time.Millisecond, ans: newAnswers(len(queries))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := measureWindow(t, searchLoad{st: st}, 100*time.Millisecond, 30*time.Millisecond)
 	if w.ok == 0 || w.errs.RateLimited == 0 || w.errs.Total != w.errs.RateLimited {
 		t.Fatalf("ok %d errors %+v", w.ok, w.errs)
 	}
@@ -205,6 +202,24 @@ func TestClosedLoopCountsErrorsAndWindow(t *testing.T) {
 	}
 }
 
+// measureWindow measures one window of l from now for dur, cut every
+// interval, as the trial routine does.
+func measureWindow(t testing.TB, l searchLoad, dur, every time.Duration) window {
+	t.Helper()
+	start := time.Now()
+	iv := NewIntervals(start, every)
+	rec := l.recorder(iv, false)
+	iv.Start()
+	end, gen := l.run(context.Background(), start, dur, rec, 0)
+	iv.Stop(end)
+	w, err := rec.window(start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.gen = gen
+	return w
+}
+
 // searchFunc is a Target whose Search is f; its other methods are unused.
 type searchFunc func(SearchRequest) (SearchResult, error)
 
@@ -237,10 +252,7 @@ func BenchmarkClosedLoopNoop(b *testing.B) {
 			var reqs int64
 			var secs float64
 			for b.Loop() {
-				w, err := closedLoop(context.Background(), st, 0, phase{dur: 200 * time.Millisecond, every: 100 * time.Millisecond, ans: newAnswers(len(queries))})
-				if err != nil {
-					b.Fatal(err)
-				}
+				w := measureWindow(b, searchLoad{st: st}, 200*time.Millisecond, 100*time.Millisecond)
 				reqs += w.ok
 				secs += w.elapsed.Seconds()
 			}

@@ -10,45 +10,6 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// CapacityProbe is a capacity search's verdict on one of its probes (an
-// open-loop trial at the probe's rate).
-type CapacityProbe struct {
-	// Search numbers the capacity search (1-based, as in Result.Capacity).
-	Search int `json:"search"`
-	// Step is "ramp" (the geometric ramp) or "bisect".
-	Step    string   `json:"step"`
-	Pass    bool     `json:"pass"`
-	Reasons []string `json:"reasons,omitempty"`
-}
-
-// CapacityResult is the outcome of one capacity search: the knee is the
-// highest offered rate whose probe held every goal.
-type CapacityResult struct {
-	Index  workloads.IndexConfig `json:"index"`
-	Search SearchInfo            `json:"search"`
-	// KneeRate is the highest offered rate (requests/s) that held, 0 when
-	// none did; KneeTrial its trial, with the achieved QPS and p99 there.
-	KneeRate  float64 `json:"knee_rate"`
-	KneeTrial int     `json:"knee_trial,omitempty"`
-	KneeQPS   float64 `json:"knee_qps,omitempty"`
-	KneeP99MS float64 `json:"knee_p99_ms,omitempty"`
-	// FailRate is the lowest offered rate that failed (0 when every probe
-	// up to max_rate held), FailTrial its trial and FailReasons why.
-	FailRate    float64  `json:"fail_rate,omitempty"`
-	FailTrial   int      `json:"fail_trial,omitempty"`
-	FailReasons []string `json:"fail_reasons,omitempty"`
-	// GeneratorLimited is set when the failing probe failed only because
-	// the generator fell behind: the knee is then a lower bound on the
-	// server's capacity, not the server's limit.
-	GeneratorLimited bool `json:"generator_limited,omitempty"`
-	// Precision is the relative width of the final bracket
-	// (fail_rate/knee_rate − 1); Stop says why the search ended.
-	Precision float64 `json:"precision,omitempty"`
-	Stop      string  `json:"stop"`
-	// Probes are the trial ids of the probes, in the order run.
-	Probes []int `json:"probes"`
-}
-
 // capacity searches the highest rate meeting the goals for one point: each
 // probe is an open-loop trial, recorded as it ends (load model capacity).
 func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Trial, error) {
@@ -56,36 +17,60 @@ func (s *Session) capacity(ctx context.Context, pt workloads.SearchPoint) ([]Tri
 	num := len(s.res.Capacity) + 1
 	var trials []Trial
 	probe := func(rate float64, step string) (bool, error) {
-		tr, err := s.openTrialAt(ctx, pt, rate, len(trials)+1)
+		m := &probeModel{searchModel: s.searchModel(pt, rate), s: s, goals: spec.Goals, search: num, step: step}
+		tr, err := s.runTrial(ctx, pt, fmt.Sprintf("rate=%g/s", rate), len(trials)+1, m)
 		if err != nil {
 			return false, err
 		}
-		pass, reasons := judgeProbe(tr, spec.Goals, spec.Load.MaxErrorRate)
-		tr.Capacity = &CapacityProbe{Search: num, Step: step, Pass: pass, Reasons: reasons}
-		var gone error
-		if tr.Requests > 0 && tr.Errors.Total == tr.Requests {
-			if gone = s.answersAtRest(ctx, pt); gone != nil && ctx.Err() == nil {
-				tr.Notes = append(tr.Notes, fmt.Sprintf("every request failed, and the same search sent alone after the probe failed too (%v): the server is gone or refuses the request, so the search stopped here", gone))
-			} else if gone == nil {
-				tr.Notes = append(tr.Notes, "every request failed under this rate, but the same search sent alone after the probe succeeded: the failures came with the load")
-			}
-		}
-		tr = s.record(tr, pt)
 		trials = append(trials, tr)
-		if gone != nil {
+		if m.gone != nil {
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
 			return false, fmt.Errorf("capacity probe at %g/s (trial %d): all %d requests failed (last: %s), and the same search sent alone after it failed too: %w; the server is gone or refuses the request, which says nothing about its capacity",
-				rate, tr.ID, tr.Requests, tr.Errors.Last, gone)
+				rate, tr.ID, tr.Requests, tr.Errors.Last, m.gone)
 		}
-		return pass, nil
+		return tr.Capacity.Pass, nil
 	}
 	if _, err := searchKnee(spec.Load, probe); err != nil {
 		return trials, err
 	}
 	s.addCapacity(trials)
 	return trials, nil
+}
+
+// probeModel is one probe of a capacity search: the open-loop search model
+// at the probe's rate, whose trial carries the probe's verdict.
+type probeModel struct {
+	*searchModel
+	s      *Session
+	goals  workloads.Goals
+	search int
+	step   string
+	// gone is set when every request failed and the same search, sent
+	// alone after the probe, failed too: the server is gone.
+	gone error
+}
+
+// result is the probe's trial judged against the goals (judgeProbe). A
+// probe at which every request failed is checked at rest
+// (answersAtRest): failing only under load is a capacity answer.
+func (m *probeModel) result(ctx context.Context, w *trialWindow) (Trial, error) {
+	tr, err := m.searchModel.result(ctx, w)
+	if err != nil {
+		return tr, err
+	}
+	pass, reasons := judgeProbe(tr, m.goals, m.spec.MaxErrorRate)
+	tr.Capacity = &CapacityProbe{Search: m.search, Step: m.step, Pass: pass, Reasons: reasons}
+	if tr.Requests == 0 || tr.Errors.Total != tr.Requests {
+		return tr, nil
+	}
+	if m.gone = m.s.answersAtRest(ctx, m.pt); m.gone != nil && ctx.Err() == nil {
+		tr.Notes = append(tr.Notes, fmt.Sprintf("every request failed, and the same search sent alone after the probe failed too (%v): the server is gone or refuses the request, so the search stopped here", m.gone))
+	} else if m.gone == nil {
+		tr.Notes = append(tr.Notes, "every request failed under this rate, but the same search sent alone after the probe succeeded: the failures came with the load")
+	}
+	return tr, nil
 }
 
 // restPauses are the pauses before each search answersAtRest sends: a

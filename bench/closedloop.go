@@ -46,65 +46,27 @@ func (a *answers) recall(gt *datasets.GroundTruth, k int) (float64, int) {
 	return sum / float64(n), n
 }
 
-// phase is one load phase of a trial: warm-up (every == 0: nothing is
-// recorded) or a measured window cut into intervals of length every.
-type phase struct {
-	dur   time.Duration
-	every time.Duration
-	ans   *answers
-	// limit, when > 0, ends a closed loop after that many requests.
-	limit int64
-	// at, when set, is the instant the phase starts (a shard's trial clock).
-	at time.Time
-	// watch, when set, is called as the phase starts, with the measured
-	// window's intervals (nil in warm-up), and returns a function to call
-	// when it ends (live progress).
-	watch func(start time.Time, iv *Intervals) (stop func())
-}
-
-func (ph phase) measured() bool { return ph.every > 0 }
-
-// start begins a phase at start: for a measured phase it returns the
-// recorder (nil for warm-up). stop ends the live reports.
-func (ph phase) start(start time.Time, slots int, open bool) (rec *searchRec, stop func()) {
-	var iv *Intervals
-	if ph.measured() {
-		rec = newSearchRec(start, ph.every, slots, open, ph.ans)
-		iv = rec.iv
-		iv.Start()
-	}
-	stop = func() {}
-	if ph.watch != nil {
-		stop = ph.watch(start, iv)
-	}
-	return rec, stop
-}
-
-// closedLoop runs pt.Concurrency workers, each sending its next request as
-// soon as the previous one returned (and think has passed), until dur has
-// passed (or ph.limit requests were sent). The latency recorded is client-observed: from the first attempt's
-// send to the final answer, retries and backoff included; the successful
-// attempt's service time is recorded beside it. Requests started before the
-// deadline all count, and the window runs from the first send to the last
-// completion, so no in-flight work is dropped.
-func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph phase) (window, error) {
-	conc := s.pt.Concurrency
+// closedLoop runs s.pt.Concurrency workers from start, each sending its
+// next request as soon as the previous one returned (and think has
+// passed), until dur has passed (or limit requests were sent, limit > 0),
+// recording into rec (nil: a warm-up, nothing recorded). The latency
+// recorded is client-observed: from the first attempt's send to the final
+// answer, retries and backoff included; the successful attempt's service
+// time is recorded beside it. Requests started before the deadline all
+// count, and the window runs from start to the last completion, which
+// closedLoop returns: no in-flight work is dropped.
+func closedLoop(ctx context.Context, s *searchStream, think time.Duration, start time.Time, dur time.Duration, limit int64, rec *searchRec) (end time.Time) {
 	var next atomic.Int64
-	if err := waitUntil(ctx, ph.at); err != nil {
-		return window{}, err
-	}
-	start := time.Now()
-	deadline := start.Add(ph.dur)
-	rec, stopWatch := ph.start(start, conc, false)
+	deadline := start.Add(dur)
 	var wg sync.WaitGroup
-	for w := range conc {
+	for w := range s.pt.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			idx := make([]int, s.pt.NQ)
 			for now := start; ctx.Err() == nil && now.Before(deadline); {
 				seq := next.Add(1) - 1
-				if ph.limit > 0 && seq >= ph.limit {
+				if limit > 0 && seq >= limit {
 					return
 				}
 				req := s.request(seq, idx)
@@ -127,12 +89,7 @@ func closedLoop(ctx context.Context, s *searchStream, think time.Duration, ph ph
 		}()
 	}
 	wg.Wait()
-	end := time.Now()
-	stopWatch()
-	if rec == nil {
-		return window{}, nil
-	}
-	return rec.finish(start, end)
+	return time.Now()
 }
 
 // The harness's retry policy for measured requests: a request that fails as
@@ -145,6 +102,30 @@ const retryAttempts = 4
 
 func retryBackoff(attempt int) time.Duration {
 	return min(10*time.Millisecond<<(attempt-1), time.Second)
+}
+
+// again decides, after attempt number attempt of a call failed with err,
+// whether the call is sent again: when the failure is retryable, attempts
+// are left and the backoff ends before deadline (it sleeps the backoff).
+// Every failed attempt is counted on op through slot, and every one sent
+// again as a retry (op nil: counted nowhere). A failure after ctx ended is
+// not counted: the run is stopping, not the target failing. Search
+// streams and write streams both retry through it.
+func again(ctx context.Context, deadline time.Time, op *Op, slot, attempt int, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	class := Classify(err)
+	if op != nil {
+		op.Fail(slot, class, err)
+	}
+	if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
+		return false
+	}
+	if op != nil {
+		op.Retry(slot)
+	}
+	return true
 }
 
 // Retryable reports whether a failure of class is worth retrying: the server

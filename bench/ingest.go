@@ -17,8 +17,8 @@ const (
 	searchableProbeRows = 8
 )
 
-// ingestTrial measures insert throughput and latency at one batch size and
-// insert concurrency (load model ingest).
+// ingestModel measures insert throughput and latency at one batch size
+// and insert concurrency (load model ingest).
 //
 // pt.InsertConcurrency inserters each send a call of pt.InsertBatch rows
 // as soon as their last call returned (closed loop: latency is the service
@@ -30,124 +30,146 @@ const (
 // a search for the exact vectors of the last acknowledged call's rows (up
 // to 8, at the target's configured consistency) returns one of them for
 // its own vector: the call's rows became visible together. Then it times
-// a flush.
-func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
-	r := s.r
-	load := r.Plan.Spec.Load
-	w, _ := writerOf(r.Target)
-	size := r.Data.Base.Size()
-	budget := min(r.Plan.IngestRowBudget(), size-s.rows)
-	if budget < pt.InsertBatch*pt.InsertConcurrency {
-		return Trial{}, fmt.Errorf("bench: ingest trial %s has %d rows left to insert, fewer than one call per inserter (the dataset has %d rows; ids are never reused)", pt.Level(), budget, size)
-	}
-	from := s.rows
-	feed := newRowFeed(ctx, r.Data.Base, from, from+budget, pt.InsertBatch)
-	defer feed.close()
-	var mu sync.Mutex
-	taken := 0 // rows handed to inserters
-	// take returns the next batch while the phase lasts and, in warm-up,
-	// while under limit rows were taken.
-	take := func(ctx context.Context, until time.Time, limit int) (rowBatch, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !time.Now().Before(until) || taken >= limit {
-			return rowBatch{}, false
-		}
-		b, ok := feed.take(ctx)
-		if ok {
-			taken += len(b.ids)
-			s.rows = int(b.ids[len(b.ids)-1]) + 1
-		}
-		return b, ok
-	}
-	var lostMu sync.Mutex
-	var lost []int64
-	phase := func(rec *opRecorder, until time.Time, limit int) {
-		var wg sync.WaitGroup
-		for slot := range pt.InsertConcurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					b, ok := take(ctx, until, limit)
-					if !ok {
-						return
-					}
-					if !rec.call(ctx, w, OpInsert, b, time.Now(), until.Add(time.Minute), slot) {
-						lostMu.Lock()
-						lost = append(lost, b.ids...)
-						lostMu.Unlock()
-					}
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	if load.Warmup > 0 {
-		warm := NewIntervals(time.Now(), load.Warmup.D()) // never cut: discarded
-		phase(newOpRecorder(warm, OpInsert, pt.InsertConcurrency), time.Now().Add(load.Warmup.D()), budget/5)
-	}
-	mu.Lock()
-	warmRows := taken
-	mu.Unlock()
-	start := time.Now()
-	iv := NewIntervals(start, load.Interval.D())
-	rec := newOpRecorder(iv, OpInsert, pt.InsertConcurrency)
-	iv.Start()
-	stopServer := watchServer(ctx, r.Target, start, load.Interval.D())
-	phase(rec, start.Add(load.Duration.D()), budget)
-	iv.Stop(time.Now())
-	mu.Lock()
-	stopped := "duration"
-	if taken >= budget {
-		stopped = "row budget"
-	}
-	mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		stopServer()
-		return Trial{}, err
-	}
-	if err := feed.close(); err != nil {
-		stopServer()
-		return Trial{}, fmt.Errorf("reading rows to insert: %w", err)
-	}
-	s.writes.markGone(lost, size)
+// a flush. The measured window ends with the last call; the server is
+// sampled until the flush ends.
+type ingestModel struct {
+	s      *Session
+	pt     workloads.SearchPoint
+	w      Writer
+	budget int
+	feed   *rowFeed
+	mu     sync.Mutex
+	taken  int // rows handed to inserters
+	lost   []int64
+	rec    *opRecorder
+	ing    IngestStats
+	last   rowBatch // the last call acknowledged, for time to searchable
+}
 
-	ing := &IngestStats{RowBudget: budget, Stopped: stopped, WarmupRows: warmRows}
-	rec.mu.Lock()
-	last, lastAck := rec.lastRows, rec.last
-	rec.mu.Unlock()
+// ingestModel sets up pt's ingest trial: its row budget and the feed of
+// the rows beyond those already in.
+func (s *Session) ingestModel(ctx context.Context, pt workloads.SearchPoint) (*ingestModel, error) {
+	w, _ := writerOf(s.r.Target)
+	size := s.r.Data.Base.Size()
+	budget := min(s.r.Plan.IngestRowBudget(), size-s.rows)
+	if budget < pt.InsertBatch*pt.InsertConcurrency {
+		return nil, fmt.Errorf("bench: ingest trial %s has %d rows left to insert, fewer than one call per inserter (the dataset has %d rows; ids are never reused)", pt.Level(), budget, size)
+	}
+	feed := newRowFeed(ctx, s.r.Data.Base, s.rows, s.rows+budget, pt.InsertBatch)
+	return &ingestModel{s: s, pt: pt, w: w, budget: budget, feed: feed, ing: IngestStats{RowBudget: budget}}, nil
+}
+
+func (m *ingestModel) close() { m.feed.close() }
+
+// take returns the next batch while the phase lasts (until) and while
+// under limit rows were taken.
+func (m *ingestModel) take(ctx context.Context, until time.Time, limit int) (rowBatch, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !time.Now().Before(until) || m.taken >= limit {
+		return rowBatch{}, false
+	}
+	b, ok := m.feed.take(ctx)
+	if ok {
+		m.taken += len(b.ids)
+		m.s.rows = int(b.ids[len(b.ids)-1]) + 1
+	}
+	return b, ok
+}
+
+// insert runs the inserters until until or until limit rows were taken,
+// recording into rec.
+func (m *ingestModel) insert(ctx context.Context, rec *opRecorder, until time.Time, limit int) {
+	var wg sync.WaitGroup
+	for slot := range m.pt.InsertConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				b, ok := m.take(ctx, until, limit)
+				if !ok {
+					return
+				}
+				if !rec.call(ctx, m.w, OpInsert, b, time.Now(), until.Add(time.Minute), slot) {
+					m.mu.Lock()
+					m.lost = append(m.lost, b.ids...)
+					m.mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (m *ingestModel) warmUp(ctx context.Context, d time.Duration) error {
+	warm := NewIntervals(time.Now(), d) // never cut: discarded
+	m.insert(ctx, newOpRecorder(warm, OpInsert, m.pt.InsertConcurrency), time.Now().Add(d), m.budget/5)
+	return nil
+}
+
+// measure inserts for the window, then times the last rows' way to
+// searchable and a flush.
+func (m *ingestModel) measure(ctx context.Context, w *trialWindow) (time.Time, error) {
+	m.mu.Lock()
+	m.ing.WarmupRows = m.taken
+	m.mu.Unlock()
+	m.rec = newOpRecorder(w.iv, OpInsert, m.pt.InsertConcurrency)
+	m.insert(ctx, m.rec, w.start.Add(w.dur), m.budget)
+	end := time.Now()
+	m.ing.Stopped = "duration"
+	if m.taken >= m.budget {
+		m.ing.Stopped = "row budget"
+	}
+	if err := ctx.Err(); err != nil {
+		return end, err
+	}
+	if err := m.feed.close(); err != nil {
+		return end, fmt.Errorf("reading rows to insert: %w", err)
+	}
+	m.s.writes.markGone(m.lost, m.s.r.Data.Base.Size())
+	return end, m.settle(ctx)
+}
+
+// settle times how long the last acknowledged rows took to become
+// searchable, then a flush.
+func (m *ingestModel) settle(ctx context.Context) error {
+	m.rec.mu.Lock()
+	last, lastAck := m.rec.lastRows, m.rec.last
+	m.rec.mu.Unlock()
+	m.last = last
 	if n := len(last.ids); n > 0 {
 		probe := rowBatch{ids: last.ids[max(0, n-searchableProbeRows):], vecs: last.vecs[max(0, n-searchableProbeRows):]}
 		var err error
-		ing.SearchableS, ing.Searchable, ing.Probes, err = s.timeToSearchable(ctx, pt, probe, lastAck)
+		m.ing.SearchableS, m.ing.Searchable, m.ing.Probes, err = m.s.timeToSearchable(ctx, m.pt, probe, lastAck)
 		if err != nil {
-			stopServer()
-			return Trial{}, err
+			return err
 		}
 	}
 	t0 := time.Now()
-	if err := r.Target.Flush(ctx); err != nil {
-		stopServer()
-		return Trial{}, fmt.Errorf("flush after ingest %s: %w", pt.Level(), err)
+	if err := m.s.r.Target.Flush(ctx); err != nil {
+		return fmt.Errorf("flush after ingest %s: %w", m.pt.Level(), err)
 	}
-	ing.FlushS = time.Since(t0).Seconds()
-	server := stopServer()
+	m.ing.FlushS = time.Since(t0).Seconds()
+	return nil
+}
 
-	st, err := rec.stats(pt.InsertBatch, 0, 0, "service time of each insert call (closed loop: each inserter sends when its last call returned), retries included")
+// result is the insert stream's trial: its calls as the trial's requests,
+// rows/s as its queries/s.
+func (m *ingestModel) result(context.Context, *trialWindow) (Trial, error) {
+	st, err := m.rec.stats(m.pt.InsertBatch, 0, 0, "service time of each insert call (closed loop: each inserter sends when its last call returned), retries included")
 	if err != nil {
 		return Trial{}, err
 	}
+	ing := m.ing
 	if st.WindowS+ing.FlushS > 0 {
 		ing.RowsPerSWithFlush = float64(st.Rows) / (st.WindowS + ing.FlushS)
 	}
+	li := loadInfo(m.s.r.Plan.Spec.Load)
+	li.InsertBatch, li.InsertConcurrency, li.WindowS = m.pt.InsertBatch, m.pt.InsertConcurrency, st.WindowS
+	li.Latency = "insert calls: " + st.Latency
 	tr := Trial{
-		Search: searchInfo(pt, nil),
-		Load: LoadInfo{
-			Model: load.Model, InsertBatch: pt.InsertBatch, InsertConcurrency: pt.InsertConcurrency,
-			WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(), WindowS: st.WindowS,
-			Latency: "insert calls: " + st.Latency,
-		},
+		Search:           searchInfo(m.pt, nil),
+		Load:             li,
 		QPS:              st.CallsPerS,
 		QueriesPerS:      st.RowsPerS,
 		Requests:         st.Requests,
@@ -156,16 +178,14 @@ func (s *Session) ingestTrial(ctx context.Context, pt workloads.SearchPoint) (Tr
 		Histogram:        st.Histogram,
 		ServiceMS:        st.ServiceMS,
 		ServiceHistogram: st.ServiceHistogram,
-		Started:          start,
-		Series:           []OpSeries{rec.lat.Series(), rec.svc.Series()},
+		Series:           []OpSeries{m.rec.lat.Series(), m.rec.svc.Series()},
 		Operations:       map[string]*OpStats{OpInsert: st},
-		Ingest:           ing,
-		Server:           server,
+		Ingest:           &ing,
 	}
-	if len(lost) > 0 {
-		tr.Notes = append(tr.Notes, fmt.Sprintf("%d rows whose insert failed are not in the collection (their ids are not reused)", len(lost)))
+	if len(m.lost) > 0 {
+		tr.Notes = append(tr.Notes, fmt.Sprintf("%d rows whose insert failed are not in the collection (their ids are not reused)", len(m.lost)))
 	}
-	if !ing.Searchable && len(last.ids) > 0 {
+	if last := m.last; !ing.Searchable && len(last.ids) > 0 {
 		tr.Notes = append(tr.Notes, fmt.Sprintf("no row of the last insert call (ids %d..%d) was found by a search for its own vector within %s", last.ids[0], last.ids[len(last.ids)-1], searchableLimit))
 	}
 	return tr, nil

@@ -14,7 +14,10 @@ const (
 	// loop, from the intended send time in an open loop.
 	OpSearch = "search"
 	// OpSearchService is the service time of the attempt that succeeded.
-	OpSearchService = "search_service"
+	OpSearchService = OpSearch + ServiceSuffix
+	// ServiceSuffix names the service-time op recorded beside each op
+	// (search_service, insert_service, ...).
+	ServiceSuffix = "_service"
 )
 
 // Tally records latencies (µs HDR) and failures from many goroutines. It is
@@ -247,13 +250,12 @@ func (op *Op) cutInterval(from, length time.Duration) {
 	fails := op.tally.drain(op.cur)
 	n := op.cur.TotalCount()
 	p := IntervalPoint{StartS: from.Seconds(), LengthS: length.Seconds(), Count: n, QPS: float64(n) / length.Seconds(), Errors: fails}
-	if n > 0 {
-		s := Summarize(op.cur)
-		p.P50MS, p.P99MS, p.MaxMS = s.P50, s.P99, s.Max
-	}
-	enc, err := EncodeHistogram(op.cur)
+	s, enc, err := DigestHistogram(op.cur)
 	if err != nil && op.err == nil {
 		op.err = err
+	}
+	if n > 0 {
+		p.P50MS, p.P99MS, p.MaxMS = s.P50, s.P99, s.Max
 	}
 	p.Histogram = enc
 	op.points = append(op.points, p)
@@ -298,27 +300,4 @@ func (iv *Intervals) Live(now time.Time) []Live {
 		out[i] = l
 	}
 	return out
-}
-
-// OpSeries is one operation's time series over a trial.
-type OpSeries struct {
-	Op     string          `json:"op"`
-	Points []IntervalPoint `json:"points"`
-}
-
-// IntervalPoint summarises one interval of one operation. Latencies are in
-// milliseconds; Histogram is the interval's HDR histogram (µs), encoded as
-// the trial's latency_histogram is, and written to latency.hlog.
-type IntervalPoint struct {
-	// StartS is the interval's start, in seconds from the trial's start.
-	StartS  float64 `json:"t_s"`
-	LengthS float64 `json:"length_s"`
-	// Count is the successes recorded in the interval; QPS = Count/LengthS.
-	Count     int64   `json:"count"`
-	QPS       float64 `json:"qps"`
-	P50MS     float64 `json:"p50_ms"`
-	P99MS     float64 `json:"p99_ms"`
-	MaxMS     float64 `json:"max_ms"`
-	Errors    int64   `json:"errors"`
-	Histogram string  `json:"histogram"`
 }

@@ -9,7 +9,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Histogram range: 1 µs to 60 s at 3 significant digits (DESIGN.md).
+// Histogram range: 1 µs to 60 s at 3 significant digits (docs/measurement.md).
 const (
 	histMinMicros = 1
 	histMaxMicros = 60_000_000
@@ -34,17 +34,6 @@ func RecordLatency(h *hdrhistogram.Histogram, d time.Duration) {
 	_ = h.RecordValue(us) // cannot fail: us is within range
 }
 
-// LatencyMS is the latency summary of a trial in milliseconds.
-type LatencyMS struct {
-	Mean float64 `json:"mean"`
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P95  float64 `json:"p95"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p999"`
-	Max  float64 `json:"max"`
-}
-
 // Summarize reads percentiles from a (merged) histogram.
 func Summarize(h *hdrhistogram.Histogram) LatencyMS {
 	ms := func(us int64) float64 { return float64(us) / 1000 }
@@ -57,6 +46,17 @@ func Summarize(h *hdrhistogram.Histogram) LatencyMS {
 		P999: ms(h.ValueAtQuantile(99.9)),
 		Max:  ms(h.Max()),
 	}
+}
+
+// DigestHistogram returns h's summary and its encoding (EncodeHistogram):
+// the pair every latency in results.json carries, a summary to read and
+// the histogram it was read from.
+func DigestHistogram(h *hdrhistogram.Histogram) (LatencyMS, string, error) {
+	enc, err := EncodeHistogram(h)
+	if err != nil {
+		return LatencyMS{}, "", fmt.Errorf("encode histogram: %w", err)
+	}
+	return Summarize(h), enc, nil
 }
 
 // Merge returns the union of hs as one histogram. Percentiles are read from

@@ -75,7 +75,7 @@ func (w insertOnly) Write(ctx context.Context, op string, ids []int64, vecs [][]
 	return w.t.Insert(ctx, ids, vecs)
 }
 
-// mixedTrial measures searches while rows are inserted (and optionally
+// mixedModel measures searches while rows are inserted (and optionally
 // deleted and upserted) at fixed rates (load model mixed).
 //
 // Warm-up runs the search stream alone. Then, for load.duration, at the
@@ -83,47 +83,89 @@ func (w insertOnly) Write(ctx context.Context, op string, ids []int64, vecs [][]
 // or an open loop at pt.Rate requests/s, measured as in the closed and
 // open models), an insert stream of the dataset's rows beyond those
 // already in, in id order, at pt.InsertRate rows/s in calls of
-// pt.InsertBatch rows, and the delete and upsert streams. Deletes remove the oldest preloaded rows; upserts rewrite
-// preloaded rows with their own vectors (the upsert path's cost without
-// changing the true neighbours); the two never touch the same rows.
-// Recall is measured load.checkpoints times, evenly from the window's
-// start to its end, against exact ground truth over the rows visible then
-// (see liveTruth), with strong-consistency searches.
-func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
-	r := s.r
-	load := r.Plan.Spec.Load
-	w, full := writerOf(r.Target)
+// pt.InsertBatch rows, and the delete and upsert streams. Deletes remove
+// the oldest preloaded rows; upserts rewrite preloaded rows with their own
+// vectors (the upsert path's cost without changing the true neighbours);
+// the two never touch the same rows. Recall is measured load.checkpoints
+// times, evenly from the window's start to its end, against exact ground
+// truth over the rows visible then (see liveTruth), with
+// strong-consistency searches; the trial's recall averages over the
+// queries the checkpoints answered.
+type mixedModel struct {
+	s      *Session
+	pt     workloads.SearchPoint
+	search *searchModel
+	lt     *liveTruth
+	w      Writer
+	// streams are the write streams (insert first), recs where each
+	// records, paced how each went.
+	streams []pacedWrites
+	recs    []*opRecorder
+	paced   []pacedResult
+	feeds   []*rowFeed // closed with the model
+	// inserted and deleted count this trial's acknowledged rows (read by
+	// the checkpoints); lost the ids no longer in the collection (deleted,
+	// or their insert failed).
+	inserted, deleted atomic.Int64
+	mu                sync.Mutex
+	lost              []int64
+	notes             []string
+	rowsBefore        int
+	searchEnd         time.Time
+	checkpoints       []Checkpoint
+}
+
+// mixedModel sets up pt's mixed trial: the live ground truth of its
+// checkpoints and its write streams.
+func (s *Session) mixedModel(ctx context.Context, pt workloads.SearchPoint) (*mixedModel, error) {
+	load := s.r.Plan.Spec.Load
+	w, full := writerOf(s.r.Target)
 	if !full && (load.DeleteRate > 0 || load.UpsertRate > 0) {
-		return Trial{}, fmt.Errorf("bench: the target cannot delete or upsert rows during a trial (load.delete_rate, load.upsert_rate)")
+		return nil, fmt.Errorf("bench: the target cannot delete or upsert rows during a trial (load.delete_rate, load.upsert_rate)")
 	}
-	sl, truth := s.searchLoad(pt, pt.Rate)
-	label := s.label(pt, pt.Level())
-	if err := s.warmUp(ctx, sl, label, 0); err != nil {
-		return Trial{}, err
-	}
-	lt, err := s.liveTruth(ctx, pt, truth.Filter)
+	m := &mixedModel{s: s, pt: pt, search: s.searchModel(pt, pt.Rate), w: w}
+	lt, err := s.liveTruth(ctx, pt, m.search.truth.Filter)
 	if err != nil {
-		return Trial{}, fmt.Errorf("ground truth for checkpoints: %w", err)
+		return nil, fmt.Errorf("ground truth for checkpoints: %w", err)
 	}
-	rowsBefore, _ := lt.counts()
-	dur := load.Duration.D()
-	size := r.Data.Base.Size()
-
-	var notes []string
-	var notesMu sync.Mutex
-	note := func(format string, args ...any) {
-		notesMu.Lock()
-		notes = append(notes, fmt.Sprintf(format, args...))
-		notesMu.Unlock()
+	m.lt = lt
+	m.rowsBefore, _ = lt.counts()
+	m.streams = append(m.streams, m.insertStream(ctx))
+	delLo, delHi, upLo, upHi := s.mutationRanges(load)
+	if load.DeleteRate > 0 {
+		m.streams = append(m.streams, m.deleteStream(ctx, delLo, delHi))
 	}
-	var lost []int64 // ids no longer in the collection: deleted, or their insert failed
-	var lostMu sync.Mutex
+	if load.UpsertRate > 0 {
+		m.streams = append(m.streams, m.upsertStream(ctx, upLo, upHi))
+	}
+	return m, nil
+}
 
-	// The insert stream's rows: the dataset beyond the rows already in.
-	feed := newRowFeed(ctx, r.Data.Base, s.rows, size, pt.InsertBatch)
-	defer feed.close()
-	var insertedRows, deletedRows atomic.Int64 // read by checkpoints
-	streams := []pacedWrites{{
+func (m *mixedModel) close() {
+	for _, f := range m.feeds {
+		f.close()
+	}
+}
+
+func (m *mixedModel) note(format string, args ...any) {
+	m.mu.Lock()
+	m.notes = append(m.notes, fmt.Sprintf(format, args...))
+	m.mu.Unlock()
+}
+
+func (m *mixedModel) lose(ids []int64) {
+	m.mu.Lock()
+	m.lost = append(m.lost, ids...)
+	m.mu.Unlock()
+}
+
+// insertStream inserts the dataset's rows beyond those already in.
+func (m *mixedModel) insertStream(ctx context.Context) pacedWrites {
+	s, pt, lt := m.s, m.pt, m.lt
+	size := s.r.Data.Base.Size()
+	feed := newRowFeed(ctx, s.r.Data.Base, s.rows, size, pt.InsertBatch)
+	m.feeds = append(m.feeds, feed)
+	return pacedWrites{
 		op: OpInsert, rate: pt.InsertRate, batch: pt.InsertBatch, inFlight: writesInFlight,
 		next: func(ctx context.Context) (rowBatch, bool, string) {
 			b, ok := feed.take(ctx)
@@ -136,191 +178,208 @@ func (s *Session) mixedTrial(ctx context.Context, pt workloads.SearchPoint) (Tri
 		sent: lt.begin,
 		acked: func(seq uint64, b rowBatch) {
 			lt.inserted(seq, b.ids, b.vecs)
-			insertedRows.Add(int64(len(b.ids)))
+			m.inserted.Add(int64(len(b.ids)))
 		},
 		failed: func(seq uint64, b rowBatch) {
 			lt.drop(seq)
-			lostMu.Lock()
-			lost = append(lost, b.ids...)
-			lostMu.Unlock()
+			m.lose(b.ids)
 		},
-	}}
-	delLo, delHi, upLo, upHi := s.mutationRanges(load)
-	if load.DeleteRate > 0 {
-		streams = append(streams, pacedWrites{
-			op: OpDelete, rate: load.DeleteRate, batch: pt.InsertBatch, inFlight: 1,
-			next: func(context.Context) (rowBatch, bool, string) {
-				from := max(s.writes.delNext, delLo)
-				if from >= delHi {
-					return rowBatch{}, false, fmt.Sprintf("every preloaded row it may delete (ids %d..%d) is deleted", delLo, delHi-1)
-				}
-				to := min(from+pt.InsertBatch, delHi)
-				b := rowBatch{ids: make([]int64, 0, to-from)}
-				for id := from; id < to; id++ {
-					b.ids = append(b.ids, int64(id))
-				}
-				s.writes.delNext = to
-				return b, true, ""
-			},
-			sent: lt.begin,
-			acked: func(seq uint64, b rowBatch) {
-				if err := lt.deleted(ctx, seq, b.ids); err != nil {
-					note("ground truth after a delete: %v", err)
-				}
-				deletedRows.Add(int64(len(b.ids)))
-				lostMu.Lock()
-				lost = append(lost, b.ids...)
-				lostMu.Unlock()
-			},
-			// A delete that failed may or may not have been applied;
-			// the rows count as still there.
-			failed: func(seq uint64, _ rowBatch) { lt.drop(seq) },
-		})
 	}
-	var upFeed *rowFeed
-	if load.UpsertRate > 0 {
-		s.writes.upNext = max(s.writes.upNext, upLo)
-		upFeed = newRowFeed(ctx, r.Data.Base, s.writes.upNext, upHi, pt.InsertBatch)
-		defer func() { upFeed.close() }()
-		streams = append(streams, pacedWrites{
-			op: OpUpsert, rate: load.UpsertRate, batch: pt.InsertBatch, inFlight: writesInFlight,
-			next: func(ctx context.Context) (rowBatch, bool, string) {
-				b, ok := upFeed.take(ctx)
-				if !ok { // wrap around: rewrite the range again
-					if err := upFeed.close(); err != nil {
-						return b, false, err.Error()
-					}
-					upFeed = newRowFeed(ctx, r.Data.Base, upLo, upHi, pt.InsertBatch)
-					if b, ok = upFeed.take(ctx); !ok {
-						return b, false, fmt.Sprintf("no preloaded rows to upsert (ids %d..%d)", upLo, upHi-1)
-					}
-				}
-				s.writes.upNext = int(b.ids[len(b.ids)-1]) + 1
-				return b, true, ""
-			},
-		})
-	}
+}
 
-	start := time.Now()
-	iv := NewIntervals(start, load.Interval.D())
-	recs := make([]*opRecorder, len(streams))
-	for i, st := range streams {
-		recs[i] = newOpRecorder(iv, st.op, writesInFlight)
+// deleteStream removes preloaded rows [lo, hi), oldest first.
+func (m *mixedModel) deleteStream(ctx context.Context, lo, hi int) pacedWrites {
+	s, pt, lt := m.s, m.pt, m.lt
+	return pacedWrites{
+		op: OpDelete, rate: s.r.Plan.Spec.Load.DeleteRate, batch: pt.InsertBatch, inFlight: 1,
+		next: func(context.Context) (rowBatch, bool, string) {
+			from := max(s.writes.delNext, lo)
+			if from >= hi {
+				return rowBatch{}, false, fmt.Sprintf("every preloaded row it may delete (ids %d..%d) is deleted", lo, hi-1)
+			}
+			to := min(from+pt.InsertBatch, hi)
+			b := rowBatch{ids: make([]int64, 0, to-from)}
+			for id := from; id < to; id++ {
+				b.ids = append(b.ids, int64(id))
+			}
+			s.writes.delNext = to
+			return b, true, ""
+		},
+		sent: lt.begin,
+		acked: func(seq uint64, b rowBatch) {
+			if err := lt.deleted(ctx, seq, b.ids); err != nil {
+				m.note("ground truth after a delete: %v", err)
+			}
+			m.deleted.Add(int64(len(b.ids)))
+			m.lose(b.ids)
+		},
+		// A delete that failed may or may not have been applied; the rows
+		// count as still there.
+		failed: func(seq uint64, _ rowBatch) { lt.drop(seq) },
 	}
-	iv.Start()
-	stopServer := watchServer(ctx, r.Target, start, load.Interval.D())
+}
+
+// upsertStream rewrites preloaded rows [lo, hi) with their own vectors,
+// wrapping around.
+func (m *mixedModel) upsertStream(ctx context.Context, lo, hi int) pacedWrites {
+	s, pt := m.s, m.pt
+	base := s.r.Data.Base
+	s.writes.upNext = max(s.writes.upNext, lo)
+	feed := newRowFeed(ctx, base, s.writes.upNext, hi, pt.InsertBatch)
+	m.feeds = append(m.feeds, feed)
+	return pacedWrites{
+		op: OpUpsert, rate: s.r.Plan.Spec.Load.UpsertRate, batch: pt.InsertBatch, inFlight: writesInFlight,
+		next: func(ctx context.Context) (rowBatch, bool, string) {
+			b, ok := feed.take(ctx)
+			if !ok { // wrap around: rewrite the range again
+				if err := feed.close(); err != nil {
+					return b, false, err.Error()
+				}
+				feed = newRowFeed(ctx, base, lo, hi, pt.InsertBatch)
+				m.feeds = append(m.feeds, feed)
+				if b, ok = feed.take(ctx); !ok {
+					return b, false, fmt.Sprintf("no preloaded rows to upsert (ids %d..%d)", lo, hi-1)
+				}
+			}
+			s.writes.upNext = int(b.ids[len(b.ids)-1]) + 1
+			return b, true, ""
+		},
+	}
+}
+
+func (m *mixedModel) warmUp(ctx context.Context, d time.Duration) error {
+	return m.search.warmUp(ctx, d)
+}
+
+// measure runs the search stream, the write streams and the checkpoints
+// together for the window, then judges the checkpoints once the writes in
+// flight during them have settled. The window ends when the last stream
+// does.
+func (m *mixedModel) measure(ctx context.Context, w *trialWindow) (time.Time, error) {
+	m.search.rec = m.search.load.recorder(w.iv, false) // the search op leads the live status
+	m.recs = make([]*opRecorder, len(m.streams))
+	for i, st := range m.streams {
+		m.recs[i] = newOpRecorder(w.iv, st.op, writesInFlight)
+	}
+	m.paced = make([]pacedResult, len(m.streams))
 	var wg sync.WaitGroup
-	var win window
-	var winErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		win, winErr = sl.run(ctx, s.phase(label, 0, dur, newAnswers(len(sl.st.queries))))
+		m.searchEnd, m.search.gen = m.search.load.run(ctx, w.start, w.dur, m.search.rec, 0)
 	}()
-	paced := make([]pacedResult, len(streams))
-	for i, st := range streams {
+	for i, st := range m.streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			paced[i] = st.run(ctx, w, recs[i], start, dur)
+			m.paced[i] = st.run(ctx, m.w, m.recs[i], w.start, w.dur)
 		}()
 	}
-	// Checkpoints run beside the streams, evenly from start to end; the
-	// last one waits for the streams to finish so it sees the final rows.
-	// Each is judged once the writes in flight during it have settled, at
-	// the end, so a slow write never delays the next checkpoint.
-	var judges []func() Checkpoint
 	streamsDone := make(chan struct{})
-	cpDone := make(chan struct{})
-	go func() {
-		defer close(cpDone)
-		n := load.Checkpoints
-		for i := range n {
-			at := dur
-			if n > 1 {
-				at = dur * time.Duration(i) / time.Duration(n-1)
-			}
-			if i == n-1 {
-				select {
-				case <-streamsDone:
-				case <-ctx.Done():
-					return
-				}
-			} else if waitUntil(ctx, start.Add(at)) != nil {
-				return
-			}
-			ins, del := insertedRows.Load(), deletedRows.Load()
-			judge := s.checkpoint(ctx, lt, pt, truth.Filter, start)
-			judges = append(judges, func() Checkpoint {
-				cp := judge()
-				cp.Inserted, cp.Deleted = ins, del
-				return cp
-			})
-		}
-	}()
+	judges := make(chan []func() Checkpoint, 1)
+	go func() { judges <- m.runCheckpoints(ctx, w, streamsDone) }()
 	wg.Wait()
-	iv.Stop(time.Now())
+	end := time.Now()
 	close(streamsDone)
-	<-cpDone
-	var cps []Checkpoint
-	for i, judge := range judges {
+	for i, judge := range <-judges {
 		cp := judge()
-		cps = append(cps, cp)
-		r.logf("mixed  checkpoint %d/%d at %.1fs: %d rows visible, recall=%.4f (new rows %.0f%% of true neighbours, %.0f%% of them found)",
-			i+1, load.Checkpoints, cp.AtS, cp.Rows, cp.Recall, 100*cp.NewShare, 100*cp.NewRecall)
+		m.checkpoints = append(m.checkpoints, cp)
+		m.s.r.logf("mixed  checkpoint %d/%d at %.1fs: %d rows visible, recall=%.4f (new rows %.0f%% of true neighbours, %.0f%% of them found)",
+			i+1, m.s.r.Plan.Spec.Load.Checkpoints, cp.AtS, cp.Rows, cp.Recall, 100*cp.NewShare, 100*cp.NewRecall)
 	}
-	server := stopServer()
-	if err := ctx.Err(); err != nil {
-		return Trial{}, err
-	}
-	if winErr != nil {
-		return Trial{}, winErr
-	}
-	if err := feed.close(); err != nil {
-		return Trial{}, fmt.Errorf("reading rows to insert: %w", err)
-	}
-	s.writes.markGone(lost, size)
+	return end, nil
+}
 
-	li := sl.info(load, win)
-	li.Latency += "; while the writes run"
-	tr, err := searchTrial(pt, truth, win, li)
+// runCheckpoints takes load.checkpoints checkpoints beside the streams,
+// evenly from the window's start to its end; the last one waits for the
+// streams to finish (streamsDone) so it sees the final rows. It returns
+// a judge per checkpoint taken: each is judged once the writes in flight
+// during it have settled, after the streams, so a slow write never
+// delays the next checkpoint.
+func (m *mixedModel) runCheckpoints(ctx context.Context, w *trialWindow, streamsDone <-chan struct{}) []func() Checkpoint {
+	var judges []func() Checkpoint
+	n := m.s.r.Plan.Spec.Load.Checkpoints
+	for i := range n {
+		at := w.dur
+		if n > 1 {
+			at = w.dur * time.Duration(i) / time.Duration(n-1)
+		}
+		if i == n-1 {
+			select {
+			case <-streamsDone:
+			case <-ctx.Done():
+				return judges
+			}
+		} else if waitUntil(ctx, w.start.Add(at)) != nil {
+			return judges
+		}
+		ins, del := m.inserted.Load(), m.deleted.Load()
+		judge := m.s.checkpoint(ctx, m.lt, m.pt, m.search.truth.Filter, w.start)
+		judges = append(judges, func() Checkpoint {
+			cp := judge()
+			cp.Inserted, cp.Deleted = ins, del
+			return cp
+		})
+	}
+	return judges
+}
+
+// result is the search stream's trial over its own window, with each write
+// stream's measurements, the checkpoints and the recall over the queries
+// they answered.
+func (m *mixedModel) result(_ context.Context, w *trialWindow) (Trial, error) {
+	s := m.s
+	for _, f := range m.feeds {
+		if err := f.close(); err != nil {
+			return Trial{}, fmt.Errorf("reading rows to insert: %w", err)
+		}
+	}
+	s.writes.markGone(m.lost, s.r.Data.Base.Size())
+	tr, err := m.search.trial(w.start, m.searchEnd)
 	if err != nil {
 		return Trial{}, err
 	}
-	tr.Load.InsertRate, tr.Load.InsertBatch = pt.InsertRate, pt.InsertBatch
+	tr.Load.Latency += "; while the writes run"
+	tr.Load.InsertRate, tr.Load.InsertBatch = m.pt.InsertRate, m.pt.InsertBatch
 	tr.Operations = map[string]*OpStats{}
-	tr.Started = start
-	for i, st := range streams {
-		op, err := recs[i].stats(st.batch, st.rate, dur, "from the intended send time of each call (paced stream), retries included")
+	for i, st := range m.streams {
+		op, err := m.recs[i].stats(st.batch, st.rate, w.dur, "from the intended send time of each call (paced stream), retries included")
 		if err != nil {
 			return Trial{}, err
 		}
-		op.Saturated, op.Unsent, op.Exhausted = paced[i].saturated, paced[i].unsent, paced[i].exhausted
+		p := m.paced[i]
+		op.Saturated, op.Unsent, op.Exhausted = p.saturated, p.unsent, p.exhausted
 		tr.Operations[st.op] = op
-		tr.Series = append(tr.Series, recs[i].lat.Series(), recs[i].svc.Series())
+		tr.Series = append(tr.Series, m.recs[i].lat.Series(), m.recs[i].svc.Series())
 		if op.Exhausted != "" {
-			note("the %s stream stopped early: %s", st.op, op.Exhausted)
+			m.note("the %s stream stopped early: %s", st.op, op.Exhausted)
 		}
 		if op.Saturated {
-			note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s; %d calls due in the window were never sent)", st.op, max(st.inFlight, 1), st.rate, op.RowsPerS, op.Unsent)
+			m.note("the %s stream reached %d calls in flight: the target did not keep up with %g rows/s (achieved %.0f rows/s; %d calls due in the window were never sent)", st.op, max(st.inFlight, 1), st.rate, op.RowsPerS, op.Unsent)
 		}
 	}
-	rowsAfter, _ := lt.counts()
-	tr.Mixed = &MixedInfo{Consistency: "strong", Queries: len(lt.queries), PreloadRows: s.writes.preload, RowsBefore: rowsBefore, RowsAfter: rowsAfter}
-	tr.Checkpoints = cps
+	rowsAfter, _ := m.lt.counts()
+	tr.Mixed = &MixedInfo{Consistency: "strong", Queries: len(m.lt.queries), PreloadRows: s.writes.preload, RowsBefore: m.rowsBefore, RowsAfter: rowsAfter}
+	tr.Checkpoints = m.checkpoints
+	tr.Recall, tr.RecallN = checkpointRecall(m.checkpoints)
+	tr.Notes = m.notes
+	return tr, nil
+}
+
+// checkpointRecall is the recall over every query the checkpoints
+// answered (each checkpoint's recall weighted by its answered queries),
+// and how many they were: a checkpoint whose every search failed answered
+// nothing and weighs nothing.
+func checkpointRecall(cps []Checkpoint) (float64, int) {
 	sum, n := 0.0, 0
 	for _, cp := range cps {
-		if cp.Queries > 0 {
-			sum += cp.Recall
-			n += cp.Queries
-		}
+		sum += cp.Recall * float64(cp.Queries)
+		n += cp.Queries
 	}
-	if len(cps) > 0 {
-		tr.Recall, tr.RecallN = sum/float64(len(cps)), n
+	if n == 0 {
+		return 0, 0
 	}
-	tr.Server = server
-	tr.Notes = notes
-	return tr, nil
+	return sum / float64(n), n
 }
 
 // mutationRanges returns the preloaded ids the delete stream may remove,

@@ -14,29 +14,6 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// openTrial measures one open-loop point (load model open).
-func (s *Session) openTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
-	return s.openTrialAt(ctx, pt, pt.Rate, 0)
-}
-
-// openTrialAt warms up and measures pt at rate requests/s; probe numbers a
-// capacity probe (0 otherwise) for progress displays.
-func (s *Session) openTrialAt(ctx context.Context, pt workloads.SearchPoint, rate float64, probe int) (Trial, error) {
-	sl, truth := s.searchLoad(pt, rate)
-	label := s.label(pt, fmt.Sprintf("rate=%g/s", rate))
-	if err := s.warmUp(ctx, sl, label, probe); err != nil {
-		return Trial{}, err
-	}
-	w, err := sl.run(ctx, s.phase(label, probe, s.r.Plan.Spec.Load.Duration.D(), newAnswers(len(sl.st.queries))))
-	if cerr := ctx.Err(); cerr != nil {
-		return Trial{}, cerr
-	}
-	if err != nil {
-		return Trial{}, err
-	}
-	return searchTrial(pt, truth, w, sl.info(s.r.Plan.Spec.Load, w))
-}
-
 // What the headline latency_ms measures under each search load model.
 const (
 	LatencyClosed = "client-observed: first attempt's send to final answer, retries and backoff included (closed loop); service_ms: the successful attempt alone"
@@ -150,20 +127,17 @@ func (g generatorStats) verdict(maxInFlight int) (bool, string) {
 // waiting counts in the latency of the requests it delays) and the trial is
 // marked generator bound; requests still unsent when the window closes (the
 // bound held, or the pacer is more than lateTolerance behind) are counted,
-// not sent. The window runs from the start to the end of the schedule or
-// the last completion, whichever is later.
-func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (window, error) {
-	slots := 4 * runtime.GOMAXPROCS(0)
+// not sent. It records into rec (nil: a warm-up, nothing recorded). The
+// window runs from start to the end of the schedule or the last
+// completion, whichever is later; openLoop returns its end and what the
+// generator did.
+func openLoop(ctx context.Context, s *searchStream, oc openConfig, start time.Time, dur time.Duration, rec *searchRec) (end time.Time, gen generatorStats) {
+	slots := openSlots()
 	sched := newSchedule(oc)
-	if err := waitUntil(ctx, ph.at); err != nil {
-		return window{}, err
-	}
-	start := time.Now()
-	deadline := start.Add(ph.dur)
-	rec, stopWatch := ph.start(start, slots, true)
+	deadline := start.Add(dur)
 	sem := make(chan struct{}, oc.maxInFlight)
 	var wg sync.WaitGroup
-	gen := generatorStats{rate: oc.rate, lag: NewHistogram()}
+	gen = generatorStats{rate: oc.rate, lag: NewHistogram()}
 	send := func(seq int64, intended time.Time) {
 		defer wg.Done()
 		defer func() { <-sem }()
@@ -185,7 +159,7 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 		defer close(paced)
 		for seq := int64(0); ; seq++ {
 			off := sched.next()
-			if off >= ph.dur {
+			if off >= dur {
 				return
 			}
 			intended := start.Add(off)
@@ -206,7 +180,7 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 				}
 				if ctx.Err() == nil { // the window closed with requests unsent
 					gen.unsent = 1
-					for sched.next() < ph.dur {
+					for sched.next() < dur {
 						gen.unsent++
 					}
 				}
@@ -223,18 +197,15 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, ph phase) (wi
 	wg.Wait()
 	// The window covers the whole schedule, also when its last request
 	// came back before the schedule ended.
-	end := time.Now()
-	if end.Before(deadline) {
+	if end = time.Now(); end.Before(deadline) {
 		end = deadline
 	}
-	stopWatch()
-	if rec == nil {
-		return window{}, nil
-	}
-	w, err := rec.finish(start, end)
-	w.gen = gen
-	return w, err
+	return end, gen
 }
+
+// openSlots is how many recording slots an open loop spreads its requests
+// over (each request is a goroutine of its own).
+func openSlots() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // acquire takes an in-flight slot, waiting until one frees, ctx ends or the
 // deadline passes; it reports whether it got one.

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -73,11 +72,7 @@ func runOpen(t testing.TB, tgt Target, oc openConfig, dur time.Duration) window 
 		oc.maxInFlight = 10000
 	}
 	st := &searchStream{target: tgt, queries: [][]float32{{0}, {1}}, pt: workloads.SearchPoint{TopK: 1, NQ: 1}}
-	w, err := openLoop(context.Background(), st, oc, phase{dur: dur, every: 100 * time.Millisecond, ans: newAnswers(2)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return measureWindow(t, searchLoad{st: st, open: &oc}, dur, 100*time.Millisecond)
 }
 
 // TestOpenLoop: at a rate the generator and target keep up with, every
@@ -186,11 +181,8 @@ func TestStallShowsInOpenLoopOnly(t *testing.T) {
 		open = runOpen(t, newStallTarget(600, time.Second, 200*time.Microsecond), openConfig{rate: 400}, dur)
 	}()
 	st := &searchStream{target: newStallTarget(1000, time.Second, 200*time.Microsecond), queries: [][]float32{{0}}, pt: workloads.SearchPoint{TopK: 1, NQ: 1, Concurrency: 1}}
-	closed, err := closedLoop(context.Background(), st, 0, phase{dur: dur, every: time.Second, ans: newAnswers(1)})
+	closed := measureWindow(t, searchLoad{st: st}, dur, time.Second)
 	<-done
-	if err != nil {
-		t.Fatal(err)
-	}
 	openP99 := time.Duration(open.latency.ValueAtQuantile(99)) * time.Microsecond
 	closedP99 := time.Duration(closed.latency.ValueAtQuantile(99)) * time.Microsecond
 	closedSvcP99 := time.Duration(closed.service.ValueAtQuantile(99)) * time.Microsecond
@@ -225,10 +217,7 @@ func TestThinkTime(t *testing.T) {
 				return SearchResult{IDs: [][]int64{{0}}}, nil
 			})
 			st := &searchStream{target: tgt, queries: [][]float32{{0}}, pt: workloads.SearchPoint{TopK: 1, NQ: 1, Concurrency: 1}}
-			w, err := closedLoop(context.Background(), st, tt.think, phase{dur: 200 * time.Millisecond, every: 100 * time.Millisecond, ans: newAnswers(1)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := measureWindow(t, searchLoad{st: st, think: tt.think}, 200*time.Millisecond, 100*time.Millisecond)
 			if w.ok < tt.minReqs || w.ok > tt.maxReqs {
 				t.Errorf("%d requests in 200ms with think time %s, want %d..%d", w.ok, tt.think, tt.minReqs, tt.maxReqs)
 			}

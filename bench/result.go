@@ -9,6 +9,12 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
+// The types of results.json live in this file, all of them: Result and
+// what it holds (trials, their load, latency, errors, write streams,
+// checkpoints, capacity searches, server samples, shard and merge
+// records). The keys index, search, load, recall, qps, latency_ms, errors
+// and timings_s of a trial are a contract (docs/results.md).
+
 // Result is everything a run measured; results.json is its JSON encoding.
 type Result struct {
 	Provenance Provenance      `json:"provenance"`
@@ -47,7 +53,7 @@ type Result struct {
 	Generators *Generators `json:"generators,omitempty"`
 }
 
-// Provenance records what produced a result (DESIGN.md, measurement rules).
+// Provenance records what produced a result (docs/measurement.md).
 type Provenance struct {
 	Harness   string     `json:"harness_version"`
 	GoVersion string     `json:"go_version"`
@@ -245,4 +251,288 @@ type NetworkFloor struct {
 	P50MS  float64 `json:"p50_ms"`
 	P99MS  float64 `json:"p99_ms"`
 	MaxMS  float64 `json:"max_ms"`
+}
+
+// OpStats measures one write stream of a trial (insert, delete or upsert)
+// in results.json's trial.operations; the trial's top-level latency fields
+// stay those of its searches (of its inserts for ingest).
+type OpStats struct {
+	// OfferedRowsPerS is the paced stream's schedule (mixed); 0 for the
+	// closed-loop inserters of ingest.
+	OfferedRowsPerS float64 `json:"offered_rows_per_s,omitempty"`
+	Batch           int     `json:"batch"`
+	// Requests counts every attempt; Calls the calls that succeeded and
+	// Rows the rows they carried. RowsPerS and CallsPerS are over WindowS
+	// (first send to last answer), for a paced stream over its schedule
+	// (load.duration) unless the window took longer.
+	Requests  int64       `json:"requests"`
+	Calls     int64       `json:"calls"`
+	Rows      int64       `json:"rows"`
+	RowsPerS  float64     `json:"rows_per_s"`
+	CallsPerS float64     `json:"calls_per_s"`
+	Errors    ErrorCounts `json:"errors"`
+	// LatencyMS is per call; Latency says from when it is measured.
+	LatencyMS LatencyMS `json:"latency_ms"`
+	Histogram string    `json:"histogram"`
+	// ServiceMS is the service time of each call's successful attempt
+	// (retries and, for a paced stream, waiting for its turn excluded).
+	ServiceMS        *LatencyMS `json:"service_ms,omitempty"`
+	ServiceHistogram string     `json:"service_histogram,omitempty"`
+	Latency          string     `json:"latency"`
+	WindowS          float64    `json:"window_s"`
+	// Saturated marks a paced stream that reached its bound on calls in
+	// flight: the target did not keep up with the offered rate. Unsent
+	// counts the calls due in the window that were never sent because no
+	// slot came free before it ended.
+	Saturated bool  `json:"saturated,omitempty"`
+	Unsent    int64 `json:"unsent,omitempty"`
+	// Exhausted says why a stream stopped before the window ended (e.g.
+	// the dataset ran out of rows).
+	Exhausted string `json:"exhausted,omitempty"`
+}
+
+// Checkpoint is one recall measurement during a mixed trial, against exact
+// ground truth over the rows visible then.
+type Checkpoint struct {
+	// AtS is when the checkpoint's searches began, in seconds since the
+	// measured window began.
+	AtS float64 `json:"at_s"`
+	// Rows is how many rows were visible (inserted and acknowledged,
+	// minus deleted); Inserted and Deleted count this trial's writes so far.
+	Rows     int     `json:"rows"`
+	Inserted int64   `json:"inserted"`
+	Deleted  int64   `json:"deleted"`
+	Recall   float64 `json:"recall"`
+	Queries  int     `json:"queries"`
+	Errors   int64   `json:"errors"`
+	// NewShare is the share of the true neighbours that are rows inserted
+	// after the preload; NewRecall the share of those the searches found,
+	// over the queries whose true neighbours did not change while their
+	// request was in flight (0 when there are none).
+	NewShare  float64 `json:"new_share"`
+	NewRecall float64 `json:"new_recall"`
+	// PassS is how long the checkpoint's searches took (its judgement
+	// waits for the writes in flight meanwhile, later).
+	PassS float64 `json:"pass_s"`
+}
+
+// MixedInfo describes how a mixed trial measured recall.
+type MixedInfo struct {
+	// Consistency is the level the checkpoint searches asked for
+	// (strong; targets whose writes are visible at once ignore it).
+	Consistency string `json:"checkpoint_consistency"`
+	// Queries is how many queries each checkpoint sends (10 per request).
+	Queries int `json:"checkpoint_queries"`
+	// PreloadRows is the number of rows loaded before the first trial;
+	// ids from there on were inserted by trials.
+	PreloadRows int `json:"preload_rows"`
+	// RowsBefore and RowsAfter are the visible rows at the trial's start
+	// and end.
+	RowsBefore int `json:"rows_before"`
+	RowsAfter  int `json:"rows_after"`
+}
+
+// IngestStats are the parts of an ingest trial beyond its insert stream.
+type IngestStats struct {
+	// RowBudget is the most rows the trial could insert (its share of the
+	// rows beyond the preload); Stopped says what ended it: "duration" or
+	// "row budget".
+	RowBudget int    `json:"row_budget"`
+	Stopped   string `json:"stopped"`
+	// WarmupRows is the part of the budget the warm-up inserted.
+	WarmupRows int `json:"warmup_rows,omitempty"`
+	// FlushS is the flush after the last insert; RowsPerSWithFlush counts
+	// it into the window.
+	FlushS            float64 `json:"flush_s"`
+	RowsPerSWithFlush float64 `json:"rows_per_s_with_flush"`
+	// SearchableS is the time from the last insert call's acknowledgement
+	// until a search for the exact vectors of its rows (up to 8) returned
+	// one of them for its own vector (Searchable false: not within 10s,
+	// SearchableS is then the time waited; an approximate index can also
+	// miss a row that is in it).
+	SearchableS float64 `json:"time_to_searchable_s"`
+	Searchable  bool    `json:"searchable"`
+	Probes      int     `json:"searchable_probes"`
+}
+
+// CapacityProbe is a capacity search's verdict on one of its probes (an
+// open-loop trial at the probe's rate).
+type CapacityProbe struct {
+	// Search numbers the capacity search (1-based, as in Result.Capacity).
+	Search int `json:"search"`
+	// Step is "ramp" (the geometric ramp) or "bisect".
+	Step    string   `json:"step"`
+	Pass    bool     `json:"pass"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// CapacityResult is the outcome of one capacity search: the knee is the
+// highest offered rate whose probe held every goal.
+type CapacityResult struct {
+	Index  workloads.IndexConfig `json:"index"`
+	Search SearchInfo            `json:"search"`
+	// KneeRate is the highest offered rate (requests/s) that held, 0 when
+	// none did; KneeTrial its trial, with the achieved QPS and p99 there.
+	KneeRate  float64 `json:"knee_rate"`
+	KneeTrial int     `json:"knee_trial,omitempty"`
+	KneeQPS   float64 `json:"knee_qps,omitempty"`
+	KneeP99MS float64 `json:"knee_p99_ms,omitempty"`
+	// FailRate is the lowest offered rate that failed (0 when every probe
+	// up to max_rate held), FailTrial its trial and FailReasons why.
+	FailRate    float64  `json:"fail_rate,omitempty"`
+	FailTrial   int      `json:"fail_trial,omitempty"`
+	FailReasons []string `json:"fail_reasons,omitempty"`
+	// GeneratorLimited is set when the failing probe failed only because
+	// the generator fell behind: the knee is then a lower bound on the
+	// server's capacity, not the server's limit.
+	GeneratorLimited bool `json:"generator_limited,omitempty"`
+	// Precision is the relative width of the final bracket
+	// (fail_rate/knee_rate − 1); Stop says why the search ended.
+	Precision float64 `json:"precision,omitempty"`
+	Stop      string  `json:"stop"`
+	// Probes are the trial ids of the probes, in the order run.
+	Probes []int `json:"probes"`
+}
+
+// ShardInfo marks the results of one generator of a scale-out run: which
+// shard, of which workload and prepared build, on which trial clock.
+type ShardInfo struct {
+	Shard
+	WorkloadHash string    `json:"workload_sha256"`
+	Build        int       `json:"build"`
+	StartAt      time.Time `json:"start_at"`
+	SlotS        float64   `json:"slot_s"`
+}
+
+// QueryRecall is the recall of every query a shard's trial answered, so
+// that merging shards computes recall over the union of their answers.
+type QueryRecall struct {
+	Queries []int     `json:"queries"`
+	Recall  []float64 `json:"recall"`
+}
+
+// Generators describes the generators whose results `milvbench merge`
+// merged into one run.
+type Generators struct {
+	Count  int             `json:"count"`
+	Shards []GeneratorInfo `json:"shards"`
+	// ClockSpreadMS is the largest spread, over the trials, between the
+	// generators' measured-window starts; IntervalS the interval of the
+	// series it is judged against. Warning says when the spread is large
+	// against the interval (merged intervals then mix different moments).
+	ClockSpreadMS float64 `json:"clock_spread_ms"`
+	IntervalS     float64 `json:"interval_s"`
+	Warning       string  `json:"warning,omitempty"`
+}
+
+// GeneratorInfo is one generator of a merged run.
+type GeneratorInfo struct {
+	Index        int           `json:"index"`
+	Source       string        `json:"source"`
+	Harness      string        `json:"harness_version"`
+	Cores        int           `json:"host_cores"`
+	Started      time.Time     `json:"started"`
+	Finished     time.Time     `json:"finished"`
+	Complete     bool          `json:"complete"`
+	Stopped      string        `json:"stopped,omitempty"`
+	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
+}
+
+// ShardTrial is what one generator measured of a merged trial.
+type ShardTrial struct {
+	Shard           int     `json:"shard"`
+	Concurrency     int     `json:"concurrency,omitempty"`
+	Rate            float64 `json:"rate,omitempty"`
+	AchievedRate    float64 `json:"achieved_rate,omitempty"`
+	GeneratorBound  bool    `json:"generator_bound,omitempty"`
+	GeneratorReason string  `json:"generator_bound_reason,omitempty"`
+	Requests        int64   `json:"requests"`
+	Errors          int64   `json:"errors"`
+	QPS             float64 `json:"qps"`
+	P99MS           float64 `json:"p99_ms"`
+	Recall          float64 `json:"recall"`
+	// Started is when the generator's measured window began; OffsetMS how
+	// much later than the earliest generator's (its clock spread share).
+	Started  time.Time `json:"started"`
+	OffsetMS float64   `json:"offset_ms"`
+	WindowS  float64   `json:"window_s"`
+}
+
+// ServerSample is the server's view at one moment of a trial, in
+// results.json's trial.server: health, memory, and rates over the
+// interval since the previous sample (absent from a trial's first sample).
+type ServerSample struct {
+	// AtS is seconds since the trial's measured window began (0 for the
+	// reading before the trials).
+	AtS         float64  `json:"at_s"`
+	Healthy     *bool    `json:"healthy,omitempty"`
+	Reasons     []string `json:"reasons,omitempty"`
+	QuotaStates []string `json:"quota_states,omitempty"`
+	// HealthError and MetricsError say why a part is missing, e.g. a
+	// server that does not implement the health check.
+	HealthError  string  `json:"health_error,omitempty"`
+	MetricsError string  `json:"metrics_error,omitempty"`
+	RSSBytes     float64 `json:"rss_bytes,omitempty"`
+	// CPUCores is the server's CPU seconds per second over the interval.
+	CPUCores *float64 `json:"cpu_cores,omitempty"`
+	// SearchQPS and SearchFailedPerS are the proxy's search outcomes per
+	// second; RateLimitedPerS its rate limiter's rejections per second.
+	SearchQPS        *float64 `json:"search_qps,omitempty"`
+	SearchFailedPerS *float64 `json:"search_failed_per_s,omitempty"`
+	RateLimitedPerS  *float64 `json:"rate_limited_per_s,omitempty"`
+	// SearchMeanMS and SearchP99MS are the proxy's own search latency over
+	// the interval (p99 interpolated within its histogram buckets).
+	SearchMeanMS *float64 `json:"search_mean_ms,omitempty"`
+	SearchP99MS  *float64 `json:"search_p99_ms,omitempty"`
+}
+
+// LatencyMS is the latency summary of a trial in milliseconds.
+type LatencyMS struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+// OpSeries is one operation's time series over a trial.
+type OpSeries struct {
+	Op     string          `json:"op"`
+	Points []IntervalPoint `json:"points"`
+}
+
+// IntervalPoint summarises one interval of one operation. Latencies are in
+// milliseconds; Histogram is the interval's HDR histogram (µs), encoded as
+// the trial's latency_histogram is, and written to latency.hlog.
+type IntervalPoint struct {
+	// StartS is the interval's start, in seconds from the trial's start.
+	StartS  float64 `json:"t_s"`
+	LengthS float64 `json:"length_s"`
+	// Count is the successes recorded in the interval; QPS = Count/LengthS.
+	Count     int64   `json:"count"`
+	QPS       float64 `json:"qps"`
+	P50MS     float64 `json:"p50_ms"`
+	P99MS     float64 `json:"p99_ms"`
+	MaxMS     float64 `json:"max_ms"`
+	Errors    int64   `json:"errors"`
+	Histogram string  `json:"histogram"`
+}
+
+// TuneInfo records what `milvbench tune` did instead of the full grid, so
+// the report and `milvbench recommend` can say what the answer cost.
+type TuneInfo struct {
+	// Trials is how many plan points tune measured; GridTrials how many the
+	// full grid (`milvbench run`) measures.
+	Trials     int `json:"trials"`
+	GridTrials int `json:"grid_trials"`
+	// RecallPasses counts quick recall measurements (every query once, no
+	// latency), the cheap probes of the parameter search.
+	RecallPasses int `json:"recall_passes"`
+	// Builds is how many index configs tune built (all of the grid's).
+	Builds     int `json:"builds"`
+	GridBuilds int `json:"grid_builds"`
+	// Log is the search's decisions, one line each.
+	Log []string `json:"log,omitempty"`
 }

@@ -60,14 +60,6 @@ type PointKey struct {
 	Point int `json:"point"`
 }
 
-// Attacher is implemented by targets that can reuse a collection an
-// earlier attempt of the same run created (resume): Attach returns the
-// number of rows the collection marked with c.RunID holds, or 0 (and no
-// error) when there is none to reuse.
-type Attacher interface {
-	Attach(ctx context.Context, c CollectionSpec) (rows int, err error)
-}
-
 func (r *Runner) logf(format string, args ...any) {
 	if r.Progress != nil {
 		fmt.Fprintf(r.Progress, format+"\n", args...)
@@ -88,76 +80,105 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 		res, err = s.finish(ctx, err)
 	}()
 	for bi, b := range r.Plan.Builds {
-		pending := 0
-		for pi := range b.Points {
-			if _, ok := r.Done[PointKey{bi, pi}]; !ok {
-				pending++
-			}
-		}
-		built := false
-		for pi, pt := range b.Points {
-			key := PointKey{bi, pi}
-			if done, ok := r.Done[key]; ok {
-				s.adopt(done)
-				continue
-			}
-			if !built {
-				if err := r.attempt(ctx, fmt.Sprintf("build %s", b.Index), func() error { return s.Build(ctx, b.Index) }); err != nil {
-					if r.OnError == workloads.OnErrorContinue && ctx.Err() == nil {
-						r.logf("error  %v; on_error continue: skipping its %d trials", err, pending)
-						break
-					}
-					return nil, err
-				}
-				built = true
-			}
-			var trials []Trial
-			var failed []string // the errors of attempts retried (on_error retry_trial)
-			mark := s.mark()
-			err := r.attempt(ctx, fmt.Sprintf("trial %s %s %s", b.Index, workloads.FormatParams(pt.Params), pt.Level()), func() error {
-				if len(failed) > 0 {
-					s.rollback(mark) // a retried point keeps only its last attempt's trials
-				}
-				var err error
-				trials, err = s.Measure(ctx, pt)
-				if err == nil {
-					err = failedTrial(trials)
-				}
-				if err != nil {
-					failed = append(failed, err.Error())
-				}
-				return err
-			})
-			if len(failed) > 0 && (err == nil || len(failed) > 1) {
-				s.noteRetries(mark, failed, err == nil)
-				trials = append([]Trial(nil), s.res.Trials[mark.trials:]...) // with the note, for the journal
-			}
-			if err == nil && r.OnPoint != nil {
-				r.OnPoint(key, trials) // a completed point is kept, also when a signal came meanwhile
-			}
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if err != nil && r.OnError != workloads.OnErrorContinue {
-				return nil, err
-			}
-			if err != nil {
-				r.logf("error  %v; on_error continue: going on", err)
-				if r.OnPoint != nil {
-					r.OnPoint(key, trials)
-				}
-			}
-		}
-		if built {
-			if err := s.Unbuild(ctx); err != nil {
+		if r.pending(bi) > 0 {
+			if err := r.attempt(ctx, fmt.Sprintf("build %s", b.Index), func() error { return s.Build(ctx, b.Index) }); err != nil {
 				if r.OnError != workloads.OnErrorContinue || ctx.Err() != nil {
 					return nil, err
 				}
-				r.logf("error  %v; on_error continue: going on", err)
+				r.logf("error  %v; on_error continue: skipping its %d trials", err, r.pending(bi))
+				r.adoptDone(s, bi)
+				continue
 			}
+		}
+		if err := r.measurePoints(ctx, s, bi, func(_ int, pt workloads.SearchPoint) ([]Trial, error) { return s.Measure(ctx, pt) }); err != nil {
+			return nil, err
+		}
+		if err := s.Unbuild(ctx); err != nil {
+			if r.OnError != workloads.OnErrorContinue || ctx.Err() != nil {
+				return nil, err
+			}
+			r.logf("error  %v; on_error continue: going on", err)
 		}
 	}
 	return nil, nil
+}
+
+// pending counts the points of build bi an earlier attempt of the run did
+// not complete.
+func (r *Runner) pending(bi int) int {
+	n := 0
+	for pi := range r.Plan.Builds[bi].Points {
+		if _, ok := r.Done[PointKey{bi, pi}]; !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// adoptDone adopts the points of build bi an earlier attempt completed
+// (their build failed this time, under on_error continue).
+func (r *Runner) adoptDone(s *Session, bi int) {
+	for pi := range r.Plan.Builds[bi].Points {
+		if done, ok := r.Done[PointKey{bi, pi}]; ok {
+			s.adopt(done)
+		}
+	}
+}
+
+// measurePoints walks the points of build bi in plan order, for Run and
+// RunShard alike: a point an earlier attempt completed (Done) is adopted,
+// any other is measured by measure (given its position and the point),
+// under the run's on_error policy: abort returns the error, continue logs
+// it and goes on, retry_trial measures the point again (its failed
+// attempts' trials dropped). A trial whose every request failed counts as
+// failed (failedTrial). Each completed point goes to OnPoint. It returns
+// the error that stops the run.
+func (r *Runner) measurePoints(ctx context.Context, s *Session, bi int, measure func(pi int, pt workloads.SearchPoint) ([]Trial, error)) error {
+	b := r.Plan.Builds[bi]
+	for pi, pt := range b.Points {
+		key := PointKey{bi, pi}
+		if done, ok := r.Done[key]; ok {
+			s.adopt(done)
+			continue
+		}
+		var trials []Trial
+		var failed []string // the errors of attempts retried (on_error retry_trial)
+		mark := s.mark()
+		err := r.attempt(ctx, fmt.Sprintf("trial %s %s %s", b.Index, workloads.FormatParams(pt.Params), pt.Level()), func() error {
+			if len(failed) > 0 {
+				s.rollback(mark) // a retried point keeps only its last attempt's trials
+			}
+			var err error
+			trials, err = measure(pi, pt)
+			if err == nil {
+				err = failedTrial(trials)
+			}
+			if err != nil {
+				failed = append(failed, err.Error())
+			}
+			return err
+		})
+		if len(failed) > 0 && (err == nil || len(failed) > 1) {
+			s.noteRetries(mark, failed, err == nil)
+			trials = append([]Trial(nil), s.res.Trials[mark.trials:]...) // with the note, for the journal
+		}
+		if err == nil && r.OnPoint != nil {
+			r.OnPoint(key, trials) // a completed point is kept, also when a signal came meanwhile
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && r.OnError != workloads.OnErrorContinue {
+			return err
+		}
+		if err != nil {
+			r.logf("error  %v; on_error continue: going on", err)
+			if r.OnPoint != nil {
+				r.OnPoint(key, trials)
+			}
+		}
+	}
+	return nil
 }
 
 // attempt runs fn once, or, under on_error retry_trial, up to
@@ -394,67 +415,38 @@ func (s *Session) Unbuild(ctx context.Context) error {
 
 // Measure runs one plan point against the built index under the workload's
 // load model and records the trials it produced (one, or one per probe for
-// capacity searches, recorded as each ends).
+// capacity searches, recorded as each ends). Every model's trials go
+// through the one trial routine (runTrial); what differs is the model.
 func (s *Session) Measure(ctx context.Context, pt workloads.SearchPoint) ([]Trial, error) {
 	if s.index == nil {
 		return nil, fmt.Errorf("bench: measure before build")
 	}
-	// Collect the garbage of what ran before (an index build, the last
-	// trial) now, not inside this trial's window, as Go's own benchmarks
-	// do before each run: an in-process target and the generator share
-	// this heap.
-	runtime.GC()
-	var trials []Trial
+	var m loadModel
 	var err error
-	switch m := s.r.Plan.Spec.Load.Model; m {
+	switch model := s.r.Plan.Spec.Load.Model; model {
 	case workloads.LoadClosed:
-		var tr Trial
-		tr, err = s.closedTrial(ctx, pt)
-		trials = []Trial{tr}
+		m = s.searchModel(pt, 0)
 	case workloads.LoadOpen:
-		var tr Trial
-		tr, err = s.openTrial(ctx, pt)
-		trials = []Trial{tr}
+		m = s.searchModel(pt, pt.Rate)
 	case workloads.LoadCapacity:
-		// Each probe is recorded as it ends: a search takes many trials.
+		// Each probe is a trial of its own, recorded as it ends.
 		s.done++
 		return s.capacity(ctx, pt)
 	case workloads.LoadMixed:
-		var tr Trial
-		tr, err = s.mixedTrial(ctx, pt)
-		trials = []Trial{tr}
+		m, err = s.mixedModel(ctx, pt)
 	case workloads.LoadIngest:
-		var tr Trial
-		tr, err = s.ingestTrial(ctx, pt)
-		trials = []Trial{tr}
+		m, err = s.ingestModel(ctx, pt)
 	default:
-		err = fmt.Errorf("bench: unknown load model %q", m)
+		err = fmt.Errorf("bench: unknown load model %q", model)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.done++
-	for i := range trials {
-		trials[i] = s.record(trials[i], pt)
+	tr, err := s.runTrial(ctx, pt, pt.Level(), 0, m)
+	if err != nil {
+		return nil, err
 	}
-	return trials, nil
-}
-
-// record numbers a finished trial, stamps the index timings, appends it to
-// the result, reports it and hands it to OnTrial.
-func (s *Session) record(tr Trial, pt workloads.SearchPoint) Trial {
-	tr.ID = len(s.res.Trials) + 1
-	tr.Index = *s.index
-	tr.TimingsS = Timings{Insert: s.insertS, Build: s.buildS, Load: s.loadS}
-	tr.IndexBytes = s.mem
-	tr.Load.Repeat = pt.Repeat
-	s.res.Trials = append(s.res.Trials, tr)
-	level := pt.Level()
-	if tr.Load.Rate > 0 && pt.Rate == 0 { // a capacity probe
-		level = fmt.Sprintf("rate=%g/s", tr.Load.Rate)
-	}
-	s.r.logf("trial  %d/%d %s: %s%s", s.done, s.r.Plan.Trials(), s.label(pt, level), trialMeasures(tr), trialNote(tr))
-	return tr
+	return []Trial{tr}, nil
 }
 
 // sessionMark is how far a session's results had got: where a retried
@@ -634,28 +626,6 @@ func (s *Session) insert(ctx context.Context, rows int) (float64, error) {
 
 // errStopScan ends a base scan early, once the preloaded rows are in.
 var errStopScan = fmt.Errorf("bench: stop scan")
-
-// closedTrial warms up, then measures one closed-loop point.
-func (s *Session) closedTrial(ctx context.Context, pt workloads.SearchPoint) (Trial, error) {
-	load := s.r.Plan.Spec.Load
-	sl, truth := s.searchLoad(pt, 0)
-	label := s.label(pt, pt.Level())
-	if err := s.warmUp(ctx, sl, label, 0); err != nil {
-		return Trial{}, err
-	}
-	stopServer := watchServer(ctx, s.r.Target, time.Now(), load.Interval.D())
-	w, err := sl.run(ctx, s.phase(label, 0, load.Duration.D(), newAnswers(len(sl.st.queries))))
-	server := stopServer()
-	if cerr := ctx.Err(); cerr != nil {
-		return Trial{}, cerr
-	}
-	if err != nil {
-		return Trial{}, err
-	}
-	tr, err := searchTrial(pt, truth, w, sl.info(load, w))
-	tr.Server = server
-	return tr, err
-}
 
 func searchInfo(pt workloads.SearchPoint, f *datasets.Filter) SearchInfo {
 	return SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(f)}

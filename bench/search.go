@@ -39,15 +39,19 @@ func (s *searchStream) request(seq int64, idx []int) SearchRequest {
 	return SearchRequest{Vectors: vecs, TopK: s.pt.TopK, Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
 }
 
-// do sends req under the harness's retry policy (see retryAttempts), not
+// do sends req under the harness's retry policy (see again), not
 // retrying past deadline. It returns the answer, when the first attempt was
 // sent and when the final answer (or failure) came back. With rec set, the
 // successful attempt's service time and every failure and retry are
 // counted through slot.
 func (s *searchStream) do(ctx context.Context, req SearchRequest, deadline time.Time, slot int, rec *searchRec) (res SearchResult, first, done time.Time, err error) {
+	var failures *Op
+	if rec != nil {
+		failures = rec.latency
+	}
 	first = time.Now()
-	t0 := first
 	for attempt := 1; ; attempt++ {
+		t0 := time.Now()
 		res, err = s.target.Search(ctx, req)
 		done = time.Now()
 		if err == nil {
@@ -56,20 +60,9 @@ func (s *searchStream) do(ctx context.Context, req SearchRequest, deadline time.
 			}
 			return res, first, done, nil
 		}
-		if ctx.Err() != nil {
+		if !again(ctx, deadline, failures, slot, attempt, err) {
 			return res, first, done, err
 		}
-		class := Classify(err)
-		if rec != nil {
-			rec.latency.Fail(slot, class, err)
-		}
-		if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
-			return res, first, done, err
-		}
-		if rec != nil {
-			rec.latency.Retry(slot)
-		}
-		t0 = time.Now()
 	}
 }
 
@@ -78,16 +71,14 @@ func (s *searchStream) do(ctx context.Context, req SearchRequest, deadline time.
 // open loop the client-observed latency as a whole-trial tally. Failures
 // are counted on the headline op.
 type searchRec struct {
-	iv      *Intervals
 	latency *Op
 	service *Op
 	client  *Tally // open loop: first actual send to final answer
 	ans     *answers
 }
 
-func newSearchRec(start time.Time, every time.Duration, slots int, open bool, ans *answers) *searchRec {
-	iv := NewIntervals(start, every)
-	r := &searchRec{iv: iv, latency: iv.Op(OpSearch, slots), service: iv.Op(OpSearchService, slots), ans: ans}
+func newSearchRec(iv *Intervals, slots int, open bool, ans *answers) *searchRec {
+	r := &searchRec{latency: iv.Op(OpSearch, slots), service: iv.Op(OpSearchService, slots), ans: ans}
 	if open {
 		r.client = NewTally(slots)
 	}
@@ -117,28 +108,24 @@ type window struct {
 	gen     generatorStats // open loop only
 }
 
-// finish makes the last interval cut at end and collects the phase.
-func (r *searchRec) finish(start, end time.Time) (window, error) {
-	r.iv.Stop(end)
+// window collects what was recorded from start to end, once the
+// trial's intervals were stopped.
+func (r *searchRec) window(start, end time.Time) (window, error) {
 	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans}
 	var err error
-	for _, op := range []*Op{r.latency, r.service} {
-		h, e := op.Total()
-		if e != nil {
-			err = e
-		}
-		if op == r.latency {
-			w.latency = h
-		} else {
-			w.service = h
-		}
-		w.series = append(w.series, op.Series())
+	w.latency, err = r.latency.Total()
+	if err != nil {
+		return w, err
 	}
+	if w.service, err = r.service.Total(); err != nil {
+		return w, err
+	}
+	w.series = []OpSeries{r.latency.Series(), r.service.Series()}
 	if r.client != nil {
 		w.client = r.client.Histogram()
 	}
 	w.ok = w.latency.TotalCount()
-	return w, err
+	return w, nil
 }
 
 // searchTrial turns a measured window into a trial: recall over the
@@ -149,44 +136,36 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 	if w.ans.perQuery {
 		answered = w.ans.each(truth.GT, pt.TopK)
 	}
-	enc, err := EncodeHistogram(w.latency)
-	if err != nil {
-		return Trial{}, fmt.Errorf("encode histogram: %w", err)
-	}
-	encService, err := EncodeHistogram(w.service)
-	if err != nil {
-		return Trial{}, fmt.Errorf("encode histogram: %w", err)
-	}
 	secs := w.elapsed.Seconds()
 	load.WindowS = secs
-	service := Summarize(w.service)
 	tr := Trial{
-		Search:           searchInfo(pt, truth.Filter),
-		Load:             load,
-		Recall:           recall,
-		RecallN:          n,
-		QPS:              float64(w.ok) / secs,
-		QueriesPerS:      float64(w.ok) * float64(pt.NQ) / secs,
-		Requests:         w.ok + w.errs.Total,
-		LatencyMS:        Summarize(w.latency),
-		Errors:           w.errs,
-		Histogram:        enc,
-		ServiceMS:        &service,
-		ServiceHistogram: encService,
-		Started:          w.start.UTC(),
-		Series:           w.series,
-		Answered:         answered,
+		Search:      searchInfo(pt, truth.Filter),
+		Load:        load,
+		Recall:      recall,
+		RecallN:     n,
+		QPS:         float64(w.ok) / secs,
+		QueriesPerS: float64(w.ok) * float64(pt.NQ) / secs,
+		Requests:    w.ok + w.errs.Total,
+		Errors:      w.errs,
+		Series:      w.series,
+		Answered:    answered,
 	}
+	var err error
+	if tr.LatencyMS, tr.Histogram, err = DigestHistogram(w.latency); err != nil {
+		return Trial{}, err
+	}
+	service, encService, err := DigestHistogram(w.service)
+	if err != nil {
+		return Trial{}, err
+	}
+	tr.ServiceMS, tr.ServiceHistogram = &service, encService
+	client := tr.LatencyMS // a closed loop's headline is client-observed
 	if w.client != nil {
-		c := Summarize(w.client)
-		tr.ClientMS = &c
-		if tr.ClientHistogram, err = EncodeHistogram(w.client); err != nil {
-			return Trial{}, fmt.Errorf("encode histogram: %w", err)
+		if client, tr.ClientHistogram, err = DigestHistogram(w.client); err != nil {
+			return Trial{}, err
 		}
-	} else {
-		c := tr.LatencyMS
-		tr.ClientMS = &c
 	}
+	tr.ClientMS = &client
 	return tr, nil
 }
 
@@ -199,15 +178,6 @@ func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
 		st.shard = r.Shard.Shard
 	}
 	return st, truth
-}
-
-// label names pt at a load level on the built index, as progress lines do.
-func (s *Session) label(pt workloads.SearchPoint, level string) string {
-	filter := ""
-	if pt.Selectivity < 1 {
-		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
-	}
-	return fmt.Sprintf("%s %s topk=%d nq=%d%s %s", s.index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)
 }
 
 // trialMeasures is what a trial's progress line reports: for an ingest
@@ -288,28 +258,34 @@ func (s *Session) searchLoad(pt workloads.SearchPoint, rate float64) (searchLoad
 	return searchLoad{st: st, open: &oc}, truth
 }
 
-// run runs one phase of the load.
-func (l searchLoad) run(ctx context.Context, ph phase) (window, error) {
+// run drives the load from start for dur (or, with limit > 0, until
+// limit requests were sent), recording into rec (nil: a warm-up), and
+// returns the end of its window and, for an open loop, what the
+// generator did.
+func (l searchLoad) run(ctx context.Context, start time.Time, dur time.Duration, rec *searchRec, limit int64) (time.Time, generatorStats) {
 	if l.open != nil {
-		return openLoop(ctx, l.st, *l.open, ph)
+		return openLoop(ctx, l.st, *l.open, start, dur, rec)
 	}
-	return closedLoop(ctx, l.st, l.think, ph)
+	return closedLoop(ctx, l.st, l.think, start, dur, limit, rec), generatorStats{}
 }
 
-// warmUp runs the workload's warm-up (not measured), if it has one.
-func (s *Session) warmUp(ctx context.Context, l searchLoad, label string, probe int) error {
-	if d := s.r.Plan.Spec.Load.Warmup.D(); d > 0 {
-		_, err := l.run(ctx, s.phase(label, probe, d, nil))
-		return err
+// recorder returns where a measured window of the load records, on the
+// trial's intervals; perQuery keeps each query's recall (shard runs).
+func (l searchLoad) recorder(iv *Intervals, perQuery bool) *searchRec {
+	slots := l.st.pt.Concurrency
+	if l.open != nil {
+		slots = openSlots()
 	}
-	return nil
+	ans := newAnswers(len(l.st.queries))
+	ans.perQuery = perQuery
+	return newSearchRec(iv, slots, l.open != nil, ans)
 }
 
 // info describes the load that measured w, for its trial: the closed
 // loop's concurrency and think time, or the open loop's offered and
 // achieved rate and the generator's verdict.
 func (l searchLoad) info(spec workloads.LoadSpec, w window) LoadInfo {
-	li := LoadInfo{Model: spec.Model, WarmupS: spec.Warmup.D().Seconds(), DurationS: spec.Duration.D().Seconds()}
+	li := loadInfo(spec)
 	if l.open == nil {
 		li.Concurrency, li.ThinkTimeS, li.Latency = l.st.pt.Concurrency, l.think.Seconds(), LatencyClosed
 		return li
@@ -320,4 +296,53 @@ func (l searchLoad) info(spec workloads.LoadSpec, w window) LoadInfo {
 	li.SendLagMS, li.Unsent, li.InFlightBound = &lag, w.gen.unsent, w.gen.inFlightBound
 	li.Latency = LatencyOpen
 	return li
+}
+
+// searchModel is the load model of a search stream alone: the closed
+// model (rate 0), the open model, and each probe of a capacity search.
+type searchModel struct {
+	load  searchLoad
+	truth Truth
+	pt    workloads.SearchPoint
+	spec  workloads.LoadSpec
+	// perQuery keeps each query's recall (shard runs, for merge).
+	perQuery bool
+	// limit, when > 0, ends the closed loop after that many requests
+	// (MeasureN).
+	limit int64
+	rec   *searchRec
+	gen   generatorStats
+}
+
+// searchModel returns pt's search stream as a load model: an open loop at
+// rate requests/s, or with rate 0 a closed loop of pt.Concurrency workers.
+func (s *Session) searchModel(pt workloads.SearchPoint, rate float64) *searchModel {
+	sl, truth := s.searchLoad(pt, rate)
+	return &searchModel{load: sl, truth: truth, pt: pt, spec: s.r.Plan.Spec.Load, perQuery: s.r.Shard != nil}
+}
+
+func (m *searchModel) warmUp(ctx context.Context, d time.Duration) error {
+	m.load.run(ctx, time.Now(), d, nil, 0)
+	return nil
+}
+
+func (m *searchModel) measure(ctx context.Context, w *trialWindow) (time.Time, error) {
+	m.rec = m.load.recorder(w.iv, m.perQuery)
+	end, gen := m.load.run(ctx, w.start, w.dur, m.rec, m.limit)
+	m.gen = gen
+	return end, nil
+}
+
+func (m *searchModel) result(_ context.Context, w *trialWindow) (Trial, error) {
+	return m.trial(w.start, w.end)
+}
+
+// trial is the search stream's trial over its window from start to end.
+func (m *searchModel) trial(start, end time.Time) (Trial, error) {
+	win, err := m.rec.window(start, end)
+	if err != nil {
+		return Trial{}, err
+	}
+	win.gen = m.gen
+	return searchTrial(m.pt, m.truth, win, m.load.info(m.spec, win))
 }

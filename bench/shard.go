@@ -70,18 +70,24 @@ func (sh Shard) Split(pt workloads.SearchPoint) workloads.SearchPoint {
 	return pt
 }
 
-// CheckShardable refuses the load models a shard cannot run on its own:
-// a capacity search decides each next rate from the last probe's result,
-// which one generator cannot see for the others; mixed and ingest write
-// rows, which shards would duplicate.
-func CheckShardable(model string) error {
-	switch model {
+// CheckShardable refuses what a shard cannot run on its own: a capacity
+// search decides each next rate from the last probe's result, which one
+// generator cannot see for the others; mixed and ingest write rows, which
+// shards would duplicate; and on_error retry_trial would run a retried
+// trial outside its slot on the trial clock the generators share, where
+// its window no longer lines up with the others'.
+func CheckShardable(l workloads.LoadSpec) error {
+	switch l.Model {
 	case workloads.LoadClosed, workloads.LoadOpen:
-		return nil
 	case workloads.LoadCapacity:
 		return fmt.Errorf("load model capacity cannot be split over generators (each next rate depends on every generator's last probe): sweep load.rate with model open instead, and read the knee off the merged report")
+	default:
+		return fmt.Errorf("load model %s cannot be split over generators (it writes rows, which the generators would duplicate): run it with one generator", l.Model)
 	}
-	return fmt.Errorf("load model %s cannot be split over generators (it writes rows, which the generators would duplicate): run it with one generator", model)
+	if l.OnError == workloads.OnErrorRetry {
+		return fmt.Errorf("load.on_error retry_trial cannot apply to a scale-out run (a retried trial would run outside its slot on the trial clock the generators share, so its window would not line up with theirs): use abort or continue")
+	}
+	return nil
 }
 
 // TrialClock places every trial of a shard run at a wall-clock instant all
@@ -127,16 +133,6 @@ func waitUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// Joiner is implemented by targets whose collection several generator
-// processes can share (scale-out). Join attaches to the collection c
-// names, which must carry the marker of run c.RunID and hold a built index
-// of cfg's type, and waits, for at most wait, until it is loaded; it
-// returns the rows the collection holds. A joined target searches only: it
-// never builds, releases or drops.
-type Joiner interface {
-	Join(ctx context.Context, c CollectionSpec, cfg IndexConfig, wait time.Duration) (rows int, err error)
-}
-
 // IndexConfig is a workload's index configuration (type and build params).
 type IndexConfig = workloads.IndexConfig
 
@@ -159,23 +155,6 @@ type ShardRun struct {
 	Wait time.Duration
 }
 
-// ShardInfo marks the results of one generator of a scale-out run: which
-// shard, of which workload and prepared build, on which trial clock.
-type ShardInfo struct {
-	Shard
-	WorkloadHash string    `json:"workload_sha256"`
-	Build        int       `json:"build"`
-	StartAt      time.Time `json:"start_at"`
-	SlotS        float64   `json:"slot_s"`
-}
-
-// QueryRecall is the recall of every query a shard's trial answered, so
-// that merging shards computes recall over the union of their answers.
-type QueryRecall struct {
-	Queries []int     `json:"queries"`
-	Recall  []float64 `json:"recall"`
-}
-
 // RunShard measures this generator's share of every point of the prepared
 // build (see ShardRun). It attaches to the collection prepare made (marker
 // and run id checked), waits until it is loaded, and for each point waits
@@ -188,7 +167,7 @@ func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
 	if sr == nil {
 		return nil, fmt.Errorf("bench: RunShard without a ShardRun")
 	}
-	if err := CheckShardable(r.Plan.Spec.Load.Model); err != nil {
+	if err := CheckShardable(r.Plan.Spec.Load); err != nil {
 		return nil, err
 	}
 	if sr.Build < 0 || sr.Build >= len(r.Plan.Builds) {
@@ -225,37 +204,13 @@ func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
 	defer func() {
 		res, err = s.finish(ctx, err)
 	}()
-	for pi, pt := range b.Points {
-		key := PointKey{sr.Build, pi}
-		if done, ok := r.Done[key]; ok {
-			s.adopt(done)
-			continue
-		}
+	return nil, r.measurePoints(ctx, s, sr.Build, func(pi int, pt workloads.SearchPoint) ([]Trial, error) {
 		at := sr.Clock.At(pi)
 		if late := time.Since(at); late > 0 {
 			r.logf("shard  %s starts trial %d %s late: the previous trial overran its slot (prepare --trial-gap sets the slack)", sr.Shard, pi+1, late.Round(time.Millisecond))
 		}
-		if err := waitUntil(ctx, at); err != nil {
-			return nil, err
-		}
-		trials, err := s.measureShare(ctx, pt, at)
-		if err == nil {
-			err = failedTrial(trials)
-		}
-		if err == nil && r.OnPoint != nil {
-			r.OnPoint(key, trials)
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if err != nil && r.OnError != workloads.OnErrorContinue {
-			return nil, err
-		}
-		if err != nil {
-			r.logf("error  %v; on_error continue: going on", err)
-		}
-	}
-	return nil, nil
+		return s.measureShare(ctx, pt, at)
+	})
 }
 
 // measureShare measures this shard's part of pt, whose slot starts at at.
@@ -268,85 +223,36 @@ func (s *Session) measureShare(ctx context.Context, pt workloads.SearchPoint, at
 	if mine.Concurrency > 0 || mine.Rate > 0 {
 		return s.Measure(ctx, mine)
 	}
-	load := s.r.Plan.Spec.Load
-	start := at.Add(load.Warmup.D())
-	if err := waitUntil(ctx, start.Add(load.Duration.D())); err != nil {
-		return nil, err
-	}
-	enc, err := EncodeHistogram(NewHistogram())
+	tr, err := s.runTrial(ctx, mine, mine.Level(), 0, &idleShare{s: s, pt: pt, mine: mine})
 	if err != nil {
 		return nil, err
 	}
-	tr := Trial{
-		Search: searchInfo(mine, s.r.Truths[pt.Selectivity].Filter),
-		Load: LoadInfo{Model: load.Model, WarmupS: load.Warmup.D().Seconds(), DurationS: load.Duration.D().Seconds(),
-			Latency: fmt.Sprintf("none: shard %s's part of %s is nothing", s.r.Shard.Shard, pt.Level())},
-		Histogram: enc,
-		Started:   start.UTC(),
+	return []Trial{tr}, nil
+}
+
+// idleShare is the load model of a shard whose part of a trial is nothing:
+// it sends nothing and records an empty trial over the slot's window, so
+// the merged run still has every generator's trial.
+type idleShare struct {
+	s        *Session
+	pt, mine workloads.SearchPoint
+}
+
+func (idleShare) warmUp(context.Context, time.Duration) error { return nil }
+
+func (m *idleShare) measure(ctx context.Context, w *trialWindow) (time.Time, error) {
+	err := waitUntil(ctx, w.start.Add(w.dur))
+	return time.Now(), err
+}
+
+func (m *idleShare) result(context.Context, *trialWindow) (Trial, error) {
+	_, enc, err := DigestHistogram(NewHistogram())
+	if err != nil {
+		return Trial{}, err
 	}
-	s.done++
-	return []Trial{s.record(tr, mine)}, nil
-}
-
-// Generators describes the generators whose results `milvbench merge`
-// merged into one run.
-type Generators struct {
-	Count  int             `json:"count"`
-	Shards []GeneratorInfo `json:"shards"`
-	// ClockSpreadMS is the largest spread, over the trials, between the
-	// generators' measured-window starts; IntervalS the interval of the
-	// series it is judged against. Warning says when the spread is large
-	// against the interval (merged intervals then mix different moments).
-	ClockSpreadMS float64 `json:"clock_spread_ms"`
-	IntervalS     float64 `json:"interval_s"`
-	Warning       string  `json:"warning,omitempty"`
-}
-
-// GeneratorInfo is one generator of a merged run.
-type GeneratorInfo struct {
-	Index        int           `json:"index"`
-	Source       string        `json:"source"`
-	Harness      string        `json:"harness_version"`
-	Cores        int           `json:"host_cores"`
-	Started      time.Time     `json:"started"`
-	Finished     time.Time     `json:"finished"`
-	Complete     bool          `json:"complete"`
-	Stopped      string        `json:"stopped,omitempty"`
-	NetworkFloor *NetworkFloor `json:"network_floor,omitempty"`
-}
-
-// ShardTrial is what one generator measured of a merged trial.
-type ShardTrial struct {
-	Shard           int     `json:"shard"`
-	Concurrency     int     `json:"concurrency,omitempty"`
-	Rate            float64 `json:"rate,omitempty"`
-	AchievedRate    float64 `json:"achieved_rate,omitempty"`
-	GeneratorBound  bool    `json:"generator_bound,omitempty"`
-	GeneratorReason string  `json:"generator_bound_reason,omitempty"`
-	Requests        int64   `json:"requests"`
-	Errors          int64   `json:"errors"`
-	QPS             float64 `json:"qps"`
-	P99MS           float64 `json:"p99_ms"`
-	Recall          float64 `json:"recall"`
-	// Started is when the generator's measured window began; OffsetMS how
-	// much later than the earliest generator's (its clock spread share).
-	Started  time.Time `json:"started"`
-	OffsetMS float64   `json:"offset_ms"`
-	WindowS  float64   `json:"window_s"`
-}
-
-// sharded places a load phase of a shard's trial on the trial clock: the
-// warm-up starts with the slot, the measured window when the warm-up ends
-// (every shard's at the same instant); and it keeps each query's recall.
-func (s *Session) sharded(ph *phase) {
-	if s.r.Shard == nil || s.slotAt.IsZero() {
-		return
-	}
-	ph.at = s.slotAt
-	if ph.ans != nil {
-		ph.at = s.slotAt.Add(s.r.Plan.Spec.Load.Warmup.D())
-		ph.ans.perQuery = true
-	}
+	li := loadInfo(m.s.r.Plan.Spec.Load)
+	li.Latency = fmt.Sprintf("none: shard %s's part of %s is nothing", m.s.r.Shard.Shard, m.pt.Level())
+	return Trial{Search: searchInfo(m.mine, m.s.r.Truths[m.pt.Selectivity].Filter), Load: li, Histogram: enc}, nil
 }
 
 // shardSchedule places a shard's open-loop schedule among the other

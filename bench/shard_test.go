@@ -125,15 +125,24 @@ func TestTrialClock(t *testing.T) {
 }
 
 func TestCheckShardable(t *testing.T) {
-	for _, m := range []string{workloads.LoadClosed, workloads.LoadOpen} {
-		if err := CheckShardable(m); err != nil {
-			t.Errorf("%s: %v", m, err)
-		}
+	tests := []struct {
+		model, onError string
+		refusal        string // "" when a shard can run it
+	}{
+		{workloads.LoadClosed, workloads.OnErrorAbort, ""},
+		{workloads.LoadOpen, workloads.OnErrorContinue, ""},
+		{workloads.LoadCapacity, workloads.OnErrorAbort, workloads.LoadCapacity},
+		{workloads.LoadMixed, workloads.OnErrorAbort, workloads.LoadMixed},
+		{workloads.LoadIngest, workloads.OnErrorAbort, workloads.LoadIngest},
+		{workloads.LoadClosed, workloads.OnErrorRetry, "retry_trial"},
 	}
-	for _, m := range []string{workloads.LoadCapacity, workloads.LoadMixed, workloads.LoadIngest} {
-		err := CheckShardable(m)
-		if err == nil || !strings.Contains(err.Error(), m) {
-			t.Errorf("%s: got %v, want a refusal naming it", m, err)
+	for _, tt := range tests {
+		err := CheckShardable(workloads.LoadSpec{Model: tt.model, OnError: tt.onError})
+		switch {
+		case tt.refusal == "" && err != nil:
+			t.Errorf("%s, on_error %s: %v", tt.model, tt.onError, err)
+		case tt.refusal != "" && (err == nil || !strings.Contains(err.Error(), tt.refusal)):
+			t.Errorf("%s, on_error %s: got %v, want a refusal naming %s", tt.model, tt.onError, err, tt.refusal)
 		}
 	}
 }

@@ -9,14 +9,6 @@ import (
 	"time"
 )
 
-// SignalSource is implemented by targets that can report the server's own
-// view: its health and, when configured, a scrape of its metrics. Signals
-// is called before the trials and every load.interval during them, beside
-// the load; it must bound its own time and be safe for concurrent use.
-type SignalSource interface {
-	Signals(ctx context.Context) ServerSignals
-}
-
 // ServerSignals is one raw reading of the server. A part the server does
 // not offer (or that failed) is nil, with the reason in its Err field.
 type ServerSignals struct {
@@ -58,34 +50,6 @@ type CumHistogram struct {
 	Counts []float64
 	Sum    float64
 	Count  float64
-}
-
-// ServerSample is the server's view at one moment of a trial, in
-// results.json's trial.server: health, memory, and rates over the
-// interval since the previous sample (absent from a trial's first sample).
-type ServerSample struct {
-	// AtS is seconds since the trial's measured window began (0 for the
-	// reading before the trials).
-	AtS         float64  `json:"at_s"`
-	Healthy     *bool    `json:"healthy,omitempty"`
-	Reasons     []string `json:"reasons,omitempty"`
-	QuotaStates []string `json:"quota_states,omitempty"`
-	// HealthError and MetricsError say why a part is missing, e.g. a
-	// server that does not implement the health check.
-	HealthError  string  `json:"health_error,omitempty"`
-	MetricsError string  `json:"metrics_error,omitempty"`
-	RSSBytes     float64 `json:"rss_bytes,omitempty"`
-	// CPUCores is the server's CPU seconds per second over the interval.
-	CPUCores *float64 `json:"cpu_cores,omitempty"`
-	// SearchQPS and SearchFailedPerS are the proxy's search outcomes per
-	// second; RateLimitedPerS its rate limiter's rejections per second.
-	SearchQPS        *float64 `json:"search_qps,omitempty"`
-	SearchFailedPerS *float64 `json:"search_failed_per_s,omitempty"`
-	RateLimitedPerS  *float64 `json:"rate_limited_per_s,omitempty"`
-	// SearchMeanMS and SearchP99MS are the proxy's own search latency over
-	// the interval (p99 interpolated within its histogram buckets).
-	SearchMeanMS *float64 `json:"search_mean_ms,omitempty"`
-	SearchP99MS  *float64 `json:"search_p99_ms,omitempty"`
 }
 
 // Flagged reports whether the sample shows the server unhealthy, under a

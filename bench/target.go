@@ -6,6 +6,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
@@ -40,6 +41,10 @@ type Target interface {
 	Close() error
 }
 
+// Optional capabilities. A target implements those it has; the harness
+// checks for each with a type assertion and goes without where it is
+// missing (each doc says how). Every one lives here, beside Target.
+
 // Write operations a Writer applies.
 const (
 	OpInsert = "insert"
@@ -48,7 +53,9 @@ const (
 )
 
 // Writer is implemented by targets that take writes while they are
-// measured (load models mixed and ingest). Write applies one call of op
+// measured (load models mixed and ingest); without it a target can only
+// take inserts (through Target.Insert), so delete and upsert streams are
+// refused. Write applies one call of op
 // (OpInsert, OpDelete or OpUpsert) to the rows ids; vecs holds their
 // vectors for insert and upsert, nil for delete, and is only valid during
 // the call. Write must be safe for concurrent use with Search and itself.
@@ -58,7 +65,8 @@ type Writer interface {
 	Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error
 }
 
-// MemoryReporter is implemented by targets that know the size of their index.
+// MemoryReporter is implemented by targets that know the size of their
+// index, recorded on each trial (index_memory_bytes).
 type MemoryReporter interface {
 	IndexMemoryBytes() int64
 }
@@ -75,6 +83,35 @@ type NetworkProber interface {
 // (e.g. not a collection someone else owns).
 type Preflighter interface {
 	Preflight(ctx context.Context, collection string) error
+}
+
+// Attacher is implemented by targets that can reuse a collection an
+// earlier attempt of the same run created (resume): Attach returns the
+// number of rows the collection marked with c.RunID holds, or 0 (and no
+// error) when there is none to reuse. Without it a resumed run creates
+// and fills its collection again.
+type Attacher interface {
+	Attach(ctx context.Context, c CollectionSpec) (rows int, err error)
+}
+
+// Joiner is implemented by targets whose collection several generator
+// processes can share (scale-out). Join attaches to the collection c
+// names, which must carry the marker of run c.RunID and hold a built index
+// of cfg's type, and waits, for at most wait, until it is loaded; it
+// returns the rows the collection holds. A joined target searches only: it
+// never builds, releases or drops. Without it a target cannot run shards.
+type Joiner interface {
+	Join(ctx context.Context, c CollectionSpec, cfg IndexConfig, wait time.Duration) (rows int, err error)
+}
+
+// SignalSource is implemented by targets that can report the server's own
+// view: its health and, when configured, a scrape of its metrics (see
+// ServerSignals). Signals is called before the trials and, by the trial
+// routine, at the start of every trial's measured window, every
+// load.interval and at its end; it must bound its own time and be safe
+// for concurrent use. Without it trials carry no server samples.
+type SignalSource interface {
+	Signals(ctx context.Context) ServerSignals
 }
 
 // TargetInfo is the provenance of a target; it never holds credentials.

@@ -119,14 +119,15 @@ type opRecorder struct {
 }
 
 func newOpRecorder(iv *Intervals, op string, slots int) *opRecorder {
-	return &opRecorder{lat: iv.Op(op, slots), svc: iv.Op(op+"_service", slots)}
+	return &opRecorder{lat: iv.Op(op, slots), svc: iv.Op(op+ServiceSuffix, slots)}
 }
 
 // call sends one write call through slot with the harness's retry policy
-// (as for searches: rate-limited or unavailable attempts are sent again
-// after a backoff, every attempt counted) and records it: latency from
-// since (the intended or actual send) to the final answer, and the service
-// time of the successful attempt. It reports whether the call succeeded.
+// (see again: rate-limited or unavailable attempts are sent again after a
+// backoff, every attempt counted, as for searches) and records it: latency
+// from since (the intended or actual send) to the final answer, and the
+// service time of the successful attempt. It reports whether the call
+// succeeded.
 func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, since, deadline time.Time, slot int) bool {
 	var service time.Duration
 	var err error
@@ -135,15 +136,9 @@ func (o *opRecorder) call(ctx context.Context, w Writer, op string, b rowBatch, 
 		t0 := time.Now()
 		err = w.Write(ctx, op, b.ids, b.vecs)
 		service = time.Since(t0)
-		if err == nil || ctx.Err() != nil {
+		if err == nil || !again(ctx, deadline, o.lat, slot, attempt, err) {
 			break
 		}
-		class := Classify(err)
-		o.lat.Fail(slot, class, err)
-		if !Retryable(class) || attempt == retryAttempts || !sleepUntil(ctx, deadline, retryBackoff(attempt)) {
-			break
-		}
-		o.lat.Retry(slot)
 	}
 	end := time.Now()
 	if err == nil {
@@ -184,22 +179,23 @@ func (o *opRecorder) stats(batch int, offered float64, span time.Duration, laten
 		return nil, err
 	}
 	errs := o.lat.Errors()
-	svcMS := Summarize(svc)
 	st := &OpStats{
 		OfferedRowsPerS: offered, Batch: batch, Requests: o.calls + errs.Total, Calls: o.calls, Rows: o.rows,
-		Errors: errs, LatencyMS: Summarize(lat), ServiceMS: &svcMS, Latency: latency,
+		Errors: errs, Latency: latency,
 	}
+	if st.LatencyMS, st.Histogram, err = DigestHistogram(lat); err != nil {
+		return nil, err
+	}
+	svcMS, svcEnc, err := DigestHistogram(svc)
+	if err != nil {
+		return nil, err
+	}
+	st.ServiceMS, st.ServiceHistogram = &svcMS, svcEnc
 	if !o.first.IsZero() {
 		st.WindowS = o.last.Sub(o.first).Seconds()
 	}
 	if secs := max(st.WindowS, span.Seconds()); secs > 0 {
 		st.RowsPerS, st.CallsPerS = float64(o.rows)/secs, float64(o.calls)/secs
-	}
-	if st.Histogram, err = EncodeHistogram(lat); err != nil {
-		return nil, err
-	}
-	if st.ServiceHistogram, err = EncodeHistogram(svc); err != nil {
-		return nil, err
 	}
 	return st, nil
 }

@@ -164,3 +164,42 @@ load: {model: ingest, insert_batch: [1, 10, 100, 1000], duration: 1s}
 			ins.Batch, ins.RowsPerS, ins.CallsPerS, ins.LatencyMS.P99, ing.FlushS, ing.SearchableS, ing.Probes)
 	}
 }
+
+// TestServerSamplesInEveryModelOnMilvus: open-loop trials and every probe
+// of a capacity search carry the server's samples, as closed and mixed
+// trials do: at the window's start, every load.interval and at its end,
+// each with the server's health (or why it has none) and, with a metrics
+// endpoint (make test-standalone), its memory and, after the first, its
+// CPU and its own search rate.
+func TestServerSamplesInEveryModelOnMilvus(t *testing.T) {
+	for _, tc := range []struct{ name, load, goals string }{
+		{"open", "{model: open, rate: [20, 40], duration: 1s, interval: 250ms}", ""},
+		{"capacity", "{model: capacity, start_rate: 10, ramp_factor: 4, max_rate: 40, precision: 0.5, duration: 1s, interval: 250ms}", "goals: {p99: 10s}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _ := runOnServer(t, "name: it_signals_"+tc.name+`
+dataset: {size: 2000, dim: 16, queries: 50, seed: 5}
+indexes: [{type: FLAT}]
+search: {topk: 10}
+load: `+tc.load+"\n"+tc.goals)
+			if len(res.Trials) < 2 {
+				t.Fatalf("%d trials", len(res.Trials))
+			}
+			metrics := os.Getenv("MILVUS_METRICS_URL") != ""
+			for _, tr := range res.Trials {
+				if len(tr.Server) < 4 {
+					t.Errorf("trial %d (%s at %g/s): %d server samples over 1s at 250ms", tr.ID, tr.Load.Model, tr.Load.Rate, len(tr.Server))
+					continue
+				}
+				for i, s := range tr.Server {
+					if s.Healthy == nil && s.HealthError == "" {
+						t.Errorf("trial %d sample %d without health or a reason: %+v", tr.ID, i, s)
+					}
+					if metrics && (s.MetricsError != "" || s.RSSBytes <= 0 || (i > 0 && (s.CPUCores == nil || s.SearchQPS == nil))) {
+						t.Errorf("trial %d sample %d: %+v", tr.ID, i, s)
+					}
+				}
+			}
+		})
+	}
+}

@@ -93,7 +93,7 @@ func statusLine(st bench.TrialStatus) string {
 	eta := max(st.Duration-st.Elapsed, 0)
 	fmt.Fprintf(&b, " | %s %s/%s eta %s", phase, st.Elapsed.Round(100*time.Millisecond), st.Duration, eta.Round(100*time.Millisecond))
 	for _, op := range st.Ops {
-		if op.Op == bench.OpSearchService {
+		if strings.HasSuffix(op.Op, bench.ServiceSuffix) { // the service time beside each op
 			continue
 		}
 		name := ""

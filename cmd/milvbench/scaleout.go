@@ -127,7 +127,7 @@ func checkScaleOut(spec *workloads.Spec) error {
 	if spec.Target.Kind != workloads.TargetMilvus {
 		return usageError{fmt.Errorf("%s: scale-out needs target kind milvus (the embedded engine lives inside one process; generators in other processes cannot share it)", spec.File)}
 	}
-	if err := bench.CheckShardable(spec.Load.Model); err != nil {
+	if err := bench.CheckShardable(spec.Load); err != nil {
 		return usageError{fmt.Errorf("%s: %w", spec.File, err)}
 	}
 	return nil

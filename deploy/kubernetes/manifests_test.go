@@ -213,7 +213,7 @@ func TestManifests(t *testing.T) {
 	if spec.Target.Kind != workloads.TargetMilvus {
 		t.Errorf("the workload's target is %s, want milvus", spec.Target.Kind)
 	}
-	if err := bench.CheckShardable(spec.Load.Model); err != nil {
+	if err := bench.CheckShardable(spec.Load); err != nil {
 		t.Error(err)
 	}
 	if n := len(workloads.NewPlan(spec).Builds); n != 1 {

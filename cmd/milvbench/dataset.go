@@ -19,7 +19,8 @@ import (
 )
 
 // loadDataset opens the workload's dataset, fills in the shape a file source
-// determines and spot-checks ground truth the files provide at depth k.
+// determines and spot-checks ground truth the files provide at depth k. The
+// workload's identity (spec.Hash), fixed when it was decoded, stays as it was.
 func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.Writer) (*datasets.Dataset, error) {
 	t0 := time.Now()
 	ds, truth, err := datasets.Open(ctx, spec.Dataset, filepath.Dir(spec.File))

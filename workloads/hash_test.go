@@ -100,5 +100,14 @@ func TestHashIdentity(t *testing.T) {
 		if after := spec.Hash(); after != before {
 			t.Errorf("hash %.12s… after filling the shape, %.12s… as completed", after, before)
 		}
+		// Completing again takes a change made in code into the identity.
+		spec.Dataset.Size, spec.Dataset.Dim = 0, 0
+		spec.Load.Duration = Duration(3e9)
+		if err := Complete(spec, noEnv); err != nil {
+			t.Fatal(err)
+		}
+		if again := spec.Hash(); again == before {
+			t.Errorf("hash %.12s… unchanged after load.duration changed and the spec was completed again", again)
+		}
 	})
 }

@@ -329,7 +329,9 @@ func (g Goals) Set() bool {
 // when Parse (or Complete) has finished the spec, so it stays the same when
 // a run later fills in the shape a file dataset's files determine
 // (dataset.size, dim, queries): it names the workload as written, not what
-// its files hold. A Spec that went through neither is hashed as it stands.
+// its files hold. Nothing changed on the Spec afterwards counts (Complete
+// it again to take a change made in code into its identity); a Spec that
+// went through neither is hashed as it stands.
 func (s *Spec) Hash() string {
 	if s.hash != "" {
 		return s.hash

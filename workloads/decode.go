@@ -93,6 +93,9 @@ func Parse(file string, data []byte, env LookupEnv) (*Spec, error) {
 	if err := validate(file, spec, d.lines); err != nil {
 		return nil, err
 	}
+	// The identity is fixed now, before a run opens the dataset's files
+	// and fills in the shape they determine.
+	spec.hash = identity(spec)
 	return spec, nil
 }
 

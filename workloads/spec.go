@@ -28,6 +28,8 @@ type Spec struct {
 	// Warnings are problems found while decoding that do not stop the run
 	// (a credential written literally in the file); commands print them.
 	Warnings []string `json:"-"`
+	// hash is the workload's identity, fixed when decoding finished (Hash).
+	hash string
 }
 
 // Target kinds.
@@ -320,10 +322,25 @@ func (g Goals) Set() bool {
 	return g.Recall > 0 || g.P99 > 0 || g.P95 > 0 || g.QPS > 0
 }
 
-// Hash identifies the workload's content (every decoded, defaulted value
-// except the file's path, the server address and secrets), so a resumed run can check it is
-// continuing the same workload. Values from ${VAR} are included as resolved.
+// Hash identifies the workload, so a resumed run or a scale-out shard can
+// check it continues the same workload: the sha256 of every decoded,
+// defaulted value (values from ${VAR} as resolved) except the file's path,
+// the server's address and where the token came from. It is computed once,
+// when Parse (or Complete) has finished the spec, so it stays the same when
+// a run later fills in the shape a file dataset's files determine
+// (dataset.size, dim, queries): it names the workload as written, not what
+// its files hold. Nothing changed on the Spec afterwards counts (Complete
+// it again to take a change made in code into its identity); a Spec that
+// went through neither is hashed as it stands.
 func (s *Spec) Hash() string {
+	if s.hash != "" {
+		return s.hash
+	}
+	return identity(s)
+}
+
+// identity is the one canonical form of a workload's identity (see Hash).
+func identity(s *Spec) string {
 	c := *s
 	// The server's address may change between attempts (a restarted
 	// server on another port); what is measured may not.

@@ -19,7 +19,8 @@ import (
 )
 
 // loadDataset opens the workload's dataset, fills in the shape a file source
-// determines and spot-checks ground truth the files provide at depth k.
+// determines and spot-checks ground truth the files provide at depth k. The
+// workload's identity (spec.Hash), fixed when it was decoded, stays as it was.
 func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.Writer) (*datasets.Dataset, error) {
 	t0 := time.Now()
 	ds, truth, err := datasets.Open(ctx, spec.Dataset, filepath.Dir(spec.File))
@@ -103,32 +104,56 @@ func newDataset() *cobra.Command {
 func newDatasetGen() *cobra.Command {
 	var spec workloads.DatasetSpec
 	var metric, format, out string
+	var k int
 	cmd := &cobra.Command{
 		Use:   "gen --out DIR",
-		Short: "Write a seeded synthetic dataset to files (fvecs, npy or parquet)",
-		Long: `Generate a synthetic base set and queries and write them in a layout that
-"source: dir" reads: fvecs (synthetic_base.fvecs, synthetic_query.fvecs),
-npy (base.npy, queries.npy) or parquet (train.parquet, test.parquet, the
-VectorDBBench layout).`,
-		Example: `  milvbench dataset gen --size 100000 --dim 128 --queries 1000 --dist gaussian --out data/g100k`,
-		Args:    cobra.NoArgs,
+		Short: "Write a seeded synthetic dataset and its exact ground truth to files (fvecs, npy or parquet)",
+		Long: `Generate a synthetic base set and queries, compute the queries' exact top-k
+neighbours under --metric (k from --k), and write them in a layout that
+"source: dir" reads:
+  fvecs    synthetic_base.fvecs, synthetic_query.fvecs, synthetic_groundtruth.ivecs
+  npy      base.npy, queries.npy (float32), neighbors.npy (int64, one row of k ids a query)
+  parquet  train.parquet, test.parquet (id, emb), neighbors.parquet (id: the test
+           ids in order, neighbors_id: k ids), the VectorDBBench layout
+Ids are row positions from 0; neighbours are closest first. The files also
+serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".`,
+		Example: `  milvbench dataset gen --size 100000 --dim 128 --queries 1000 --dist gaussian --out data/g100k
+  milvbench dataset gen --size 50000 --dim 96 --metric IP --k 10 --format parquet --out data/p50k`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usageError{fmt.Errorf("--out is required")}
+			}
+			if format != "fvecs" && format != "npy" && format != "parquet" {
+				return usageError{fmt.Errorf("--format %q: must be fvecs, npy or parquet", format)}
+			}
+			if k < 1 || k > datasets.MaxK || k > spec.Size {
+				return usageError{fmt.Errorf("--k %d: the ground truth depth must be 1..%d and at most --size (%d)", k, datasets.MaxK, spec.Size)}
 			}
 			spec.Source, spec.Metric = workloads.SourceSynthetic, workloads.Metric(metric)
 			if (spec.Distribution == workloads.DistClustered || spec.Distribution == workloads.DistSkewed) && spec.Clusters == 0 {
 				spec.Clusters = min(256, max(1, spec.Size/500))
 			}
-			ds, err := datasets.NewSynthetic(cmd.Context(), spec)
+			ctx := cmd.Context()
+			ds, err := datasets.NewSynthetic(ctx, spec)
 			if err != nil {
 				return err
+			}
+			gt, err := datasets.ComputeGroundTruth(ctx, ds, k)
+			if err != nil {
+				return err
+			}
+			// Exactly k ids a row (ground truth lists go on past k with
+			// ties at the k-th distance): npy and ivecs are rectangular.
+			truth := make([][]int64, len(gt.IDs))
+			for i, ids := range gt.IDs {
+				truth[i] = ids[:k:k]
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
 			var base [][]float32
-			err = ds.Base.Scan(cmd.Context(), 8192, func(_ int64, vecs [][]float32) error {
+			err = ds.Base.Scan(ctx, 8192, func(_ int64, vecs [][]float32) error {
 				for _, v := range vecs {
 					base = append(base, append([]float32(nil), v...))
 				}
@@ -137,26 +162,32 @@ VectorDBBench layout).`,
 			if err != nil {
 				return err
 			}
+			var files []string
+			write := func(name string, fn func(path string) error) {
+				if err == nil {
+					files = append(files, name)
+					err = fn(filepath.Join(out, name))
+				}
+			}
 			switch format {
 			case "fvecs":
-				if err = datasets.WriteFvecs(filepath.Join(out, "synthetic_base.fvecs"), base); err == nil {
-					err = datasets.WriteFvecs(filepath.Join(out, "synthetic_query.fvecs"), ds.Queries)
-				}
+				write("synthetic_base.fvecs", func(p string) error { return datasets.WriteFvecs(p, base) })
+				write("synthetic_query.fvecs", func(p string) error { return datasets.WriteFvecs(p, ds.Queries) })
+				write("synthetic_groundtruth.ivecs", func(p string) error { return datasets.WriteIvecs(p, int32Rows(truth)) })
 			case "npy":
-				if err = datasets.WriteNpy(filepath.Join(out, "base.npy"), base); err == nil {
-					err = datasets.WriteNpy(filepath.Join(out, "queries.npy"), ds.Queries)
-				}
+				write("base.npy", func(p string) error { return datasets.WriteNpy(p, base) })
+				write("queries.npy", func(p string) error { return datasets.WriteNpy(p, ds.Queries) })
+				write("neighbors.npy", func(p string) error { return datasets.WriteNpy(p, truth) })
 			case "parquet":
-				if err = datasets.WriteParquetVectors(filepath.Join(out, "train.parquet"), 0, base); err == nil {
-					err = datasets.WriteParquetVectors(filepath.Join(out, "test.parquet"), 0, ds.Queries)
-				}
-			default:
-				return usageError{fmt.Errorf("--format must be fvecs, npy or parquet")}
+				write("train.parquet", func(p string) error { return datasets.WriteParquetVectors(p, 0, base) })
+				write("test.parquet", func(p string) error { return datasets.WriteParquetVectors(p, 0, ds.Queries) })
+				write("neighbors.parquet", func(p string) error { return datasets.WriteParquetNeighbors(p, truth) })
 			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d×%d base, %d queries, %s (%s)\n", out, len(base), spec.Dim, len(ds.Queries), format, ds.Info.Checksum)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d×%d base, %d queries, exact top-%d %s neighbours, %s (%s): %s\n",
+				out, len(base), spec.Dim, len(ds.Queries), k, spec.Metric, format, ds.Info.Checksum, strings.Join(files, ", "))
 			return nil
 		},
 	}
@@ -167,10 +198,23 @@ VectorDBBench layout).`,
 	f.Int64Var(&spec.Seed, "seed", 1, "seed")
 	f.StringVar(&spec.Distribution, "dist", workloads.DistGaussian, "gaussian, clustered or skewed (clusters with Zipf sizes)")
 	f.IntVar(&spec.Clusters, "clusters", 0, "clusters for clustered/skewed (default size/500, at most 256)")
-	f.StringVar(&metric, "metric", "L2", "L2, IP or COSINE (IP and COSINE vectors are normalised)")
+	f.StringVar(&metric, "metric", "L2", "L2, IP or COSINE (IP and COSINE vectors are normalised); also the ground truth's metric")
 	f.StringVar(&format, "format", "fvecs", "fvecs, npy or parquet")
+	f.IntVar(&k, "k", 100, "exact nearest neighbours written per query (1..1000, at most --size)")
 	f.StringVarP(&out, "out", "o", "", "output directory")
 	return cmd
+}
+
+// int32Rows converts neighbour ids to the int32 of an ivecs file.
+func int32Rows(rows [][]int64) [][]int32 {
+	out := make([][]int32, len(rows))
+	for i, r := range rows {
+		out[i] = make([]int32, len(r))
+		for j, id := range r {
+			out[i][j] = int32(id)
+		}
+	}
+	return out
 }
 
 // datasetArg resolves a workload file or explicit --base/--query files.

@@ -43,17 +43,26 @@ func main() {
 	root := newRoot(os.Stdout, os.Stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "milvbench: %s\n", oneLine(err))
-		var ue usageError
-		var we *workloads.Error
-		var gf gateFailure
-		switch {
-		case errors.As(err, &ue) || errors.As(err, &we):
-			os.Exit(2)
-		case errors.As(err, &gf):
-			os.Exit(3)
-		}
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCode is the exit status for a command's error: 0 for none, 2 for an
+// invalid workload or usage, 3 for a failed compare gate, 1 for the rest (a
+// failed run).
+func exitCode(err error) int {
+	var ue usageError
+	var we *workloads.Error
+	var gf gateFailure
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue) || errors.As(err, &we):
+		return 2
+	case errors.As(err, &gf):
+		return 3
+	}
+	return 1
 }
 
 func oneLine(err error) string {
@@ -77,6 +86,12 @@ writes results.json, report.md and plots.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRun(), newTune(), newRecommend(), newValidate(), newVersion(), newDataset(), newReport(), newCompare(),
 		newPrepare(), newMerge(), newCleanup())
+	// cobra adds its help and completion commands when it executes; add
+	// them now, so that strictCommands covers them too.
+	root.SetHelpCommand(newHelp())
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	strictCommands(root)
 	return root
 }
 

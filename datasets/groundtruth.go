@@ -65,163 +65,255 @@ const (
 // K-th distance were kept. Queries where that margin fails (many near-equal
 // distances) are recomputed exactly in a second pass.
 func ExactTopK(ctx context.Context, base Base, queries [][]float32, metric workloads.Metric, opt GTOptions) (*GroundTruth, error) {
-	k := opt.K
-	if k < 1 || k > MaxK {
-		return nil, fmt.Errorf("ground truth: k must be in 1..%d, got %d", MaxK, k)
+	if err := checkGTInput(base.Dim(), queries, opt.K); err != nil {
+		return nil, err
 	}
-	d := base.Dim()
-	for i, q := range queries {
-		if len(q) != d {
-			return nil, fmt.Errorf("ground truth: query %d has dimension %d, base has %d", i, len(q), d)
+	s := newGTScan(base.Dim(), queries, metric, opt)
+	err := base.Scan(ctx, gtBlock, func(first int64, vecs [][]float32) error {
+		if err := s.loadBatch(first, vecs); err != nil {
+			return err
 		}
-	}
-	workers := opt.Workers
-	if workers < 1 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	l2 := metric == workloads.L2
-	dp := (d + 7) &^ 7 // padded dimension, the kernel's step
-	nq := len(queries)
-	nqp := (nq + 3) &^ 3
-	qbuf := make([]float32, nqp*dp)
-	qn := make([]float64, nq) // ‖q‖² of the prepared query
-	prepared := make([][]float32, nq)
-	for i, q := range queries {
-		row := qbuf[i*dp : i*dp+d : i*dp+d]
-		copy(row, q)
-		if metric == workloads.Cosine {
-			vecmath.Normalize(row)
-		}
-		prepared[i] = row
-		qn[i] = float64(vecmath.Dot(row, row))
-	}
-	capacity := k + max(32, k/8)
-	heaps := make([]candHeap, nq)
-	dist := Distance(metric)
-	filter := opt.Filter
-
-	blockRows := gtBlock
-	xbuf := make([]float32, (blockRows+3)*dp)
-	xn := make([]float32, blockRows+3)
-	var maxXn float64
-	chunk := gtQueryChunk
-	for chunk > 4 && nqp/chunk < 4*workers {
-		chunk /= 2
-	}
-	tiles := make([][]float32, workers)
-	for w := range tiles {
-		tiles[w] = make([]float32, chunk*(gtTile+1))
-	}
-
-	err := base.Scan(ctx, blockRows, func(first int64, vecs [][]float32) error {
-		n := len(vecs)
-		for j, v := range vecs {
-			if len(v) != d {
-				return fmt.Errorf("ground truth: base row %d has dimension %d, want %d", first+int64(j), len(v), d)
-			}
-			row := xbuf[j*dp : j*dp+dp]
-			copy(row, v)
-			if metric == workloads.Cosine {
-				vecmath.Normalize(row[:d])
-			}
-			xn[j] = vecmath.Dot(row[:d], row[:d])
-			maxXn = max(maxXn, float64(xn[j]))
-		}
-		np3 := (n + 2) / 3 * 3
-		clear(xbuf[n*dp : np3*dp])
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out := tiles[w]
-				ldo := gtTile + 1
-				for {
-					q0 := int(next.Add(int64(chunk))) - chunk
-					if q0 >= nq {
-						return
-					}
-					q1 := min(q0+chunk, nq)
-					for t0 := 0; t0 < n; t0 += gtTile {
-						tn := min(gtTile, np3-t0)
-						for qa := q0; qa < q1; qa += 4 {
-							vecmath.Dots4x3(qbuf[qa*dp:], dp, xbuf[t0*dp:], dp, dp, out[(qa-q0)*ldo:], ldo, tn)
-						}
-						rows := min(tn, n-t0)
-						for qi := q0; qi < q1; qi++ {
-							h := &heaps[qi]
-							dots := out[(qi-q0)*ldo : (qi-q0)*ldo+rows]
-							norms := xn[t0 : t0+rows]
-							thr := float32(math.Inf(1))
-							if len(h.items) >= capacity {
-								thr = h.items[0].a
-							}
-							for j, dot := range dots {
-								a := -dot
-								if l2 {
-									a = norms[j] - 2*dot
-								}
-								if a >= thr {
-									continue
-								}
-								id := first + int64(t0+j)
-								if filter != nil && !filter(id) {
-									continue
-								}
-								r := t0 + j
-								c := candidate{a: a, e: dist(prepared[qi], xbuf[r*dp:r*dp+d]), id: id}
-								if len(h.items) < capacity {
-									h.push(c)
-									if len(h.items) == capacity {
-										thr = h.items[0].a
-									}
-								} else {
-									h.replaceTop(c)
-									thr = h.items[0].a
-								}
-							}
-						}
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		s.scanBatch(first, len(vecs))
 		return ctx.Err()
 	})
 	if err != nil {
 		return nil, err
 	}
-
-	gt := &GroundTruth{K: k, IDs: make([][]int64, nq), Dists: make([][]float32, nq)}
-	var redo []int
-	redoBound := make(map[int]float32)
-	const u = 1.0 / (1 << 24)
-	for qi := range heaps {
-		items := heaps[qi].items
-		slices.SortFunc(items, byExact)
-		if len(items) == capacity {
-			worst := float64(slices.MaxFunc(items, func(a, b candidate) int { return cmpF32(a.a, b.a) }).a)
-			if l2 {
-				worst += qn[qi]
-			}
-			r := math.Sqrt(maxXn) + math.Sqrt(qn[qi])
-			e := 4*float64(d+4)*u*r*r + 1e-30
-			if dk := float64(items[k-1].e); !(dk < worst-e) {
-				redo = append(redo, qi)
-				redoBound[qi] = items[k-1].e
-				continue
-			}
-		}
-		gt.IDs[qi], gt.Dists[qi] = cut(items, k)
-		heaps[qi].items = nil
-	}
+	gt, redo, bound := s.result()
 	if len(redo) > 0 {
-		if err := exactPass(ctx, base, prepared, metric, filter, redo, redoBound, k, gt); err != nil {
+		if err := exactPass(ctx, base, s.prepared, metric, s.filter, redo, bound, s.k, gt); err != nil {
 			return nil, err
 		}
 	}
 	return gt, nil
+}
+
+// checkGTInput reports an error unless k is in 1..MaxK and every query has
+// the base's dimension d.
+func checkGTInput(d int, queries [][]float32, k int) error {
+	if k < 1 || k > MaxK {
+		return fmt.Errorf("ground truth: k must be in 1..%d, got %d", MaxK, k)
+	}
+	for i, q := range queries {
+		if len(q) != d {
+			return fmt.Errorf("ground truth: query %d has dimension %d, base has %d", i, len(q), d)
+		}
+	}
+	return nil
+}
+
+// gtScan is the state of ExactTopK's blocked scan: the queries laid out for
+// the kernel, one candidate heap per query, and the base batch being
+// scanned. Its memory does not grow with the base: one batch, one tile
+// per worker and at most capacity candidates per query.
+type gtScan struct {
+	d, dp       int // dimension, and dimension padded to the kernel's step of 8
+	metric      workloads.Metric
+	l2          bool
+	k, capacity int // depth, and candidates kept per query (k plus slack)
+	filter      func(int64) bool
+	dist        func(a, b []float32) float32
+
+	nq       int
+	qbuf     []float32   // queries at stride dp, zero rows up to a multiple of 4
+	prepared [][]float32 // query i as Distance takes it (normalised for COSINE), in qbuf
+	qn       []float64   // ‖q‖² of each prepared query
+	heaps    []candHeap  // per query: the candidates so far, worst estimate on top
+
+	xbuf  []float32 // the batch at stride dp, zero rows up to a multiple of 3
+	xn    []float32 // ‖x‖² of each batch row
+	maxXn float64   // the largest ‖x‖² of the base so far
+
+	workers int
+	chunk   int         // queries a worker takes at a time
+	tiles   [][]float32 // per worker: chunk rows of gtTile+1 dot products
+}
+
+// newGTScan prepares a scan of queries (already checked by checkGTInput)
+// with empty heaps and buffers for batches of up to gtBlock rows.
+func newGTScan(d int, queries [][]float32, metric workloads.Metric, opt GTOptions) *gtScan {
+	s := &gtScan{
+		d: d, dp: (d + 7) &^ 7, metric: metric, l2: metric == workloads.L2,
+		k: opt.K, capacity: opt.K + max(32, opt.K/8),
+		filter: opt.Filter, dist: Distance(metric),
+		nq: len(queries), heaps: make([]candHeap, len(queries)),
+		workers: opt.Workers,
+	}
+	if s.workers < 1 {
+		s.workers = runtime.GOMAXPROCS(0)
+	}
+	s.prepareQueries(queries)
+	s.xbuf = make([]float32, (gtBlock+3)*s.dp)
+	s.xn = make([]float32, gtBlock+3)
+	nqp := (s.nq + 3) &^ 3
+	s.chunk = gtQueryChunk
+	for s.chunk > 4 && nqp/s.chunk < 4*s.workers {
+		s.chunk /= 2 // smaller chunks, so every worker gets several
+	}
+	s.tiles = make([][]float32, s.workers)
+	for w := range s.tiles {
+		s.tiles[w] = make([]float32, s.chunk*(gtTile+1))
+	}
+	return s
+}
+
+// prepareQueries copies the queries into qbuf (normalised for COSINE) and
+// records each one's squared norm.
+func (s *gtScan) prepareQueries(queries [][]float32) {
+	d, dp := s.d, s.dp
+	s.qbuf = make([]float32, ((s.nq+3)&^3)*dp)
+	s.qn = make([]float64, s.nq)
+	s.prepared = make([][]float32, s.nq)
+	for i, q := range queries {
+		row := s.qbuf[i*dp : i*dp+d : i*dp+d]
+		copy(row, q)
+		if s.metric == workloads.Cosine {
+			vecmath.Normalize(row)
+		}
+		s.prepared[i] = row
+		s.qn[i] = float64(vecmath.Dot(row, row))
+	}
+}
+
+// loadBatch copies the base rows vecs (row first onwards, at most gtBlock)
+// into xbuf, normalised for COSINE, with their squared norms, and zeroes
+// the padding rows after them. It fails on a row of the wrong dimension.
+func (s *gtScan) loadBatch(first int64, vecs [][]float32) error {
+	d, dp := s.d, s.dp
+	for j, v := range vecs {
+		if len(v) != d {
+			return fmt.Errorf("ground truth: base row %d has dimension %d, want %d", first+int64(j), len(v), d)
+		}
+		row := s.xbuf[j*dp : j*dp+dp]
+		copy(row, v)
+		if s.metric == workloads.Cosine {
+			vecmath.Normalize(row[:d])
+		}
+		s.xn[j] = vecmath.Dot(row[:d], row[:d])
+		s.maxXn = max(s.maxXn, float64(s.xn[j]))
+	}
+	n := len(vecs)
+	clear(s.xbuf[n*dp : (n+2)/3*3*dp])
+	return nil
+}
+
+// scanBatch offers the n loaded batch rows (base rows first onwards) to
+// every query's heap, the workers taking chunks of queries in turn. It
+// returns when all queries have seen the batch.
+func (s *gtScan) scanBatch(first int64, n int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range s.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				q0 := int(next.Add(int64(s.chunk))) - s.chunk
+				if q0 >= s.nq {
+					return
+				}
+				s.scanChunk(s.tiles[w], q0, min(q0+s.chunk, s.nq), first, n)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// scanChunk runs queries q0..q1-1 against the batch tile by tile: the
+// kernel fills out with the dot products of the tile, then each query's
+// heap takes the rows whose estimate beats its worst.
+func (s *gtScan) scanChunk(out []float32, q0, q1 int, first int64, n int) {
+	const ldo = gtTile + 1
+	dp := s.dp
+	np3 := (n + 2) / 3 * 3
+	for t0 := 0; t0 < n; t0 += gtTile {
+		tn := min(gtTile, np3-t0)
+		for qa := q0; qa < q1; qa += 4 {
+			vecmath.Dots4x3(s.qbuf[qa*dp:], dp, s.xbuf[t0*dp:], dp, dp, out[(qa-q0)*ldo:], ldo, tn)
+		}
+		rows := min(tn, n-t0)
+		for qi := q0; qi < q1; qi++ {
+			s.offerTile(qi, out[(qi-q0)*ldo:(qi-q0)*ldo+rows], t0, first)
+		}
+	}
+}
+
+// offerTile offers query qi the batch rows t0.. whose dot products with it
+// are dots: a row whose estimate beats the heap's worst (and that passes
+// the filter) enters the heap with its exact distance.
+func (s *gtScan) offerTile(qi int, dots []float32, t0 int, first int64) {
+	h := &s.heaps[qi]
+	capacity, l2, filter, dist := s.capacity, s.l2, s.filter, s.dist
+	q, xbuf, d, dp := s.prepared[qi], s.xbuf, s.d, s.dp
+	norms := s.xn[t0 : t0+len(dots)]
+	thr := float32(math.Inf(1))
+	if len(h.items) >= capacity {
+		thr = h.items[0].a
+	}
+	for j, dot := range dots {
+		a := -dot
+		if l2 {
+			a = norms[j] - 2*dot
+		}
+		if a >= thr {
+			continue
+		}
+		id := first + int64(t0+j)
+		if filter != nil && !filter(id) {
+			continue
+		}
+		r := t0 + j
+		c := candidate{a: a, e: dist(q, xbuf[r*dp:r*dp+d]), id: id}
+		if len(h.items) < capacity {
+			h.push(c)
+			if len(h.items) == capacity {
+				thr = h.items[0].a
+			}
+		} else {
+			h.replaceTop(c)
+			thr = h.items[0].a
+		}
+	}
+}
+
+// result orders each query's candidates by exact distance and cuts them to
+// k plus ties into gt. Queries whose candidates may miss a neighbour (see
+// marginHolds) are left empty and listed in redo, with the K-th exact
+// distance among their candidates as bound: exactPass fills them in.
+func (s *gtScan) result() (gt *GroundTruth, redo []int, bound map[int]float32) {
+	gt = &GroundTruth{K: s.k, IDs: make([][]int64, s.nq), Dists: make([][]float32, s.nq)}
+	bound = make(map[int]float32)
+	for qi := range s.heaps {
+		items := s.heaps[qi].items
+		slices.SortFunc(items, byExact)
+		if !s.marginHolds(qi, items) {
+			redo = append(redo, qi)
+			bound[qi] = items[s.k-1].e
+			continue
+		}
+		gt.IDs[qi], gt.Dists[qi] = cut(items, s.k)
+		s.heaps[qi].items = nil
+	}
+	return gt, redo, bound
+}
+
+// marginHolds reports whether query qi's candidates (sorted by exact
+// distance) surely hold its top k and every tie at the K-th distance: the
+// heap never filled, so no row was turned away, or the K-th exact distance
+// is below the worst kept estimate by more than the rounding bound.
+func (s *gtScan) marginHolds(qi int, items []candidate) bool {
+	if len(items) != s.capacity {
+		return true
+	}
+	const u = 1.0 / (1 << 24)
+	worst := float64(slices.MaxFunc(items, func(a, b candidate) int { return cmpF32(a.a, b.a) }).a)
+	if s.l2 {
+		worst += s.qn[qi]
+	}
+	r := math.Sqrt(s.maxXn) + math.Sqrt(s.qn[qi])
+	e := 4*float64(s.d+4)*u*r*r + 1e-30
+	dk := float64(items[s.k-1].e)
+	return dk < worst-e
 }
 
 // exactPass recomputes the queries in redo with exact distances only, keeping

@@ -238,79 +238,239 @@ func trialKey(t bench.Trial) string {
 // of the load was nothing sits it out).
 func active(t bench.Trial) bool { return t.Requests > 0 || t.Load.Concurrency > 0 || t.Load.Rate > 0 }
 
+// mergeTrial merges the same trial of every shard (parts[i] from shards[i])
+// into the run's trial: load, counts and errors summed, histograms merged,
+// the window the union of the active shards' windows, recall over the union
+// of the queries they answered, one row per shard, and the interval series
+// merged. It fails when the shards ran different trials or a part does not
+// decode.
 func mergeTrial(parts []bench.Trial, shards []Input) (bench.Trial, error) {
+	if err := checkSameTrial(parts, shards); err != nil {
+		return bench.Trial{}, err
+	}
+	m := newTrialMerge(parts[0])
+	for i, p := range parts {
+		if err := m.add(p, shards[i]); err != nil {
+			return bench.Trial{}, err
+		}
+	}
+	out, err := m.finish()
+	if err != nil {
+		return bench.Trial{}, err
+	}
+	out.Shards = shardRows(parts, shards, m.start)
+	if out.Series, err = mergeSeries(parts, m.start); err != nil {
+		return bench.Trial{}, err
+	}
+	return out, nil
+}
+
+// checkSameTrial reports an error unless every part is the same trial
+// (trialKey) as the first: shards that ran different plans.
+func checkSameTrial(parts []bench.Trial, shards []Input) error {
 	key := trialKey(parts[0])
 	for i, p := range parts {
 		if k := trialKey(p); k != key {
-			return bench.Trial{}, fmt.Errorf("%s has %s where %s has %s: the shards ran different plans", shards[i].Source, k, shards[0].Source, key)
+			return fmt.Errorf("%s has %s where %s has %s: the shards ran different plans", shards[i].Source, k, shards[0].Source, key)
 		}
 	}
-	out := parts[0]
-	out.Shards, out.Answered, out.Series = nil, nil, nil
-	out.Load.Concurrency, out.Load.Rate, out.Load.AchievedRate = 0, 0, 0
-	out.Load.GeneratorBound, out.Load.GeneratorReason, out.Load.InFlightBound, out.Load.Unsent, out.Load.SendLagMS = false, "", false, 0, nil
-	out.Requests, out.Errors = 0, bench.ErrorCounts{}
-	latency, service, client := bench.NewHistogram(), bench.NewHistogram(), bench.NewHistogram()
-	haveService, haveClient := true, true
-	var start, end time.Time
-	recall := map[int]float64{}
-	var reasons []string
-	for i, p := range parts {
-		idx := shards[i].Result.Shard.Index
-		out.Load.Concurrency += p.Load.Concurrency
-		out.Load.Rate += p.Load.Rate
-		out.Load.AchievedRate += p.Load.AchievedRate
-		out.Load.InFlightBound = out.Load.InFlightBound || p.Load.InFlightBound
-		out.Load.Unsent += p.Load.Unsent
-		if p.Load.GeneratorBound {
-			out.Load.GeneratorBound = true
-			reasons = append(reasons, fmt.Sprintf("shard %d: %s", idx, p.Load.GeneratorReason))
-		}
-		out.Requests += p.Requests
-		out.Errors.Merge(p.Errors)
-		if err := mergeInto(latency, p.Histogram); err != nil {
-			return bench.Trial{}, fmt.Errorf("%s: latency histogram: %w", shards[i].Source, err)
-		}
-		if !active(p) {
-			continue
-		}
-		if out.Load.Latency == "" || !active(parts[0]) {
-			out.Load.Latency = p.Load.Latency
-		}
-		haveService = haveService && p.ServiceHistogram != ""
-		if haveService {
-			if err := mergeInto(service, p.ServiceHistogram); err != nil {
-				return bench.Trial{}, fmt.Errorf("%s: service histogram: %w", shards[i].Source, err)
-			}
-		}
-		haveClient = haveClient && p.ClientHistogram != ""
-		if haveClient {
-			if err := mergeInto(client, p.ClientHistogram); err != nil {
-				return bench.Trial{}, fmt.Errorf("%s: client histogram: %w", shards[i].Source, err)
-			}
-		}
-		if p.Answered == nil && p.RecallN > 0 {
-			return bench.Trial{}, fmt.Errorf("%s: no per-query recall in the shard's trial (written by an older milvbench?)", shards[i].Source)
-		}
-		if a := p.Answered; a != nil {
-			if len(a.Queries) != len(a.Recall) {
-				return bench.Trial{}, fmt.Errorf("%s: answered: %d queries but %d recall values", shards[i].Source, len(a.Queries), len(a.Recall))
-			}
-			for j, q := range a.Queries {
-				if _, ok := recall[q]; !ok {
-					recall[q] = a.Recall[j]
-				}
-			}
-		}
-		ps, pe := p.Started, p.Started.Add(time.Duration(p.Load.WindowS*float64(time.Second)))
-		if start.IsZero() || ps.Before(start) {
-			start = ps
-		}
-		if pe.After(end) {
-			end = pe
+	return nil
+}
+
+// trialMerge accumulates the shards' parts of one trial.
+type trialMerge struct {
+	out         bench.Trial // the first part, its sums cleared (clearedTrial), then summed into
+	firstActive bool        // whether the first part took part in the trial
+
+	latency, service, client *hdrhistogram.Histogram
+	haveService, haveClient  bool // every active part so far had that histogram
+
+	start, end time.Time       // the union of the active parts' windows
+	recall     map[int]float64 // per query answered: its recall
+	reasons    []string        // why each generator-bound shard was
+}
+
+func newTrialMerge(first bench.Trial) *trialMerge {
+	return &trialMerge{
+		out: clearedTrial(first), firstActive: active(first),
+		latency: bench.NewHistogram(), service: bench.NewHistogram(), client: bench.NewHistogram(),
+		haveService: true, haveClient: true,
+		recall: map[int]float64{},
+	}
+}
+
+// clearedTrial is t with what the merge sums or rebuilds cleared: the
+// per-shard rows, answered queries, series, load, requests and errors. What
+// the shards share (index, search point, repetition, …) stays.
+func clearedTrial(t bench.Trial) bench.Trial {
+	t.Shards, t.Answered, t.Series = nil, nil, nil
+	t.Load.Concurrency, t.Load.Rate, t.Load.AchievedRate = 0, 0, 0
+	t.Load.GeneratorBound, t.Load.GeneratorReason, t.Load.InFlightBound, t.Load.Unsent, t.Load.SendLagMS = false, "", false, 0, nil
+	t.Requests, t.Errors = 0, bench.ErrorCounts{}
+	return t
+}
+
+// add merges one shard's part: every part adds its load, counts and latency
+// histogram; a part that took part in the trial (active) also gives the
+// latency kind, service and client histograms, answered queries and window.
+// It fails on a histogram that does not decode or a malformed answered
+// record, naming in.Source.
+func (m *trialMerge) add(p bench.Trial, in Input) error {
+	m.addLoad(p, in.Result.Shard.Index)
+	if err := mergeInto(m.latency, p.Histogram); err != nil {
+		return fmt.Errorf("%s: latency histogram: %w", in.Source, err)
+	}
+	if !active(p) {
+		return nil
+	}
+	if m.out.Load.Latency == "" || !m.firstActive {
+		m.out.Load.Latency = p.Load.Latency
+	}
+	if err := m.addServiceClient(p, in.Source); err != nil {
+		return err
+	}
+	if err := m.addAnswered(p, in.Source); err != nil {
+		return err
+	}
+	m.widenWindow(p)
+	return nil
+}
+
+// addLoad adds p's offered and achieved load, requests and errors to the
+// merged trial, noting why shard's generator was the bound if it was.
+func (m *trialMerge) addLoad(p bench.Trial, shard int) {
+	l := &m.out.Load
+	l.Concurrency += p.Load.Concurrency
+	l.Rate += p.Load.Rate
+	l.AchievedRate += p.Load.AchievedRate
+	l.InFlightBound = l.InFlightBound || p.Load.InFlightBound
+	l.Unsent += p.Load.Unsent
+	if p.Load.GeneratorBound {
+		l.GeneratorBound = true
+		m.reasons = append(m.reasons, fmt.Sprintf("shard %d: %s", shard, p.Load.GeneratorReason))
+	}
+	m.out.Requests += p.Requests
+	m.out.Errors.Merge(p.Errors)
+}
+
+// addServiceClient merges p's service and client histograms. Once an active
+// part lacks one kind, that kind is no longer merged (and not reported).
+func (m *trialMerge) addServiceClient(p bench.Trial, source string) error {
+	m.haveService = m.haveService && p.ServiceHistogram != ""
+	if m.haveService {
+		if err := mergeInto(m.service, p.ServiceHistogram); err != nil {
+			return fmt.Errorf("%s: service histogram: %w", source, err)
 		}
 	}
-	out.Load.GeneratorReason = strings.Join(reasons, "; ")
+	m.haveClient = m.haveClient && p.ClientHistogram != ""
+	if m.haveClient {
+		if err := mergeInto(m.client, p.ClientHistogram); err != nil {
+			return fmt.Errorf("%s: client histogram: %w", source, err)
+		}
+	}
+	return nil
+}
+
+// addAnswered records the recall of each query p answered; a query several
+// shards answered keeps the first one's. It fails when p has recall but no
+// per-query record, or queries and recall values that do not pair up.
+func (m *trialMerge) addAnswered(p bench.Trial, source string) error {
+	if p.Answered == nil && p.RecallN > 0 {
+		return fmt.Errorf("%s: no per-query recall in the shard's trial (written by an older milvbench?)", source)
+	}
+	a := p.Answered
+	if a == nil {
+		return nil
+	}
+	if len(a.Queries) != len(a.Recall) {
+		return fmt.Errorf("%s: answered: %d queries but %d recall values", source, len(a.Queries), len(a.Recall))
+	}
+	for j, q := range a.Queries {
+		if _, ok := m.recall[q]; !ok {
+			m.recall[q] = a.Recall[j]
+		}
+	}
+	return nil
+}
+
+// widenWindow widens the merged window to cover p's measured window.
+func (m *trialMerge) widenWindow(p bench.Trial) {
+	ps, pe := p.Started, p.Started.Add(time.Duration(p.Load.WindowS*float64(time.Second)))
+	if m.start.IsZero() || ps.Before(m.start) {
+		m.start = ps
+	}
+	if pe.After(m.end) {
+		m.end = pe
+	}
+}
+
+// finish returns the merged trial without its shard rows and series: the
+// union window with QPS over it, the summaries and encodings of the merged
+// histograms, and recall over the union of the answered queries.
+func (m *trialMerge) finish() (bench.Trial, error) {
+	out := m.out
+	out.Load.GeneratorReason = strings.Join(m.reasons, "; ")
+	ok := m.latency.TotalCount()
+	window := m.end.Sub(m.start).Seconds()
+	out.Started = m.start
+	out.Load.WindowS = window
+	out.QPS, out.QueriesPerS = 0, 0
+	if window > 0 {
+		out.QPS = float64(ok) / window
+		out.QueriesPerS = float64(ok) * float64(out.Search.NQ) / window
+	}
+	out.LatencyMS = bench.Summarize(m.latency)
+	var err error
+	if out.Histogram, err = bench.EncodeHistogram(m.latency); err != nil {
+		return bench.Trial{}, err
+	}
+	if out.ServiceMS, out.ServiceHistogram, err = optionalSummary(m.service, m.haveService); err != nil {
+		return bench.Trial{}, err
+	}
+	if out.ClientMS, out.ClientHistogram, err = optionalSummary(m.client, m.haveClient); err != nil {
+		return bench.Trial{}, err
+	}
+	out.Recall, out.RecallN = unionRecall(m.recall), len(m.recall)
+	return out, nil
+}
+
+// optionalSummary is h's summary and encoding, or nil and "" when the kind
+// is not reported (have false) or h holds no samples.
+func optionalSummary(h *hdrhistogram.Histogram, have bool) (*bench.LatencyMS, string, error) {
+	if !have || h.TotalCount() == 0 {
+		return nil, "", nil
+	}
+	s := bench.Summarize(h)
+	enc, err := bench.EncodeHistogram(h)
+	if err != nil {
+		return nil, "", err
+	}
+	return &s, enc, nil
+}
+
+// unionRecall is the mean recall over the queries in recall, 0 when there
+// are none. It sums in query order, so the result never depends on map order.
+func unionRecall(recall map[int]float64) float64 {
+	if len(recall) == 0 {
+		return 0
+	}
+	qs := make([]int, 0, len(recall))
+	for q := range recall {
+		qs = append(qs, q)
+	}
+	sort.Ints(qs)
+	sum := 0.0
+	for _, q := range qs {
+		sum += recall[q]
+	}
+	return sum / float64(len(qs))
+}
+
+// shardRows is the merged trial's row for each shard: its own load, counts
+// and results, and for an active shard the offset of its window's start
+// from start, the merged window's.
+func shardRows(parts []bench.Trial, shards []Input, start time.Time) []bench.ShardTrial {
+	var rows []bench.ShardTrial
 	for i, p := range parts {
 		st := bench.ShardTrial{
 			Shard: shards[i].Result.Shard.Index, Concurrency: p.Load.Concurrency, Rate: p.Load.Rate, AchievedRate: p.Load.AchievedRate,
@@ -321,57 +481,9 @@ func mergeTrial(parts []bench.Trial, shards []Input) (bench.Trial, error) {
 		if active(p) {
 			st.OffsetMS = float64(p.Started.Sub(start).Microseconds()) / 1000
 		}
-		out.Shards = append(out.Shards, st)
+		rows = append(rows, st)
 	}
-	ok := latency.TotalCount()
-	window := end.Sub(start).Seconds()
-	out.Started = start
-	out.Load.WindowS = window
-	out.QPS, out.QueriesPerS = 0, 0
-	if window > 0 {
-		out.QPS = float64(ok) / window
-		out.QueriesPerS = float64(ok) * float64(out.Search.NQ) / window
-	}
-	out.LatencyMS = bench.Summarize(latency)
-	var err error
-	if out.Histogram, err = bench.EncodeHistogram(latency); err != nil {
-		return bench.Trial{}, err
-	}
-	out.ServiceMS, out.ServiceHistogram = nil, ""
-	if haveService && service.TotalCount() > 0 {
-		s := bench.Summarize(service)
-		out.ServiceMS = &s
-		if out.ServiceHistogram, err = bench.EncodeHistogram(service); err != nil {
-			return bench.Trial{}, err
-		}
-	}
-	out.ClientMS, out.ClientHistogram = nil, ""
-	if haveClient && client.TotalCount() > 0 {
-		c := bench.Summarize(client)
-		out.ClientMS = &c
-		if out.ClientHistogram, err = bench.EncodeHistogram(client); err != nil {
-			return bench.Trial{}, err
-		}
-	}
-	out.Recall, out.RecallN = 0, len(recall)
-	if len(recall) > 0 {
-		qs := make([]int, 0, len(recall))
-		for q := range recall {
-			qs = append(qs, q)
-		}
-		sort.Ints(qs)
-		sum := 0.0
-		for _, q := range qs { // in query order: the same sum every time
-			sum += recall[q]
-		}
-		out.Recall = sum / float64(len(qs))
-	}
-	series, err := mergeSeries(parts, start)
-	if err != nil {
-		return bench.Trial{}, err
-	}
-	out.Series = series
-	return out, nil
+	return rows
 }
 
 func mergeInto(h *hdrhistogram.Histogram, enc string) error {

@@ -27,7 +27,7 @@ func (g Goals) TieBand() float64 {
 	return DefaultTie
 }
 
-// Goal limits (README, "Goals").
+// Goal limits (docs/tuning.md, "Goals").
 const (
 	maxGoalQPS      = 1e9
 	maxGoalRows     = 1_000_000_000_000

@@ -127,7 +127,7 @@ type SearchSweep struct {
 	OutputFields []string `json:"output_fields,omitempty"`
 }
 
-// Load models (load.model). Each says what its latency means; see README.
+// Load models (load.model). Each says what its latency means; see docs/workloads.md, "Load models".
 const (
 	// LoadClosed: concurrency workers, each sending when its last request
 	// returned (plus think_time); latency is service time.

@@ -51,7 +51,7 @@ func applyDefaults(s *Spec) {
 	applyGoalDefaults(&s.Goals)
 }
 
-// Load defaults (README, "Load models").
+// Load defaults (docs/workloads.md, "Load models").
 const (
 	DefaultMaxInFlight  = 10000
 	DefaultStartRate    = 100

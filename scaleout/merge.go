@@ -419,9 +419,8 @@ func (m *trialMerge) finish() (bench.Trial, error) {
 		out.QPS = float64(ok) / window
 		out.QueriesPerS = float64(ok) * float64(out.Search.NQ) / window
 	}
-	out.LatencyMS = bench.Summarize(m.latency)
 	var err error
-	if out.Histogram, err = bench.EncodeHistogram(m.latency); err != nil {
+	if out.LatencyMS, out.Histogram, err = bench.DigestHistogram(m.latency); err != nil {
 		return bench.Trial{}, err
 	}
 	if out.ServiceMS, out.ServiceHistogram, err = optionalSummary(m.service, m.haveService); err != nil {
@@ -440,8 +439,7 @@ func optionalSummary(h *hdrhistogram.Histogram, have bool) (*bench.LatencyMS, st
 	if !have || h.TotalCount() == 0 {
 		return nil, "", nil
 	}
-	s := bench.Summarize(h)
-	enc, err := bench.EncodeHistogram(h)
+	s, enc, err := bench.DigestHistogram(h)
 	if err != nil {
 		return nil, "", err
 	}
@@ -550,7 +548,7 @@ func mergeSeries(parts []bench.Trial, start time.Time) ([]bench.OpSeries, error)
 		}
 		s := bench.OpSeries{Op: op}
 		for _, a := range points {
-			enc, err := bench.EncodeHistogram(a.h)
+			sm, enc, err := bench.DigestHistogram(a.h)
 			if err != nil {
 				return nil, err
 			}
@@ -560,7 +558,6 @@ func mergeSeries(parts []bench.Trial, start time.Time) ([]bench.OpSeries, error)
 				p.QPS = float64(n) / p.LengthS
 			}
 			if n > 0 {
-				sm := bench.Summarize(a.h)
 				p.P50MS, p.P99MS, p.MaxMS = sm.P50, sm.P99, sm.Max
 			}
 			s.Points = append(s.Points, p)

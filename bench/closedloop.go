@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,9 @@ type answers struct {
 	// perQuery keeps each query's recall in the trial (shard runs: merge
 	// averages recall over the union of the shards' answers).
 	perQuery bool
+	// self, when set, is each query's own id, dropped from its answer
+	// (see Truth.Self).
+	self []int64
 }
 
 func newAnswers(queries int) *answers {
@@ -26,6 +30,11 @@ func newAnswers(queries int) *answers {
 
 func (a *answers) offer(qi int, ids []int64) {
 	if !a.seen[qi].Load() && a.seen[qi].CompareAndSwap(false, true) {
+		if a.self != nil {
+			if i := slices.Index(ids, a.self[qi]); i >= 0 {
+				ids = slices.Delete(slices.Clone(ids), i, i+1)
+			}
+		}
 		a.ids[qi] = ids
 	}
 }

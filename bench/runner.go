@@ -52,6 +52,11 @@ type Runner struct {
 	OnError string
 	// RetryPause is the pause between attempts under OnErrorRetry (0: 2 s).
 	RetryPause time.Duration
+	// ReadOnly says the collection is someone else's, attached with
+	// ReadOnlyAttacher (dataset.source: collection): the run creates,
+	// inserts, builds, loads, releases and drops nothing, and each plan
+	// build measures the collection's own index (of the type it names).
+	ReadOnly bool
 }
 
 // PointKey names a plan point: the build's and the point's positions.
@@ -265,6 +270,12 @@ func (r *Runner) open(ctx context.Context, truth bool) (*Session, error) {
 	}
 	plan, ds := r.Plan, r.Data
 	spec := r.collectionSpec()
+	if r.ReadOnly {
+		s.rows, s.writes.preload = ds.Base.Size(), ds.Base.Size()
+		r.logf("attach collection %s read-only: %d rows; nothing is created, written, loaded, released or dropped", spec.Name, s.rows)
+		s.probe(ctx)
+		return s, nil
+	}
 	preload := PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())
 	if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
 		return s, err
@@ -377,6 +388,11 @@ func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
 		return fmt.Errorf("bench: build %s while %s is still built", cfg, *s.index)
 	}
 	r := s.r
+	if r.ReadOnly { // the collection's own index, as it is
+		s.index, s.buildS, s.loadS, s.mem = &cfg, 0, 0, 0
+		r.logf("index  %s: the collection's own (not built or loaded by this run)", cfg)
+		return nil
+	}
 	r.logf("build  %s ...", cfg)
 	t0 := time.Now()
 	if err := r.Target.BuildIndex(ctx, cfg); err != nil {
@@ -404,6 +420,9 @@ func (s *Session) Unbuild(ctx context.Context) error {
 	}
 	cfg := *s.index
 	s.index = nil
+	if s.r.ReadOnly {
+		return nil
+	}
 	if err := s.r.Target.Release(ctx); err != nil {
 		return fmt.Errorf("release %s: %w", cfg, err)
 	}
@@ -506,6 +525,11 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 	nq := max(pt.NQ, 1)
 	workers := min(4, (len(queries)+nq-1)/nq)
 	ans := newAnswers(len(queries))
+	ans.self = truth.Self
+	topK := pt.TopK
+	if truth.Self != nil { // one more: the query's own row is dropped
+		topK++
+	}
 	var next int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -523,7 +547,7 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 					return
 				}
 				last := min(first+nq, len(queries))
-				req := SearchRequest{Vectors: queries[first:last], TopK: pt.TopK, Params: pt.Params, Filter: truth.Filter}
+				req := SearchRequest{Vectors: queries[first:last], TopK: topK, Params: pt.Params, Filter: truth.Filter}
 				res, err := s.r.Target.Search(ctx, req)
 				if err != nil {
 					errs[w] = fmt.Errorf("recall of %s %s: %w", s.index, workloads.FormatParams(pt.Params), err)
@@ -552,7 +576,7 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 // failure or cancellation) and stamps the finish time. The result is
 // returned also after a failure, marked incomplete, when it holds trials.
 func (s *Session) finish(ctx context.Context, err error) (*Result, error) {
-	if !s.r.Keep {
+	if !s.r.Keep && !s.r.ReadOnly {
 		err = s.drop(ctx, err)
 	}
 	s.res.Provenance.Finished = time.Now().UTC()

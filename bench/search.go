@@ -23,6 +23,18 @@ type searchStream struct {
 	// shard, in a scale-out run, interleaves this generator's requests
 	// with the other generators' (see Shard.Request).
 	shard Shard
+	// self, when set, is each query's own id (Truth.Self): requests ask
+	// for one more than topk, and the answers drop it.
+	self []int64
+}
+
+// topK is how many results a request asks for: one more than pt's topk
+// when queries are rows of the base, whose own row is dropped.
+func (s *searchStream) topK() int {
+	if s.self != nil {
+		return s.pt.TopK + 1
+	}
+	return s.pt.TopK
 }
 
 // request builds request number seq; idx receives the query numbers.
@@ -36,7 +48,7 @@ func (s *searchStream) request(seq int64, idx []int) SearchRequest {
 		idx[j] = (base + j) % len(s.queries)
 		vecs[j] = s.queries[idx[j]]
 	}
-	return SearchRequest{Vectors: vecs, TopK: s.pt.TopK, Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
+	return SearchRequest{Vectors: vecs, TopK: s.topK(), Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
 }
 
 // do sends req under the harness's retry policy (see again), not
@@ -173,7 +185,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
 	r := s.r
 	truth := r.Truths[pt.Selectivity]
-	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields}
+	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self}
 	if r.Shard != nil {
 		st.shard = r.Shard.Shard
 	}
@@ -277,7 +289,7 @@ func (l searchLoad) recorder(iv *Intervals, perQuery bool) *searchRec {
 		slots = openSlots()
 	}
 	ans := newAnswers(len(l.st.queries))
-	ans.perQuery = perQuery
+	ans.perQuery, ans.self = perQuery, l.st.self
 	return newSearchRec(iv, slots, l.open != nil, ans)
 }
 

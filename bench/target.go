@@ -104,6 +104,30 @@ type Joiner interface {
 	Join(ctx context.Context, c CollectionSpec, cfg IndexConfig, wait time.Duration) (rows int, err error)
 }
 
+// ReadOnlyAttacher is implemented by targets that can measure a
+// collection someone else made without changing it (dataset.source:
+// collection). AttachReadOnly attaches to the collection name as it is —
+// it must be loaded and indexed; nothing is loaded for it — and from then
+// on the target refuses every write (create, insert, build, load, release,
+// drop, property changes). It returns the collection's shape, its index
+// and its rows in primary-key order. Without it a target cannot measure
+// an existing collection.
+type ReadOnlyAttacher interface {
+	AttachReadOnly(ctx context.Context, name string) (AttachedCollection, error)
+}
+
+// AttachedCollection describes an existing collection a run measures
+// read-only.
+type AttachedCollection struct {
+	Rows, Dim int
+	Metric    workloads.Metric
+	// Index is the collection's index as the server describes it (type,
+	// and its build parameters).
+	Index workloads.IndexConfig
+	// Base streams the collection's vectors in primary-key order.
+	Base datasets.KeyedBase
+}
+
 // SignalSource is implemented by targets that can report the server's own
 // view: its health and, when configured, a scrape of its metrics (see
 // ServerSignals). Signals is called before the trials and, by the trial

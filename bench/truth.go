@@ -14,6 +14,27 @@ import (
 type Truth struct {
 	Filter *datasets.Filter
 	GT     *datasets.GroundTruth
+	// Self, when set, is each query's own id: queries sampled from the
+	// base (an attached collection's rows) are not their own neighbours,
+	// so a request asks for one more than topk and the query's own row is
+	// dropped from its answer before it is scored.
+	Self []int64
+}
+
+// selfIDs is the id of each query's own row in the base, when the queries
+// were sampled from it (nil otherwise).
+func selfIDs(ds *datasets.Dataset) []int64 {
+	if ds.QueryRows == nil {
+		return nil
+	}
+	self := make([]int64, len(ds.QueryRows))
+	for q, row := range ds.QueryRows {
+		self[q] = int64(row)
+		if ds.IDs != nil {
+			self[q] = ds.IDs[row]
+		}
+	}
+	return self
 }
 
 // Truths returns, for every filter selectivity the plan sweeps (1 meaning no
@@ -44,7 +65,7 @@ func Truths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, cac
 			}
 			logf("truth  exact top-%d for %d queries%s %s in %.2fs", gt.K, len(gt.IDs), what, how, time.Since(t0).Seconds())
 		}
-		out[sel] = Truth{Filter: f, GT: gt}
+		out[sel] = Truth{Filter: f, GT: gt, Self: selfIDs(ds)}
 	}
 	return out, nil
 }

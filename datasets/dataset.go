@@ -45,6 +45,13 @@ type Dataset struct {
 	// Labels, when set, gives every row seeded scalar labels for filtered
 	// search (see LabelsFor).
 	Labels *Labels
+	// IDs, when set, are the rows' ids (an existing collection's primary
+	// keys, see OpenKeyed): row i has id IDs[i]; otherwise a row's id is its
+	// number. Ground truth is in ids.
+	IDs []int64
+	// QueryRows, when set, is each query's row in the base (queries sampled
+	// from it): a query's own row is not among its true neighbours.
+	QueryRows []int
 }
 
 // LabelsFor returns the labels a workload's dataset section asks for, or nil.

@@ -176,9 +176,16 @@ func GroundTruthFor(ctx context.Context, ds *Dataset, opt GTOptions, filterKey s
 			return gt, true, nil
 		}
 	}
+	k := opt.K
+	if ds.QueryRows != nil { // one deeper: a query's own row is dropped
+		opt.K = min(k+1, MaxK, ds.Base.Size())
+	}
 	gt, err = ExactTopK(ctx, ds.Base, ds.Queries, ds.Info.Metric, opt)
 	if err != nil {
 		return nil, false, err
+	}
+	if ds.IDs != nil || ds.QueryRows != nil {
+		gt = ds.keyedTruth(gt, k)
 	}
 	if cache.Dir != "" {
 		if err := cache.Put(key, gt); err != nil {

@@ -85,7 +85,11 @@ type Plan struct {
 func NewPlan(s *Spec) *Plan {
 	p := &Plan{Spec: s}
 	for _, ix := range s.Indexes {
-		for _, b := range expand(ix.Build, buildDefaults(ix.Type)) {
+		defaults := buildDefaults(ix.Type)
+		if s.Dataset.Source == SourceCollection {
+			defaults = Params{} // the collection's index, as it is
+		}
+		for _, b := range expand(ix.Build, defaults) {
 			build := Build{Index: IndexConfig{Type: ix.Type, Build: b}}
 			if s.Load.Model == LoadIngest {
 				// Ingest measures inserts; searches only time how soon the
@@ -257,13 +261,21 @@ func (p *Plan) Summary() string {
 	fmt.Fprintf(&b, "workload %s (%s)\n", s.Name, s.File)
 	fmt.Fprintf(&b, "target:   %s\n", s.Target.Kind)
 	ds := s.Dataset
-	if ds.Source == SourceSynthetic {
+	attached := ds.Source == SourceCollection
+	switch {
+	case ds.Source == SourceSynthetic:
 		fmt.Fprintf(&b, "dataset:  %s %s, %d × %d, %s, %d queries, seed %d\n", ds.Source, ds.Distribution, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Seed)
-	} else {
+	case attached:
+		fmt.Fprintf(&b, "dataset:  existing collection %s, read-only: its rows, its index and its metric; %d queries\n", s.Target.Collection, ds.Queries)
+	default:
 		fmt.Fprintf(&b, "dataset:  %s files, %d × %d, %s, %d queries\n", ds.Source, ds.Size, ds.Dim, ds.Metric, ds.Queries)
 	}
 	insert, rows := p.stages()
-	fmt.Fprintf(&b, "stages:   %s, %s, %s\n", insert, Count(len(p.Builds), "index build", "index builds"), Count(p.Trials(), "measured trial", "measured trials"))
+	builds := Count(len(p.Builds), "index build", "index builds")
+	if attached {
+		insert, builds = "no insert", "no index build (the collection's own index)"
+	}
+	fmt.Fprintf(&b, "stages:   %s, %s, %s\n", insert, builds, Count(p.Trials(), "measured trial", "measured trials"))
 	for _, bd := range p.Builds {
 		fmt.Fprintf(&b, "  build %-40s %d trials\n", bd.Index, len(bd.Points))
 	}
@@ -273,7 +285,10 @@ func (p *Plan) Summary() string {
 	fmt.Fprintf(&b, "load:     %s\n", p.LoadSummary())
 	rp := p.Rows()
 	rest := fmt.Sprintf("plus the time to insert %d rows and make %s%s", rp.Preload, Count(len(p.Builds), "index build", "index builds"), rp.buildRows())
-	if rp.Size == 0 {
+	switch {
+	case attached:
+		rest = "plus reading the collection's rows once for ground truth (cached)"
+	case rp.Size == 0:
 		rest = "plus insert and index build time"
 	}
 	est := "%s of warm-up and measurement, %s\n"

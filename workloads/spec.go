@@ -71,6 +71,9 @@ const (
 	SourceNpy       = "npy"
 	SourceParquet   = "parquet"
 	SourceDir       = "dir"
+	// SourceCollection measures an existing collection (target.collection)
+	// read-only: its rows are the base, its index the one searched.
+	SourceCollection = "collection"
 )
 
 // DatasetSpec describes where vectors come from.

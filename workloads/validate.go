@@ -155,6 +155,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	if err := validateSource(ds, e); err != nil {
 		return err
 	}
+	if err := validateAttached(s, e); err != nil {
+		return err
+	}
 	synthetic := ds.Source == SourceSynthetic
 	clustered := ds.Distribution == DistClustered || ds.Distribution == DistSkewed
 	checks := []struct {
@@ -355,9 +358,46 @@ func validateSource(ds DatasetSpec, e func(field, format string, args ...any) er
 		if ds.Path == "" {
 			return e("dataset.path", "source %s needs path: the directory holding the files", ds.Source)
 		}
+	case SourceCollection:
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"path", ds.Path != ""}, {"base_file", ds.BaseFile != ""}, {"truth_file", ds.TruthFile != ""}, {"size", ds.Size != 0},
+			{"dim", ds.Dim != 0}, {"labels", ds.Labels != ""}} {
+			if f.set {
+				return e("dataset."+f.name, "does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)")
+			}
+		}
 	}
 	if ds.Distribution != "" || ds.Clusters != 0 {
 		return e("dataset.distribution", "only applies to source: synthetic")
+	}
+	return nil
+}
+
+// validateAttached checks a workload measuring an existing collection
+// (dataset.source: collection): a Milvus target naming the collection,
+// load models that only search, and no build parameters (the index is the
+// collection's; its search parameters sweep as usual).
+func validateAttached(s *Spec, e func(field, format string, args ...any) error) error {
+	if s.Dataset.Source != SourceCollection {
+		return nil
+	}
+	switch {
+	case s.Target.Kind != TargetMilvus:
+		return e("dataset.source", "collection measures an existing collection on a server: it needs target.kind: milvus (this target is %s)", s.Target.Kind)
+	case s.Target.Collection == "":
+		return e("target.collection", "names the existing collection to measure (dataset.source: collection)")
+	}
+	switch m := s.Load.Model; m {
+	case LoadClosed, LoadOpen, LoadCapacity:
+	default:
+		return e("load.model", "%s writes rows, and dataset.source: collection is read-only (allowed: closed, open, capacity)", m)
+	}
+	for i, ix := range s.Indexes {
+		if len(ix.Build) > 0 {
+			return e(fmt.Sprintf("indexes[%d].build", i), "the index is the collection's: build parameters cannot be set or swept on an attached collection (search parameters can)")
+		}
 	}
 	return nil
 }

@@ -117,7 +117,12 @@ func TestMalformed(t *testing.T) {
 		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, pricing, search, target)`,
 		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
 		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
-		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "hdf5" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir)`,
+		"collection_embedded.yaml":           `testdata/bad/collection_embedded.yaml:3: dataset.source: collection measures an existing collection on a server: it needs target.kind: milvus (this target is embedded)`,
+		"collection_unnamed.yaml":            `testdata/bad/collection_unnamed.yaml:2: target.collection: names the existing collection to measure (dataset.source: collection)`,
+		"collection_size.yaml":               `testdata/bad/collection_size.yaml:5: dataset.size: does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)`,
+		"collection_writes.yaml":             `testdata/bad/collection_writes.yaml:6: load.model: mixed writes rows, and dataset.source: collection is read-only (allowed: closed, open, capacity)`,
+		"collection_build.yaml":              `testdata/bad/collection_build.yaml:7: indexes[0].build: the index is the collection's: build parameters cannot be set or swept on an attached collection (search parameters can)`,
+		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "lance" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir, collection)`,
 		"wrong_type.yaml":                    `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}

@@ -69,7 +69,7 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 		SearchInput:      &milvuspb.SearchRequest_PlaceholderGroup{PlaceholderGroup: phg},
 		ConsistencyLevel: commonpb.ConsistencyLevel(level),
 		SearchParams: []*commonpb.KeyValuePair{
-			{Key: "anns_field", Value: FieldVector},
+			{Key: "anns_field", Value: t.vecField},
 			{Key: "topk", Value: strconv.Itoa(req.TopK)},
 			{Key: "offset", Value: "0"},
 			{Key: "metric_type", Value: ""},

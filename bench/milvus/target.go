@@ -122,6 +122,12 @@ type Target struct {
 	tlsOpt        grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.
 	noHealth atomic.Bool
+	// vecField is the vector field searched: FieldVector in milvbench's
+	// collections, the attached collection's own otherwise.
+	vecField string
+	// readOnly is set once an existing collection is attached read-only
+	// (AttachReadOnly): every write is refused from then on.
+	readOnly bool
 }
 
 var consistencyLevels = map[string]entity.ConsistencyLevel{
@@ -162,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{cfg: cfg, consistency: cl, tlsOpt: tlsOpt}
+	t := &Target{cfg: cfg, consistency: cl, tlsOpt: tlsOpt, vecField: FieldVector}
 	n := max(cfg.Connections, 1)
 	for range n {
 		c, err := t.dial(ctx)
@@ -328,6 +334,9 @@ func (t *Target) CheckIndex(workloads.IndexConfig) error { return nil }
 // dropped and recreated only if it carries the milvbench marker (or the user
 // named it in AllowForeign); otherwise the run is refused.
 func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "create a collection")
+	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
 	var has bool
@@ -464,6 +473,9 @@ func (t *Target) mustOwn(ctx context.Context) error {
 // Insert implements bench.Target: one call with the harness's setup
 // retries (inserts before measurement; see Write for measured ones).
 func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "insert")
+	}
 	if !t.created {
 		return fmt.Errorf("milvus: insert into %q refused: the collection was not created by this run", t.coll)
 	}
@@ -502,6 +514,9 @@ func (t *Target) rows(ids []int64, vecs [][]float32) rowData {
 // Upsert call, one attempt within the request timeout, its error
 // classified. Only the run's own collection is written to.
 func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "write")
+	}
 	if !t.created {
 		return fmt.Errorf("milvus: %s on %q refused: the collection was not created by this run", op, t.coll)
 	}
@@ -523,6 +538,9 @@ func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]flo
 
 // Flush implements bench.Target: seals the inserted segments and waits.
 func (t *Target) Flush(ctx context.Context) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "flush")
+	}
 	return t.setup(ctx, "flush "+t.coll, time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].Flush(ctx, milvusclient.NewFlushOption(t.coll))
 		if err != nil {
@@ -558,6 +576,9 @@ func indexParams(cfg workloads.IndexConfig, metric workloads.Metric) map[string]
 // BuildIndex implements bench.Target: creates the index and waits until it is
 // built.
 func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "build an index")
+	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
 	}
@@ -627,6 +648,9 @@ func (t *Target) indexes(ctx context.Context) ([]string, error) {
 
 // Load implements bench.Target.
 func (t *Target) Load(ctx context.Context) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "load")
+	}
 	return t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].LoadCollection(ctx, milvusclient.NewLoadCollectionOption(t.coll))
 		if err != nil {
@@ -657,7 +681,7 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		level = entity.ClStrong
 	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
-		WithANNSField(FieldVector).WithConsistencyLevel(level).WithAnnParam(ann)
+		WithANNSField(t.vecField).WithConsistencyLevel(level).WithAnnParam(ann)
 	if req.Filter != nil {
 		opt = opt.WithFilter(req.Filter.Expr)
 	}
@@ -699,6 +723,9 @@ func (t *Target) ProbeNetwork(ctx context.Context) error {
 
 // Release implements bench.Target.
 func (t *Target) Release(ctx context.Context) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "release")
+	}
 	return t.setup(ctx, "release "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
 		return t.clients[0].ReleaseCollection(ctx, milvusclient.NewReleaseCollectionOption(t.coll))
 	})
@@ -706,6 +733,9 @@ func (t *Target) Release(ctx context.Context) error {
 
 // DropIndex implements bench.Target; the data stays for the next index.
 func (t *Target) DropIndex(ctx context.Context) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "drop the index")
+	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
 	}
@@ -737,6 +767,9 @@ func (t *Target) DropIndex(ctx context.Context) error {
 // Drop implements bench.Target: drops the collection after checking it is
 // still this run's.
 func (t *Target) Drop(ctx context.Context) error {
+	if t.readOnly {
+		return errReadOnly(t.coll, "drop")
+	}
 	if !t.created {
 		return nil
 	}

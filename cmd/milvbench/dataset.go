@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/spf13/cobra"
@@ -49,13 +50,55 @@ func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.W
 	return ds, nil
 }
 
+// attachCollection attaches to the existing collection target.collection
+// names, read-only, and makes its rows the dataset: queries from
+// dataset.query_file or sampled from the collection. Each plan build
+// becomes the collection's own index, which must be of the type the
+// workload names; the metric is the index's.
+func attachCollection(ctx context.Context, target bench.Target, spec *workloads.Spec, plan *workloads.Plan, progress io.Writer) (*datasets.Dataset, error) {
+	a, ok := target.(bench.ReadOnlyAttacher)
+	if !ok {
+		return nil, fmt.Errorf("%s: target kind %s cannot attach to an existing collection", spec.File, spec.Target.Kind)
+	}
+	t0 := time.Now()
+	name := spec.Target.Collection
+	ac, err := a.AttachReadOnly(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range plan.Builds {
+		if !strings.EqualFold(b.Index.Type, ac.Index.Type) {
+			return nil, fmt.Errorf("%s: indexes[%d].type: %s, but collection %s has a %s index (the index is the collection's: name its type)", spec.File, i, b.Index.Type, name, ac.Index.Type)
+		}
+		plan.Builds[i].Index = ac.Index
+	}
+	if k := plan.MaxTopK(); k > ac.Rows {
+		return nil, fmt.Errorf("%s: search.topk %d is larger than collection %s's %d rows", spec.File, k, name, ac.Rows)
+	}
+	spec.Dataset.Metric = ac.Metric
+	fmt.Fprintf(progress, "attach collection %s read-only: %d×%d, %s index %s; reading its rows ...\n", name, ac.Rows, ac.Dim, ac.Metric, ac.Index)
+	ds, err := datasets.OpenKeyed(ctx, name, ac.Base, ac.Metric, spec.Dataset, filepath.Dir(spec.File))
+	if err != nil {
+		return nil, err
+	}
+	queries := "sampled from the collection (each excluded from its own ground truth)"
+	if spec.Dataset.QueryFile != "" {
+		queries = "from " + spec.Dataset.QueryFile
+	}
+	fmt.Fprintf(progress, "data   collection %s %d×%d, %d queries %s (%s) in %.2fs\n", name, ds.Info.Size, ds.Info.Dim, len(ds.Queries), queries, ds.Info.Checksum[:12], time.Since(t0).Seconds())
+	return ds, nil
+}
+
 // inspectDataset fills a file dataset's size, dimension and query count
 // from its files' headers and validates the workload again with them; it
 // returns the files read, for the plan summary ("" for synthetic data).
 // Problems with the files are workload errors naming the workload file.
 func inspectDataset(spec *workloads.Spec) (string, error) {
-	if spec.Dataset.Source == workloads.SourceSynthetic {
+	switch spec.Dataset.Source {
+	case workloads.SourceSynthetic:
 		return "", nil
+	case workloads.SourceCollection:
+		return fmt.Sprintf("existing collection %s, attached read-only when the run starts (validate does not connect)", spec.Target.Collection), nil
 	}
 	info, files, err := datasets.Inspect(spec.Dataset, filepath.Dir(spec.File))
 	if err != nil {

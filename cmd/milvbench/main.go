@@ -356,6 +356,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
+		ReadOnly: spec.Dataset.Source == workloads.SourceCollection,
 	}
 	res, runErr := d.drive(ctx, r)
 	if res == nil {
@@ -433,13 +434,19 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 	}
 	// Fail fast: a collection the run may not touch is refused before the
 	// dataset is read and ground truth computed.
-	if p, isP := w.target.(bench.Preflighter); isP && preflight {
+	attached := spec.Dataset.Source == workloads.SourceCollection // someone else's collection, read-only
+	if p, isP := w.target.(bench.Preflighter); isP && preflight && !attached {
 		if err := p.Preflight(ctx, collectionName(spec)); err != nil {
 			return nil, err
 		}
 	}
 	fmt.Fprintf(progress, "plan   %s, %s, ≥ %s of measurement\n", workloads.Count(len(plan.Builds), "build", "builds"), workloads.Count(plan.Trials(), "trial", "trials"), plan.MeasureTime())
-	if w.ds, err = loadDataset(ctx, spec, plan.MaxTopK(), progress); err != nil {
+	if attached {
+		w.ds, err = attachCollection(ctx, w.target, spec, plan, progress)
+	} else {
+		w.ds, err = loadDataset(ctx, spec, plan.MaxTopK(), progress)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if truth {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
@@ -50,6 +51,20 @@ const (
 	gtTile       = 384
 	gtQueryChunk = 32
 )
+
+// GTMemoryBound is the memory ExactTopK's streaming scan holds for nq
+// queries of dimension dim at depth k, in bytes: one base batch twice (as
+// the base hands it over, and in the kernel's padded layout), the query
+// block twice (as given, and padded), and every query's candidate heap
+// (k plus a margin of max(32, k/8) candidates of 16 bytes). The base's size
+// does not enter: it is streamed.
+func GTMemoryBound(dim, nq, k int) int64 {
+	dp := int64((dim + 7) &^ 7)
+	batch := int64(gtBlock+3) * (int64(dim) + dp) * 4
+	queries := int64(nq) * (int64(dim) + dp) * 4
+	heaps := int64(nq) * int64(k+max(32, k/8)) * int64(unsafe.Sizeof(candidate{}))
+	return batch + queries + heaps
+}
 
 // ExactTopK computes the exact top-k of every query over base under metric,
 // scanning the base once in blocks.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/milvbench/milvbench/workloads"
@@ -98,4 +100,57 @@ func BenchmarkExactTopK(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkExactTopKScale is the ground-truth scale check (make gt-scale):
+// exact top-100 of 10,000 queries over 1M×768 base vectors streamed from
+// the synthetic generator (never held in memory), on all cores. It reports
+// the seconds and the process's peak resident memory (Linux VmHWM) beside
+// the streaming bound: one base batch + the query block + the result heaps.
+// MILVBENCH_GT_SCALE=ROWSxDIMxQUERIES (default 1000000x768x10000) sets the
+// shape; without MILVBENCH_GT_SCALE set it is skipped (minutes of work).
+func BenchmarkExactTopKScale(b *testing.B) {
+	shape := os.Getenv("MILVBENCH_GT_SCALE")
+	if shape == "" {
+		b.Skip("set MILVBENCH_GT_SCALE=1 (or ROWSxDIMxQUERIES) to run the ground-truth scale check (make gt-scale)")
+	}
+	rows, dim, nq := 1_000_000, 768, 10_000
+	if shape != "1" {
+		if _, err := fmt.Sscanf(shape, "%dx%dx%d", &rows, &dim, &nq); err != nil {
+			b.Fatalf("MILVBENCH_GT_SCALE=%q: want ROWSxDIMxQUERIES, e.g. 1000000x768x10000", shape)
+		}
+	}
+	const k = 100
+	ctx := context.Background()
+	ds, err := NewSynthetic(ctx, workloads.DatasetSpec{Source: workloads.SourceSynthetic, Distribution: workloads.DistGaussian, Size: rows, Dim: dim, Queries: nq, Seed: 11, Metric: workloads.L2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := ExactTopK(ctx, ds.Base, ds.Queries, workloads.L2, GTOptions{K: k}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hwm := peakRSS(b)
+	bound := GTMemoryBound(dim, nq, k)
+	b.ReportMetric(float64(hwm)/(1<<20), "peakRSS-MiB")
+	b.ReportMetric(float64(bound)/(1<<20), "bound-MiB")
+	b.Logf("%d×%d base, %d queries, top-%d: peak RSS %.0f MiB; streaming bound (one batch + queries + heaps) %.0f MiB; ratio %.2f",
+		rows, dim, nq, k, float64(hwm)/(1<<20), float64(bound)/(1<<20), float64(hwm)/float64(bound))
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) on Linux.
+func peakRSS(b *testing.B) int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

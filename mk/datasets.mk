@@ -13,3 +13,11 @@ peers-gt: build
 		--k 100 --threads $(PEERS_GT_THREADS) --no-cache --out $(PEERS_GT_DIR)/ours.ivecs | sed -n 's/.*gt_s=//p') && \
 	$(CACHE)/venv/bin/python scripts/peers-gt/faiss_gt.py $(PEERS_GT_DIR)/synthetic_base.fvecs \
 		$(PEERS_GT_DIR)/synthetic_query.fvecs $(PEERS_GT_DIR)/ours.ivecs 100 $(PEERS_GT_THREADS) $$ours
+
+## gt-scale: exact top-100 of 10,000 queries over 1M×768 base vectors, streamed
+## from the synthetic generator on all cores; prints the time and the peak RSS
+## against the streaming bound (datasets.GTMemoryBound). Minutes; not in make test.
+.PHONY: gt-scale
+GT_SCALE ?= 1
+gt-scale:
+	MILVBENCH_GT_SCALE=$(GT_SCALE) $(GO) test -run '^$$' -bench '^BenchmarkExactTopKScale$$' -benchtime 1x -timeout 60m -v ./datasets/

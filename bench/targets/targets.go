@@ -38,6 +38,10 @@ const (
 	minOpenConnections = 2
 )
 
+// ConnectionsRule is the default pool size in words, for the target's
+// description and messages.
+const ConnectionsRule = "the plan's highest concurrency, at most 4; open loop 2 to 4, one per 1000 requests/s"
+
 // Connections sizes the Milvus connection pool for a load when the workload
 // does not set target.connections: a closed loop gets one connection per
 // worker of its highest concurrency, an open loop (which may have many
@@ -91,19 +95,32 @@ func Open(ctx context.Context, spec *workloads.Spec, opts Options) (bench.Target
 		}
 		return embedded.New(), nil
 	case workloads.TargetMilvus:
-		cfg, err := milvus.ConfigFrom(spec.Target)
+		cfg, err := milvusConfig(spec, opts)
 		if err != nil {
 			return nil, err
-		}
-		cfg.AllowForeign = opts.AllowForeign
-		if cfg.Connections == 0 {
-			cfg.Connections = Connections(spec.Load)
-		}
-		cfg.Log = opts.Log
-		if cfg.Log == nil {
-			cfg.Log = func(string, ...any) {}
 		}
 		return milvus.New(ctx, cfg)
 	}
 	return nil, fmt.Errorf("%s: unknown target kind %q", spec.File, spec.Target.Kind)
+}
+
+// milvusConfig is the Milvus target's configuration for spec: its target
+// section, the pool sized by Connections unless target.connections is set
+// (ConnectionsFrom records which), and opts.
+func milvusConfig(spec *workloads.Spec, opts Options) (milvus.Config, error) {
+	cfg, err := milvus.ConfigFrom(spec.Target)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.AllowForeign = opts.AllowForeign
+	cfg.ConnectionsFrom = "target.connections"
+	if cfg.Connections == 0 {
+		cfg.Connections = Connections(spec.Load)
+		cfg.ConnectionsFrom = "default: " + ConnectionsRule
+	}
+	cfg.Log = opts.Log
+	if cfg.Log == nil {
+		cfg.Log = func(string, ...any) {}
+	}
+	return cfg, nil
 }

@@ -33,3 +33,27 @@ func TestConnections(t *testing.T) {
 		})
 	}
 }
+
+// TestMilvusConfigConnections: target.connections is kept as the override;
+// 0 takes Connections' default, and the configuration says which it was
+// (the target's description shows it beside the count).
+func TestMilvusConfigConnections(t *testing.T) {
+	load := workloads.LoadSpec{Model: workloads.LoadClosed, Concurrency: []int{1, 64}}
+	for _, tt := range []struct {
+		set, want int
+		from      string
+	}{
+		{0, 4, "default: " + ConnectionsRule},
+		{16, 16, "target.connections"},
+		{1, 1, "target.connections"},
+	} {
+		spec := &workloads.Spec{Target: workloads.TargetSpec{Kind: workloads.TargetMilvus, URI: "http://127.0.0.1:19530", Connections: tt.set}, Load: load}
+		cfg, err := milvusConfig(spec, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Connections != tt.want || cfg.ConnectionsFrom != tt.from {
+			t.Errorf("target.connections %d: %d connections from %q, want %d from %q", tt.set, cfg.Connections, cfg.ConnectionsFrom, tt.want, tt.from)
+		}
+	}
+}

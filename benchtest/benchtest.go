@@ -111,6 +111,26 @@ func Run(b *testing.B, w Workload) {
 	}
 }
 
+// Names returns the names of the sub-benchmarks Run creates for w, in the
+// order it runs them (for a -bench pattern that picks some of them: a
+// benchmark BenchmarkSearch's point N is BenchmarkSearch/N). It reads the
+// workload only: nothing is connected or built.
+func Names(w Workload) ([]string, error) {
+	spec, err := w.load()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, bd := range workloads.NewPlan(spec).Builds {
+		for _, pt := range bd.Points {
+			if pt.Repeat <= 1 {
+				names = append(names, pointName(bd.Index, pt, spec.Load.Model))
+			}
+		}
+	}
+	return names, nil
+}
+
 // measure is one sub-benchmark: recall once, then b.N timed requests.
 func measure(b *testing.B, s *bench.Session, pt workloads.SearchPoint) {
 	ctx := b.Context()

@@ -2,6 +2,7 @@ package benchtest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/milvbench/milvbench/workloads"
@@ -12,7 +13,7 @@ import (
 // every point must report recall, p50, p99 and QPS, with FLAT exact and
 // HNSW's recall rising with ef.
 func TestMeasureReportsMetrics(t *testing.T) {
-	spec, err := Spec(&workloads.Spec{
+	w := Spec(&workloads.Spec{
 		Name:    "benchtest_unit",
 		Dataset: workloads.DatasetSpec{Size: 3000, Dim: 16, Queries: 100, Seed: 3},
 		Indexes: []workloads.IndexSweep{
@@ -22,7 +23,8 @@ func TestMeasureReportsMetrics(t *testing.T) {
 		},
 		Search: workloads.SearchSweep{TopK: []int{10}},
 		Load:   workloads.LoadSpec{Concurrency: []int{2}},
-	}).load()
+	})
+	spec, err := w.load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +73,9 @@ func TestMeasureReportsMetrics(t *testing.T) {
 		if i >= len(names) || names[i] != want[i] {
 			t.Fatalf("sub-benchmarks %q, want %q", names, want)
 		}
+	}
+	if got, err := Names(w); err != nil || !slices.Equal(got, want) {
+		t.Errorf("Names = %q, %v; want %q", got, err, want)
 	}
 	if recalls[0] != 1 || !(recalls[1] < recalls[2]) {
 		t.Errorf("recalls %v: want FLAT exact and HNSW rising with ef", recalls)

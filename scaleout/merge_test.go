@@ -2,6 +2,9 @@ package scaleout
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -387,4 +390,74 @@ func mkdir(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+var updateShards = flag.Bool("update-shards", false, "rewrite testdata/shards (the inputs of ExampleMerge) from an in-process two-shard run")
+
+// TestExampleShardsFixture rewrites the two shard results ExampleMerge
+// reads: two generators on one embedded collection, as in
+// TestShardsMergeEmbedded.
+//
+//	go test ./scaleout -run ExampleShardsFixture -update-shards
+func TestExampleShardsFixture(t *testing.T) {
+	if !*updateShards {
+		t.Skip("run with -update-shards to rewrite testdata/shards")
+	}
+	src := `name: shards_example
+dataset: {size: 1000, dim: 8, queries: 100, seed: 5}
+indexes:
+  - type: FLAT
+search: {topk: 10, nq: 1}
+load: {model: closed, concurrency: [4], warmup: 50ms, duration: 200ms, interval: 100ms}
+`
+	spec, err := workloads.Parse("shards_example.yaml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := workloads.NewPlan(spec)
+	ctx := context.Background()
+	ds, err := datasets.NewSynthetic(ctx, spec.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truths, err := bench.Truths(ctx, ds, plan, datasets.GTCache{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := embedded.New()
+	prep := &bench.Runner{Target: eng, Plan: plan, Data: ds, Collection: "milvbench_shards_example", RunID: "example-run"}
+	timings, _, err := prep.Prepare(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 2
+	clock := bench.TrialClock{Start: time.Now().Add(500 * time.Millisecond), Slot: bench.TrialSlot(spec.Load, 200*time.Millisecond)}
+	res := make([]*bench.Result, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &bench.Runner{
+				Target: shared{eng, ds.Base.Size()}, Plan: plan, Data: ds, Truths: truths,
+				Collection: "milvbench_shards_example", RunID: "example-run",
+				Shard: &bench.ShardRun{Shard: bench.Shard{Index: i, Count: n}, Clock: clock, WorkloadHash: spec.Hash(), Timings: timings, Wait: time.Second},
+			}
+			res[i], errs[i] = r.RunShard(ctx)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("shard %d: %v", i, errs[i])
+		}
+		data, err := json.MarshalIndent(res[i], "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata", "shards", fmt.Sprintf("shard-%d.json", i)), append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -32,7 +32,7 @@ type TargetSpec struct {
 	// Collection overrides the default collection name milvbench_<name>.
 	Collection string `json:"collection,omitempty"`
 	// Connections is the number of gRPC connections; 0 sizes it from the
-	// highest concurrency in the plan.
+	// plan: its highest concurrency, at most 4 (see targets.Connections).
 	Connections    int      `json:"connections,omitempty"`
 	ConnectTimeout Duration `json:"connect_timeout,omitempty"`
 	RequestTimeout Duration `json:"request_timeout,omitempty"`
@@ -160,7 +160,7 @@ func resolveTarget(file string, t *TargetSpec, env LookupEnv, lines map[string]i
 		return e("collection", "%q is not a valid collection name: a letter then up to 63 letters, digits or _", t.Collection)
 	}
 	if t.Connections < 0 || t.Connections > 256 {
-		return e("connections", "%d is out of range (allowed 0..256; 0 sizes the pool from the concurrency)", t.Connections)
+		return e("connections", "%d is out of range (allowed 0..256; 0 sizes the pool from the plan: its highest concurrency, at most 4)", t.Connections)
 	}
 	if t.Consistency == "" {
 		t.Consistency = "bounded"

@@ -99,7 +99,7 @@ func TestMalformed(t *testing.T) {
 		"tab_indent.yaml":                    `testdata/bad/tab_indent.yaml:3: invalid YAML: found character that cannot start any token`,
 		"target_ca_file_plaintext.yaml":      `testdata/bad/target_ca_file_plaintext.yaml:5: target.ca_file: applies to TLS connections only: use an https:// uri (uri is "http://127.0.0.1:19530")`,
 		"target_collection_name.yaml":        `testdata/bad/target_collection_name.yaml:5: target.collection: "9lives" is not a valid collection name: a letter then up to 63 letters, digits or _`,
-		"target_connections_range.yaml":      `testdata/bad/target_connections_range.yaml:5: target.connections: 1000 is out of range (allowed 0..256; 0 sizes the pool from the concurrency)`,
+		"target_connections_range.yaml":      `testdata/bad/target_connections_range.yaml:5: target.connections: 1000 is out of range (allowed 0..256; 0 sizes the pool from the plan: its highest concurrency, at most 4)`,
 		"target_consistency.yaml":            `testdata/bad/target_consistency.yaml:5: target.consistency: "eventual" is not allowed (allowed: strong, bounded, session, eventually)`,
 		"target_missing_uri.yaml":            `testdata/bad/target_missing_uri.yaml:2: target.uri: is missing: set target.uri or the MILVUS_URI (or ZILLIZ_URI) environment variable, e.g. http://127.0.0.1:19530`,
 		"target_not_mapping.yaml":            `testdata/bad/target_not_mapping.yaml:2: target: must be a mapping of keys (build_timeout, ca_file, collection, connect_timeout, connections, consistency, db, kind, metrics_url, request_timeout, server_name, token, token_file, uri), got "milvus"`,

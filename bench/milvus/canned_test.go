@@ -7,9 +7,11 @@ package milvus_test
 // Search and Insert with canned replies, runs in a child process so that
 // the benchmark's CPU time (getrusage of this process) is the client's
 // alone. It answers what one generator process can send: searches/s and
-// CPU µs per search for 128-dim top-10 requests.
+// CPU µs per search for 128-dim top-10 requests, and how that depends on
+// the number of gRPC connections (the measurement behind
+// targets.Connections' default).
 //
-//	go test ./bench/milvus -run '^$' -bench Canned -benchtime 50000x
+//	go test ./bench/milvus -run '^$' -bench Canned -benchtime 20000x
 
 import (
 	"bufio"
@@ -257,33 +259,38 @@ func runParallel(b *testing.B, workers, pid int, unit string, fn func() error) {
 
 // BenchmarkCannedSearch: 128-dim, top-10, one query per request, through
 // the target's Search (the path every measured search takes), from c
-// goroutines over conns gRPC connections.
+// goroutines over conns gRPC connections, for every c in 1, 16, 64 and
+// conns in 1, 2, 4, 8, 16, 32: the measurement behind the default pool size
+// (targets.Connections). Sub-benchmarks are named c=C/conns=N for
+// benchstat:
+//
+//	go test ./bench/milvus -run '^$' -bench 'CannedSearch' -benchtime 20000x -count 6 > canned.txt
+//	benchstat -col /conns -row /c canned.txt
 func BenchmarkCannedSearch(b *testing.B) {
-	// conns=16 is what target.connections: 0 gives a concurrency-16 plan;
-	// fewer connections let gRPC batch frames into fewer syscalls.
-	for _, lv := range []struct{ c, conns int }{{16, 1}, {16, 16}, {64, 2}} {
-		c := lv.c
-		b.Run(fmt.Sprintf("c=%d/conns=%d", c, lv.conns), func(b *testing.B) {
-			tgt, pid := cannedTarget(b, lv.conns)
-			r := rand.New(rand.NewPCG(1, 2))
-			vecs := make([][]float32, 1024)
-			for i := range vecs {
-				vecs[i] = make([]float32, 128)
-				for j := range vecs[i] {
-					vecs[i][j] = r.Float32()
-				}
-			}
-			var n atomic.Int64
-			ctx := context.Background()
-			runParallel(b, c, pid, "search", func() error {
-				v := vecs[n.Add(1)%int64(len(vecs))]
-				res, err := tgt.Search(ctx, bench.SearchRequest{Vectors: [][]float32{v}, TopK: 10, Params: workloads.Params{"ef": int64(64)}})
-				if err == nil && (len(res.IDs) != 1 || len(res.IDs[0]) != 10) {
-					err = fmt.Errorf("canned answer: %v", res.IDs)
-				}
-				return err
+	r := rand.New(rand.NewPCG(1, 2))
+	vecs := make([][]float32, 1024)
+	for i := range vecs {
+		vecs[i] = make([]float32, 128)
+		for j := range vecs[i] {
+			vecs[i][j] = r.Float32()
+		}
+	}
+	for _, c := range []int{1, 16, 64} {
+		for _, conns := range []int{1, 2, 4, 8, 16, 32} {
+			b.Run(fmt.Sprintf("c=%d/conns=%d", c, conns), func(b *testing.B) {
+				tgt, pid := cannedTarget(b, conns)
+				var n atomic.Int64
+				ctx := context.Background()
+				runParallel(b, c, pid, "search", func() error {
+					v := vecs[n.Add(1)%int64(len(vecs))]
+					res, err := tgt.Search(ctx, bench.SearchRequest{Vectors: [][]float32{v}, TopK: 10, Params: workloads.Params{"ef": int64(64)}})
+					if err == nil && (len(res.IDs) != 1 || len(res.IDs[0]) != 10) {
+						err = fmt.Errorf("canned answer: %v", res.IDs)
+					}
+					return err
+				})
 			})
-		})
+		}
 	}
 }
 

@@ -84,6 +84,10 @@ type Config struct {
 	// DialOptions are extra gRPC options for every connection (e.g. a
 	// stats handler that counts attempts).
 	DialOptions []grpc.DialOption
+	// ConnectionsFrom says where Connections came from (the workload's
+	// target.connections, or the harness's default rule); Describe shows it
+	// beside the count.
+	ConnectionsFrom string
 }
 
 // ConfigFrom builds a Config from a workload's target section; token_file is
@@ -298,6 +302,9 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 		"consistency": t.cfg.Consistency,
 		"token":       token,
 		"sdk_retry":   "disabled (every attempt measured)",
+	}
+	if t.cfg.ConnectionsFrom != "" {
+		details["connections"] += " (" + t.cfg.ConnectionsFrom + ")"
 	}
 	if tls {
 		details["ca"] = "system roots"

@@ -116,7 +116,7 @@ func TestMalformed(t *testing.T) {
 		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
 		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, pricing, search, target)`,
 		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
-		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
+		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, name, path, preload, queries, query_file, seed, size, source, truth_file)`,
 		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "hdf5" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir)`,
 		"wrong_type.yaml":                    `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,

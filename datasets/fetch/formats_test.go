@@ -191,8 +191,11 @@ func TestTexmexOverFTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(srv.rests) != 1 || srv.rests[0] != int64(len(tgz)/3) {
-		t.Errorf("REST offsets %v, want [%d]", srv.rests, len(tgz)/3)
+	srv.mu.Lock()
+	rests := append([]int64(nil), srv.rests...)
+	srv.mu.Unlock()
+	if len(rests) != 1 || rests[0] != int64(len(tgz)/3) {
+		t.Errorf("REST offsets %v, want [%d]", rests, len(tgz)/3)
 	}
 	if got := strings.Join(sortedKeys(m.Files), " "); got != "tiny_base.fvecs tiny_groundtruth.ivecs tiny_query.fvecs" {
 		t.Errorf("extracted %s", got)

@@ -479,6 +479,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		var metric string
 		err := d.mapping(n, p, map[string]fieldFunc{
+			"name":         d.str(&ds.Name),
 			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir, SourceCollection),
 			"size":         d.integer(&ds.Size),
 			"dim":          d.integer(&ds.Dim),
@@ -496,8 +497,21 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"truth_file":   d.str(&ds.TruthFile),
 		})
 		ds.Metric = Metric(metric)
+		if err == nil && ds.Name != "" {
+			err = d.namedDataset(p, ds)
+		}
 		return err
 	}
+}
+
+// namedDataset refuses the keys a named dataset sets itself.
+func (d *decoder) namedDataset(p string, ds *DatasetSpec) error {
+	for _, k := range []struct{ key, v string }{{"source", ds.Source}, {"path", ds.Path}, {"base_file", ds.BaseFile}, {"query_file", ds.QueryFile}, {"truth_file", ds.TruthFile}} {
+		if fp := p + "." + k.key; k.v != "" {
+			return &Error{File: d.file, Line: d.lines[fp], Field: fp, Msg: fmt.Sprintf("does not apply with dataset.name %q: a named dataset's files are the ones `milvbench dataset fetch %s` put in the cache", ds.Name, ds.Name)}
+		}
+	}
+	return nil
 }
 
 func (d *decoder) indexes(dst *[]IndexSweep) fieldFunc {

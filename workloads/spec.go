@@ -78,6 +78,9 @@ const (
 
 // DatasetSpec describes where vectors come from.
 type DatasetSpec struct {
+	// Name is a public dataset fetched into the cache (`milvbench dataset
+	// fetch NAME`); it sets source and path when the workload is loaded.
+	Name         string `json:"name,omitempty"`
 	Source       string `json:"source"`
 	Size         int    `json:"size"`
 	Dim          int    `json:"dim"`

@@ -14,10 +14,12 @@ func applyDefaults(s *Spec) {
 		s.Target.Kind = TargetEmbedded
 	}
 	ds := &s.Dataset
-	if ds.Source == "" {
+	// A named dataset's source, path and metric are set when it is
+	// resolved in the cache.
+	if ds.Source == "" && ds.Name == "" {
 		ds.Source = "synthetic"
 	}
-	if ds.Metric == "" {
+	if ds.Metric == "" && ds.Name == "" {
 		ds.Metric = L2
 	}
 	if ds.Queries == 0 {

@@ -116,7 +116,7 @@ func TestMalformed(t *testing.T) {
 		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN)`,
 		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, goals, indexes, insert, load, name, pricing, search, target)`,
 		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
-		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, path, preload, queries, query_file, seed, size, source, truth_file)`,
+		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, name, path, preload, queries, query_file, seed, size, source, truth_file)`,
 		"collection_embedded.yaml":           `testdata/bad/collection_embedded.yaml:3: dataset.source: collection measures an existing collection on a server: it needs target.kind: milvus (this target is embedded)`,
 		"collection_unnamed.yaml":            `testdata/bad/collection_unnamed.yaml:2: target.collection: names the existing collection to measure (dataset.source: collection)`,
 		"collection_size.yaml":               `testdata/bad/collection_size.yaml:5: dataset.size: does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)`,

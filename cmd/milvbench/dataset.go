@@ -140,7 +140,7 @@ func newDataset() *cobra.Command {
 		Use:   "dataset",
 		Short: "Generate datasets, compute exact ground truth, describe datasets",
 	}
-	cmd.AddCommand(newDatasetGen(), newDatasetGT(), newDatasetInfo())
+	cmd.AddCommand(newDatasetGen(), newDatasetGT(), newDatasetInfo(), newDatasetFetch())
 	return cmd
 }
 
@@ -263,7 +263,11 @@ func int32Rows(rows [][]int64) [][]int32 {
 // datasetArg resolves a workload file or explicit --base/--query files.
 func datasetSpec(args []string, base, query, metric string) (*workloads.Spec, error) {
 	if len(args) == 1 {
-		return workloads.LoadArg(args[0], os.LookupEnv)
+		spec, err := workloads.LoadArg(args[0], os.LookupEnv)
+		if err == nil {
+			err = resolveNamed(spec, io.Discard)
+		}
+		return spec, err
 	}
 	if base == "" || query == "" {
 		return nil, usageError{fmt.Errorf("give a workload file, or --base and --query files")}

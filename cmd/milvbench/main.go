@@ -169,7 +169,7 @@ func loadWorkload(arg string, warn io.Writer) (*workloads.Spec, error) {
 	for _, w := range spec.Warnings {
 		fmt.Fprintf(warn, "warning: %s\n", w)
 	}
-	return spec, nil
+	return spec, resolveNamed(spec, warn)
 }
 
 func newRun() *cobra.Command {

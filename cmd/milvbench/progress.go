@@ -53,8 +53,11 @@ func (p *progress) clear() {
 }
 
 // status shows st (it is bench.Runner.Watch).
-func (p *progress) status(st bench.TrialStatus) {
-	line := statusLine(st)
+func (p *progress) status(st bench.TrialStatus) { p.show(statusLine(st)) }
+
+// show shows a status line: redrawn in place on a terminal, else printed
+// every plainStatusEvery.
+func (p *progress) show(line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tty {

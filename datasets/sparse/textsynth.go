@@ -55,8 +55,8 @@ func (s TextSpec) Check() error {
 
 // SyntheticText is a seeded Corpus: document i depends only on (seed, i).
 // Documents are sentences of lowercase pseudo-words (the first capitalised,
-// commas and full stops between), so an analyzer has case and punctuation
-// to remove.
+// commas, full stops and the odd hyphenated compound between), so an
+// analyzer has case and punctuation to remove.
 type SyntheticText struct{ spec TextSpec }
 
 const (
@@ -127,6 +127,8 @@ func (g *SyntheticText) Doc(i int) string {
 			start = true
 		case j%5 == 4:
 			b.WriteString(", ")
+		case j%17 == 16:
+			b.WriteByte('-') // compounds: whitespace words are not terms
 		default:
 			b.WriteByte(' ')
 		}

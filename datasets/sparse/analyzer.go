@@ -32,8 +32,11 @@ const (
 	AnalyzerLiteStandard = "lite-standard"
 )
 
-// Analyzers lists the analyzer names NewAnalyzer accepts.
+// analyzerNames are the names NewAnalyzer accepts.
 var analyzerNames = []string{AnalyzerStandard, AnalyzerLiteStandard}
+
+// AnalyzerNames returns the names NewAnalyzer accepts, for validation.
+func AnalyzerNames() []string { return slices.Clone(analyzerNames) }
 
 // Analyzer turns text into the terms BM25 counts. It is safe for
 // concurrent use.

@@ -20,7 +20,7 @@ import (
 
 var (
 	screenshots = flag.String("screenshots", "", "write the browser test's screenshots into `DIR` (the first screen of each report, and a screen from each figure down)")
-	htmlFiles   = flag.String("html", "", "also check these report.html `FILES` (comma-separated, e.g. out/quickstart/report.html) in the browser")
+	htmlFiles   = flag.String("html", "", "also check these report.html `FILES` (comma-separated, from the repository's root or absolute, e.g. out/quickstart/report.html) in the browser")
 )
 
 // The first screen: a laptop's browser window.
@@ -240,11 +240,19 @@ func TestReportHTMLInBrowser(t *testing.T) {
 	}
 	if *htmlFiles != "" {
 		for _, f := range strings.Split(*htmlFiles, ",") {
+			// go test runs in report/: a path from the repository's root
+			// is found one level up.
+			if _, err := os.Stat(f); err != nil && !filepath.IsAbs(f) {
+				f = filepath.Join("..", f)
+			}
 			abs, err := filepath.Abs(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			targets = append(targets, target{name: filepath.Base(filepath.Dir(abs)), url: "file://" + abs, recommended: "Deploy "})
+			if _, err := os.Stat(abs); err != nil {
+				t.Fatalf("-html: %v", err)
+			}
+			targets = append(targets, target{name: "html-" + filepath.Base(filepath.Dir(abs)), url: "file://" + abs, recommended: "Deploy "})
 		}
 	}
 	for _, tg := range targets {

@@ -77,15 +77,15 @@ func TestHTMLReport(t *testing.T) {
 // TestWriteReportsFormats: each report is written only when asked for;
 // recommendation.json always.
 func TestWriteReportsFormats(t *testing.T) {
-	res := readFixture(t, "capacity.json")
+	res := sampleResult()
+	fig := PlotRecallQPS
 	for _, tt := range []struct {
 		f         Formats
 		want, not []string
 	}{
-		{Formats{HTML: true}, []string{HTMLFile, RecommendationFile}, []string{ReportFile, PlotCapacityLadder + ".png", PlotLatencyTime + ".svg"}},
-		{Formats{Markdown: true}, []string{ReportFile, PlotCapacityLadder + ".png", PlotLatencyTime + ".svg", RecommendationFile}, []string{HTMLFile}},
-		{AllReports, []string{ReportFile, HTMLFile, PlotCapacityLadder + ".svg"}, nil},
-		{Formats{}, []string{RecommendationFile}, []string{ReportFile, HTMLFile, PlotLatencyTime + ".png"}},
+		{Formats{HTML: true}, []string{HTMLFile, RecommendationFile}, []string{ReportFile, fig + ".png", fig + ".svg"}},
+		{Formats{Markdown: true}, []string{ReportFile, fig + ".png", fig + ".svg", RecommendationFile}, []string{HTMLFile}},
+		{Formats{}, []string{RecommendationFile}, []string{ReportFile, HTMLFile, fig + ".png"}},
 	} {
 		dir := t.TempDir()
 		if err := WriteReports(dir, res, tt.f); err != nil {

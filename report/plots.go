@@ -54,10 +54,13 @@ func plotDefs() []plotDef {
 	return []plotDef{
 		recallQPSPlot(),
 		latencySpectrumPlot(),
+		latencyTimePlot(), // over time: plot_time.go and timeline.go
 		concurrencyPlot(),
 		ratePlot(),
+		capacityLadderPlot(),
+		serverTimePlot(),
 		stageTimesPlot(),
-		mixedRecallPlot(), ingestRowsPlot(),
+		mixedTimePlot(), mixedRecallPlot(), ingestRowsPlot(),
 	}
 }
 
@@ -74,15 +77,39 @@ func Plots(res *bench.Result) []Plot {
 
 // WritePlots draws every figure res has data for into dir, as PNG and SVG.
 func WritePlots(dir string, res *bench.Result) error {
+	figs, err := drawPlots(res)
+	if err != nil {
+		return err
+	}
+	return savePlots(dir, figs)
+}
+
+// drawnPlot is a figure drawn from the results, not yet written.
+type drawnPlot struct {
+	Plot
+	fig *figure
+}
+
+// drawPlots draws every figure res has data for, in report order.
+func drawPlots(res *bench.Result) ([]drawnPlot, error) {
+	var out []drawnPlot
 	for _, d := range plotDefs() {
 		if !d.applies(res) {
 			continue
 		}
 		fig, err := d.draw(res)
 		if err != nil {
-			return fmt.Errorf("plot %s: %w", d.File, err)
+			return nil, fmt.Errorf("plot %s: %w", d.File, err)
 		}
-		if err := fig.save(filepath.Join(dir, d.File)); err != nil {
+		out = append(out, drawnPlot{Plot: d.Plot, fig: fig})
+	}
+	return out, nil
+}
+
+// savePlots writes each figure into dir as PNG and SVG.
+func savePlots(dir string, figs []drawnPlot) error {
+	for _, d := range figs {
+		if err := d.fig.save(filepath.Join(dir, d.File)); err != nil {
 			return fmt.Errorf("plot %s: %w", d.File, err)
 		}
 	}
@@ -94,6 +121,9 @@ func WritePlots(dir string, res *bench.Result) error {
 type figure struct {
 	panels []*plot.Plot
 	legend plot.Legend
+	// height is the height of every panel; 0 means panelH (the figures
+	// over time stack more panels, each lower: timePanelH).
+	height vg.Length
 }
 
 // Figure geometry: every panel is panelW × panelH; the legend adds height.
@@ -105,19 +135,26 @@ const (
 	plotDPI = 96
 )
 
+func (f *figure) panelHeight() vg.Length {
+	if f.height > 0 {
+		return f.height
+	}
+	return panelH
+}
+
 func (f *figure) size() (vg.Length, vg.Length) {
 	r := f.legend.Rectangle(draw.Canvas{})
 	legH := vg.Length(0)
 	if len(f.panels) > 0 && r.Max.Y > r.Min.Y {
 		legH = r.Max.Y - r.Min.Y + 2*legendPad
 	}
-	return panelW, panelH*vg.Length(len(f.panels)) + legH
+	return panelW, f.panelHeight()*vg.Length(len(f.panels)) + legH
 }
 
 func (f *figure) drawOn(c vg.CanvasSizer) {
 	w, h := f.size()
 	dc := draw.New(c)
-	plotsH := panelH * vg.Length(len(f.panels))
+	plotsH := f.panelHeight() * vg.Length(len(f.panels))
 	area := draw.Crop(dc, 0, 0, h-plotsH, 0)
 	grid := make([][]*plot.Plot, len(f.panels))
 	for i, p := range f.panels {
@@ -140,9 +177,15 @@ func (f *figure) save(path string) error {
 	if err := writeFile(path+".png", vgimg.PngCanvas{Canvas: png}); err != nil {
 		return err
 	}
+	return writeFile(path+".svg", f.svgCanvas())
+}
+
+// svgCanvas is the figure drawn as SVG.
+func (f *figure) svgCanvas() *vgsvg.Canvas {
+	w, h := f.size()
 	svg := vgsvg.New(w, h)
 	f.drawOn(svg)
-	return writeFile(path+".svg", svg)
+	return svg
 }
 
 func writeFile(path string, w io.WriterTo) error {

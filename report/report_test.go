@@ -211,6 +211,12 @@ func openLoopResult() *bench.Result {
 // panels and its SVG is a well-formed SVG document of the same size.
 func checkFigure(t *testing.T, dir string, p Plot, panels int) {
 	t.Helper()
+	checkFigureH(t, dir, p, panels, panelH)
+}
+
+// checkFigureH is checkFigure for panels of height panelHeight.
+func checkFigureH(t *testing.T, dir string, p Plot, panels int, panelHeight vg.Length) {
+	t.Helper()
 	f, err := os.ReadFile(filepath.Join(dir, p.PNG()))
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +225,7 @@ func checkFigure(t *testing.T, dir string, p Plot, panels int) {
 	if err != nil {
 		t.Fatalf("%s: %v", p.PNG(), err)
 	}
-	panelPx := px(panelH)
+	panelPx := px(panelHeight)
 	if cfg.Width != px(panelW) || cfg.Height < panels*panelPx || cfg.Height > panels*panelPx+300 {
 		t.Errorf("%s is %d×%d px, want %d wide and %d panel(s) of %d px plus a legend", p.PNG(), cfg.Width, cfg.Height, px(panelW), panels, panelPx)
 	}

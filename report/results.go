@@ -20,6 +20,8 @@ import (
 const (
 	ResultsFile = "results.json"
 	ReportFile  = "report.md"
+	// HTMLFile is the same report as one self-contained page (html.go).
+	HTMLFile = "report.html"
 	// IntervalLogFile holds every interval histogram in the HdrHistogram
 	// interval log format (see bench.WriteIntervalLog).
 	IntervalLogFile = "latency.hlog"
@@ -68,9 +70,26 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Write writes results.json, latency.hlog, report.md and every plot into
-// dir.
-func Write(dir string, res *bench.Result) error {
+// Formats are the reports WriteWith and WriteReports write; the data files
+// (results.json, latency.hlog, recommendation.json) are written whatever
+// they say.
+type Formats struct {
+	// Markdown is report.md with its figures as PNG and SVG files beside it.
+	Markdown bool
+	// HTML is report.html: one self-contained file, figures inline (html.go).
+	HTML bool
+}
+
+// AllReports is every report: report.md with its figures, and report.html.
+var AllReports = Formats{Markdown: true, HTML: true}
+
+// Write writes results.json, latency.hlog, recommendation.json and every
+// report into dir.
+func Write(dir string, res *bench.Result) error { return WriteWith(dir, res, AllReports) }
+
+// WriteWith writes results.json, latency.hlog, recommendation.json and the
+// reports f names into dir.
+func WriteWith(dir string, res *bench.Result, f Formats) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -84,22 +103,48 @@ func Write(dir string, res *bench.Result) error {
 	if err := writeAtomic(filepath.Join(dir, IntervalLogFile), hlog.Bytes()); err != nil {
 		return err
 	}
-	return WriteReport(dir, res)
+	return WriteReports(dir, res, f)
 }
 
-// WriteReport writes report.md and every plot res has data for into dir,
-// from results alone (milvbench report regenerates them this way).
-func WriteReport(dir string, res *bench.Result) error {
+// WriteReport writes recommendation.json and every report (report.md with
+// its figures, report.html) into dir, from results alone.
+func WriteReport(dir string, res *bench.Result) error { return WriteReports(dir, res, AllReports) }
+
+// WriteReports writes recommendation.json and the reports f names into
+// dir, from results alone (milvbench report regenerates them this way).
+// Each figure is drawn once, for both reports.
+func WriteReports(dir string, res *bench.Result, f Formats) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := WritePlots(dir, res); err != nil {
 		return err
 	}
 	if err := writeRecommendationJSON(dir, res); err != nil {
 		return fmt.Errorf("recommendation: %w", err)
 	}
-	return writeAtomic(filepath.Join(dir, ReportFile), []byte(Markdown(res)))
+	if !f.Markdown && !f.HTML {
+		return nil
+	}
+	figs, err := drawPlots(res)
+	if err != nil {
+		return err
+	}
+	if f.Markdown {
+		if err := savePlots(dir, figs); err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(dir, ReportFile), []byte(Markdown(res))); err != nil {
+			return err
+		}
+	}
+	if f.HTML {
+		page, err := htmlReport(res, figs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", HTMLFile, err)
+		}
+		if err := writeAtomic(filepath.Join(dir, HTMLFile), []byte(page)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReadResultsAt reads the results of a run from its output directory or

@@ -11,13 +11,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Output formats of run, report and compare.
+// Output formats of compare (and, with html, of run, tune, report and
+// merge: format.go).
 const (
 	formatMarkdown  = "markdown"
 	formatBenchstat = "benchstat"
 )
 
-// formatFlag is the --format value: markdown or benchstat.
+// formatFlag is compare's --format: markdown (the diff table) or benchstat.
 type formatFlag string
 
 func (f *formatFlag) String() string { return string(*f) }
@@ -131,19 +132,6 @@ and no trial matched), 2 usage, 1 unreadable input.`,
 	return cmd
 }
 
-// printBenchstat prints the results in dir as benchmark lines when format
-// asks for them.
-func printBenchstat(w io.Writer, format formatFlag, dir string) error {
-	if format != formatBenchstat {
-		return nil
-	}
-	res, err := report.ReadResultsAt(dir)
-	if err != nil {
-		return err
-	}
-	return report.WriteBenchstat(w, res)
-}
-
 func writeBenchstatPair(w io.Writer, base, next *bench.Result) error {
 	if err := report.WriteBenchstat(w, base, "run: base"); err != nil {
 		return err
@@ -153,14 +141,18 @@ func writeBenchstatPair(w io.Writer, base, next *bench.Result) error {
 
 func newReport() *cobra.Command {
 	var out string
-	format := formatFlag(formatMarkdown)
+	formats := defaultFormats()
 	cmd := &cobra.Command{
 		Use:   "report DIR",
-		Short: "Regenerate report.md and plots from DIR/results.json without re-running",
-		Long: `Read DIR/results.json (or a results.json path) and write report.md and every
-plot again, into DIR or --out. Nothing is measured. With --format benchstat it
-writes nothing and prints the trials as Go benchmark lines on stdout.`,
+		Short: "Regenerate report.md, its figures and report.html from DIR/results.json without re-running",
+		Long: `Read DIR/results.json (or a results.json path) and write the reports again,
+into DIR or --out: recommendation.json and the reports --format names
+(default markdown,html: report.md with every figure as PNG and SVG, and
+report.html, one self-contained page). Nothing is measured. benchstat prints
+the trials as Go benchmark lines on stdout; --format benchstat alone writes
+nothing.`,
 		Example: `  milvbench report out/quickstart
+  milvbench report out/quickstart --format html --out /tmp/share
   milvbench report out/quickstart --format benchstat > new.txt`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -173,24 +165,26 @@ writes nothing and prints the trials as Go benchmark lines on stdout.`,
 			if err != nil {
 				return err
 			}
-			if format == formatBenchstat {
+			if formats.Markdown || formats.HTML {
+				dir := out
+				if dir == "" {
+					dir = args[0]
+					if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+						dir = filepath.Dir(dir)
+					}
+				}
+				if err := report.WriteReports(dir, res, formats.Formats); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "done   %s\n", reportPaths(dir, formats.Formats))
+			}
+			if formats.benchstat {
 				return report.WriteBenchstat(cmd.OutOrStdout(), res)
 			}
-			dir := out
-			if dir == "" {
-				dir = args[0]
-				if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-					dir = filepath.Dir(dir)
-				}
-			}
-			if err := report.WriteReport(dir, res); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "done   %s\n", filepath.Join(dir, report.ReportFile))
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "directory for report.md and plots (default: the run's directory)")
-	cmd.Flags().Var(&format, "format", "markdown (write report.md and plots) or benchstat (print Go benchmark lines)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "directory for the reports (default: the run's directory)")
+	addFormatFlag(cmd, &formats)
 	return cmd
 }

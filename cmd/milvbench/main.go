@@ -77,7 +77,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 and latency targets. A workload file declares the dataset, the indexes and
 parameter sweeps, the request shapes and the load; milvbench runs every trial,
 records latency in HDR histograms and recall against exact ground truth, and
-writes results.json, report.md and plots.`,
+writes results.json, report.md with its figures, and report.html.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -176,15 +176,19 @@ func newRun() *cobra.Command {
 	var f runFlags
 	var resume string
 	var shard shardFlags
-	format := formatFlag(formatMarkdown)
+	formats := defaultFormats()
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD.yaml",
-		Short: "Run a workload and write results.json, report.md and plots",
+		Short: "Run a workload and write results.json, report.md with its figures, and report.html",
 		Long: `Run every trial of WORKLOAD.yaml: generate or read the dataset, compute exact
 ground truth, insert the base vectors, then for each index configuration build
 it, and for each search point warm up and measure a window of load. Writes
-DIR/results.json, DIR/report.md, the PNG plots the report links and
-DIR/latency.hlog (every interval histogram, HdrHistogram interval log format).
+DIR/results.json, DIR/recommendation.json, DIR/latency.hlog (every interval
+histogram, HdrHistogram interval log format) and the reports --format names
+(default markdown,html): DIR/report.md with the figures it links (PNG and
+SVG), and DIR/report.html, the same report as one self-contained page
+(figures inline, nothing fetched) to open in a browser or send on;
+benchstat also prints the trials as Go benchmark lines on stdout.
 Progress goes to stderr, one line per stage and trial; while a trial runs, a
 status line (trial i/N, elapsed and ETA, live QPS, p99 and errors of the last
 interval) is redrawn in place on a terminal, or printed every 5 s otherwise.
@@ -235,18 +239,18 @@ collection (milvbench cleanup does).`,
 			out, progress, watch, done := f.resolve(cmd, spec, suffix)
 			defer done()
 			if shard.set() {
-				if err := runShard(cmd.Context(), spec, out, shard, f.topts, progress, watch, cmd.OutOrStdout()); err != nil {
+				if err := runShard(cmd.Context(), spec, out, formats.Formats, shard, f.topts, progress, watch, cmd.OutOrStdout()); err != nil {
 					return err
 				}
-			} else if err := run(cmd.Context(), spec, out, resume != "", f.keep, f.topts, progress, watch); err != nil {
+			} else if err := run(cmd.Context(), spec, out, formats.Formats, resume != "", f.keep, f.topts, progress, watch); err != nil {
 				return err
 			}
-			return printBenchstat(cmd.OutOrStdout(), format, out)
+			return printFormats(cmd.OutOrStdout(), formats, out)
 		},
 	}
 	f.register(cmd, "out/<workload name>")
 	cmd.Flags().StringVar(&resume, "resume", "", "continue the stopped run in `DIR` with the same workload: its completed trials are kept, the rest run")
-	cmd.Flags().Var(&format, "format", "also print the trials on stdout: benchstat (Go benchmark lines); markdown prints nothing extra")
+	addFormatFlag(cmd, &formats)
 	shard.add(cmd)
 	return cmd
 }
@@ -286,8 +290,8 @@ func (f *runFlags) resolve(cmd *cobra.Command, spec *workloads.Spec, suffix stri
 // for them. Allocation during measurement is small, so collections stay rare.
 const runGCPercent = 25
 
-func run(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) error {
-	return runWith(ctx, spec, out, resume, keep, topts, progress, watch, gridDriver)
+func run(ctx context.Context, spec *workloads.Spec, out string, reports report.Formats, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus)) error {
+	return runWith(ctx, spec, out, reports, resume, keep, topts, progress, watch, gridDriver)
 }
 
 // driver walks a prepared run: the full grid (run) or the adaptive search
@@ -301,8 +305,9 @@ type driver struct {
 var gridDriver = driver{name: "run", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) { return r.Run(ctx) }}
 
 // runWith prepares a run (cluster, target, dataset, ground truth,
-// journal), hands the runner to the driver and writes the output directory.
-func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus), d driver) (err error) {
+// journal), hands the runner to the driver and writes the output directory:
+// the data files and the reports named.
+func runWith(ctx context.Context, spec *workloads.Spec, out string, reports report.Formats, resume, keep bool, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus), d driver) (err error) {
 	cluster, err := resolveRunCluster(ctx, spec, progress)
 	if err != nil {
 		return err
@@ -366,7 +371,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(ds.Info.Size) * int64(ds.Info.Dim) * 4
-	if err := report.Write(out, res); err != nil {
+	if err := report.WriteWith(out, res, reports); err != nil {
 		return errors.Join(runErr, fmt.Errorf("write report: %w", err))
 	}
 	if runErr != nil {
@@ -379,7 +384,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, resume, keep
 		return fmt.Errorf("run stopped after %d of %d trials: %w; partial results in %s; finish it with: milvbench run %s --resume %s",
 			len(res.Trials), plan.Trials(), runErr, filepath.Join(out, report.ResultsFile), spec.File, out)
 	}
-	fmt.Fprintf(progress, "done   %s\n", filepath.Join(out, report.ReportFile))
+	fmt.Fprintf(progress, "done   %s\n", reportPaths(out, reports))
 	return nil
 }
 

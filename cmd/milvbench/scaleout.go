@@ -189,7 +189,7 @@ func (f *shardFlags) set() bool {
 
 // runShard is `milvbench run --shard i/N --state FILE`: this generator's
 // share of every trial of the prepared build, into out.
-func runShard(ctx context.Context, spec *workloads.Spec, out string, f shardFlags, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus), stdout io.Writer) (err error) {
+func runShard(ctx context.Context, spec *workloads.Spec, out string, reports report.Formats, f shardFlags, topts targetOptions, progress io.Writer, watch func(bench.TrialStatus), stdout io.Writer) (err error) {
 	if f.shard == "" || f.state == "" {
 		return usageError{errors.New("--shard i/N and --state FILE go together (milvbench prepare writes the state file)")}
 	}
@@ -263,7 +263,7 @@ func runShard(ctx context.Context, spec *workloads.Spec, out string, f shardFlag
 	res.Cluster = cluster
 	res.PeakRSSBytes = peakRSS()
 	res.BaseBytes = int64(w.ds.Info.Size) * int64(w.ds.Info.Dim) * 4
-	if err := report.Write(out, res); err != nil {
+	if err := report.WriteWith(out, res, reports); err != nil {
 		return errors.Join(runErr, fmt.Errorf("write report: %w", err))
 	}
 	if f.resultLine {
@@ -284,6 +284,7 @@ func runShard(ctx context.Context, spec *workloads.Spec, out string, f shardFlag
 
 func newMerge() *cobra.Command {
 	var out string
+	formats := defaultFormats()
 	cmd := &cobra.Command{
 		Use:   "merge SHARD...",
 		Short: "Merge the results of every shard of a scale-out run into one",
@@ -295,8 +296,10 @@ from the union of the samples, never averaged), request and error counts
 summed, the measured window is the union of the shards' windows (QPS is all
 successes over it), recall is over the union of the queries the shards
 answered, and the interval series are merged interval by interval. Writes
-DIR/results.json, report.md (with the generators and each one's achieved
-rate) and latency.hlog, like run.
+DIR/results.json, recommendation.json, latency.hlog and, like run, the
+reports --format names (default report.md with its figures and report.html,
+with the generators and each one's achieved rate; benchstat prints Go
+benchmark lines on stdout).
 
 Refused: results that are not shards, shards of different runs, workloads or
 builds, and a set with a shard missing or given twice. The clock spread (how
@@ -327,11 +330,16 @@ is large against load.interval.`,
 				}
 				out = filepath.Join("out", name)
 			}
-			if err := report.Write(out, res); err != nil {
+			if err := report.WriteWith(out, res, formats.Formats); err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
 			printMerge(cmd.ErrOrStderr(), res)
-			fmt.Fprintf(cmd.ErrOrStderr(), "done   %s\n", filepath.Join(out, report.ReportFile))
+			fmt.Fprintf(cmd.ErrOrStderr(), "done   %s\n", reportPaths(out, formats.Formats))
+			if formats.benchstat {
+				if err := report.WriteBenchstat(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			}
 			if !res.Complete {
 				return fmt.Errorf("merged %d trials, but the run is incomplete: %s", len(res.Trials), res.Stopped)
 			}
@@ -339,6 +347,7 @@ is large against load.interval.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default out/<workload name>)")
+	addFormatFlag(cmd, &formats)
 	return cmd
 }
 

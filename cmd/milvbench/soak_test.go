@@ -147,7 +147,7 @@ func TestSoak(t *testing.T) {
 		}
 	}()
 	out := filepath.Join(dir, "out")
-	err = runWith(context.Background(), spec, out, false, false, targetOptions{}, io.Discard, nil, gridDriver)
+	err = runWith(context.Background(), spec, out, report.AllReports, false, false, targetOptions{}, io.Discard, nil, gridDriver)
 	close(stop)
 	<-sampled
 	if err != nil {

@@ -35,6 +35,7 @@ func planWarning(plan *workloads.Plan) string {
 
 func newTune() *cobra.Command {
 	var f runFlags
+	formats := defaultFormats()
 	cmd := &cobra.Command{
 		Use:   "tune WORKLOAD.yaml",
 		Short: "Search the workload's sweeps adaptively for the answer to its goals, with a fraction of the grid's trials",
@@ -54,9 +55,10 @@ with far fewer trials. It builds every index config of WORKLOAD.yaml once and:
   - stops a batch size's load levels at the first that misses the latency
     goal, and larger batch sizes when the lightest level does.
 
-Writes the same DIR/results.json, report.md (recommendation first) and
-recommendation.json as run; the report states how many trials tune ran and
-how many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
+Writes the same DIR/results.json, recommendation.json and reports as run
+(--format: report.md with its figures and report.html by default,
+recommendation first); the report states how many trials tune ran and how
+many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
 		Example: `  milvbench tune workloads/examples/quickstart.yaml
   milvbench tune workloads/examples/tune200k.yaml --out out/tune200k`,
 		Args: workloadArg,
@@ -68,7 +70,7 @@ how many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
 			out, progress, watch, done := f.resolve(cmd, spec, "-tune")
 			defer done()
 			logf := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-			return runWith(cmd.Context(), spec, out, false, f.keep, f.topts, progress, watch, driver{name: "tune", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
+			err = runWith(cmd.Context(), spec, out, formats.Formats, false, f.keep, f.topts, progress, watch, driver{name: "tune", drive: func(ctx context.Context, r *bench.Runner) (*bench.Result, error) {
 				s, err := r.Open(ctx)
 				if err != nil {
 					return nil, err
@@ -83,9 +85,14 @@ how many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
 				}
 				return res, errors.Join(terr, cerr)
 			}})
+			if err != nil {
+				return err
+			}
+			return printFormats(cmd.OutOrStdout(), formats, out)
 		},
 	}
 	f.register(cmd, "out/<workload name>-tune")
+	addFormatFlag(cmd, &formats)
 	return cmd
 }
 

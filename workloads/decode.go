@@ -479,7 +479,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		var metric string
 		err := d.mapping(n, p, map[string]fieldFunc{
-			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir),
+			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir, SourceHDF5),
 			"size":         d.integer(&ds.Size),
 			"dim":          d.integer(&ds.Dim),
 			"metric":       d.oneOf(&metric, string(L2), string(IP), string(Cosine)),

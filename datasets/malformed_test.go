@@ -260,7 +260,7 @@ func TestMalformedFiles(t *testing.T) {
 		{"npy float truth", files("npy", "good.npy", "good.npy", "float_truth.npy"),
 			d + "float_truth.npy: holds float32, not integer ids"},
 		{"no layout", dir("dir", "no_layout"),
-			d + "no_layout: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy)"},
+			d + "no_layout: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy; one ann-benchmarks *.hdf5 file)"},
 		{"parquet without test", dir("parquet", "no_test"),
 			d + "no_test: VectorDBBench layout needs train*.parquet and test.parquet"},
 		{"parquet without emb", dir("parquet", "no_emb"),

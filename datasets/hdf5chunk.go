@@ -1010,7 +1010,11 @@ func mulSat(a, b uint64) uint64 {
 }
 
 // h5scratch holds buffers reused from chunk to chunk.
-type h5scratch struct{ stored, inflated, shuffled []byte }
+type h5scratch struct {
+	stored, inflated, shuffled []byte
+	zr                         io.ReadCloser // a zlib reader, reset for each chunk
+	src                        bytes.Reader
+}
 
 func grow(b *[]byte, n uint64) []byte {
 	if uint64(cap(*b)) < n {
@@ -1056,12 +1060,19 @@ func (d *h5dataset) readChunk(ck h5chunk, edge bool, out []byte, scratch *h5scra
 		}
 		switch filters[i].id {
 		case h5FilterDeflate:
-			zr, err := zlib.NewReader(bytes.NewReader(data))
+			scratch.src.Reset(data)
+			var err error
+			if scratch.zr == nil {
+				scratch.zr, err = zlib.NewReader(&scratch.src)
+			} else {
+				err = scratch.zr.(zlib.Resetter).Reset(&scratch.src, nil)
+			}
 			if err != nil {
+				scratch.zr = nil
 				return h.errf(off, "dataset %s: chunk does not inflate: %v", printable(d.name), err)
 			}
 			buf := grow(&scratch.inflated, uint64(len(out))+1)
-			n, err := io.ReadFull(zr, buf)
+			n, err := io.ReadFull(scratch.zr, buf)
 			if err != nil && err != io.ErrUnexpectedEOF {
 				return h.errf(off, "dataset %s: chunk does not inflate: %v", printable(d.name), err)
 			}

@@ -162,6 +162,9 @@ func (h *h5file) dataset(name string, l h5link) (*h5dataset, error) {
 func (d *h5dataset) check() error {
 	h, lay := d.h, &d.lay
 	elem := uint64(d.dt.size)
+	if d.cols == 0 && d.rows > 0 {
+		return h.errf(d.off, "dataset %s has %d rows of no components", printable(d.name), d.rows)
+	}
 	hi, lo := bits.Mul64(d.rows, d.cols)
 	if hi != 0 {
 		return h.errf(d.off, "dataset %s: %d × %d elements overflow", printable(d.name), d.rows, d.cols)
@@ -382,6 +385,9 @@ func (d *h5dataset) chunkIndex() (map[[2]uint64]h5chunk, error) {
 		}
 		if len(d.filters) == 0 && ck.size != d.chunkBytes {
 			return h.errf(ck.from, "dataset %s: unfiltered chunk (%d, %d) is stored in %d bytes, chunks have %d", printable(d.name), at[0], at[1], ck.size, d.chunkBytes)
+		}
+		if d.chunkBytes > mulSat(ck.size, h5MaxInflate)+1024 {
+			return h.errf(ck.from, "dataset %s: chunk (%d, %d) of %d stored bytes cannot inflate to %d bytes", printable(d.name), at[0], at[1], ck.size, d.chunkBytes)
 		}
 		if _, err := h.at(ck.addr, ck.size, fmt.Sprintf("dataset %s chunk (%d, %d)", printable(d.name), at[0], at[1]), ck.from); err != nil {
 			return err

@@ -26,6 +26,11 @@ const h5Undef = ^uint64(0)
 // stops a malformed file from making the reader loop.
 const h5MaxChunks = 1 << 16
 
+// h5BudgetFactor times the file's size (plus 1 MiB) is as much metadata as
+// one open file may read: structures are read about once (an object header's
+// prefix twice), so well-formed files stay far below it.
+const h5BudgetFactor = 8
+
 // h5file is an open HDF5 file: its reader, size and the superblock's
 // parameters.
 type h5file struct {
@@ -39,6 +44,10 @@ type h5file struct {
 	// verify checks the lookup3 checksums of version 2 metadata; the fuzz
 	// target also runs without, so that it reaches the code behind them.
 	verify bool
+	// budget is how many more bytes of metadata may be read: a file whose
+	// structures overlap or point back at each other cannot make the reader
+	// read (and allocate) much more than the file holds.
+	budget uint64
 }
 
 func (h *h5file) errf(off int64, format string, args ...any) error {
@@ -64,6 +73,10 @@ func (h *h5file) read(addr, n uint64, what string, from int64) (*h5buf, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n > h.budget {
+		return nil, h.errf(from, "reading %s: the file's metadata has been read %d times over (its structures overlap or repeat)", what, h5BudgetFactor)
+	}
+	h.budget -= n
 	b := make([]byte, n)
 	if _, err := h.r.ReadAt(b, off); err != nil {
 		return nil, h.errf(off, "reading %s: %v", what, err)
@@ -250,7 +263,7 @@ const h5Signature = "\x89HDF\r\n\x1a\n"
 
 // openH5 finds and reads the superblock (at offset 0, 512, 1024, ...).
 func openH5(path string, r io.ReaderAt, size int64, verify bool) (*h5file, error) {
-	h := &h5file{path: path, r: r, size: size, verify: verify, so: 8, sl: 8}
+	h := &h5file{path: path, r: r, size: size, verify: verify, so: 8, sl: 8, budget: h5BudgetFactor*uint64(size) + 1<<20}
 	var at int64 = -1
 	sig := make([]byte, 8)
 	for off := int64(0); off+8 <= size; off = max(512, off*2) {

@@ -218,6 +218,25 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestHDF5MetricDefault: an HDF5 dataset's metric is left unset (the
+// file's distance attribute names it) unless the workload sets one; other
+// file sources still default to L2.
+func TestHDF5MetricDefault(t *testing.T) {
+	for _, tt := range []struct{ dataset, want string }{
+		{"{source: hdf5, base_file: glove-100-angular.hdf5}", ""},
+		{"{source: hdf5, base_file: glove-100-angular.hdf5, metric: COSINE}", "COSINE"},
+		{"{source: dir, path: data}", "L2"},
+	} {
+		spec, err := Parse("w.yaml", []byte("name: d\ndataset: "+tt.dataset+"\nindexes: [{type: FLAT}]\n"), noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(spec.Dataset.Metric) != tt.want {
+			t.Errorf("%s: metric %q, want %q", tt.dataset, spec.Dataset.Metric, tt.want)
+		}
+	}
+}
+
 func TestPlanExpansion(t *testing.T) {
 	src := `name: p
 dataset: {size: 10000, dim: 16}

@@ -144,6 +144,9 @@ def full(out, only):
     write(out, m, "earliest_track_order", track_order=True, train_kw=dict(gzs, chunks=(16, 8)),
           index="version 1 B-tree", filters=fs)
     write(out, m, "earliest_userblock", userblock=512, layout="contiguous")
+    # Older h5py recorded modification times (an object header message more).
+    write(out, m, "earliest_track_times", train_kw={"track_times": True}, test_kw={"track_times": True},
+          layout="contiguous")
     write(out, m, "earliest_angular", metric="COSINE", layout="contiguous")
     write(out, m, "earliest_ip", metric="IP", layout="contiguous")
     write(out, m, "earliest_distance_bytes", distance_bytes=True, layout="contiguous")

@@ -302,6 +302,14 @@ func TestHDF5Tiny(t *testing.T) {
 			if ds.Info.Size != 40 || ds.Info.Dim != 4 || ds.Info.Queries != 3 || ds.Info.Metric != tt.metric || len(truth) != 3 || ds.Info.Name != strings.TrimSuffix(tt.file, ".hdf5") {
 				t.Errorf("opened %+v with %d truth rows", ds.Info, len(truth))
 			}
+			// path naming the file itself, as a fetched dataset's does.
+			byPath, _, err := Open(ctx, workloads.DatasetSpec{Source: workloads.SourceHDF5, Path: path, Queries: 3}, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if byPath.Info != ds.Info {
+				t.Errorf("path: %+v, base_file: %+v", byPath.Info, ds.Info)
+			}
 		})
 	}
 }

@@ -205,9 +205,17 @@ func Resolve(spec workloads.DatasetSpec, dir string) (Files, error) {
 		}
 		return f, nil
 	case workloads.SourceHDF5:
-		p := abs(spec.BaseFile)
+		// base_file (relative to path), or path naming the file itself (as
+		// a fetched dataset's does).
+		p, field := abs(spec.BaseFile), "base_file"
+		if spec.BaseFile == "" {
+			p, field = spec.Path, "path"
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+		}
 		if st, err := os.Stat(p); err != nil || st.IsDir() {
-			return Files{}, fmt.Errorf("dataset.base_file: %s is not a readable file (relative paths start at the workload's directory, or dataset.path)", p)
+			return Files{}, fmt.Errorf("dataset.%s: %s is not a readable file (relative paths start at the workload's directory, or dataset.path)", field, p)
 		}
 		return hdf5Files(p)
 	case workloads.SourceParquet:

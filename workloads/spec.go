@@ -71,8 +71,9 @@ const (
 	SourceNpy       = "npy"
 	SourceParquet   = "parquet"
 	SourceDir       = "dir"
-	// SourceHDF5 is an ann-benchmarks HDF5 file (base_file): datasets
-	// train, test and neighbors, and the metric in its distance attribute.
+	// SourceHDF5 is an ann-benchmarks HDF5 file (base_file, or path naming
+	// the file): datasets train, test and neighbors, and the metric in its
+	// distance attribute.
 	SourceHDF5 = "hdf5"
 )
 

@@ -352,8 +352,8 @@ func validateSource(ds DatasetSpec, e func(field, format string, args ...any) er
 			return e("dataset", "source %s needs base_file and query_file (truth_file is optional)", ds.Source)
 		}
 	case SourceHDF5:
-		if ds.BaseFile == "" {
-			return e("dataset", "source hdf5 needs base_file: the ann-benchmarks .hdf5 file")
+		if ds.BaseFile == "" && ds.Path == "" {
+			return e("dataset", "source hdf5 needs base_file (or path) naming the ann-benchmarks .hdf5 file")
 		}
 		if ds.QueryFile != "" || ds.TruthFile != "" {
 			return e("dataset", "source hdf5 takes its queries and neighbours from base_file (datasets test and neighbors): remove query_file and truth_file")

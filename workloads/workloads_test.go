@@ -39,7 +39,7 @@ func TestMalformed(t *testing.T) {
 		"env_unset.yaml":                     `testdata/bad/env_unset.yaml:3: dataset.size: environment variable MILVBENCH_TEST_UNSET_SIZE is not set`,
 		"file_source_with_distribution.yaml": `testdata/bad/file_source_with_distribution.yaml:5: dataset.distribution: only applies to source: synthetic`,
 		"flat_search_param.yaml":             `testdata/bad/flat_search_param.yaml:5: indexes[0].search.ef: FLAT has no search parameter "ef" (allowed: none)`,
-		"hdf5_without_base_file.yaml":        `testdata/bad/hdf5_without_base_file.yaml:2: dataset: source hdf5 needs base_file: the ann-benchmarks .hdf5 file`,
+		"hdf5_without_base_file.yaml":        `testdata/bad/hdf5_without_base_file.yaml:2: dataset: source hdf5 needs base_file (or path) naming the ann-benchmarks .hdf5 file`,
 		"hdf5_with_query_file.yaml":          `testdata/bad/hdf5_with_query_file.yaml:2: dataset: source hdf5 takes its queries and neighbours from base_file (datasets test and neighbors): remove query_file and truth_file`,
 		"fvecs_without_query_file.yaml":      `testdata/bad/fvecs_without_query_file.yaml:2: dataset: source fvecs needs base_file and query_file (truth_file is optional)`,
 		"goals_cu_type.yaml":                 `testdata/bad/goals_cu_type.yaml:4: goals.cu_types[1]: "fast" is not allowed (allowed: performance, capacity, tiered)`,
@@ -225,6 +225,7 @@ func TestHDF5MetricDefault(t *testing.T) {
 	for _, tt := range []struct{ dataset, want string }{
 		{"{source: hdf5, base_file: glove-100-angular.hdf5}", ""},
 		{"{source: hdf5, base_file: glove-100-angular.hdf5, metric: COSINE}", "COSINE"},
+		{"{source: hdf5, path: data/glove-100-angular.hdf5}", ""},
 		{"{source: dir, path: data}", "L2"},
 	} {
 		spec, err := Parse("w.yaml", []byte("name: d\ndataset: "+tt.dataset+"\nindexes: [{type: FLAT}]\n"), noEnv)

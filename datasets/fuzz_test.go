@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/milvbench/milvbench/workloads"
 )
 
 // allocSlack is what a reader may allocate whatever the input: its 1 MiB
@@ -170,6 +172,78 @@ func FuzzParquet(f *testing.F) {
 			}
 		})
 	})
+}
+
+// readHDF5 opens an HDF5 file (checking metadata checksums or not) and
+// reads every row of its datasets, as floats and as ids.
+func readHDF5(path string, verify bool) error {
+	f, err := openHDF5(path, verify)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var errs []error
+	if _, err := f.Metric(); err != nil {
+		errs = append(errs, err)
+	}
+	for _, name := range []string{HDF5Train, HDF5Test, HDF5Neighbors} {
+		for _, ids := range []bool{false, true} {
+			r, err := f.Rows(name)
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
+			v, id := make([]float32, r.Dim()), make([]int64, r.Dim())
+			for err == nil {
+				if ids {
+					err = r.ReadInt64(id)
+				} else {
+					err = r.ReadFloat32(v)
+				}
+			}
+			if !errors.Is(err, io.EOF) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func FuzzHDF5(f *testing.F) {
+	addSeeds(f, []string{".hdf5"})
+	valid, _ := filepath.Glob(filepath.Join("testdata", "hdf5", "*.hdf5"))
+	for _, p := range valid {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := writeInput(t, dir, "in.hdf5", data)
+		checkAlloc(t, len(data), func() {
+			for _, verify := range []bool{true, false} {
+				for _, err := range unjoin(readHDF5(p, verify)) {
+					assertOneLine(t, err)
+				}
+			}
+			_, err := readAll(p, "hdf5", 0)
+			assertOneLine(t, err)
+			_, err = readIDs(p)
+			assertOneLine(t, err)
+			_, _, err = Open(t.Context(), workloads.DatasetSpec{Source: workloads.SourceHDF5, BaseFile: p}, dir)
+			assertOneLine(t, err)
+		})
+	})
+}
+
+// unjoin returns the errors errors.Join joined (err itself otherwise).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func FuzzGTCache(f *testing.F) {

@@ -25,6 +25,11 @@ func Inspect(spec workloads.DatasetSpec, dir string) (Info, Files, error) {
 	if err != nil {
 		return info, files, err
 	}
+	if files.Format == workloads.SourceHDF5 {
+		if info.Metric, err = hdf5Metric(files.Base[0], spec); err != nil {
+			return info, files, err
+		}
+	}
 	var qRows, qDim int
 	if files.Format == workloads.SourceParquet {
 		b, err := OpenParquetBase(files.Base, spec.Size)
@@ -41,7 +46,7 @@ func Inspect(spec workloads.DatasetSpec, dir string) (Info, Files, error) {
 			return info, files, err
 		}
 		info.Size, info.Dim = b.Size(), b.Dim()
-		r, err := openRows(files.Queries, files.Format)
+		r, err := openQueryRows(files.Queries, files.Format)
 		if err != nil {
 			return info, files, err
 		}
@@ -93,6 +98,15 @@ func parquetShape(path string) (rows, dim int, err error) {
 // truthHeader opens a ground-truth file and checks its header.
 func truthHeader(path string) error {
 	switch {
+	case isHDF5(path):
+		r, err := openHDF5Rows(path, HDF5Neighbors)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if r.d.dt.class != 0 {
+			return r.d.h.errf(r.d.dt.off, "dataset %s holds %s, not integer ids", HDF5Neighbors, r.d.dt)
+		}
 	case strings.HasSuffix(path, ".npy"):
 		r, err := OpenNpy(path)
 		if err != nil {

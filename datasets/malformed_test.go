@@ -158,6 +158,7 @@ func writeBadCorpus(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
+	writeBadHDF5(t, dir)
 	// A parquet file cut short and one whose footer length is a lie.
 	whole, err := os.ReadFile(filepath.Join(dir, "no_test/train.parquet"))
 	if err != nil {
@@ -191,11 +192,15 @@ func TestMalformedFiles(t *testing.T) {
 	dir := func(source, path string) workloads.DatasetSpec {
 		return workloads.DatasetSpec{Source: source, Metric: workloads.L2, Path: path}
 	}
+	hdf5 := func(base string) workloads.DatasetSpec {
+		return workloads.DatasetSpec{Source: workloads.SourceHDF5, BaseFile: base}
+	}
 	const d = badDir + "/"
 	// Inspect (what validate runs) reads headers only; it must report
 	// every case a header shows with the same error.
 	notInHeader := map[string]bool{"rows of two dimensions": true, "NaN in the base": true, "infinity in the queries": true,
-		"npy NaN": true, "parquet NaN": true, "parquet ids": true, "parquet integer emb": true, "parquet ragged queries": true}
+		"npy NaN": true, "parquet NaN": true, "parquet ids": true, "parquet integer emb": true, "parquet ragged queries": true,
+		"hdf5 chunk does not inflate": true}
 	tests := []struct {
 		name string
 		spec workloads.DatasetSpec
@@ -260,7 +265,7 @@ func TestMalformedFiles(t *testing.T) {
 		{"npy float truth", files("npy", "good.npy", "good.npy", "float_truth.npy"),
 			d + "float_truth.npy: holds float32, not integer ids"},
 		{"no layout", dir("dir", "no_layout"),
-			d + "no_layout: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy)"},
+			d + "no_layout: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy; one ann-benchmarks *.hdf5 file)"},
 		{"parquet without test", dir("parquet", "no_test"),
 			d + "no_test: VectorDBBench layout needs train*.parquet and test.parquet"},
 		{"parquet without emb", dir("parquet", "no_emb"),
@@ -281,6 +286,30 @@ func TestMalformedFiles(t *testing.T) {
 			d + "ragged_queries/test.parquet: row 1: emb has dimension 3, want 2"},
 		{"parquet empty emb", dir("parquet", "empty_emb"),
 			d + "empty_emb/train.parquet: row 0: empty emb"},
+		{"hdf5 not hdf5", hdf5("not_hdf5.hdf5"),
+			d + `not_hdf5.hdf5: offset 0: not an HDF5 file (no signature \211HDF\r\n\032\n at offset 0, 512, 1024, ...)`},
+		{"hdf5 superblock version", hdf5("sb_version.hdf5"),
+			d + "sb_version.hdf5: offset 8: superblock version 4 is not supported (versions 0 to 3 are)"},
+		{"hdf5 truncated", hdf5("truncated.hdf5"),
+			d + "truncated.hdf5: offset 40: the file is truncated: the superblock says it ends at 9130, it has 4096 bytes"},
+		{"hdf5 superblock checksum", hdf5("sb_checksum.hdf5"),
+			d + "sb_checksum.hdf5: offset 44: superblock checksum mismatch (stored 91e7d2c8, computed 000512d9): the file is corrupt"},
+		{"hdf5 object header checksum", hdf5("ohdr_checksum.hdf5"),
+			d + "ohdr_checksum.hdf5: offset 175: object header checksum mismatch (stored 09b043ec, computed f6b043ec): the file is corrupt"},
+		{"hdf5 chunk beyond the file", hdf5("chunk_beyond.hdf5"),
+			d + "chunk_beyond.hdf5: offset 6168: dataset train chunk (0, 0) at address 1099511627776 (88 bytes) lies beyond the end of the file (9130 bytes)"},
+		{"hdf5 chunk does not inflate", hdf5("bad_chunk.hdf5"),
+			d + "bad_chunk.hdf5: offset 8760: dataset train: chunk does not inflate: zlib: invalid header"},
+		{"hdf5 no train", hdf5("no_train.hdf5"),
+			d + "no_train.hdf5: offset 0: no dataset train: an ann-benchmarks file has train (base vectors), test (queries) and optionally neighbors (it has neighbors, test, trian)"},
+		{"hdf5 rows beyond the file", hdf5("huge_rows.hdf5"),
+			d + "huge_rows.hdf5: offset 904: dataset train: 1099511627776 × 4 elements of 4 bytes cannot be held by a file of 9130 bytes"},
+		{"hdf5 compound train", hdf5("compound_train.hdf5"),
+			d + "compound_train.hdf5: offset 976: dataset train holds compound (4 bytes), not numbers (float32, float64 or integers)"},
+		{"hdf5 hamming", hdf5("hamming.hdf5"),
+			d + "hamming.hdf5: offset 888: distance hamming is for binary vectors, which milvbench does not support yet"},
+		{"hdf5 extensible array checksum", hdf5("ea_checksum.hdf5"),
+			d + "ea_checksum.hdf5: offset 911: extensible array index block checksum mismatch (stored ea211b48, computed 5aedd5ff): the file is corrupt"},
 		{"parquet query dimension", dir("parquet", "query_dim"),
 			d + "query_dim/test.parquet: offset 0: queries have dimension 3 but base " + d + "query_dim/train.parquet has 2"},
 	}

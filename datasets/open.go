@@ -11,7 +11,8 @@ import (
 	"github.com/milvbench/milvbench/workloads"
 )
 
-// rowReader reads a vector file one row at a time (VecsReader, NpyReader).
+// rowReader reads a vector file one row at a time (VecsReader, NpyReader,
+// HDF5Rows).
 type rowReader interface {
 	Rows() int
 	Dim() int
@@ -27,11 +28,22 @@ func openRows(path, format string) (rowReader, error) {
 		return OpenVecs(path, Bvecs)
 	case workloads.SourceNpy:
 		return OpenNpy(path)
+	case workloads.SourceHDF5: // the base vectors of an ann-benchmarks file
+		return openHDF5Rows(path, HDF5Train)
 	}
 	return nil, fmt.Errorf("%s: unknown format %q", path, format)
 }
 
-// FileBase streams base vectors from an fvecs, bvecs or npy file, reading
+// openQueryRows opens a dataset's query file: the file itself, or the test
+// dataset of an HDF5 file.
+func openQueryRows(path, format string) (rowReader, error) {
+	if format == workloads.SourceHDF5 {
+		return openHDF5Rows(path, HDF5Test)
+	}
+	return openRows(path, format)
+}
+
+// FileBase streams base vectors from an fvecs, bvecs, npy or HDF5 file, reading
 // one batch at a time: the file is never held in memory.
 type FileBase struct {
 	path, format string
@@ -92,9 +104,9 @@ func (b *FileBase) Scan(ctx context.Context, batch int, fn func(first int64, vec
 	return nil
 }
 
-// readAll reads up to limit rows (all when limit ≤ 0) of a vector file.
+// readAll reads up to limit rows (all when limit ≤ 0) of a query file.
 func readAll(path, format string, limit int) ([][]float32, error) {
-	r, err := openRows(path, format)
+	r, err := openQueryRows(path, format)
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +126,12 @@ func readAll(path, format string, limit int) ([][]float32, error) {
 	return out, nil
 }
 
-// readIDs reads neighbour ids from an ivecs or integer npy file.
+// readIDs reads neighbour ids from an ivecs or integer npy file, or the
+// neighbors dataset of an HDF5 file.
 func readIDs(path string) ([][]int64, error) {
+	if isHDF5(path) {
+		return readHDF5IDs(path)
+	}
 	if strings.HasSuffix(path, ".npy") {
 		r, err := OpenNpy(path)
 		if err != nil {
@@ -147,7 +163,7 @@ func readIDs(path string) ([][]int64, error) {
 
 // Files are the resolved files of a file dataset.
 type Files struct {
-	Format  string // fvecs, bvecs, npy or parquet
+	Format  string // fvecs, bvecs, npy, parquet or hdf5 (one file for all three)
 	Base    []string
 	Queries string
 	Truth   string // optional
@@ -157,7 +173,8 @@ type Files struct {
 // Resolve finds the files spec names, relative to dir (the workload's
 // directory) unless absolute. Source dir recognises the TEXMEX layout
 // (*_base.fvecs|bvecs, *_query.*, *_groundtruth.ivecs), the VectorDBBench
-// parquet layout and an npy layout (base.npy, queries.npy, [neighbors.npy]).
+// parquet layout, an npy layout (base.npy, queries.npy, [neighbors.npy]) and
+// an ann-benchmarks HDF5 file (the directory's only *.hdf5 or *.h5 file).
 func Resolve(spec workloads.DatasetSpec, dir string) (Files, error) {
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
@@ -187,6 +204,20 @@ func Resolve(spec workloads.DatasetSpec, dir string) (Files, error) {
 			}
 		}
 		return f, nil
+	case workloads.SourceHDF5:
+		// base_file (relative to path), or path naming the file itself (as
+		// a fetched dataset's does).
+		p, field := abs(spec.BaseFile), "base_file"
+		if spec.BaseFile == "" {
+			p, field = spec.Path, "path"
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+		}
+		if st, err := os.Stat(p); err != nil || st.IsDir() {
+			return Files{}, fmt.Errorf("dataset.%s: %s is not a readable file (relative paths start at the workload's directory, or dataset.path)", field, p)
+		}
+		return hdf5Files(p)
 	case workloads.SourceParquet:
 		return parquetFiles(root)
 	case workloads.SourceDir:
@@ -220,7 +251,12 @@ func Resolve(spec workloads.DatasetSpec, dir string) (Files, error) {
 				return Files{Format: workloads.SourceNpy, Base: []string{b}, Queries: q, Truth: t}, nil
 			}
 		}
-		return Files{}, fmt.Errorf("%s: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy)", root)
+		h5, _ := filepath.Glob(filepath.Join(root, "*.hdf5"))
+		h5b, _ := filepath.Glob(filepath.Join(root, "*.h5"))
+		if h5 = append(h5, h5b...); len(h5) == 1 {
+			return hdf5Files(h5[0])
+		}
+		return Files{}, fmt.Errorf("%s: no known dataset layout (VectorDBBench parquet train*.parquet + test.parquet; TEXMEX *_base.fvecs + *_query.fvecs; base.npy + queries.npy; one ann-benchmarks *.hdf5 file)", root)
 	}
 	return Files{}, fmt.Errorf("dataset: source %q has no files", spec.Source)
 }
@@ -258,6 +294,12 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	files, err := Resolve(spec, dir)
 	if err != nil {
 		return nil, nil, err
+	}
+	metric := spec.Metric
+	if files.Format == workloads.SourceHDF5 {
+		if metric, err = hdf5Metric(files.Base[0], spec); err != nil {
+			return nil, nil, err
+		}
 	}
 	var base Base
 	var queries [][]float32
@@ -314,7 +356,7 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	ds := &Dataset{
 		Info: Info{
 			Name: datasetName(spec.Source, files), Source: files.Format, Size: base.Size(), Dim: base.Dim(),
-			Metric: spec.Metric, Queries: len(queries),
+			Metric: metric, Queries: len(queries),
 		},
 		Base:    base,
 		Queries: queries,

@@ -5,7 +5,7 @@
 # fails the make target.
 .PHONY: fuzz-short fuzz-ci
 
-FUZZ_TARGETS  := ./workloads:FuzzParse ./datasets:FuzzVecs ./datasets:FuzzNpy ./datasets:FuzzParquet ./datasets:FuzzGTCache
+FUZZ_TARGETS  := ./workloads:FuzzParse ./datasets:FuzzVecs ./datasets:FuzzNpy ./datasets:FuzzParquet ./datasets:FuzzHDF5 ./datasets:FuzzGTCache
 FUZZ_TARGETS  += ./datasets/sparse:FuzzCSR ./datasets/sparse:FuzzText
 FUZZTIME      ?= 60s
 # Work spent shrinking each new interesting input (Go's default, 60 s, would

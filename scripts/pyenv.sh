@@ -37,7 +37,7 @@ check_python() {
 # needs pymilvus, which milvus-lite does not declare as a dependency).
 check_packages() {
 	local out
-	if ! out=$("$VENV/bin/python" -c 'import milvus_lite, pymilvus, faiss, hnswlib, numpy, hdrh' 2>&1 &&
+	if ! out=$("$VENV/bin/python" -c 'import milvus_lite, pymilvus, faiss, hnswlib, numpy, hdrh, h5py' 2>&1 &&
 		"$VENV/bin/milvus-lite" server --help 2>&1 >/dev/null); then
 		echo "$out" | tail -n 20 >&2
 		die "packages installed into $VENV but do not import"

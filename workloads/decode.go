@@ -480,7 +480,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 		var metric string
 		err := d.mapping(n, p, map[string]fieldFunc{
 			"name":         d.str(&ds.Name),
-			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir, SourceCollection),
+			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir, SourceCollection, SourceHDF5),
 			"size":         d.integer(&ds.Size),
 			"dim":          d.integer(&ds.Dim),
 			"metric":       d.oneOf(&metric, string(L2), string(IP), string(Cosine)),

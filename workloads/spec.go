@@ -74,6 +74,10 @@ const (
 	// SourceCollection measures an existing collection (target.collection)
 	// read-only: its rows are the base, its index the one searched.
 	SourceCollection = "collection"
+	// SourceHDF5 is an ann-benchmarks HDF5 file (base_file, or path naming
+	// the file): datasets train, test and neighbors, and the metric in its
+	// distance attribute.
+	SourceHDF5 = "hdf5"
 )
 
 // DatasetSpec describes where vectors come from.

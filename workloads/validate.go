@@ -19,7 +19,7 @@ func applyDefaults(s *Spec) {
 	if ds.Source == "" && ds.Name == "" {
 		ds.Source = "synthetic"
 	}
-	if ds.Metric == "" && ds.Name == "" {
+	if ds.Metric == "" && ds.Name == "" && ds.Source != SourceHDF5 { // a dataset name or an HDF5 file names its metric
 		ds.Metric = L2
 	}
 	if ds.Queries == 0 {
@@ -348,13 +348,20 @@ func validateSource(ds DatasetSpec, e func(field, format string, args ...any) er
 	case SourceSynthetic:
 		for f, v := range map[string]string{"path": ds.Path, "base_file": ds.BaseFile, "query_file": ds.QueryFile, "truth_file": ds.TruthFile} {
 			if v != "" {
-				return e("dataset."+f, "only applies to file sources (fvecs, bvecs, npy, parquet, dir)")
+				return e("dataset."+f, "only applies to file sources (fvecs, bvecs, npy, parquet, dir, hdf5)")
 			}
 		}
 		return nil
 	case SourceFvecs, SourceBvecs, SourceNpy:
 		if ds.BaseFile == "" || ds.QueryFile == "" {
 			return e("dataset", "source %s needs base_file and query_file (truth_file is optional)", ds.Source)
+		}
+	case SourceHDF5:
+		if ds.BaseFile == "" && ds.Path == "" {
+			return e("dataset", "source hdf5 needs base_file (or path) naming the ann-benchmarks .hdf5 file")
+		}
+		if ds.QueryFile != "" || ds.TruthFile != "" {
+			return e("dataset", "source hdf5 takes its queries and neighbours from base_file (datasets test and neighbors): remove query_file and truth_file")
 		}
 	case SourceParquet, SourceDir:
 		if ds.Path == "" {

@@ -39,6 +39,8 @@ func TestMalformed(t *testing.T) {
 		"env_unset.yaml":                     `testdata/bad/env_unset.yaml:3: dataset.size: environment variable MILVBENCH_TEST_UNSET_SIZE is not set`,
 		"file_source_with_distribution.yaml": `testdata/bad/file_source_with_distribution.yaml:5: dataset.distribution: only applies to source: synthetic`,
 		"flat_search_param.yaml":             `testdata/bad/flat_search_param.yaml:5: indexes[0].search.ef: FLAT has no search parameter "ef" (allowed: none)`,
+		"hdf5_without_base_file.yaml":        `testdata/bad/hdf5_without_base_file.yaml:2: dataset: source hdf5 needs base_file (or path) naming the ann-benchmarks .hdf5 file`,
+		"hdf5_with_query_file.yaml":          `testdata/bad/hdf5_with_query_file.yaml:2: dataset: source hdf5 takes its queries and neighbours from base_file (datasets test and neighbors): remove query_file and truth_file`,
 		"fvecs_without_query_file.yaml":      `testdata/bad/fvecs_without_query_file.yaml:2: dataset: source fvecs needs base_file and query_file (truth_file is optional)`,
 		"goals_cu_type.yaml":                 `testdata/bad/goals_cu_type.yaml:4: goals.cu_types[1]: "fast" is not allowed (allowed: performance, capacity, tiered)`,
 		"goals_cu_type_twice.yaml":           `testdata/bad/goals_cu_type_twice.yaml:4: goals.cu_types[1]: "capacity" is listed twice`,
@@ -95,7 +97,7 @@ func TestMalformed(t *testing.T) {
 		"size_overflow.yaml":                 `testdata/bad/size_overflow.yaml:2: dataset.size: 99999999999 is out of range (a whole number from -2147483648 to 2147483647)`,
 		"size_range.yaml":                    `testdata/bad/size_range.yaml:2: dataset.size: 0 is out of range (allowed 1..1000000000)`,
 		"sweep_too_large.yaml":               `testdata/bad/sweep_too_large.yaml:4: indexes[0]: with this index the sweeps expand to 4000000 trials, more than the 100000 allowed: sweep fewer values or split the workload`,
-		"synthetic_with_base_file.yaml":      `testdata/bad/synthetic_with_base_file.yaml:5: dataset.base_file: only applies to file sources (fvecs, bvecs, npy, parquet, dir)`,
+		"synthetic_with_base_file.yaml":      `testdata/bad/synthetic_with_base_file.yaml:5: dataset.base_file: only applies to file sources (fvecs, bvecs, npy, parquet, dir, hdf5)`,
 		"tab_indent.yaml":                    `testdata/bad/tab_indent.yaml:3: invalid YAML: found character that cannot start any token`,
 		"target_ca_file_plaintext.yaml":      `testdata/bad/target_ca_file_plaintext.yaml:5: target.ca_file: applies to TLS connections only: use an https:// uri (uri is "http://127.0.0.1:19530")`,
 		"target_collection_name.yaml":        `testdata/bad/target_collection_name.yaml:5: target.collection: "9lives" is not a valid collection name: a letter then up to 63 letters, digits or _`,
@@ -122,7 +124,7 @@ func TestMalformed(t *testing.T) {
 		"collection_size.yaml":               `testdata/bad/collection_size.yaml:5: dataset.size: does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)`,
 		"collection_writes.yaml":             `testdata/bad/collection_writes.yaml:6: load.model: mixed writes rows, and dataset.source: collection is read-only (allowed: closed, open, capacity)`,
 		"collection_build.yaml":              `testdata/bad/collection_build.yaml:7: indexes[0].build: the index is the collection's: build parameters cannot be set or swept on an attached collection (search parameters can)`,
-		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "lance" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir, collection)`,
+		"unknown_source.yaml":                `testdata/bad/unknown_source.yaml:3: dataset.source: "lance" is not allowed (allowed: synthetic, fvecs, bvecs, npy, parquet, dir, collection, hdf5)`,
 		"wrong_type.yaml":                    `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
@@ -218,6 +220,26 @@ func TestDefaults(t *testing.T) {
 	}
 	if b.Points[0].Params.Int("ef", 0) != 16 {
 		t.Errorf("HNSW ef default %v", b.Points[0].Params)
+	}
+}
+
+// TestHDF5MetricDefault: an HDF5 dataset's metric is left unset (the
+// file's distance attribute names it) unless the workload sets one; other
+// file sources still default to L2.
+func TestHDF5MetricDefault(t *testing.T) {
+	for _, tt := range []struct{ dataset, want string }{
+		{"{source: hdf5, base_file: glove-100-angular.hdf5}", ""},
+		{"{source: hdf5, base_file: glove-100-angular.hdf5, metric: COSINE}", "COSINE"},
+		{"{source: hdf5, path: data/glove-100-angular.hdf5}", ""},
+		{"{source: dir, path: data}", "L2"},
+	} {
+		spec, err := Parse("w.yaml", []byte("name: d\ndataset: "+tt.dataset+"\nindexes: [{type: FLAT}]\n"), noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(spec.Dataset.Metric) != tt.want {
+			t.Errorf("%s: metric %q, want %q", tt.dataset, spec.Dataset.Metric, tt.want)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ func loadDataset(ctx context.Context, spec *workloads.Spec, k int, progress io.W
 	}
 	if spec.Dataset.Source != workloads.SourceSynthetic {
 		spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = ds.Info.Size, ds.Info.Dim, ds.Info.Queries
+		spec.Dataset.Metric = ds.Info.Metric // an HDF5 file names it
 		if err := workloads.Validate(spec); err != nil {
 			return nil, err
 		}
@@ -107,6 +108,7 @@ func inspectDataset(spec *workloads.Spec) (string, error) {
 		return "", &workloads.Error{File: spec.File, Msg: err.Error()}
 	}
 	spec.Dataset.Size, spec.Dataset.Dim, spec.Dataset.Queries = info.Size, info.Dim, info.Queries
+	spec.Dataset.Metric = info.Metric // an HDF5 file names it
 	if err := workloads.Validate(spec); err != nil {
 		return "", err
 	}

@@ -44,7 +44,7 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tg := &Target{coll: "milvbench_x", consistency: tt.level}
+			tg := &Target{coll: "milvbench_x", consistency: tt.level, vecField: FieldVector}
 			got, err := tg.searchRequest(tt.req)
 			if err != nil {
 				t.Fatal(err)
@@ -109,7 +109,7 @@ func TestParamsJSON(t *testing.T) {
 // BenchmarkSearchRequest is the client CPU of building one 128-d top-10
 // search request (the part of a search the harness, not gRPC, pays for).
 func BenchmarkSearchRequest(b *testing.B) {
-	tg := &Target{coll: "milvbench_x", consistency: entity.ClBounded}
+	tg := &Target{coll: "milvbench_x", consistency: entity.ClBounded, vecField: FieldVector}
 	req := bench.SearchRequest{Vectors: [][]float32{make([]float32, 128)}, TopK: 10, Params: workloads.Params{"ef": int64(64)}}
 	b.ReportAllocs()
 	for b.Loop() {

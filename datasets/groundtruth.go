@@ -55,15 +55,17 @@ const (
 // GTMemoryBound is the memory ExactTopK's streaming scan holds for nq
 // queries of dimension dim at depth k, in bytes: one base batch twice (as
 // the base hands it over, and in the kernel's padded layout), the query
-// block twice (as given, and padded), and every query's candidate heap
-// (k plus a margin of max(32, k/8) candidates of 16 bytes). The base's size
-// does not enter: it is streamed.
+// block twice (as given, and padded), every query's candidate heap (k plus
+// a margin of max(32, k/8) candidates of 16 bytes) and the answer (k ids
+// and distances a query, 12 bytes each). The base's size does not enter:
+// it is streamed.
 func GTMemoryBound(dim, nq, k int) int64 {
 	dp := int64((dim + 7) &^ 7)
 	batch := int64(gtBlock+3) * (int64(dim) + dp) * 4
 	queries := int64(nq) * (int64(dim) + dp) * 4
 	heaps := int64(nq) * int64(k+max(32, k/8)) * int64(unsafe.Sizeof(candidate{}))
-	return batch + queries + heaps
+	answer := int64(nq) * int64(k) * 12
+	return batch + queries + heaps + answer
 }
 
 // ExactTopK computes the exact top-k of every query over base under metric,
@@ -156,6 +158,13 @@ func newGTScan(d int, queries [][]float32, metric workloads.Metric, opt GTOption
 	}
 	if s.workers < 1 {
 		s.workers = runtime.GOMAXPROCS(0)
+	}
+	// Every heap holds at most capacity candidates: one backing array of
+	// exactly that, rather than slices that grow by doubling (twice the
+	// memory, and the garbage of every smaller copy).
+	backing := make([]candidate, s.nq*s.capacity)
+	for i := range s.heaps {
+		s.heaps[i].items = backing[i*s.capacity : i*s.capacity : (i+1)*s.capacity]
 	}
 	s.prepareQueries(queries)
 	s.xbuf = make([]float32, (gtBlock+3)*s.dp)

@@ -120,16 +120,37 @@ func (h *hnsw) add(from int) {
 	wg.Wait()
 }
 
+// insert links row q into the graph. It chooses q's neighbours on every
+// layer first, top down, and only then makes q reachable: q's own lists are
+// written as each layer is searched (nothing links to q yet, so no other
+// insert reads them), and the reverse links from its neighbours, which are
+// what lets other inserts find q, are added after the last layer. For q's
+// own neighbours this is the same as adding them layer by layer (a layer's
+// search never reads the layers above it). Adding them layer by layer let a
+// concurrent insert reach q on an upper layer while q's lists below were
+// still empty: that insert then began its lower-layer search at a node with
+// no links and kept one or two neighbours where it should have had M, and
+// many such rows later lost every in-link (issue 24). hnswlib gets the same
+// guarantee by holding q's lock for its whole insert; publishing last gets
+// it without making other inserts wait.
+//
+// An insert whose level is above the graph's top holds epMu for its whole
+// insert, as hnswlib holds its global lock: inserts starting meanwhile wait
+// and then descend from the new top, instead of each raising the top
+// themselves with upper layers nobody links.
 func (h *hnsw) insert(q uint32) {
 	vec := h.s.row(q)
 	lv := int(h.levels[q])
-	h.epMu.RLock()
+	h.epMu.Lock()
 	ep, top := h.entry, h.maxLevel
-	h.epMu.RUnlock()
+	if lv <= top {
+		h.epMu.Unlock()
+	}
 	cur := cand{h.s.dist(vec, ep), ep}
 	for layer := top; layer > lv; layer-- {
 		cur = h.greedy(vec, cur, layer, true)
 	}
+	sels := make([][]cand, min(lv, top)+1)
 	for layer := min(lv, top); layer >= 0; layer-- {
 		w := h.searchLayer(vec, cur, h.efc, layer, true, nil)
 		sel := h.selectNeighbours(w, h.m)
@@ -140,6 +161,10 @@ func (h *hnsw) insert(q uint32) {
 			l[j+1] = c.id
 		}
 		h.locks[q%1024].Unlock()
+		sels[layer] = sel
+		cur = w[0]
+	}
+	for layer, sel := range sels {
 		limit := h.m
 		if layer == 0 {
 			limit = h.m0
@@ -147,13 +172,9 @@ func (h *hnsw) insert(q uint32) {
 		for _, c := range sel {
 			h.connect(c.id, q, c.d, layer, limit)
 		}
-		cur = w[0]
 	}
 	if lv > top {
-		h.epMu.Lock()
-		if lv > h.maxLevel {
-			h.entry, h.maxLevel = q, lv
-		}
+		h.entry, h.maxLevel = q, lv
 		h.epMu.Unlock()
 	}
 }

@@ -49,7 +49,9 @@ func dotRowsAVX2(q, base *float32, dim int, ids *uint32, n int, out *float32)
 //go:noescape
 func l2SqRowsAVX2(q, base *float32, dim int, ids *uint32, n int, out *float32)
 
-// The assembly kernels need n and dim to be positive multiples of 8.
+// The single-vector kernels need n to be a positive multiple of 8; the
+// batch kernels take any dim ≥ 8 (the tail past a multiple of 8 runs in
+// scalar FMA).
 
 //go:noescape
 func l2SqAVX2(a, b *float32, n int) float32

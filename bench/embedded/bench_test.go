@@ -55,6 +55,7 @@ func BenchmarkSearch(b *testing.B) {
 			tg := newLoaded(b, bi.cfg, workloads.L2, base)
 			var sum float64
 			i := 0
+			c0 := cpuNow()
 			for b.Loop() {
 				qi := i % len(queries)
 				res, err := tg.Search(ctx, bench.SearchRequest{Vectors: queries[qi : qi+1], TopK: 10, Params: bi.search})
@@ -65,6 +66,7 @@ func BenchmarkSearch(b *testing.B) {
 				i++
 			}
 			b.ReportMetric(sum/float64(i), "recall")
+			b.ReportMetric(float64((cpuNow()-c0).Nanoseconds())/float64(i), "cpu-ns/op")
 			b.ReportMetric(float64(tg.IndexMemoryBytes()), "index-bytes")
 		})
 	}

@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"sync"
+
 	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -15,6 +17,8 @@ type ivfPQ struct {
 	// cbT is cb transposed per sub-quantiser (dsub×ksub), kept when dsub
 	// is not a multiple of 8, for the query tables.
 	cbT []float32
+	// tables recycles the scanners' m·ksub query and list tables.
+	tables sync.Pool
 	// pre holds, for L2 when small enough, per list, sub-quantiser and code
 	// j: ||cb_j||² + 2<c_list, cb_j>, so a query needs only <q, cb_j> once
 	// (faiss's precomputed tables).
@@ -154,7 +158,7 @@ func (c *ivfPQ) memoryBytes() int64 { return int64(len(c.cb)+len(c.cbT)+len(c.pr
 
 // scanner computes the query's table qt[s·ksub+j] = <q_s, cb_sj>.
 func (c *ivfPQ) scanner(ix *ivf, q []float32) listScanner {
-	sc := &pqScanner{c: c, ix: ix, q: q, qt: make([]float32, c.m*c.ksub)}
+	sc := &pqScanner{c: c, ix: ix, q: q, qt: c.table()}
 	for s := range c.m {
 		qs, book, out := q[s*c.dsub:(s+1)*c.dsub], c.book(s), sc.qt[s*c.ksub:(s+1)*c.ksub]
 		if c.dsub%8 == 0 {
@@ -173,20 +177,24 @@ func (c *ivfPQ) scanner(ix *ivf, q []float32) listScanner {
 			}
 		}
 	}
-	switch {
-	case !ix.s.l2:
+	if !ix.s.l2 {
 		// IP: -<q,c> - <q,r>; the residual table does not depend on the list.
 		sc.tab = sc.qt
 		for j := range sc.tab {
 			sc.tab[j] = -sc.tab[j]
 		}
-	case c.pre == nil:
-		sc.tab = make([]float32, c.m*c.ksub)
+	} else if c.pre == nil {
 		sc.res = make([]float32, ix.s.dim)
-	default:
-		sc.tab = make([]float32, c.m*c.ksub)
 	}
 	return sc
+}
+
+// table returns an m·ksub scratch table (contents undefined).
+func (c *ivfPQ) table() []float32 {
+	if t, ok := c.tables.Get().(*[]float32); ok {
+		return *t
+	}
+	return make([]float32, c.m*c.ksub)
 }
 
 type pqScanner struct {
@@ -194,8 +202,18 @@ type pqScanner struct {
 	ix  *ivf
 	q   []float32
 	qt  []float32
-	tab []float32 // the table a list's codes are summed over
+	tab []float32 // the table a list's codes are summed over (taken on first use for L2)
 	res []float32
+}
+
+// release returns the scanner's tables for the next query.
+func (p *pqScanner) release() {
+	qt, tab := p.qt, p.tab
+	p.qt, p.tab = nil, nil
+	p.c.tables.Put(&qt)
+	if tab != nil && &tab[0] != &qt[0] {
+		p.c.tables.Put(&tab)
+	}
 }
 
 // scan scores list entries as coarse + sum_s tab[s][code_s], with tab:
@@ -208,10 +226,22 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 	case !p.ix.s.l2:
 	case c.pre != nil:
 		pre := c.pre[list*c.m*c.ksub : (list+1)*c.m*c.ksub]
+		if c.nbits == 8 && len(l.ids) < c.ksub {
+			// Folding the tables costs m·ksub operations; a list this
+			// short is cheaper to score with a second lookup per code.
+			scanCodes8Two(pre, p.qt, c.m, l.codes, l.ids, coarse, h, k, allow)
+			return
+		}
+		if p.tab == nil {
+			p.tab = c.table()
+		}
 		for j, t := range pre {
 			p.tab[j] = t - 2*p.qt[j]
 		}
 	default:
+		if p.tab == nil {
+			p.tab = c.table()
+		}
 		d := p.ix.s.dim
 		cen := p.ix.cent[list*d : (list+1)*d]
 		for j := range p.res {
@@ -268,6 +298,38 @@ func scanCodes8(tab []float32, codes []byte, m int, ids []uint32, coarse float32
 			d0 += tab[s<<8|int(code[s])]
 		}
 		d := coarse + (d0 + d1) + (d2 + d3)
+		if len(*h) >= k && d >= (*h)[0].d || !allow.has(id) {
+			continue
+		}
+		if len(*h) < k {
+			h.push(cand{d, id})
+		} else {
+			h.replaceTop(cand{d, id})
+		}
+	}
+}
+
+// scanCodes8Two is scanCodes8 for L2 with precomputed tables, without
+// folding them: the distance is coarse + sum pre[code] - 2·sum qt[code].
+func scanCodes8Two(pre, qt []float32, m int, codes []byte, ids []uint32, coarse float32, h *maxHeap, k int, allow *bitset) {
+	pre, qt = pre[:m<<8], qt[:m<<8]
+	for i, id := range ids {
+		code := codes[i*m : (i+1)*m : (i+1)*m]
+		var p0, p1, q0, q1 float32
+		s := 0
+		for ; s+2 <= len(code); s += 2 {
+			j0, j1 := s<<8|int(code[s]), (s+1)<<8|int(code[s+1])
+			p0 += pre[j0]
+			q0 += qt[j0]
+			p1 += pre[j1]
+			q1 += qt[j1]
+		}
+		for ; s < len(code); s++ {
+			j := s<<8 | int(code[s])
+			p0 += pre[j]
+			q0 += qt[j]
+		}
+		d := coarse + (p0 + p1) - 2*(q0+q1)
 		if len(*h) >= k && d >= (*h)[0].d || !allow.has(id) {
 			continue
 		}

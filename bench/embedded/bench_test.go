@@ -2,9 +2,12 @@ package embedded
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -52,6 +55,7 @@ func BenchmarkSearch(b *testing.B) {
 			tg := newLoaded(b, bi.cfg, workloads.L2, base)
 			var sum float64
 			i := 0
+			c0 := cpuNow()
 			for b.Loop() {
 				qi := i % len(queries)
 				res, err := tg.Search(ctx, bench.SearchRequest{Vectors: queries[qi : qi+1], TopK: 10, Params: bi.search})
@@ -62,6 +66,7 @@ func BenchmarkSearch(b *testing.B) {
 				i++
 			}
 			b.ReportMetric(sum/float64(i), "recall")
+			b.ReportMetric(float64((cpuNow()-c0).Nanoseconds())/float64(i), "cpu-ns/op")
 			b.ReportMetric(float64(tg.IndexMemoryBytes()), "index-bytes")
 		})
 	}
@@ -78,4 +83,71 @@ func BenchmarkFlatBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(queries)*b.N)/b.Elapsed().Seconds(), "queries/s")
+}
+
+// realBench loads a real set written by `make peers`
+// ($MILVBENCH_CACHE or .cache, then peers/<name>), or skips.
+func realBench(b *testing.B, name string) (base, queries [][]float32, truth [][]int32, m workloads.Metric) {
+	b.Helper()
+	cache := os.Getenv("MILVBENCH_CACHE")
+	if cache == "" {
+		cache = filepath.Join(repoRoot(b), ".cache")
+	}
+	dir := filepath.Join(cache, "peers", name)
+	var err error
+	if base, err = datasets.ReadFvecs(filepath.Join(dir, "base.fvecs")); err != nil {
+		b.Skipf("%v (make peers writes the real sets)", err)
+	}
+	if queries, err = datasets.ReadFvecs(filepath.Join(dir, "query.fvecs")); err != nil {
+		b.Fatal(err)
+	}
+	if truth, err = datasets.ReadIvecs(filepath.Join(dir, "gt.ivecs")); err != nil {
+		b.Fatal(err)
+	}
+	m = workloads.IP
+	if name == "minilm" {
+		m = workloads.Cosine
+	}
+	return base, queries, truth, m
+}
+
+// BenchmarkSearchReal measures one query per request on one goroutine on
+// the real sets of `make peers` (GloVe 50-d, MiniLM 384-d): FLAT, and HNSW
+// at ef 64 (M=16, efConstruction=200 as make peers builds). cpu-ns/op is the
+// process's CPU time per query: run with -cpu 1 so it is the search's.
+func BenchmarkSearchReal(b *testing.B) {
+	ctx := context.Background()
+	for _, set := range []string{"glove50", "minilm"} {
+		for _, bi := range []struct {
+			name   string
+			cfg    workloads.IndexConfig
+			search workloads.Params
+		}{
+			{"FLAT", workloads.IndexConfig{Type: "FLAT"}, nil},
+			{"HNSW", workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(16), "efConstruction": int64(200)}}, workloads.Params{"ef": int64(64)}},
+		} {
+			b.Run(set+"/"+bi.name, func(b *testing.B) {
+				base, queries, truth, m := realBench(b, set)
+				tg := newLoaded(b, bi.cfg, m, base)
+				var sum float64
+				i := 0
+				c0 := cpuNow()
+				for b.Loop() {
+					qi := i % len(queries)
+					res, err := tg.Search(ctx, bench.SearchRequest{Vectors: queries[qi : qi+1], TopK: 10, Params: bi.search})
+					if err != nil {
+						b.Fatal(err)
+					}
+					want := make([]int64, 10)
+					for j := range want {
+						want[j] = int64(truth[qi][j])
+					}
+					sum += recallOf(res.IDs[0], want)
+					i++
+				}
+				b.ReportMetric(sum/float64(i), "recall")
+				b.ReportMetric(float64((cpuNow()-c0).Nanoseconds())/float64(i), "cpu-ns/op")
+			})
+		}
+	}
 }

@@ -39,18 +39,23 @@ func newHNSW(s *store, p workloads.Params) *hnsw {
 	}
 }
 
-// visitSet marks nodes seen during one search; a generation counter avoids
-// clearing it between searches.
+// visitSet is one search's scratch: marks of the nodes seen (a generation
+// counter avoids clearing them between searches), the neighbours of the
+// node being expanded that are new, their distances, and the two heaps.
 type visitSet struct {
 	gen   uint16
 	marks []uint16
+	ids   []uint32
+	ds    []float32
+	cands minHeap
+	res   maxHeap
 }
 
 func (h *hnsw) getVisited() *visitSet {
 	n := len(h.levels)
 	v, _ := h.visited.Get().(*visitSet)
 	if v == nil || len(v.marks) < n {
-		v = &visitSet{marks: make([]uint16, n+n/4)}
+		v = &visitSet{marks: make([]uint16, n+n/4), ids: make([]uint32, h.m0), ds: make([]float32, h.m0)}
 	}
 	v.gen++
 	if v.gen == 0 {
@@ -120,16 +125,37 @@ func (h *hnsw) add(from int) {
 	wg.Wait()
 }
 
+// insert links row q into the graph. It chooses q's neighbours on every
+// layer first, top down, and only then makes q reachable: q's own lists are
+// written as each layer is searched (nothing links to q yet, so no other
+// insert reads them), and the reverse links from its neighbours, which are
+// what lets other inserts find q, are added after the last layer. For q's
+// own neighbours this is the same as adding them layer by layer (a layer's
+// search never reads the layers above it). Adding them layer by layer let a
+// concurrent insert reach q on an upper layer while q's lists below were
+// still empty: that insert then began its lower-layer search at a node with
+// no links and kept one or two neighbours where it should have had M, and
+// many such rows later lost every in-link (issue 24). hnswlib gets the same
+// guarantee by holding q's lock for its whole insert; publishing last gets
+// it without making other inserts wait.
+//
+// An insert whose level is above the graph's top holds epMu for its whole
+// insert, as hnswlib holds its global lock: inserts starting meanwhile wait
+// and then descend from the new top, instead of each raising the top
+// themselves with upper layers nobody links.
 func (h *hnsw) insert(q uint32) {
 	vec := h.s.row(q)
 	lv := int(h.levels[q])
-	h.epMu.RLock()
+	h.epMu.Lock()
 	ep, top := h.entry, h.maxLevel
-	h.epMu.RUnlock()
+	if lv <= top {
+		h.epMu.Unlock()
+	}
 	cur := cand{h.s.dist(vec, ep), ep}
 	for layer := top; layer > lv; layer-- {
 		cur = h.greedy(vec, cur, layer, true)
 	}
+	sels := make([][]cand, min(lv, top)+1)
 	for layer := min(lv, top); layer >= 0; layer-- {
 		w := h.searchLayer(vec, cur, h.efc, layer, true, nil)
 		sel := h.selectNeighbours(w, h.m)
@@ -140,6 +166,10 @@ func (h *hnsw) insert(q uint32) {
 			l[j+1] = c.id
 		}
 		h.locks[q%1024].Unlock()
+		sels[layer] = sel
+		cur = w[0]
+	}
+	for layer, sel := range sels {
 		limit := h.m
 		if layer == 0 {
 			limit = h.m0
@@ -147,13 +177,9 @@ func (h *hnsw) insert(q uint32) {
 		for _, c := range sel {
 			h.connect(c.id, q, c.d, layer, limit)
 		}
-		cur = w[0]
 	}
 	if lv > top {
-		h.epMu.Lock()
-		if lv > h.maxLevel {
-			h.entry, h.maxLevel = q, lv
-		}
+		h.entry, h.maxLevel = q, lv
 		h.epMu.Unlock()
 	}
 }
@@ -234,10 +260,17 @@ func (h *hnsw) readLinks(i uint32, layer int, locked bool, buf *[]uint32) []uint
 // greedy walks layer from cur to a local minimum.
 func (h *hnsw) greedy(q []float32, cur cand, layer int, locked bool) cand {
 	var buf []uint32
+	var arr [64]float32
+	ds := arr[:]
 	for changed := true; changed; {
 		changed = false
-		for _, x := range h.readLinks(cur.id, layer, locked, &buf) {
-			if d := h.s.dist(q, x); d < cur.d {
+		links := h.readLinks(cur.id, layer, locked, &buf)
+		if len(links) > len(ds) {
+			ds = make([]float32, len(links))
+		}
+		h.s.distIDs(q, links, ds)
+		for i, x := range links {
+			if d := ds[i]; d < cur.d {
 				cur, changed = cand{d, x}, true
 			}
 		}
@@ -251,12 +284,15 @@ func (h *hnsw) greedy(q []float32, cur cand, layer int, locked bool) cand {
 // With a filter (allow non-nil) the walk still goes through every node, but
 // only allowed nodes enter the results, so the beam keeps widening until it
 // holds ef allowed nodes: the same rule hnswlib applies to its filters.
+//
+// Each step scores the expanded node's unvisited neighbours in one kernel
+// call, which prefetches each next row while it computes the current one.
 func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool, allow *bitset) []cand {
 	vis := h.getVisited()
 	defer h.visited.Put(vis)
 	vis.marks[ep.id] = vis.gen
-	cands := minHeap{ep}
-	res := make(maxHeap, 0, ef+1)
+	cands := append(vis.cands[:0], ep)
+	res := vis.res[:0]
 	if allow.has(ep.id) {
 		res.push(ep)
 	}
@@ -266,12 +302,17 @@ func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool, all
 		if len(res) >= ef && c.d > res[0].d {
 			break
 		}
+		fresh := vis.ids[:0]
 		for _, x := range h.readLinks(c.id, layer, locked, &buf) {
-			if vis.marks[x] == vis.gen {
-				continue
+			if vis.marks[x] != vis.gen {
+				vis.marks[x] = vis.gen
+				fresh = append(fresh, x)
 			}
-			vis.marks[x] = vis.gen
-			d := h.s.dist(q, x)
+		}
+		ds := vis.ds[:len(fresh)]
+		h.s.distIDs(q, fresh, ds)
+		for i, x := range fresh {
+			d := ds[i]
 			if len(res) < ef || d < res[0].d {
 				cands.push(cand{d, x})
 				if allow.has(x) {
@@ -283,7 +324,9 @@ func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool, all
 			}
 		}
 	}
-	return res.sorted()
+	out := res.sorted()
+	vis.cands, vis.res = cands, res
+	return out
 }
 
 // bruteForceShare is the share of allowed rows below which a filtered HNSW

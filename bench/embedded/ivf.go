@@ -144,6 +144,9 @@ func (ix *ivf) search(q []float32, k int, p workloads.Params, allow *bitset) []c
 	for _, c := range ix.probe(q, nprobe) {
 		sc.scan(int(c.id), c.d, &ix.lists[c.id], &h, k, allow)
 	}
+	if r, ok := sc.(interface{ release() }); ok {
+		r.release()
+	}
 	return h.sorted()
 }
 

@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"sync"
+
 	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -12,6 +14,11 @@ import (
 type ivfPQ struct {
 	m, nbits, dsub, ksub int
 	cb                   []float32 // m codebooks of ksub×dsub, back to back
+	// cbT is cb transposed per sub-quantiser (dsub×ksub), kept when dsub
+	// is not a multiple of 8, for the query tables.
+	cbT []float32
+	// tables recycles the scanners' m·ksub query and list tables.
+	tables sync.Pool
 	// pre holds, for L2 when small enough, per list, sub-quantiser and code
 	// j: ||cb_j||² + 2<c_list, cb_j>, so a query needs only <q, cb_j> once
 	// (faiss's precomputed tables).
@@ -75,6 +82,18 @@ func (c *ivfPQ) train(ix *ivf, sample []float32, assign []int32) {
 	for s := range c.m {
 		c.cb = append(c.cb, kmeans(subs[s], c.dsub, c.ksub, pqTrainIters, kmeansSeed+uint64(s)+1)...)
 	}
+	c.cbT = nil
+	if c.dsub%8 != 0 {
+		c.cbT = make([]float32, len(c.cb))
+		for s := range c.m {
+			book := c.book(s)
+			for j := range c.ksub {
+				for t := range c.dsub {
+					c.cbT[(s*c.dsub+t)*c.ksub+j] = book[j*c.dsub+t]
+				}
+			}
+		}
+	}
 	c.pre = nil
 	if ix.s.l2 && ix.nlist*c.m*c.ksub <= pqMaxPrecomputed {
 		c.precompute(ix)
@@ -135,19 +154,47 @@ func (c *ivfPQ) encode(ix *ivf, list int, v []float32, l *ivfList) {
 	}
 }
 
-func (c *ivfPQ) memoryBytes() int64 { return int64(len(c.cb)+len(c.pre)) * 4 }
+func (c *ivfPQ) memoryBytes() int64 { return int64(len(c.cb)+len(c.cbT)+len(c.pre)) * 4 }
 
 // scanner computes the query's table qt[s·ksub+j] = <q_s, cb_sj>.
 func (c *ivfPQ) scanner(ix *ivf, q []float32) listScanner {
-	sc := &pqScanner{c: c, ix: ix, q: q, qt: make([]float32, c.m*c.ksub)}
+	sc := &pqScanner{c: c, ix: ix, q: q, qt: c.table()}
 	for s := range c.m {
-		vecmath.DotBatch(q[s*c.dsub:(s+1)*c.dsub], c.book(s), sc.qt[s*c.ksub:(s+1)*c.ksub])
+		qs, book, out := q[s*c.dsub:(s+1)*c.dsub], c.book(s), sc.qt[s*c.ksub:(s+1)*c.ksub]
+		if c.dsub%8 == 0 {
+			vecmath.DotBatch(qs, book, out)
+			continue
+		}
+		// Sub-vectors the kernels cannot take whole (50-d GloVe: 5
+		// floats): accumulate q_t times the codebook's column t, which
+		// runs over ksub contiguous floats instead of a call per codeword.
+		clear(out)
+		for t, x := range qs {
+			col := c.cbT[(s*c.dsub+t)*c.ksub : (s*c.dsub+t+1)*c.ksub]
+			col = col[:len(out)]
+			for j, y := range col {
+				out[j] += x * y
+			}
+		}
 	}
-	if ix.s.l2 && c.pre == nil {
-		sc.tab = make([]float32, c.m*c.ksub)
+	if !ix.s.l2 {
+		// IP: -<q,c> - <q,r>; the residual table does not depend on the list.
+		sc.tab = sc.qt
+		for j := range sc.tab {
+			sc.tab[j] = -sc.tab[j]
+		}
+	} else if c.pre == nil {
 		sc.res = make([]float32, ix.s.dim)
 	}
 	return sc
+}
+
+// table returns an m·ksub scratch table (contents undefined).
+func (c *ivfPQ) table() []float32 {
+	if t, ok := c.tables.Get().(*[]float32); ok {
+		return *t
+	}
+	return make([]float32, c.m*c.ksub)
 }
 
 type pqScanner struct {
@@ -155,24 +202,46 @@ type pqScanner struct {
 	ix  *ivf
 	q   []float32
 	qt  []float32
-	tab []float32 // L2 without precomputed tables: per-list residual table
+	tab []float32 // the table a list's codes are summed over (taken on first use for L2)
 	res []float32
 }
 
-// scan scores list entries as coarse + sum_s t1[s][code_s] + t2[s][code_s]:
-//   - L2, precomputed: ||q-c||² + (||r||² + 2<c,r>) - 2<q,r>;
+// release returns the scanner's tables for the next query.
+func (p *pqScanner) release() {
+	qt, tab := p.qt, p.tab
+	p.qt, p.tab = nil, nil
+	p.c.tables.Put(&qt)
+	if tab != nil && &tab[0] != &qt[0] {
+		p.c.tables.Put(&tab)
+	}
+}
+
+// scan scores list entries as coarse + sum_s tab[s][code_s], with tab:
+//   - L2, precomputed: ||q-c||² + (||r||² + 2<c,r>) - 2<q,r>, tab = pre - 2·qt;
 //   - L2, per list:    sum_s ||(q-c)_s - cb_s||² (coarse unused);
-//   - IP:              -<q,c> - <q,r>.
+//   - IP:              -<q,c> - <q,r>, tab = -qt for every list.
 func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int, allow *bitset) {
 	c := p.c
-	var t1 []float32
-	w2 := float32(-1) // weight of qt
 	switch {
 	case !p.ix.s.l2:
 	case c.pre != nil:
-		t1 = c.pre[list*c.m*c.ksub : (list+1)*c.m*c.ksub]
-		w2 = -2
+		pre := c.pre[list*c.m*c.ksub : (list+1)*c.m*c.ksub]
+		if c.nbits == 8 && len(l.ids) < c.ksub {
+			// Folding the tables costs m·ksub operations; a list this
+			// short is cheaper to score with a second lookup per code.
+			scanCodes8Two(pre, p.qt, c.m, l.codes, l.ids, coarse, h, k, allow)
+			return
+		}
+		if p.tab == nil {
+			p.tab = c.table()
+		}
+		for j, t := range pre {
+			p.tab[j] = t - 2*p.qt[j]
+		}
 	default:
+		if p.tab == nil {
+			p.tab = c.table()
+		}
 		d := p.ix.s.dim
 		cen := p.ix.cent[list*d : (list+1)*d]
 		for j := range p.res {
@@ -181,7 +250,11 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 		for s := range c.m {
 			vecmath.L2SqBatch(p.res[s*c.dsub:(s+1)*c.dsub], c.book(s), p.tab[s*c.ksub:(s+1)*c.ksub])
 		}
-		t1, w2, coarse = p.tab, 0, 0
+		coarse = 0
+	}
+	if c.nbits == 8 {
+		scanCodes8(p.tab, l.codes, c.m, l.ids, coarse, h, k, allow)
+		return
 	}
 	cb := c.codeBytes()
 	for i, id := range l.ids {
@@ -189,7 +262,7 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 			continue
 		}
 		code := l.codes[i*cb : (i+1)*cb]
-		var s1, s2 float32
+		d := coarse
 		for s := range c.m {
 			var j int
 			if c.nbits > 8 {
@@ -197,16 +270,72 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 			} else {
 				j = int(code[s])
 			}
-			j += s * c.ksub
-			if t1 != nil {
-				s1 += t1[j]
-			}
-			s2 += p.qt[j]
+			d += p.tab[s*c.ksub+j]
 		}
-		d := coarse + s1 + w2*s2
 		if len(*h) < k {
 			h.push(cand{d, id})
 		} else if d < (*h)[0].d {
+			h.replaceTop(cand{d, id})
+		}
+	}
+}
+
+// scanCodes8 is scan's loop for 8-bit codes (256 entries per sub-quantiser,
+// one byte per code), four sub-quantisers per step.
+func scanCodes8(tab []float32, codes []byte, m int, ids []uint32, coarse float32, h *maxHeap, k int, allow *bitset) {
+	tab = tab[:m<<8]
+	for i, id := range ids {
+		code := codes[i*m : (i+1)*m : (i+1)*m]
+		var d0, d1, d2, d3 float32
+		s := 0
+		for ; s+4 <= len(code); s += 4 {
+			d0 += tab[s<<8|int(code[s])]
+			d1 += tab[(s+1)<<8|int(code[s+1])]
+			d2 += tab[(s+2)<<8|int(code[s+2])]
+			d3 += tab[(s+3)<<8|int(code[s+3])]
+		}
+		for ; s < len(code); s++ {
+			d0 += tab[s<<8|int(code[s])]
+		}
+		d := coarse + (d0 + d1) + (d2 + d3)
+		if len(*h) >= k && d >= (*h)[0].d || !allow.has(id) {
+			continue
+		}
+		if len(*h) < k {
+			h.push(cand{d, id})
+		} else {
+			h.replaceTop(cand{d, id})
+		}
+	}
+}
+
+// scanCodes8Two is scanCodes8 for L2 with precomputed tables, without
+// folding them: the distance is coarse + sum pre[code] - 2·sum qt[code].
+func scanCodes8Two(pre, qt []float32, m int, codes []byte, ids []uint32, coarse float32, h *maxHeap, k int, allow *bitset) {
+	pre, qt = pre[:m<<8], qt[:m<<8]
+	for i, id := range ids {
+		code := codes[i*m : (i+1)*m : (i+1)*m]
+		var p0, p1, q0, q1 float32
+		s := 0
+		for ; s+2 <= len(code); s += 2 {
+			j0, j1 := s<<8|int(code[s]), (s+1)<<8|int(code[s+1])
+			p0 += pre[j0]
+			q0 += qt[j0]
+			p1 += pre[j1]
+			q1 += qt[j1]
+		}
+		for ; s < len(code); s++ {
+			j := s<<8 | int(code[s])
+			p0 += pre[j]
+			q0 += qt[j]
+		}
+		d := coarse + (p0 + p1) - 2*(q0+q1)
+		if len(*h) >= k && d >= (*h)[0].d || !allow.has(id) {
+			continue
+		}
+		if len(*h) < k {
+			h.push(cand{d, id})
+		} else {
 			h.replaceTop(cand{d, id})
 		}
 	}

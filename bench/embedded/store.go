@@ -40,6 +40,18 @@ func (s *store) distVec(a, b []float32) float32 {
 	return -vecmath.Dot(a, b)
 }
 
+// distIDs sets out[i] to the internal distance between q and row ids[i].
+func (s *store) distIDs(q []float32, ids []uint32, out []float32) {
+	if s.l2 {
+		vecmath.L2SqRows(q, s.data, ids, out)
+		return
+	}
+	vecmath.DotRows(q, s.data, ids, out)
+	for i := range out[:len(ids)] {
+		out[i] = -out[i]
+	}
+}
+
 // distRows sets out[i] to the internal distance between q and the i-th of
 // the len(out) vectors stored back to back in rows.
 func (s *store) distRows(q, rows, out []float32) {

@@ -31,7 +31,27 @@ func dotBatchSIMD(q, rows, out []float32) {
 	}
 }
 
-// The assembly kernels need n and dim to be positive multiples of 8.
+// rowsSIMD reports whether the row kernels run in assembly for rows of d
+// floats (any tail past a multiple of 8 included).
+func rowsSIMD(d int) bool { return hasSIMD && d >= 8 }
+
+func dotRowsSIMD(q, base []float32, ids []uint32, out []float32) {
+	dotRowsAVX2(&q[0], &base[0], len(q), &ids[0], len(ids), &out[0])
+}
+
+func l2SqRowsSIMD(q, base []float32, ids []uint32, out []float32) {
+	l2SqRowsAVX2(&q[0], &base[0], len(q), &ids[0], len(ids), &out[0])
+}
+
+//go:noescape
+func dotRowsAVX2(q, base *float32, dim int, ids *uint32, n int, out *float32)
+
+//go:noescape
+func l2SqRowsAVX2(q, base *float32, dim int, ids *uint32, n int, out *float32)
+
+// The single-vector kernels need n to be a positive multiple of 8; the
+// batch kernels take any dim ≥ 8 (the tail past a multiple of 8 runs in
+// scalar FMA).
 
 //go:noescape
 func l2SqAVX2(a, b *float32, n int) float32

@@ -106,7 +106,7 @@ dotdone:
 
 // func l2SqBatchAVX2(q, rows *float32, dim, n int, out *float32)
 // Two rows per pass share the loads of q; eight accumulators keep both FMA
-// pipes busy.
+// pipes busy. dim ≥ 8; the last dim%8 floats run in scalar FMA.
 TEXT ·l2SqBatchAVX2(SB), NOSPLIT, $0-40
 	MOVQ q+0(FP), SI
 	MOVQ rows+8(FP), DI
@@ -163,7 +163,7 @@ l2bpair32:
 
 l2bpair8:
 	CMPQ R10, $8
-	JL   l2bpairdone
+	JL   l2bpairtail
 	VMOVUPS (R11), Y8
 	VSUBPS  (R12), Y8, Y12
 	VFMADD231PS Y12, Y12, Y0
@@ -174,6 +174,25 @@ l2bpair8:
 	ADDQ $32, R13
 	SUBQ $8, R10
 	JMP  l2bpair8
+
+// The last dim%8 floats of both rows, in scalar FMA into X12 and X13.
+l2bpairtail:
+	VXORPS X12, X12, X12
+	VXORPS X13, X13, X13
+
+l2bpairtail1:
+	TESTQ R10, R10
+	JEQ   l2bpairdone
+	VMOVSS (R11), X8
+	VSUBSS (R12), X8, X9
+	VFMADD231SS X9, X9, X12
+	VSUBSS (R13), X8, X10
+	VFMADD231SS X10, X10, X13
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ $4, R13
+	DECQ R10
+	JMP  l2bpairtail1
 
 l2bpairdone:
 	VADDPS Y1, Y0, Y0
@@ -188,6 +207,8 @@ l2bpairdone:
 	VADDPS X5, X4, X4
 	VHADDPS X4, X0, X0
 	VHADDPS X0, X0, X0
+	VUNPCKLPS X13, X12, X14
+	VADDPS X14, X0, X0
 	VMOVSD X0, (R8)
 	ADDQ $8, R8
 	LEAQ (DI)(R9*2), DI
@@ -215,6 +236,19 @@ l2bsingle8:
 
 l2bsingledone:
 	HSUM0
+
+l2bsingletail:
+	TESTQ R10, R10
+	JEQ   l2bsinglestore
+	VMOVSS (R11), X8
+	VSUBSS (R12), X8, X9
+	VFMADD231SS X9, X9, X0
+	ADDQ $4, R11
+	ADDQ $4, R12
+	DECQ R10
+	JMP  l2bsingletail
+
+l2bsinglestore:
 	VMOVSS X0, (R8)
 
 l2bdone:
@@ -270,7 +304,7 @@ dbpair32:
 
 dbpair8:
 	CMPQ R10, $8
-	JL   dbpairdone
+	JL   dbpairtail
 	VMOVUPS (R11), Y8
 	VFMADD231PS (R12), Y8, Y0
 	VFMADD231PS (R13), Y8, Y4
@@ -279,6 +313,23 @@ dbpair8:
 	ADDQ $32, R13
 	SUBQ $8, R10
 	JMP  dbpair8
+
+// The last dim%8 floats of both rows, in scalar FMA into X12 and X13.
+dbpairtail:
+	VXORPS X12, X12, X12
+	VXORPS X13, X13, X13
+
+dbpairtail1:
+	TESTQ R10, R10
+	JEQ   dbpairdone
+	VMOVSS (R11), X8
+	VFMADD231SS (R12), X8, X12
+	VFMADD231SS (R13), X8, X13
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ $4, R13
+	DECQ R10
+	JMP  dbpairtail1
 
 dbpairdone:
 	VADDPS Y1, Y0, Y0
@@ -293,6 +344,8 @@ dbpairdone:
 	VADDPS X5, X4, X4
 	VHADDPS X4, X0, X0
 	VHADDPS X0, X0, X0
+	VUNPCKLPS X13, X12, X14
+	VADDPS X14, X0, X0
 	VMOVSD X0, (R8)
 	ADDQ $8, R8
 	LEAQ (DI)(R9*2), DI
@@ -319,6 +372,18 @@ dbsingle8:
 
 dbsingledone:
 	HSUM0
+
+dbsingletail:
+	TESTQ R10, R10
+	JEQ   dbsinglestore
+	VMOVSS (R11), X8
+	VFMADD231SS (R12), X8, X0
+	ADDQ $4, R11
+	ADDQ $4, R12
+	DECQ R10
+	JMP  dbsingletail
+
+dbsinglestore:
 	VMOVSS X0, (R8)
 
 dbdone:

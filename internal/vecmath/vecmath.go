@@ -40,7 +40,7 @@ func Dot(a, b []float32) float32 {
 func L2SqBatch(q, rows, out []float32) {
 	d := len(q)
 	rows = rows[:len(out)*d]
-	if d > 0 && d%8 == 0 && simdLen(d) == d {
+	if simdLen(d) > 0 {
 		l2SqBatchSIMD(q, rows, out)
 		return
 	}
@@ -54,7 +54,7 @@ func L2SqBatch(q, rows, out []float32) {
 func DotBatch(q, rows, out []float32) {
 	d := len(q)
 	rows = rows[:len(out)*d]
-	if d > 0 && d%8 == 0 && simdLen(d) == d {
+	if simdLen(d) > 0 {
 		dotBatchSIMD(q, rows, out)
 		return
 	}

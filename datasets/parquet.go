@@ -45,9 +45,14 @@ func recoverParquet(path string, err *error) {
 // oneLine folds runs of white space, newlines included, into one space.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
-// parquetTable reads the rows of one parquet file with a given set of columns,
-// calling fn with each row's values grouped by column name.
-func parquetTable(path string, cols []string, fn func(row int64, vals map[string][]parquet.Value) error) (err error) {
+// ParquetTable reads the rows of one parquet file with a given set of
+// top-level columns, calling fn with each row's non-null values grouped by
+// column name. The file is checked before parquet-go reads it (the magic at
+// both ends, a footer and pages within the file), a panic inside the
+// library is an error naming the file, and a missing column is one line
+// naming the file and the columns it has. Every parquet reader of the
+// project reads through it.
+func ParquetTable(path string, cols []string, fn func(row int64, vals map[string][]parquet.Value) error) (err error) {
 	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
@@ -170,7 +175,7 @@ func OpenParquetBase(files []string, limit int) (*ParquetBase, error) {
 		b.size = limit
 	}
 	stop := errors.New("stop")
-	err := parquetTable(files[0], []string{"emb"}, func(_ int64, vals map[string][]parquet.Value) error {
+	err := ParquetTable(files[0], []string{"emb"}, func(_ int64, vals map[string][]parquet.Value) error {
 		b.dim = len(vals["emb"])
 		return stop
 	})
@@ -209,7 +214,7 @@ func (b *ParquetBase) Scan(ctx context.Context, batch int, fn func(first int64, 
 		return err
 	}
 	for _, p := range b.files {
-		err := parquetTable(p, []string{"id", "emb"}, func(row int64, vals map[string][]parquet.Value) error {
+		err := ParquetTable(p, []string{"id", "emb"}, func(row int64, vals map[string][]parquet.Value) error {
 			if next >= int64(b.size) {
 				return stop
 			}
@@ -248,7 +253,7 @@ func (b *ParquetBase) Scan(ctx context.Context, batch int, fn func(first int64, 
 // at most limit rows when limit > 0.
 func ReadParquetVectors(path string, limit int) (ids []int64, vecs [][]float32, err error) {
 	stop := errors.New("stop")
-	err = parquetTable(path, []string{"id", "emb"}, func(row int64, vals map[string][]parquet.Value) error {
+	err = ParquetTable(path, []string{"id", "emb"}, func(row int64, vals map[string][]parquet.Value) error {
 		if limit > 0 && len(vecs) == limit {
 			return stop
 		}
@@ -275,7 +280,7 @@ func ReadParquetVectors(path string, limit int) (ids []int64, vecs [][]float32, 
 // neighbour ids, closest first.
 func ReadParquetNeighbors(path string) (map[int64][]int64, error) {
 	out := map[int64][]int64{}
-	err := parquetTable(path, []string{"id", "neighbors_id"}, func(row int64, vals map[string][]parquet.Value) error {
+	err := ParquetTable(path, []string{"id", "neighbors_id"}, func(row int64, vals map[string][]parquet.Value) error {
 		if len(vals["id"]) != 1 {
 			return fmt.Errorf("%s: row %d: missing id", path, row)
 		}
@@ -293,7 +298,7 @@ func ReadParquetNeighbors(path string) (map[int64][]int64, error) {
 // integer, as text) per base id.
 func ReadParquetLabels(path string) (map[int64]string, error) {
 	out := map[int64]string{}
-	err := parquetTable(path, []string{"id", "labels"}, func(row int64, vals map[string][]parquet.Value) error {
+	err := ParquetTable(path, []string{"id", "labels"}, func(row int64, vals map[string][]parquet.Value) error {
 		if len(vals["id"]) != 1 || len(vals["labels"]) < 1 {
 			return fmt.Errorf("%s: row %d: missing id or labels", path, row)
 		}

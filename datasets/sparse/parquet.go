@@ -2,15 +2,14 @@ package sparse
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -59,119 +58,17 @@ func WriteParquet(path string, first int64, rows []Vector) (err error) {
 	return parquet.Write(f, out)
 }
 
-// openParquet opens path after checking the frame parquet-go trusts: the
-// magic at both ends and a footer length within the file. (The dense
-// readers' deeper page-size checks, datasets.checkedParquet, are not
-// exported; these readers also recover from a library panic.)
-func openParquet(path string) (f *os.File, pf *parquet.File, err error) {
-	f, err = os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: not a readable parquet file: %s", path, oneLine(fmt.Sprint(r)))
-		}
-		if err != nil {
-			f.Close()
-		}
-	}()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	size := st.Size()
-	var head [4]byte
-	var tail [8]byte
-	if size < 12 {
-		return nil, nil, fmt.Errorf("%s: offset 0: not a readable parquet file: %d bytes is too short", path, size)
-	}
-	if _, err := f.ReadAt(head[:], 0); err != nil {
-		return nil, nil, err
-	}
-	if _, err := f.ReadAt(tail[:], size-8); err != nil {
-		return nil, nil, err
-	}
-	if string(head[:]) != "PAR1" || string(tail[4:]) != "PAR1" {
-		return nil, nil, fmt.Errorf("%s: offset 0: not a readable parquet file: no PAR1 magic at both ends", path)
-	}
-	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
-		return nil, nil, fmt.Errorf("%s: offset %d: not a readable parquet file: footer length %d exceeds the file", path, size-8, n)
-	}
-	pf, err = parquet.OpenFile(f, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: not a readable parquet file: %s", path, oneLine(err.Error()))
-	}
-	return f, pf, nil
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // parquetRows calls fn with each row's non-null values of the named
-// top-level columns (leaf columns whose path starts with the name).
-func parquetRows(path string, cols []string, fn func(row int64, vals [][]parquet.Value) error) (err error) {
-	f, pf, err := openParquet(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: not a readable parquet file: %s", path, oneLine(fmt.Sprint(r)))
-		}
-	}()
-	leaf := map[int]int{} // leaf column index → position in cols
-	var have []string
-	for i, p := range pf.Schema().Columns() {
-		have = append(have, strings.Join(p, "."))
-		for j, c := range cols {
-			if p[0] == c {
-				leaf[i] = j
-			}
-		}
-	}
-	for j, c := range cols {
-		found := false
-		for _, v := range leaf {
-			found = found || v == j
-		}
-		if !found {
-			return fmt.Errorf("%s: no column %q (have %s)", path, printable(c), printable(strings.Join(have, ", ")))
-		}
-	}
+// top-level columns, in the order cols names them, through the dense
+// readers' checked reader (datasets.ParquetTable).
+func parquetRows(path string, cols []string, fn func(row int64, vals [][]parquet.Value) error) error {
 	vals := make([][]parquet.Value, len(cols))
-	buf := make([]parquet.Row, 64)
-	var row int64
-	for _, rg := range pf.RowGroups() {
-		rows := rg.Rows()
-		for {
-			n, rerr := rows.ReadRows(buf)
-			for _, r := range buf[:n] {
-				for j := range vals {
-					vals[j] = vals[j][:0]
-				}
-				for _, v := range r {
-					if j, ok := leaf[v.Column()]; ok && !v.IsNull() {
-						vals[j] = append(vals[j], v)
-					}
-				}
-				if ferr := fn(row, vals); ferr != nil {
-					rows.Close()
-					return ferr
-				}
-				row++
-			}
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			if rerr != nil {
-				rows.Close()
-				return fmt.Errorf("%s: row %d: %s", path, row, oneLine(rerr.Error()))
-			}
+	return datasets.ParquetTable(path, cols, func(row int64, byName map[string][]parquet.Value) error {
+		for j, c := range cols {
+			vals[j] = byName[c]
 		}
-		rows.Close()
-	}
-	return nil
+		return fn(row, vals)
+	})
 }
 
 // parquetStrings calls fn with the string column col of every row.

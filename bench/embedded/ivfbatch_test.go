@@ -15,23 +15,23 @@ import (
 // use it, to cover padding to a multiple of 8 and odd nlist).
 func TestIVFBatchProbe(t *testing.T) {
 	for _, tc := range []struct {
-		dim, nlist, nprobe int
-		typ                string
-		metric             workloads.Metric
+		dim, nlist, nprobe, pqM int
+		typ                     string
+		metric                  workloads.Metric
 	}{
-		{16, 33, 1, "IVF_FLAT", workloads.L2},
-		{50, 64, 8, "IVF_FLAT", workloads.IP},
-		{50, 64, 8, "IVF_PQ", workloads.IP},
-		{128, 100, 5, "IVF_PQ", workloads.L2},
-		{40, 31, 31, "IVF_SQ8", workloads.Cosine},
-		{24, 64, 3, "IVF_SQ8", workloads.L2},
+		{16, 33, 1, 0, "IVF_FLAT", workloads.L2},
+		{50, 64, 8, 0, "IVF_FLAT", workloads.IP},
+		{50, 64, 8, 5, "IVF_PQ", workloads.IP},
+		{128, 100, 5, 8, "IVF_PQ", workloads.L2},
+		{40, 31, 31, 0, "IVF_SQ8", workloads.Cosine},
+		{24, 64, 3, 0, "IVF_SQ8", workloads.L2},
 	} {
 		t.Run(fmt.Sprintf("%s_d%d_%s_nlist%d_nprobe%d", tc.typ, tc.dim, tc.metric, tc.nlist, tc.nprobe), func(t *testing.T) {
-			base := clustered(31, 3000, tc.dim, 40)
+			base := clustered(31, 2000, tc.dim, 40)
 			queries := clustered(32, 70, tc.dim, 40)
 			build := workloads.Params{"nlist": int64(tc.nlist)}
-			if tc.typ == "IVF_PQ" {
-				build["m"] = int64(tc.dim / 2)
+			if tc.pqM > 0 {
+				build["m"] = int64(tc.pqM)
 			}
 			tg := newLoaded(t, workloads.IndexConfig{Type: tc.typ, Build: build}, tc.metric, base)
 			ix := tg.idx.(*ivf)

@@ -104,9 +104,9 @@ func realBench(b *testing.B, name string) (base, queries [][]float32, truth [][]
 	if truth, err = datasets.ReadIvecs(filepath.Join(dir, "gt.ivecs")); err != nil {
 		b.Fatal(err)
 	}
-	m = workloads.IP
-	if name == "minilm" {
-		m = workloads.Cosine
+	m = map[string]workloads.Metric{"minilm": workloads.Cosine, "synthetic": workloads.L2}[name]
+	if m == "" {
+		m = workloads.IP
 	}
 	return base, queries, truth, m
 }

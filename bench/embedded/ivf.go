@@ -15,7 +15,8 @@ type ivf struct {
 	cent  []float32 // nlist centroids, row-major
 	lists []ivfList
 	codec ivfCodec
-	ready bool // trained
+	ready bool    // trained
+	pad   *padded // centroids laid out for the batched probe
 }
 
 // ivfList is one inverted list: store row numbers and their codes, in the
@@ -77,6 +78,7 @@ func (ix *ivf) train() {
 	d := ix.s.dim
 	sample := sampleRows(ix.s, max(ix.nlist*ivfTrainPerList, ivfTrainMin))
 	ix.cent = kmeans(sample, d, ix.nlist, ivfTrainIters, kmeansSeed)
+	ix.pad = ix.padCentroids()
 	assign := make([]int32, len(sample)/d)
 	ix.assign(sample, assign)
 	ix.codec.train(ix, sample, assign)
@@ -139,9 +141,15 @@ func (ix *ivf) search(q []float32, k int, p workloads.Params, allow *bitset) []c
 		return nil
 	}
 	nprobe := min(max(p.Int("nprobe", 8), 1), ix.nlist)
+	return ix.scanProbes(q, ix.probe(q, nprobe), k, allow)
+}
+
+// scanProbes scans the lists probes names (closest first, with q's
+// distance to their centroids) and returns q's k best.
+func (ix *ivf) scanProbes(q []float32, probes []cand, k int, allow *bitset) []cand {
 	sc := ix.codec.scanner(ix, q)
 	h := make(maxHeap, 0, k+1)
-	for _, c := range ix.probe(q, nprobe) {
+	for _, c := range probes {
 		sc.scan(int(c.id), c.d, &ix.lists[c.id], &h, k, allow)
 	}
 	if r, ok := sc.(interface{ release() }); ok {

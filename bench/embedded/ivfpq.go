@@ -226,8 +226,8 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 	case !p.ix.s.l2:
 	case c.pre != nil:
 		pre := c.pre[list*c.m*c.ksub : (list+1)*c.m*c.ksub]
-		if c.nbits == 8 && len(l.ids) < c.ksub {
-			// Folding the tables costs m·ksub operations; a list this
+		if c.nbits == 8 && len(l.ids) < pqFoldMin {
+			// Folding the tables costs m·ksub/8 vector steps; a list this
 			// short is cheaper to score with a second lookup per code.
 			scanCodes8Two(pre, p.qt, c.m, l.codes, l.ids, coarse, h, k, allow)
 			return
@@ -235,9 +235,7 @@ func (p *pqScanner) scan(list int, coarse float32, l *ivfList, h *maxHeap, k int
 		if p.tab == nil {
 			p.tab = c.table()
 		}
-		for j, t := range pre {
-			p.tab[j] = t - 2*p.qt[j]
-		}
+		vecmath.AddScaled(p.tab, pre, p.qt, -2)
 	default:
 		if p.tab == nil {
 			p.tab = c.table()
@@ -308,6 +306,10 @@ func scanCodes8(tab []float32, codes []byte, m int, ids []uint32, coarse float32
 		}
 	}
 }
+
+// pqFoldMin is the list length from which an L2 scan with precomputed
+// tables folds them into one (see scan).
+const pqFoldMin = 32
 
 // scanCodes8Two is scanCodes8 for L2 with precomputed tables, without
 // folding them: the distance is coarse + sum pre[code] - 2·sum qt[code].

@@ -31,6 +31,13 @@ func dotBatchSIMD(q, rows, out []float32) {
 	}
 }
 
+func addScaledSIMD(dst, a, b []float32, s float32) {
+	addScaledAVX2(&dst[0], &a[0], &b[0], len(dst), s)
+}
+
+//go:noescape
+func addScaledAVX2(dst, a, b *float32, n int, s float32)
+
 // rowsSIMD reports whether the row kernels run in assembly for rows of d
 // floats (any tail past a multiple of 8 included).
 func rowsSIMD(d int) bool { return hasSIMD && d >= 8 }

@@ -27,3 +27,9 @@ func rowsSIMD(int) bool { return false }
 
 func dotRowsSIMD(q, base []float32, ids []uint32, out []float32)  {}
 func l2SqRowsSIMD(q, base []float32, ids []uint32, out []float32) {}
+
+func addScaledSIMD(dst, a, b []float32, s float32) {
+	for i := range dst {
+		dst[i] = a[i] + s*b[i]
+	}
+}

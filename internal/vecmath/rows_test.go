@@ -82,3 +82,17 @@ func BenchmarkDotRows(b *testing.B) {
 		})
 	}
 }
+
+func TestAddScaled(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 100, 4096} {
+		a, b := randVec(r, n), randVec(r, n)
+		dst := make([]float32, n)
+		AddScaled(dst, a, b, -2)
+		for i := range dst {
+			if want := a[i] - 2*b[i]; !close32(dst[i], want) {
+				t.Errorf("n=%d i=%d: got %v, want %v", n, i, dst[i], want)
+			}
+		}
+	}
+}

@@ -54,7 +54,12 @@ goals: {p99: 2s}
 		if tr.Capacity == nil || tr.Load.Rate == 0 || tr.ServiceMS == nil || len(tr.Series) == 0 {
 			t.Errorf("trial %d: probe %+v load %+v", tr.ID, tr.Capacity, tr.Load)
 		}
-		if tr.ID == c.KneeTrial && (tr.Errors.Total != 0 || tr.Recall < 0.8 || tr.QPS < 0.8*tr.Load.Rate) {
+		// The knee probe held by judgeProbe's rule (unit-tested in bench):
+		// QPS within 90% of the rate sent, less a median latency's worth of
+		// answers still in flight at the window's end. On a loaded 2-core CI
+		// host Lite's median reaches a few hundred ms in a 1 s window, so the
+		// floor here is half the offered rate, not the verdict's own figure.
+		if tr.ID == c.KneeTrial && (!tr.Capacity.Pass || tr.Errors.Total != 0 || tr.Recall < 0.8 || tr.QPS < 0.5*tr.Load.Rate) {
 			t.Errorf("knee trial %d: errors %d recall %g qps %g at %g/s", tr.ID, tr.Errors.Total, tr.Recall, tr.QPS, tr.Load.Rate)
 		}
 	}

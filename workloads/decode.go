@@ -448,12 +448,13 @@ func (d *decoder) params(dst *map[string][]Value) fieldFunc {
 
 func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 	if n.Kind != yaml.MappingNode {
-		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, insert, indexes, search, load, goals, pricing; got %s", kindName(n))
+		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, fields, insert, indexes, search, load, goals, pricing; got %s", kindName(n))
 	}
 	return d.mapping(n, "", map[string]fieldFunc{
 		"name":    d.str(&s.Name),
 		"target":  d.target(&s.Target),
 		"dataset": d.dataset(&s.Dataset),
+		"fields":  d.fields(&s.Fields),
 		"insert": func(n *yaml.Node, p string) error {
 			return d.mapping(n, p, map[string]fieldFunc{"batch": d.integer(&s.Insert.Batch)})
 		},
@@ -466,6 +467,9 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				"output_fields": listOf(d, &s.Search.OutputFields, func(n *yaml.Node, p string) (string, error) {
 					return d.scalar(n, p)
 				}),
+				"kind":   d.oneOf(&s.Search.Kind, SearchKinds()...),
+				"field":  d.str(&s.Search.Field),
+				"hybrid": d.hybrid(&s.Search.Hybrid),
 			})
 		},
 		"load":    d.load(&s.Load),
@@ -524,6 +528,7 @@ func (d *decoder) indexes(dst *[]IndexSweep) fieldFunc {
 			x := IndexSweep{Line: it.Line}
 			err := d.mapping(it, ip, map[string]fieldFunc{
 				"type":   d.oneOf(&x.Type, IndexTypes()...),
+				"field":  d.str(&x.Field),
 				"build":  d.params(&x.Build),
 				"search": d.params(&x.Search),
 			}, "type")

@@ -3,6 +3,7 @@ package workloads
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,10 +24,25 @@ type intRange struct {
 	noDefault bool
 }
 
+// floatRange is a range of a number parameter, lo ≤ v ≤ hi (v < hi when
+// hiOpen), with its default.
+type floatRange struct {
+	lo, hi float64
+	hiOpen bool
+	def    float64
+}
+
 type paramRule struct {
-	name string
-	ints *intRange
-	bool bool // boolean parameter (SCANN with_raw_data)
+	name   string
+	ints   *intRange
+	floats *floatRange
+	// choices are the allowed strings of a named-choice parameter, the
+	// first its default.
+	choices []string
+	bool    bool // boolean parameter (SCANN with_raw_data)
+	// textOnly parameters apply to an index on a text field's BM25 output
+	// (bm25_k1, bm25_b) and are sent explicitly there.
+	textOnly bool
 }
 
 type indexRule struct {
@@ -89,6 +105,53 @@ var indexRules = map[string]indexRule{
 	"AUTOINDEX": {
 		search: []paramRule{{name: "level", ints: ints(1, 10, 1)}},
 	},
+	// SPARSE_INVERTED_INDEX indexes a sparse field or a text field's BM25
+	// output (Milvus 2.5+; Milvus Lite 3.2). bm25_k1 and bm25_b are build
+	// parameters of the BM25 index, always sent (Lite's default k1 is 1.5,
+	// the server's 1.2).
+	IndexSparseInverted: {
+		build: []paramRule{
+			{name: "inverted_index_algo", choices: SparseAlgorithms()},
+			{name: "drop_ratio_build", floats: &floatRange{lo: 0, hi: 1, hiOpen: true}},
+			{name: "bm25_k1", floats: &floatRange{lo: 0, hi: 3, def: DefaultBM25K1}, textOnly: true},
+			{name: "bm25_b", floats: &floatRange{lo: 0, hi: 1, def: DefaultBM25B}, textOnly: true},
+		},
+		search: []paramRule{{name: "drop_ratio_search", floats: &floatRange{lo: 0, hi: 1, hiOpen: true}}},
+	},
+}
+
+// IndexSparseInverted is the index of sparse vectors and BM25 outputs.
+const IndexSparseInverted = "SPARSE_INVERTED_INDEX"
+
+// BM25 defaults a text field's index sends when the workload gives none:
+// Milvus's documented bm25_k1 and bm25_b.
+const (
+	DefaultBM25K1 = 1.2
+	DefaultBM25B  = 0.75
+)
+
+// SparseAlgorithms are the values of inverted_index_algo, the default first.
+func SparseAlgorithms() []string { return []string{"DAAT_MAXSCORE", "DAAT_WAND", "TAAT_NAIVE"} }
+
+// Float returns p[name] as a float64 (ints converted), or def when absent.
+func (p Params) Float(name string, def float64) float64 {
+	switch v := p[name].(type) {
+	case int64:
+		return float64(v)
+	case int:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return def
+}
+
+// String returns p[name] as a string, or def when absent or not a string.
+func (p Params) String(name, def string) string {
+	if v, ok := p[name].(string); ok {
+		return v
+	}
+	return def
 }
 
 // IndexTypes lists the index types a workload may name.
@@ -130,6 +193,26 @@ func checkValue(r paramRule, v Value, build Params, topk int) string {
 		}
 		return ""
 	}
+	if r.choices != nil {
+		if s, ok := v.(string); !ok || !slices.Contains(r.choices, s) {
+			return fmt.Sprintf("%v is not allowed (allowed: %s)", v, strings.Join(r.choices, ", "))
+		}
+		return ""
+	}
+	if f := r.floats; f != nil {
+		x, ok := numberValue(v)
+		if !ok {
+			return fmt.Sprintf("must be a number, got %v", v)
+		}
+		hi := "≤"
+		if f.hiOpen {
+			hi = "<"
+		}
+		if x < f.lo || x > f.hi || (f.hiOpen && x == f.hi) {
+			return fmt.Sprintf("%g is out of range (Milvus allows %g ≤ %s %s %g)", x, f.lo, r.name, hi, f.hi)
+		}
+		return ""
+	}
 	n, ok := v.(int64)
 	if s, isStr := v.(string); isStr {
 		return fmt.Sprintf("must be a whole number, got the string %q (write numbers without quotes)", s)
@@ -154,6 +237,17 @@ func checkValue(r paramRule, v Value, build Params, topk int) string {
 	return ""
 }
 
+// numberValue returns an int or float parameter value as a float64.
+func numberValue(v Value) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
 // defaultOf returns the Milvus default of a build parameter named in a rule
 // of any index type (used for nlist when only nprobe is given).
 func defaultOf(_ Params, name string) int {
@@ -169,8 +263,28 @@ func defaultOf(_ Params, name string) int {
 func buildDefaults(typ string) Params {
 	p := Params{}
 	for _, r := range indexRules[typ].build {
-		if r.ints != nil && !r.ints.noDefault {
+		switch {
+		case r.textOnly: // added for text fields only (fieldBuildDefaults)
+		case r.ints != nil && !r.ints.noDefault:
 			p[r.name] = int64(r.ints.def)
+		case r.floats != nil:
+			p[r.name] = r.floats.def
+		case r.choices != nil:
+			p[r.name] = r.choices[0]
+		}
+	}
+	return p
+}
+
+// fieldBuildDefaults are buildDefaults for an index on a field of the
+// given type: a text field's index also sends bm25_k1 and bm25_b.
+func fieldBuildDefaults(typ, fieldType string) Params {
+	p := buildDefaults(typ)
+	if fieldType == FieldText {
+		for _, r := range indexRules[typ].build {
+			if r.textOnly {
+				p[r.name] = r.floats.def
+			}
 		}
 	}
 	return p
@@ -182,6 +296,8 @@ func searchDefaults(typ string, topk int) Params {
 	p := Params{}
 	for _, r := range indexRules[typ].search {
 		switch {
+		case r.floats != nil:
+			p[r.name] = r.floats.def
 		case r.ints == nil:
 		case r.ints.loIsTopK:
 			p[r.name] = int64(max(topk, 16))

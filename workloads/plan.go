@@ -13,10 +13,17 @@ import (
 type IndexConfig struct {
 	Type  string `json:"type"`
 	Build Params `json:"build"`
+	// Field is the field the index is on, set for collections with
+	// sparse or text fields ("" in a single dense vector workload).
+	Field string `json:"field,omitempty"`
 }
 
-// String renders the config as TYPE(k=v,...) with keys sorted.
+// String renders the config as TYPE(k=v,...) with keys sorted, after
+// "field:" when Field is set.
 func (c IndexConfig) String() string {
+	if c.Field != "" {
+		return c.Field + ":" + c.Type + FormatParams(c.Build)
+	}
 	return c.Type + FormatParams(c.Build)
 }
 
@@ -38,6 +45,21 @@ type SearchPoint struct {
 	InsertConcurrency int     `json:"insert_concurrency,omitempty"`
 	// Repeat numbers the repetitions of a point (1..load.repeat).
 	Repeat int `json:"repeat"`
+	// Kind, Field and Hybrid are set in workloads with sparse or text
+	// fields: the search kind, the field a single-field kind searches
+	// (Params are for its index) and a hybrid point's sub-requests (the
+	// swept index's Params are in its field's sub-request).
+	Kind   string       `json:"kind,omitempty"`
+	Field  string       `json:"field,omitempty"`
+	Hybrid *HybridPoint `json:"hybrid,omitempty"`
+}
+
+// SearchKind is the point's kind ("" reads as ann).
+func (p SearchPoint) SearchKind() string {
+	if p.Kind == "" {
+		return KindANN
+	}
+	return p.Kind
 }
 
 // Level describes the point's load level in words, e.g. "c=4", "rate=1000/s".
@@ -70,8 +92,16 @@ func (p SearchPoint) LevelParts() []string {
 
 // Build is an index configuration and every search point run against it.
 type Build struct {
-	Index  IndexConfig   `json:"index"`
+	Index IndexConfig `json:"index"`
+	// Fixed are the indexes of the collection's other vector fields,
+	// built with Index (each field must be indexed before a load).
+	Fixed  []IndexConfig `json:"fixed,omitempty"`
 	Points []SearchPoint `json:"points"`
+}
+
+// Indexes returns every index of the build: Fixed, then Index.
+func (b Build) Indexes() []IndexConfig {
+	return append(append([]IndexConfig(nil), b.Fixed...), b.Index)
 }
 
 // Plan is the ordered list of work a Spec expands to: one build per index
@@ -89,8 +119,18 @@ func NewPlan(s *Spec) *Plan {
 		if s.Dataset.Source == SourceCollection {
 			defaults = Params{} // the collection's index, as it is
 		}
+		multi := s.MultiField()
+		if multi {
+			f, _ := s.Field(s.IndexField(ix))
+			defaults = fieldBuildDefaults(ix.Type, f.Type)
+		}
 		for _, b := range expand(ix.Build, defaults) {
 			build := Build{Index: IndexConfig{Type: ix.Type, Build: b}}
+			if multi {
+				build = multiFieldBuild(s, ix, b)
+				p.Builds = append(p.Builds, build)
+				continue
+			}
 			if s.Load.Model == LoadIngest {
 				// Ingest measures inserts; searches only time how soon the
 				// last row is found, with the first search point.

@@ -16,6 +16,8 @@ type Spec struct {
 	Name    string       `json:"name"`
 	Target  TargetSpec   `json:"target"`
 	Dataset DatasetSpec  `json:"dataset"`
+	// Fields are the collection's fields (nil: one dense field, "vector").
+	Fields  []FieldSpec  `json:"fields,omitempty"`
 	Insert  InsertSpec   `json:"insert"`
 	Indexes []IndexSweep `json:"indexes"`
 	Search  SearchSweep  `json:"search"`
@@ -119,7 +121,10 @@ type InsertSpec struct {
 // IndexSweep is one `indexes` entry: an index type and the values to sweep for
 // each build and search parameter (a scalar in the file is a one-element list).
 type IndexSweep struct {
-	Type   string             `json:"type"`
+	Type string `json:"type"`
+	// Field is the field the index is built on (default: the field the
+	// search targets; for hybrid, the dense field).
+	Field  string             `json:"field,omitempty"`
 	Build  map[string][]Value `json:"build,omitempty"`
 	Search map[string][]Value `json:"search,omitempty"`
 	Line   int                `json:"-"`
@@ -135,6 +140,12 @@ type SearchSweep struct {
 	// OutputFields are returned with each hit (default none: ids only, so
 	// latency measures the search, not the transfer of stored fields).
 	OutputFields []string `json:"output_fields,omitempty"`
+	// Kind is the request (ann, sparse, bm25, hybrid; "" is ann), Field
+	// the field a single-field kind searches (default: the one field of its
+	// type) and Hybrid the sub-requests and ranker of kind hybrid.
+	Kind   string       `json:"kind,omitempty"`
+	Field  string       `json:"field,omitempty"`
+	Hybrid *HybridSweep `json:"hybrid,omitempty"`
 }
 
 // Load models (load.model). Each says what its latency means; see docs/workloads.md, "Load models".

@@ -51,6 +51,7 @@ func applyDefaults(s *Spec) {
 	}
 	applyLoadDefaults(&s.Load, ds)
 	applyGoalDefaults(&s.Goals)
+	applyFieldDefaults(s)
 }
 
 // Load defaults (docs/workloads.md, "Load models").
@@ -161,6 +162,7 @@ func validate(file string, s *Spec, lines map[string]int) error {
 		return err
 	}
 	synthetic := ds.Source == SourceSynthetic
+	_, hasDense := s.DenseField()
 	clustered := ds.Distribution == DistClustered || ds.Distribution == DistSkewed
 	checks := []struct {
 		field   string
@@ -169,7 +171,7 @@ func validate(file string, s *Spec, lines map[string]int) error {
 		applies bool
 	}{
 		{"dataset.size", ds.Size, 1, 1_000_000_000, synthetic || ds.Size != 0},
-		{"dataset.dim", ds.Dim, 2, 32768, synthetic || ds.Dim != 0},
+		{"dataset.dim", ds.Dim, 2, 32768, (synthetic && hasDense) || ds.Dim != 0},
 		{"dataset.queries", ds.Queries, 1, 10_000_000, true},
 		{"dataset.clusters", ds.Clusters, 1, ds.Size, clustered},
 		{"insert.batch", s.Insert.Batch, 1, 1_000_000, true},
@@ -194,8 +196,14 @@ func validate(file string, s *Spec, lines map[string]int) error {
 			return e(fmt.Sprintf("search.output_fields[%d]", i), "%q is not a field of milvbench's collections (allowed: %s)", f, strings.Join(outputFields, ", "))
 		}
 	}
+	if err := validateFields(s, lines, e); err != nil {
+		return err
+	}
 	for i, sel := range s.Search.Selectivity {
 		field := fmt.Sprintf("search.selectivity[%d]", i)
+		if sel < 1 && s.SearchKind() != KindANN {
+			return e(field, "%g: filters apply to kind ann here; kind %s runs without a filter", sel, s.SearchKind())
+		}
 		if sel <= 0 || sel > 1 {
 			return e(field, "%g is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)", sel)
 		}
@@ -229,6 +237,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 		return err
 	}
 	for i, ix := range s.Indexes {
+		if err := validateIndexField(s, fmt.Sprintf("indexes[%d]", i), ix, e); err != nil {
+			return err
+		}
 		if err := validateIndex(file, fmt.Sprintf("indexes[%d]", i), ix, s, lines); err != nil {
 			return err
 		}

@@ -133,6 +133,12 @@ type SearchInfo struct {
 	// Filter is its Milvus expression.
 	Selectivity float64 `json:"selectivity"`
 	Filter      string  `json:"filter,omitempty"`
+	// Kind is the search kind (absent: ann), Field the field a
+	// single-field kind searched, Hybrid a hybrid request's sub-requests
+	// and ranker (set in workloads with sparse or text fields).
+	Kind   string                 `json:"kind,omitempty"`
+	Field  string                 `json:"field,omitempty"`
+	Hybrid *workloads.HybridPoint `json:"hybrid,omitempty"`
 }
 
 // LoadInfo describes the load model and level of a trial.

@@ -21,6 +21,11 @@ type Runner struct {
 	// Truths holds, per filter selectivity of the plan (1: no filter), the
 	// filter and the exact ground truth under it (see Truths).
 	Truths map[float64]Truth
+	// Fields are the values of the collection's sparse and text fields
+	// (nil for a dense-only workload), and KindTruths the exact answers of
+	// the plan's sparse, bm25 and hybrid points by TruthKey (KindTruths).
+	Fields     []*FieldValues
+	KindTruths map[string]*datasets.GroundTruth
 	// Collection names the collection to create; RunID marks it as this run's.
 	Collection string
 	RunID      string
@@ -244,7 +249,10 @@ type Session struct {
 	insertS float64
 	// index is the built index being measured (nil between builds), with
 	// its timings and memory.
-	index  *workloads.IndexConfig
+	index *workloads.IndexConfig
+	// built is every index of the current build: the other fields'
+	// fixed indexes, then index (ground-truth keys depend on them).
+	built  []workloads.IndexConfig
 	buildS float64
 	loadS  float64
 	mem    int64
@@ -300,8 +308,13 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 			return nil, err
 		}
 	}
+	if truth {
+		if err := r.checkKindTruths(); err != nil {
+			return nil, err
+		}
+	}
 	for _, sel := range plan.Selectivities() {
-		if !truth {
+		if !truth || !plan.Spec.HasANN() {
 			break
 		}
 		t, ok := r.Truths[sel]
@@ -326,7 +339,7 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 // collectionSpec describes the run's collection.
 func (r *Runner) collectionSpec() CollectionSpec {
 	ds := r.Data
-	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels}
+	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Fields: collectionFields(r.Plan.Spec)}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this
@@ -390,8 +403,16 @@ func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
 	r := s.r
 	if r.ReadOnly { // the collection's own index, as it is
 		s.index, s.buildS, s.loadS, s.mem = &cfg, 0, 0, 0
+		s.built = []workloads.IndexConfig{cfg}
 		r.logf("index  %s: the collection's own (not built or loaded by this run)", cfg)
 		return nil
+	}
+	fixed := workloads.FixedIndexes(r.Plan.Spec, cfg.Field)
+	for _, fx := range fixed {
+		r.logf("build  %s (fixed) ...", fx)
+		if err := r.Target.BuildIndex(ctx, fx); err != nil {
+			return fmt.Errorf("build %s: %w", fx, err)
+		}
 	}
 	r.logf("build  %s ...", cfg)
 	t0 := time.Now()
@@ -399,6 +420,7 @@ func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
 		return fmt.Errorf("build %s: %w", cfg, err)
 	}
 	s.buildS = time.Since(t0).Seconds()
+	s.built = append(fixed, cfg)
 	t0 = time.Now()
 	if err := r.Target.Load(ctx); err != nil {
 		return fmt.Errorf("load %s: %w", cfg, err)
@@ -521,7 +543,8 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 		return 0, fmt.Errorf("bench: recall before build")
 	}
 	queries := s.r.Data.Queries
-	truth := s.r.Truths[pt.Selectivity]
+	truth := s.truth(pt)
+	fq := s.r.newFieldQueries(pt)
 	nq := max(pt.NQ, 1)
 	workers := min(4, (len(queries)+nq-1)/nq)
 	ans := newAnswers(len(queries))
@@ -548,6 +571,13 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 				}
 				last := min(first+nq, len(queries))
 				req := SearchRequest{Vectors: queries[first:last], TopK: topK, Params: pt.Params, Filter: truth.Filter}
+				if fq != nil {
+					idx := make([]int, last-first)
+					for j := range idx {
+						idx[j] = first + j
+					}
+					fq.fill(&req, idx)
+				}
 				res, err := s.r.Target.Search(ctx, req)
 				if err != nil {
 					errs[w] = fmt.Errorf("recall of %s %s: %w", s.index, workloads.FormatParams(pt.Params), err)
@@ -628,7 +658,7 @@ func (s *Session) insert(ctx context.Context, rows int) (float64, error) {
 		for i := range vecs {
 			ids = append(ids, first+int64(i))
 		}
-		if err := r.Target.Insert(ctx, ids, vecs); err != nil {
+		if err := r.insertRows(ctx, ids, vecs); err != nil {
 			return fmt.Errorf("insert rows %d..%d: %w", first, first+int64(len(vecs))-1, err)
 		}
 		n := int(first) + len(vecs)
@@ -652,7 +682,8 @@ func (s *Session) insert(ctx context.Context, rows int) (float64, error) {
 var errStopScan = fmt.Errorf("bench: stop scan")
 
 func searchInfo(pt workloads.SearchPoint, f *datasets.Filter) SearchInfo {
-	return SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(f)}
+	return SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(f),
+		Kind: pt.Kind, Field: pt.Field, Hybrid: pt.Hybrid}
 }
 
 // networkProbes is how many round trips measure the network floor.

@@ -26,6 +26,9 @@ type searchStream struct {
 	// self, when set, is each query's own id (Truth.Self): requests ask
 	// for one more than topk, and the answers drop it.
 	self []int64
+	// fq builds the payload of sparse, bm25 and hybrid requests (nil for
+	// ann).
+	fq *fieldQueries
 }
 
 // topK is how many results a request asks for: one more than pt's topk
@@ -48,7 +51,11 @@ func (s *searchStream) request(seq int64, idx []int) SearchRequest {
 		idx[j] = (base + j) % len(s.queries)
 		vecs[j] = s.queries[idx[j]]
 	}
-	return SearchRequest{Vectors: vecs, TopK: s.topK(), Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
+	req := SearchRequest{Vectors: vecs, TopK: s.topK(), Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
+	if s.fq != nil {
+		s.fq.fill(&req, idx)
+	}
+	return req
 }
 
 // do sends req under the harness's retry policy (see again), not
@@ -184,8 +191,8 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 // stream is the search stream of pt in this session, and its ground truth.
 func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
 	r := s.r
-	truth := r.Truths[pt.Selectivity]
-	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self}
+	truth := s.truth(pt)
+	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self, fq: r.newFieldQueries(pt)}
 	if r.Shard != nil {
 		st.shard = r.Shard.Shard
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/datasets/sparse"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -27,13 +28,18 @@ type Target interface {
 	Insert(ctx context.Context, ids []int64, vecs [][]float32) error
 	// Flush makes every inserted vector durable and visible to index builds.
 	Flush(ctx context.Context) error
-	// BuildIndex builds cfg over the collection and returns when it is ready.
+	// BuildIndex builds cfg over the collection and returns when it is
+	// ready. In a collection with sparse or text fields cfg.Field names
+	// the field (a text field's index is on its BM25 output, metric BM25,
+	// with cfg.Build's bm25_k1 and bm25_b); every vector field gets an
+	// index before Load.
 	BuildIndex(ctx context.Context, cfg workloads.IndexConfig) error
 	// Load makes the built index searchable.
 	Load(ctx context.Context) error
 	// Search runs one request (len(req.Vectors) queries).
 	Search(ctx context.Context, req SearchRequest) (SearchResult, error)
-	// Release unloads the collection; DropIndex removes the index, keeping the data.
+	// Release unloads the collection; DropIndex removes every field's
+	// index, keeping the data.
 	Release(ctx context.Context) error
 	DropIndex(ctx context.Context) error
 	// Drop removes the collection the harness created.
@@ -63,6 +69,16 @@ const (
 // and are not retried inside, so the harness counts every attempt.
 type Writer interface {
 	Write(ctx context.Context, op string, ids []int64, vecs [][]float32) error
+}
+
+// FieldInserter is implemented by targets that store sparse and text
+// fields (CollectionSpec.Fields); without it a target refuses workloads
+// that have them. InsertFields inserts the rows ids (consecutive, in
+// order) with their dense vectors (nil when the collection has no dense
+// field) and one Column per sparse or text field, each holding len(ids)
+// values; the slices are only valid during the call.
+type FieldInserter interface {
+	InsertFields(ctx context.Context, ids []int64, dense [][]float32, cols []Column) error
 }
 
 // MemoryReporter is implemented by targets that know the size of their
@@ -157,9 +173,15 @@ type CollectionSpec struct {
 	// Labels, when set, are stored with each row (computed from its id) so
 	// searches can filter on them.
 	Labels *datasets.Labels
+	// Fields, when set, are the collection's vector and text fields, in
+	// the workload's order (a workload with sparse or text fields; see
+	// FieldInserter). Empty means today's one dense field; Dim is 0 when
+	// the collection has no dense field.
+	Fields []CollectionField
 }
 
-// SearchRequest is one search call carrying len(Vectors) queries.
+// SearchRequest is one search call carrying len(Vectors) queries (for
+// kind ann; the other kinds carry theirs in Sparse, Texts or Subs).
 type SearchRequest struct {
 	Vectors [][]float32
 	TopK    int
@@ -175,6 +197,21 @@ type SearchRequest struct {
 	// configured level; recall checkpoints of the mixed model use it.
 	// Targets whose writes are visible at once ignore it.
 	Strong bool
+	// Kind is the request's search kind ("" or workloads.KindANN: dense
+	// top-k on the dense field) and Field the field a single-field kind
+	// searches ("" for an ann request of a one-field collection).
+	Kind  string
+	Field string
+	// Sparse holds the queries of a sparse request, Texts those of a
+	// bm25 request (the text field's BM25 output is searched with metric
+	// BM25; Params go to its index).
+	Sparse []sparse.Vector
+	Texts  []string
+	// Hybrid is a hybrid request's sub-requests and ranker; Subs[i] holds
+	// the queries of Hybrid.Requests[i] (by its kind), whose Params are
+	// that sub-request's search parameters. TopK is the fused limit.
+	Hybrid *workloads.HybridPoint
+	Subs   []SubQueries
 }
 
 // SearchResult holds, per query, the ids found, closest first.

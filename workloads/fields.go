@@ -782,3 +782,24 @@ func hybridPoints(s *Spec, swept string, sp Params, fixedSearch map[string]Param
 	}
 	return out
 }
+
+// FixedIndexes are the indexes of every vector field other than swept in
+// a workload with sparse or text fields (nil otherwise): each field's own
+// index, or its default (FixedIndex).
+func FixedIndexes(s *Spec, swept string) []IndexConfig {
+	if !s.MultiField() {
+		return nil
+	}
+	var out []IndexConfig
+	for _, f := range s.CollectionFields() {
+		if f.Name != swept {
+			cfg, _ := FixedIndex(f)
+			out = append(out, cfg)
+		}
+	}
+	return out
+}
+
+// HasANN reports whether the workload's points are ann (dense) searches,
+// whose ground truth is per filter selectivity.
+func (s *Spec) HasANN() bool { return s.SearchKind() == KindANN }

@@ -391,3 +391,26 @@ func newDatasetInfo() *cobra.Command {
 	cmd.Flags().StringVar(&metric, "metric", "L2", "metric, with --base")
 	return cmd
 }
+
+// loadFields reads or generates the workload's sparse and text fields,
+// one progress line each.
+func loadFields(ctx context.Context, w *workloadRun, spec *workloads.Spec, progress io.Writer) error {
+	if !spec.MultiField() {
+		return nil
+	}
+	t0 := time.Now()
+	fields, err := bench.LoadFields(ctx, spec, filepath.Dir(spec.File), w.ds.Base.Size(), len(w.ds.Queries))
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		what := fmt.Sprintf("%d sparse rows (%d dims)", f.Rows(), f.Dims)
+		if f.Type == workloads.FieldText {
+			what = fmt.Sprintf("%d documents (analyzer %s)", f.Rows(), f.Analyzer.Name())
+		}
+		fmt.Fprintf(progress, "data   field %s: %s, %d queries (%s)\n", f.Name, what, f.Queries(), f.Checksum)
+	}
+	fmt.Fprintf(progress, "data   fields read in %.2fs\n", time.Since(t0).Seconds())
+	w.fields = fields
+	return nil
+}

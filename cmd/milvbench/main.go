@@ -357,7 +357,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, reports repo
 		}
 	}()
 	r := &bench.Runner{
-		Target: target, Plan: plan, Data: ds, Truths: truths,
+		Target: target, Plan: plan, Data: ds, Truths: truths, Fields: w.fields, KindTruths: w.kindTruths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
@@ -411,8 +411,13 @@ type workloadRun struct {
 	target bench.Target
 	ds     *datasets.Dataset
 	truths map[float64]bench.Truth
-	gtS    float64
+	// fields and kindTruths: the sparse and text fields' values and the
+	// ground truth of sparse, bm25 and hybrid points (see bench.Runner).
+	fields     []*bench.FieldValues
+	kindTruths map[string]*datasets.GroundTruth
+	gtS        float64
 }
+
 
 // openWorkload connects the workload's target and checks the plan's
 // indexes; with preflight it refuses a collection the run
@@ -446,20 +451,38 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 		}
 	}
 	fmt.Fprintf(progress, "plan   %s, %s, ≥ %s of measurement\n", workloads.Count(len(plan.Builds), "build", "builds"), workloads.Count(plan.Trials(), "trial", "trials"), plan.MeasureTime())
-	if attached {
+	_, dense := spec.DenseField()
+	switch {
+	case attached:
 		w.ds, err = attachCollection(ctx, w.target, spec, plan, progress)
-	} else {
+	case !dense:
+		w.ds = bench.RowsOnly(spec, spec.Dataset.Size, spec.Dataset.Queries)
+	default:
 		w.ds, err = loadDataset(ctx, spec, plan.MaxTopK(), progress)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if err := loadFields(ctx, w, spec, progress); err != nil {
+		return nil, err
+	}
 	if truth {
 		t0 := time.Now()
 		cache := datasets.GTCache{Dir: filepath.Join(datasets.CacheDir(os.Getenv), "gt")}
-		w.truths, err = bench.Truths(ctx, w.ds, plan, cache, func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) })
-		if err != nil {
-			return nil, err
+		logf := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
+		if spec.HasANN() {
+			if w.truths, err = bench.Truths(ctx, w.ds, plan, cache, logf); err != nil {
+				return nil, err
+			}
+		}
+		if spec.MultiField() {
+			info, err := w.target.Describe(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if w.kindTruths, err = bench.KindTruths(ctx, w.ds, w.fields, plan, bench.FusionStyleOf(info), cache, logf); err != nil {
+				return nil, err
+			}
 		}
 		w.gtS = time.Since(t0).Seconds()
 	}

@@ -153,7 +153,7 @@ func prepare(ctx context.Context, spec *workloads.Spec, statePath string, build 
 	}
 	defer w.target.Close()
 	r := &bench.Runner{
-		Target: w.target, Plan: w.plan, Data: w.ds,
+		Target: w.target, Plan: w.plan, Data: w.ds, Fields: w.fields,
 		Collection: collectionName(spec), RunID: runID, Resume: resume,
 		Harness: harnessVersion(), Progress: progress,
 	}
@@ -246,7 +246,7 @@ func runShard(ctx context.Context, spec *workloads.Spec, out string, reports rep
 		}
 	}()
 	r := &bench.Runner{
-		Target: w.target, Plan: w.plan, Data: w.ds, Truths: w.truths,
+		Target: w.target, Plan: w.plan, Data: w.ds, Truths: w.truths, Fields: w.fields, KindTruths: w.kindTruths,
 		Collection: st.Collection, RunID: st.RunID, Keep: true,
 		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		OnPoint: journal.Add, OnError: spec.Load.OnError,

@@ -1,0 +1,218 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/datasets/sparse"
+	"github.com/milvbench/milvbench/workloads"
+)
+
+// LoadFields reads or generates the rows and queries of the workload's
+// sparse and text fields (nil for a dense-only workload): the first rows
+// rows and queries queries of each, in memory. dir is where relative file
+// paths start (the workload file's directory). Errors name the field and
+// the file.
+func LoadFields(ctx context.Context, spec *workloads.Spec, dir string, rows, queries int) ([]*FieldValues, error) {
+	if !spec.MultiField() {
+		return nil, nil
+	}
+	var out []*FieldValues
+	for i, f := range spec.CollectionFields() {
+		if f.Type == workloads.FieldDense {
+			continue
+		}
+		seed := spec.Dataset.Seed + int64(i+1)*7919 // each field its own stream
+		var fv *FieldValues
+		var err error
+		if f.Type == workloads.FieldSparse {
+			fv, err = loadSparse(ctx, f, dir, rows, queries, seed)
+		} else {
+			fv, err = loadText(ctx, f, dir, rows, queries, seed)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: field %s: %w", spec.File, f.Name, err)
+		}
+		if fv.Rows() < rows || fv.Queries() < queries {
+			return nil, fmt.Errorf("%s: field %s has %d rows and %d queries; dataset.size %d and dataset.queries %d need at least as many", spec.File, f.Name, fv.Rows(), fv.Queries(), rows, queries)
+		}
+		out = append(out, fv)
+	}
+	return out, nil
+}
+
+func fieldPath(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// loadSparse reads a sparse field: synthetic (Zipf dimensions, lognormal
+// non-zeros per row, seeded), CSR or parquet files.
+func loadSparse(ctx context.Context, f workloads.FieldSpec, dir string, rows, queries int, seed int64) (*FieldValues, error) {
+	fd := f.Data
+	fv := &FieldValues{Name: f.Name, Type: f.Type}
+	switch fd.Source {
+	case workloads.FieldDataSynthetic:
+		s := sparse.DefaultSyntheticSpec(rows, queries, seed)
+		if fd.Dims > 0 {
+			s.Dims = fd.Dims
+		}
+		if fd.NNZ > 0 {
+			s.DocNNZ = float64(fd.NNZ)
+		}
+		if fd.QueryNNZ > 0 {
+			s.QueryNNZMin, s.QueryNNZMax = max(1, fd.QueryNNZ/2), fd.QueryNNZ*3/2
+		}
+		s.DocNNZ = min(s.DocNNZ, float64(s.Dims/2))
+		s.QueryNNZMax = min(s.QueryNNZMax, int(s.Dims/2))
+		s.QueryNNZMin = min(s.QueryNNZMin, s.QueryNNZMax)
+		if err := s.Check(); err != nil {
+			return nil, err
+		}
+		g, qs, err := sparse.NewSynthetic(s)
+		if err != nil {
+			return nil, err
+		}
+		fv.Dims, fv.SparseQueries = g.Dims(), qs
+		err = g.Scan(ctx, 4096, func(_ int64, batch []sparse.Vector) error {
+			for _, v := range batch {
+				fv.Sparse = append(fv.Sparse, v.Clone())
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	case workloads.FieldDataCSR:
+		var err error
+		var qdims int64
+		if fv.Sparse, fv.Dims, err = sparse.ReadCSR(fieldPath(dir, fd.BaseFile), rows); err != nil {
+			return nil, err
+		}
+		if fv.SparseQueries, qdims, err = sparse.ReadCSR(fieldPath(dir, fd.QueryFile), queries); err != nil {
+			return nil, err
+		}
+		fv.Dims = max(fv.Dims, qdims)
+	case workloads.FieldDataParquet:
+		var err error
+		if _, fv.Sparse, err = sparse.ReadParquet(fieldPath(dir, fd.BaseFile), rows); err != nil {
+			return nil, err
+		}
+		if _, fv.SparseQueries, err = sparse.ReadParquet(fieldPath(dir, fd.QueryFile), queries); err != nil {
+			return nil, err
+		}
+		fv.Dims = maxDim(fv.Sparse, fv.SparseQueries)
+	default:
+		return nil, fmt.Errorf("source %q does not apply to a sparse field", fd.Source)
+	}
+	var err error
+	fv.Checksum, err = sparse.ChecksumVectors(ctx, sparse.Vectors{Rows: fv.Sparse, DimsLen: fv.Dims}, fv.SparseQueries)
+	return fv, err
+}
+
+// maxDim is one more than the largest index any row uses.
+func maxDim(sets ...[]sparse.Vector) int64 {
+	var d int64 = 1
+	for _, rows := range sets {
+		for _, v := range rows {
+			if n := len(v.Indices); n > 0 {
+				d = max(d, int64(v.Indices[n-1])+1)
+			}
+		}
+	}
+	return d
+}
+
+// loadText reads a text field: synthetic (Zipf vocabulary, lognormal
+// document lengths, queries of 2–8 words drawn from documents), or files
+// (queries from query_file, or drawn from the corpus when there is none).
+func loadText(ctx context.Context, f workloads.FieldSpec, dir string, rows, queries int, seed int64) (*FieldValues, error) {
+	fd := f.Data
+	name := f.Analyzer
+	if name == "" {
+		name = sparse.AnalyzerStandard
+	}
+	a, err := sparse.NewAnalyzer(name, f.StopWords)
+	if err != nil {
+		return nil, err
+	}
+	fv := &FieldValues{Name: f.Name, Type: f.Type, Analyzer: a}
+	qmin, qmax := 2, 8
+	if len(fd.QueryWords) == 2 {
+		qmin, qmax = fd.QueryWords[0], fd.QueryWords[1]
+	}
+	switch fd.Source {
+	case workloads.FieldDataSynthetic:
+		s := sparse.DefaultTextSpec(rows, queries, seed)
+		if fd.Vocabulary > 0 {
+			s.Vocab = fd.Vocabulary
+		}
+		if fd.DocWords > 0 {
+			s.DocLen = float64(fd.DocWords)
+		}
+		s.QueryMin, s.QueryMax = qmin, qmax
+		if err := s.Check(); err != nil {
+			return nil, err
+		}
+		g, qs, err := sparse.NewSyntheticText(s)
+		if err != nil {
+			return nil, err
+		}
+		fv.TextQueries = qs
+		err = g.Scan(ctx, 4096, func(_ int64, docs []string) error {
+			fv.Texts = append(fv.Texts, docs...)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	case workloads.FieldDataLines, workloads.FieldDataJSONL, workloads.FieldDataParquet:
+		if fv.Texts, err = sparse.ReadTexts(fieldPath(dir, fd.BaseFile), fd.Source, fd.Column, rows); err != nil {
+			return nil, err
+		}
+		if fd.QueryFile != "" {
+			fv.TextQueries, err = sparse.ReadTexts(fieldPath(dir, fd.QueryFile), fd.Source, fd.Column, queries)
+		} else {
+			fv.TextQueries, err = sparse.QueriesFrom(ctx, sparse.Texts(fv.Texts), a, queries, seed, qmin, qmax)
+		}
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("source %q does not apply to a text field", fd.Source)
+	}
+	fv.Checksum, err = sparse.ChecksumTexts(ctx, sparse.Texts(fv.Texts), fv.TextQueries)
+	return fv, err
+}
+
+// RowsOnly is the dataset of a collection without a dense field: rows
+// and queries counted, no vectors (each query's vector is nil).
+func RowsOnly(spec *workloads.Spec, rows, queries int) *datasets.Dataset {
+	return &datasets.Dataset{
+		Info:    datasets.Info{Name: spec.Name, Source: "fields", Size: rows, Queries: queries, Seed: spec.Dataset.Seed, Checksum: "none (no dense field)"},
+		Base:    noVectors(rows),
+		Queries: make([][]float32, queries),
+	}
+}
+
+// noVectors is a base of n rows without vectors.
+type noVectors int
+
+func (n noVectors) Size() int { return int(n) }
+func (noVectors) Dim() int    { return 0 }
+func (n noVectors) Scan(ctx context.Context, batch int, fn func(first int64, vecs [][]float32) error) error {
+	vecs := make([][]float32, batch)
+	for first := 0; first < int(n); first += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(int64(first), vecs[:min(batch, int(n)-first)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

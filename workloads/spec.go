@@ -12,10 +12,10 @@ import (
 
 // Spec is a decoded, defaulted workload file.
 type Spec struct {
-	File    string       `json:"file,omitempty"`
-	Name    string       `json:"name"`
-	Target  TargetSpec   `json:"target"`
-	Dataset DatasetSpec  `json:"dataset"`
+	File    string      `json:"file,omitempty"`
+	Name    string      `json:"name"`
+	Target  TargetSpec  `json:"target"`
+	Dataset DatasetSpec `json:"dataset"`
 	// Fields are the collection's fields (nil: one dense field, "vector").
 	Fields  []FieldSpec  `json:"fields,omitempty"`
 	Insert  InsertSpec   `json:"insert"`

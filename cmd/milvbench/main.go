@@ -418,7 +418,6 @@ type workloadRun struct {
 	gtS        float64
 }
 
-
 // openWorkload connects the workload's target and checks the plan's
 // indexes; with preflight it refuses a collection the run
 // may not touch before any dataset work; then it reads the dataset and,

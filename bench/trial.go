@@ -155,8 +155,10 @@ type TrialStatus struct {
 const defaultWatchEvery = 250 * time.Millisecond
 
 // status calls Runner.Watch (if set) with the live status of a trial's
-// phase every WatchEvery, from start until the returned stop is called: the
-// warm-up when iv is nil, else the measured window whose intervals iv cuts.
+// phase once as it starts and then every WatchEvery, until the returned
+// stop is called: the warm-up when iv is nil, else the measured window
+// whose intervals iv cuts. The first call means a phase shorter than
+// WatchEvery (a fast ingest warm-up) is still shown.
 func (s *Session) status(label string, probe int, dur time.Duration, start time.Time, iv *Intervals) (stop func()) {
 	if s.r.Watch == nil {
 		return func() {}
@@ -179,16 +181,20 @@ func (s *Session) status(label string, probe int, dur time.Duration, start time.
 		defer wg.Done()
 		tk := time.NewTicker(every)
 		defer tk.Stop()
+		report := func(now time.Time) {
+			st.Elapsed = max(now.Sub(start), 0)
+			if iv != nil {
+				st.Ops = iv.Live(now)
+			}
+			s.r.Watch(st)
+		}
+		report(time.Now())
 		for {
 			select {
 			case <-done:
 				return
 			case now := <-tk.C:
-				st.Elapsed = now.Sub(start)
-				if iv != nil {
-					st.Ops = iv.Live(now)
-				}
-				s.r.Watch(st)
+				report(now)
 			}
 		}
 	}()

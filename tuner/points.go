@@ -34,10 +34,13 @@ const MaxErrorRate = 0.001
 // point is one operating point: an index config, search params, batch size
 // and load level, with the medians of its repeated trials.
 type point struct {
-	shape       Shape
-	index       workloads.IndexConfig
-	search      workloads.Params
-	nq          int
+	shape  Shape
+	index  workloads.IndexConfig
+	search workloads.Params
+	nq     int
+	// request is a hybrid point's sub-requests and ranker ("" for the
+	// single-field kinds, whose index names the field).
+	request     string
 	level       string
 	concurrency int
 	rate        float64
@@ -54,15 +57,27 @@ type point struct {
 }
 
 // config identifies a point without its load level: what a user deploys.
-func (p *point) config() string { return configName(p.index, p.search, p.nq) }
+func (p *point) config() string { return configName(p.index, p.search, p.request, p.nq) }
 
-// configName renders a deployable config: TYPE(build) search nq=N.
-func configName(idx workloads.IndexConfig, search workloads.Params, nq int) string {
+// configName renders a deployable config: TYPE(build) search [hybrid
+// request] nq=N.
+func configName(idx workloads.IndexConfig, search workloads.Params, request string, nq int) string {
 	s := idx.String()
 	if len(search) > 0 {
 		s += " " + strings.Trim(workloads.FormatParams(search), "()")
 	}
+	if request != "" {
+		s += " " + request
+	}
 	return fmt.Sprintf("%s nq=%d", s, nq)
+}
+
+// requestOf names a trial's hybrid request ("" for other kinds).
+func requestOf(s bench.SearchInfo) string {
+	if s.Hybrid == nil {
+		return ""
+	}
+	return "hybrid " + s.Hybrid.String()
 }
 
 // aggregate groups search trials into points, repeats of the same point
@@ -76,7 +91,7 @@ func aggregate(trials []bench.Trial) []*point {
 		if t.Load.Model == workloads.LoadIngest {
 			continue
 		}
-		k := fmt.Sprintf("%s|%s|%d|%g|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), t.Search.TopK,
+		k := fmt.Sprintf("%s|%s|%s|%d|%g|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), requestOf(t.Search), t.Search.TopK,
 			selectivity(t.Search), t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -89,7 +104,7 @@ func aggregate(trials []bench.Trial) []*point {
 		t0 := ts[0]
 		p := &point{
 			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search)},
-			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1),
+			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1), request: requestOf(t0.Search),
 			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
 		}
 		var recall, qps, queries, p99, p95 []float64

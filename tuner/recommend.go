@@ -107,6 +107,9 @@ type Choice struct {
 	Index  workloads.IndexConfig `json:"index"`
 	Search workloads.Params      `json:"search"`
 	NQ     int                   `json:"nq"`
+	// Request is a hybrid choice's sub-requests and ranker (absent for
+	// other kinds).
+	Request string `json:"request,omitempty"`
 	// Level is the load level of the numbers below (c=4, rate=500/s).
 	Level    string `json:"level"`
 	TrialIDs []int  `json:"trials"`
@@ -120,7 +123,7 @@ type Choice struct {
 }
 
 // Name renders the config: TYPE(build) search nq=N.
-func (c Choice) Name() string { return configName(c.Index, c.Search, c.NQ) }
+func (c Choice) Name() string { return configName(c.Index, c.Search, c.Request, c.NQ) }
 
 // BatchOption is how the chosen index and search params did at one
 // request batch size.
@@ -373,7 +376,7 @@ func choiceOf(p *point) Choice {
 		src = fmt.Sprintf("median of trials %s at %s", ids(p.trialIDs), p.level)
 	}
 	return Choice{
-		Index: p.index, Search: p.search, NQ: p.nq, Level: p.level, TrialIDs: p.trialIDs,
+		Index: p.index, Search: p.search, NQ: p.nq, Request: p.request, Level: p.level, TrialIDs: p.trialIDs,
 		Recall:      measured(p.recall, "", src),
 		QPS:         measured(p.qps, "requests/s", src),
 		QueriesPerS: measured(p.queries, "queries/s", src),

@@ -467,7 +467,11 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				"output_fields": listOf(d, &s.Search.OutputFields, func(n *yaml.Node, p string) (string, error) {
 					return d.scalar(n, p)
 				}),
-				"kind":   d.oneOf(&s.Search.Kind, SearchKinds()...),
+				"kind": listOf(d, &s.Search.Kinds, func(n *yaml.Node, p string) (string, error) {
+					var k string
+					err := d.oneOf(&k, SearchKinds()...)(n, p)
+					return k, err
+				}),
 				"field":  d.str(&s.Search.Field),
 				"hybrid": d.hybrid(&s.Search.Hybrid),
 			})

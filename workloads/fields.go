@@ -162,7 +162,8 @@ type SubRequest struct {
 	Params Params `json:"params,omitempty"`
 }
 
-// String renders a hybrid point compactly: rrf(k=60)[vector:20,text:20].
+// String renders a hybrid point compactly, each sub-request as
+// field:limit with its parameters: rrf(k=60)[vector:20(ef=64),text:20].
 func (h *HybridPoint) String() string {
 	var b strings.Builder
 	b.WriteString(h.Ranker)
@@ -186,6 +187,9 @@ func (h *HybridPoint) String() string {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, "%s:%d", r.Field, r.Limit)
+		if len(r.Params) > 0 {
+			b.WriteString(FormatParams(r.Params))
+		}
 	}
 	b.WriteString("]")
 	return b.String()
@@ -231,22 +235,27 @@ func (s *Spec) MultiField() bool {
 	return false
 }
 
-// SearchKind is the workload's search kind (search.kind, default ann).
-func (s *Spec) SearchKind() string {
-	if s.Search.Kind == "" {
-		return KindANN
+// SearchKind is the workload's first search kind (search.kind, default
+// ann).
+func (s *Spec) SearchKind() string { return s.SearchKinds()[0] }
+
+// SearchKinds are the workload's search kinds, in the order given
+// (default: ann alone).
+func (s *Spec) SearchKinds() []string {
+	if len(s.Search.Kinds) == 0 {
+		return []string{KindANN}
 	}
-	return s.Search.Kind
+	return s.Search.Kinds
 }
 
-// SearchField is the field a single-field search kind targets:
-// search.field, or the one field of the kind's type.
-func (s *Spec) SearchField() string {
+// SearchField is the field a single-field kind searches: search.field,
+// or the one field of the kind's type.
+func (s *Spec) SearchField(kind string) string {
 	if s.Search.Field != "" {
 		return s.Search.Field
 	}
 	for _, f := range s.CollectionFields() {
-		if KindOf(f.Type) == s.SearchKind() {
+		if KindOf(f.Type) == kind {
 			return f.Name
 		}
 	}
@@ -254,18 +263,36 @@ func (s *Spec) SearchField() string {
 }
 
 // IndexField is the field an indexes entry builds on: its field key, or
-// the field the search targets (for hybrid, the dense field).
+// the field of the one single-field kind searched, else the dense field.
 func (s *Spec) IndexField(ix IndexSweep) string {
 	if ix.Field != "" {
 		return ix.Field
 	}
-	if s.SearchKind() == KindHybrid {
-		if f, ok := s.DenseField(); ok {
-			return f.Name
-		}
-		return ""
+	if kinds := s.SearchKinds(); len(kinds) == 1 && kinds[0] != KindHybrid {
+		return s.SearchField(kinds[0])
 	}
-	return s.SearchField()
+	if f, ok := s.DenseField(); ok {
+		return f.Name
+	}
+	return ""
+}
+
+// searches reports whether some search kind of the workload searches
+// field name.
+func (s *Spec) searches(name string) bool {
+	for _, kind := range s.SearchKinds() {
+		if kind != KindHybrid && s.SearchField(kind) == name {
+			return true
+		}
+		if kind == KindHybrid && s.Search.Hybrid != nil {
+			for _, r := range s.Search.Hybrid.Requests {
+				if r.Field == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // FixedIndex is the index of field f when no indexes entry sweeps it:
@@ -428,17 +455,8 @@ func validateIndexField(s *Spec, path string, ix IndexSweep, e func(field, forma
 	if err := checkFieldIndex(f, ix, path, e); err != nil {
 		return err
 	}
-	kind := s.SearchKind()
-	if kind != KindHybrid && name != s.SearchField() {
-		return e(path+".field", "kind %s searches field %q; an index swept on %q would not be measured", kind, s.SearchField(), name)
-	}
-	if kind == KindHybrid {
-		for _, r := range s.Search.Hybrid.Requests {
-			if r.Field == name {
-				return nil
-			}
-		}
-		return e(path+".field", "no sub-request of search.hybrid searches field %q, so an index swept on it would not be measured", name)
+	if !s.searches(name) {
+		return e(path+".field", "no search kind (%s) searches field %q, so an index swept on it would not be measured", strings.Join(s.SearchKinds(), ", "), name)
 	}
 	return nil
 }
@@ -493,35 +511,49 @@ func validateFields(s *Spec, lines map[string]int, e func(field, format string, 
 	if _, ok := s.DenseField(); !ok && s.Dataset.Dim != 0 {
 		return e("dataset.dim", "applies to the dense field, and fields has none")
 	}
-	kind := s.SearchKind()
-	if kind == KindHybrid {
-		if s.Search.Hybrid == nil {
-			return e("search.hybrid", "is missing: kind hybrid needs its requests and ranker")
+	kinds := s.SearchKinds()
+	single := 0
+	for i, kind := range kinds {
+		if slices.Contains(kinds[:i], kind) {
+			return e(fmt.Sprintf("search.kind[%d]", i), "%s is listed twice", kind)
 		}
-		if s.Search.Field != "" {
-			return e("search.field", "does not apply to kind hybrid (each of search.hybrid.requests names its field)")
+		if kind != KindANN && s.Load.Model != LoadClosed && s.Load.Model != LoadOpen && s.Load.Model != LoadCapacity {
+			return e("load.model", "%s measures dense collections only; kind %s runs under closed, open or capacity", s.Load.Model, kind)
 		}
-		return validateHybrid(s, e)
+		if kind == KindHybrid {
+			if s.Search.Hybrid == nil {
+				return e("search.hybrid", "is missing: kind hybrid needs its requests and ranker")
+			}
+			if err := validateHybrid(s, e); err != nil {
+				return err
+			}
+			continue
+		}
+		single++
+		typ := fieldTypeOf(kind)
+		if s.Search.Field == "" && countType(fields, typ) == 0 {
+			return e("search.kind", "%s needs a %s field and the collection has none", kind, typ)
+		}
+		if s.Search.Field == "" && countType(fields, typ) > 1 {
+			return e("search.field", "is missing: the collection has %d %s fields; name the one kind %s searches", countType(fields, typ), typ, kind)
+		}
 	}
-	if s.Search.Hybrid != nil {
-		return e("search.hybrid", "applies to kind hybrid only (search.kind is %s)", kind)
+	if s.Search.Hybrid != nil && !slices.Contains(kinds, KindHybrid) {
+		return e("search.hybrid", "applies to kind hybrid only (search.kind is %s)", strings.Join(kinds, ", "))
 	}
-	field := s.SearchField()
 	if s.Search.Field != "" {
+		if single != 1 {
+			return e("search.field", "applies when search.kind has one single-field kind (ann, sparse or bm25); hybrid sub-requests name their own fields")
+		}
 		f, ok := s.Field(s.Search.Field)
 		if !ok {
 			return e("search.field", "%q is not a field of the collection (fields: %s)", s.Search.Field, fieldNames(fields))
 		}
-		if KindOf(f.Type) != kind {
-			return e("search.field", "field %q is %s; kind %s searches a %s field", f.Name, f.Type, kind, fieldTypeOf(kind))
+		for _, kind := range kinds {
+			if kind != KindHybrid && KindOf(f.Type) != kind {
+				return e("search.field", "field %q is %s; kind %s searches a %s field", f.Name, f.Type, kind, fieldTypeOf(kind))
+			}
 		}
-	} else if field == "" {
-		return e("search.kind", "%s needs a %s field and fields has none", kind, fieldTypeOf(kind))
-	} else if n := countType(fields, fieldTypeOf(kind)); n > 1 {
-		return e("search.field", "is missing: the collection has %d %s fields; name the one kind %s searches", n, fieldTypeOf(kind), kind)
-	}
-	if kind != KindANN && s.Load.Model != LoadClosed && s.Load.Model != LoadOpen && s.Load.Model != LoadCapacity {
-		return e("load.model", "%s measures dense collections only; kind %s runs under closed, open or capacity", s.Load.Model, kind)
 	}
 	return nil
 }
@@ -589,9 +621,6 @@ func validateHybrid(s *Spec, e func(field, format string, args ...any) error) er
 				}
 			}
 		}
-	}
-	if s.Load.Model != LoadClosed && s.Load.Model != LoadOpen && s.Load.Model != LoadCapacity {
-		return e("load.model", "%s measures dense collections only; kind hybrid runs under closed, open or capacity", s.Load.Model)
 	}
 	return nil
 }
@@ -718,20 +747,24 @@ func multiFieldBuild(s *Spec, ix IndexSweep, b Params) Build {
 		build.Fixed = append(build.Fixed, cfg)
 		fixedSearch[f.Name] = sp
 	}
-	kind := s.SearchKind()
-	for _, topk := range s.Search.TopK {
-		for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
-			for _, nq := range s.Search.NQ {
-				shape := SearchPoint{Params: sp, TopK: topk, NQ: nq, Selectivity: 1, Kind: kind}
-				if kind != KindHybrid {
-					shape.Field = field
-					build.Points = append(build.Points, repeatPoints(levels(s.Load, shape), s.Load.Repeat)...)
-					continue
-				}
-				for _, h := range hybridPoints(s, field, sp, fixedSearch, topk) {
-					pt := shape
-					pt.Hybrid = h
-					build.Points = append(build.Points, repeatPoints(levels(s.Load, pt), s.Load.Repeat)...)
+	for _, kind := range s.SearchKinds() {
+		if kind != KindHybrid && s.SearchField(kind) != field {
+			continue // this kind searches a field whose index is not swept here
+		}
+		for _, topk := range s.Search.TopK {
+			for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
+				for _, nq := range s.Search.NQ {
+					shape := SearchPoint{Params: sp, TopK: topk, NQ: nq, Selectivity: 1, Kind: kind}
+					if kind != KindHybrid {
+						shape.Field = field
+						build.Points = append(build.Points, repeatPoints(levels(s.Load, shape), s.Load.Repeat)...)
+						continue
+					}
+					for _, h := range hybridPoints(s, field, sp, fixedSearch, topk) {
+						pt := shape
+						pt.Hybrid = h
+						build.Points = append(build.Points, repeatPoints(levels(s.Load, pt), s.Load.Repeat)...)
+					}
 				}
 			}
 		}
@@ -802,4 +835,4 @@ func FixedIndexes(s *Spec, swept string) []IndexConfig {
 
 // HasANN reports whether the workload's points are ann (dense) searches,
 // whose ground truth is per filter selectivity.
-func (s *Spec) HasANN() bool { return s.SearchKind() == KindANN }
+func (s *Spec) HasANN() bool { return slices.Contains(s.SearchKinds(), KindANN) }

@@ -140,10 +140,12 @@ type SearchSweep struct {
 	// OutputFields are returned with each hit (default none: ids only, so
 	// latency measures the search, not the transfer of stored fields).
 	OutputFields []string `json:"output_fields,omitempty"`
-	// Kind is the request (ann, sparse, bm25, hybrid; "" is ann), Field
-	// the field a single-field kind searches (default: the one field of its
-	// type) and Hybrid the sub-requests and ranker of kind hybrid.
-	Kind   string       `json:"kind,omitempty"`
+	// Kinds are the requests to measure (ann, sparse, bm25, hybrid; none
+	// is ann), each on the same builds, so a hybrid request's cost shows
+	// beside its single-field parts; Field is the field a single-field
+	// kind searches (default: the one field of its type) and Hybrid the
+	// sub-requests and ranker of kind hybrid.
+	Kinds  []string     `json:"kind,omitempty"`
 	Field  string       `json:"field,omitempty"`
 	Hybrid *HybridSweep `json:"hybrid,omitempty"`
 }

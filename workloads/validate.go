@@ -201,8 +201,8 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	}
 	for i, sel := range s.Search.Selectivity {
 		field := fmt.Sprintf("search.selectivity[%d]", i)
-		if sel < 1 && s.SearchKind() != KindANN {
-			return e(field, "%g: filters apply to kind ann here; kind %s runs without a filter", sel, s.SearchKind())
+		if sel < 1 && (len(s.SearchKinds()) > 1 || s.SearchKind() != KindANN) {
+			return e(field, "%g: filters apply to kind ann alone here; kinds %s run without a filter", sel, strings.Join(s.SearchKinds(), ", "))
 		}
 		if sel <= 0 || sel > 1 {
 			return e(field, "%g is out of range (a fraction of rows, 0 < selectivity ≤ 1; 1 means no filter)", sel)

@@ -34,6 +34,7 @@ func sections() []section {
 		writeGenerators,
 		writeStages,
 		writeTrials,
+		writeHybridCost, // hybrid beside single-field trials (kinds.go)
 		writeRates, // open loop and capacity (capacity.go)
 		// Tables of further load models (capacity, mixed, ingest) go here.
 		writeLoadSections, // mixed, ingest, server view
@@ -88,6 +89,9 @@ func configText(t bench.Trial) string {
 	s := "**" + t.Index.String()
 	if sp := workloads.FormatParams(t.Search.Params); sp != "" {
 		s += " searched with " + strings.Trim(sp, "()")
+	}
+	if k := kindText(t); k != "" {
+		s += ", " + k
 	}
 	s += "**"
 	s += fmt.Sprintf(" (top %d, %d quer%s per request", t.Search.TopK, t.Search.NQ, plural(t.Search.NQ, "y", "ies"))
@@ -326,7 +330,7 @@ func writeTrials(b *strings.Builder, d *doc) {
 		}
 		l := t.LatencyMS
 		fmt.Fprintf(b, "| %d%s | %s | %s | %s | %d | %d | %s | %s | %.4f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d |\n",
-			t.ID, mark, t.Index.Type, paramsText(t.Index.Build), paramsText(t.Search.Params), t.Search.TopK, t.Search.NQ,
+			t.ID, mark, indexCell(t), paramsText(t.Index.Build), searchCell(t), t.Search.TopK, t.Search.NQ,
 			filterText(t.Search), levelText(t.Load), t.Recall, t.QPS, l.P50, l.P90, l.P99, l.P999, l.Max, t.Requests, t.Errors.Total)
 	}
 	b.WriteString("\n")

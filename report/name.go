@@ -21,6 +21,7 @@ import (
 // each other, and it is the sub-benchmark name of the benchstat output.
 func TrialName(t bench.Trial) string {
 	parts := []string{"index=" + nameValue(t.Index.Type)}
+	parts = append(parts, kindParts(t)...)
 	parts = append(parts, paramParts(t.Index.Build)...)
 	parts = append(parts, paramParts(t.Search.Params)...)
 	parts = append(parts, "topk="+strconv.Itoa(t.Search.TopK), "nq="+strconv.Itoa(t.Search.NQ))
@@ -108,6 +109,9 @@ func pointLabel(t bench.Trial) string {
 	s := t.Index.String()
 	if sp := workloads.FormatParams(t.Search.Params); sp != "" {
 		s += " " + strings.Trim(sp, "()")
+	}
+	if k := kindText(t); k != "" {
+		s += " " + k
 	}
 	s += fmt.Sprintf(" k=%d nq=%d", t.Search.TopK, t.Search.NQ)
 	if t.Search.Selectivity > 0 && t.Search.Selectivity < 1 {

@@ -133,6 +133,9 @@ func writeAnswer(b *strings.Builder, fn *footnotes, rec *tuner.Recommendation, a
 	if len(c.Search) > 0 {
 		row("search params", strings.Trim(workloads.FormatParams(c.Search), "()"), "measured")
 	}
+	if c.Request != "" {
+		row("request", strings.ReplaceAll(c.Request, "|", "\\|"), "measured")
+	}
 	row("batch size", fmt.Sprintf("nq=%d queries per request", c.NQ), "measured")
 	row("recall", fmt.Sprintf("%.4f", c.Recall.Value), fn.label(c.Recall))
 	row("throughput", fmt.Sprintf("%s queries/s (%s requests/s) at %s", tuner.Count(c.QueriesPerS.Value), tuner.Count(c.QPS.Value), c.Level), fn.label(c.QueriesPerS))

@@ -304,8 +304,10 @@ func (r *Runner) open(ctx context.Context, truth bool) (*Session, error) {
 func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 	plan, ds := r.Plan, r.Data
 	for _, b := range plan.Builds {
-		if err := r.Target.CheckIndex(b.Index); err != nil {
-			return nil, err
+		for _, ix := range b.Indexes() {
+			if err := r.Target.CheckIndex(ix); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if truth {

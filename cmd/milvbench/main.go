@@ -133,8 +133,10 @@ control plane, and prints the cluster the run would record.`,
 			plan := workloads.NewPlan(spec)
 			if spec.Target.Kind == workloads.TargetEmbedded {
 				for _, b := range plan.Builds {
-					if err := embedded.New().CheckIndex(b.Index); err != nil {
-						return err
+					for _, ix := range b.Indexes() {
+						if err := embedded.New().CheckIndex(ix); err != nil {
+							return err
+						}
 					}
 				}
 			}
@@ -437,8 +439,10 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 		}
 	}()
 	for _, b := range plan.Builds {
-		if err := w.target.CheckIndex(b.Index); err != nil {
-			return nil, err
+		for _, ix := range b.Indexes() {
+			if err := w.target.CheckIndex(ix); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// Fail fast: a collection the run may not touch is refused before the

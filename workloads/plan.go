@@ -302,13 +302,28 @@ func (p *Plan) Summary() string {
 	fmt.Fprintf(&b, "target:   %s\n", s.Target.Kind)
 	ds := s.Dataset
 	attached := ds.Source == SourceCollection
+	_, dense := s.DenseField()
 	switch {
+	case !dense:
+		fmt.Fprintf(&b, "dataset:  %d rows, %d queries, seed %d (no dense field)\n", ds.Size, ds.Queries, ds.Seed)
 	case ds.Source == SourceSynthetic:
 		fmt.Fprintf(&b, "dataset:  %s %s, %d × %d, %s, %d queries, seed %d\n", ds.Source, ds.Distribution, ds.Size, ds.Dim, ds.Metric, ds.Queries, ds.Seed)
 	case attached:
 		fmt.Fprintf(&b, "dataset:  existing collection %s, read-only: its rows, its index and its metric; %d queries\n", s.Target.Collection, ds.Queries)
 	default:
 		fmt.Fprintf(&b, "dataset:  %s files, %d × %d, %s, %d queries\n", ds.Source, ds.Size, ds.Dim, ds.Metric, ds.Queries)
+	}
+	if s.MultiField() {
+		var fs []string
+		for _, f := range s.CollectionFields() {
+			d := f.Name + " (" + f.Type
+			if f.Data != nil {
+				d += ", " + f.Data.Source
+			}
+			fs = append(fs, d+")")
+		}
+		fmt.Fprintf(&b, "fields:   %s\n", strings.Join(fs, ", "))
+		fmt.Fprintf(&b, "search:   %s\n", strings.Join(s.SearchKinds(), ", "))
 	}
 	insert, rows := p.stages()
 	builds := Count(len(p.Builds), "index build", "index builds")

@@ -130,6 +130,9 @@ func checkScaleOut(spec *workloads.Spec) error {
 	if err := bench.CheckShardable(spec.Load); err != nil {
 		return usageError{fmt.Errorf("%s: %w", spec.File, err)}
 	}
+	if spec.MultiField() {
+		return usageError{fmt.Errorf("%s: fields (sparse, text) cannot be scaled out yet (shards join a collection of one dense vector); run it with one generator", spec.File)}
+	}
 	if spec.Dataset.Source == workloads.SourceCollection {
 		return usageError{fmt.Errorf("%s: dataset.source collection cannot be scaled out yet (prepare creates and fills a collection of its own); run it with one generator", spec.File)}
 	}

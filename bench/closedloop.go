@@ -42,17 +42,26 @@ func (a *answers) offer(qi int, ids []int64) {
 // recall averages recall@k over the queries that were answered, and
 // returns how many were.
 func (a *answers) recall(gt *datasets.GroundTruth, k int) (float64, int) {
-	sum, n := 0.0, 0
-	for qi, ids := range a.ids {
-		if a.seen[qi].Load() {
-			sum += Recall(gt, qi, k, ids)
-			n++
-		}
-	}
-	if n == 0 {
+	rs := a.recalls(gt, k)
+	if len(rs) == 0 {
 		return 0, 0
 	}
-	return sum / float64(n), n
+	sum := 0.0
+	for _, r := range rs {
+		sum += r
+	}
+	return sum / float64(len(rs)), len(rs)
+}
+
+// recalls is recall@k of each query that was answered, in query order.
+func (a *answers) recalls(gt *datasets.GroundTruth, k int) []float64 {
+	var rs []float64
+	for qi, ids := range a.ids {
+		if a.seen[qi].Load() {
+			rs = append(rs, Recall(gt, qi, k, ids))
+		}
+	}
+	return rs
 }
 
 // closedLoop runs s.pt.Concurrency workers from start, each sending its

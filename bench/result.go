@@ -68,19 +68,22 @@ type Provenance struct {
 
 // Trial is one measured point: an index config, a search point and a load level.
 type Trial struct {
-	ID          int                   `json:"id"`
-	Index       workloads.IndexConfig `json:"index"`
-	Search      SearchInfo            `json:"search"`
-	Load        LoadInfo              `json:"load"`
-	Recall      float64               `json:"recall"`
-	RecallN     int                   `json:"recall_queries"`
-	QPS         float64               `json:"qps"`
-	QueriesPerS float64               `json:"queries_per_s"`
-	Requests    int64                 `json:"requests"`
-	LatencyMS   LatencyMS             `json:"latency_ms"`
-	Errors      ErrorCounts           `json:"errors"`
-	TimingsS    Timings               `json:"timings_s"`
-	IndexBytes  int64                 `json:"index_memory_bytes,omitempty"`
+	ID      int                   `json:"id"`
+	Index   workloads.IndexConfig `json:"index"`
+	Search  SearchInfo            `json:"search"`
+	Load    LoadInfo              `json:"load"`
+	Recall  float64               `json:"recall"`
+	RecallN int                   `json:"recall_queries"`
+	// RecallDist is the distribution of per-query recall (its mean is
+	// Recall): the low percentiles, the minimum, the share at zero.
+	RecallDist  *RecallDist `json:"recall_dist,omitempty"`
+	QPS         float64     `json:"qps"`
+	QueriesPerS float64     `json:"queries_per_s"`
+	Requests    int64       `json:"requests"`
+	LatencyMS   LatencyMS   `json:"latency_ms"`
+	Errors      ErrorCounts `json:"errors"`
+	TimingsS    Timings     `json:"timings_s"`
+	IndexBytes  int64       `json:"index_memory_bytes,omitempty"`
 	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
 	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`

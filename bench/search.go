@@ -162,6 +162,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 		Load:        load,
 		Recall:      recall,
 		RecallN:     n,
+		RecallDist:  NewRecallDist(w.ans.recalls(truth.GT, pt.TopK)),
 		QPS:         float64(w.ok) / secs,
 		QueriesPerS: float64(w.ok) * float64(pt.NQ) / secs,
 		Requests:    w.ok + w.errs.Total,

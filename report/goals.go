@@ -31,6 +31,13 @@ func misses(t bench.Trial, g workloads.Goals) []string {
 	if t.Recall < g.Recall {
 		out = append(out, fmt.Sprintf("recall (%.4f < %g)", t.Recall, g.Recall))
 	}
+	if g.RecallP5 > 0 && (t.RecallDist == nil || t.RecallDist.P5 < g.RecallP5) {
+		p5 := "not recorded"
+		if t.RecallDist != nil {
+			p5 = fmt.Sprintf("%.4f", t.RecallDist.P5)
+		}
+		out = append(out, fmt.Sprintf("recall p5 (%s < %g)", p5, g.RecallP5))
+	}
 	if g.P99 > 0 && t.LatencyMS.P99 > ms(g.P99) {
 		out = append(out, fmt.Sprintf("p99 (%.3f ms > %s)", t.LatencyMS.P99, g.P99))
 	}

@@ -51,3 +51,30 @@ func TestHybridBesideSingle(t *testing.T) {
 		t.Errorf("names %q and %q", a, hy)
 	}
 }
+
+func TestRecallPerQueryFlagsSkew(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dist *bench.RecallDist
+		want []string
+	}{
+		{"skewed", &bench.RecallDist{Mean: 0.9, P1: 0, P5: 0.2, P10: 0.6, Min: 0, Zero: 0.03, Queries: 200}, []string{"**1 trial** (⚠)", "| 1 ⚠ | HNSW | ef=32 | 0.9000 | 0.0000 | 0.2000 | 0.6000 | 0.0000 | 3.0% | 200 |"}},
+		{"even", &bench.RecallDist{Mean: 0.9, P1: 0.8, P5: 0.85, P10: 0.86, Min: 0.7, Queries: 200}, []string{"No trial's p5 sits more than 0.1 below", "| 1 | HNSW |"}},
+		{"not recorded", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := bench.Trial{ID: 1, Index: workloads.IndexConfig{Type: "HNSW"}, RecallDist: tc.dist,
+				Search: bench.SearchInfo{Params: workloads.Params{"ef": int64(32)}, TopK: 10, NQ: 1}}
+			var b strings.Builder
+			writeRecallPerQuery(&b, &doc{res: &bench.Result{Trials: []bench.Trial{tr}}})
+			if tc.want == nil && b.Len() > 0 {
+				t.Fatalf("section without distributions:\n%s", b.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}

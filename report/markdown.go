@@ -34,8 +34,9 @@ func sections() []section {
 		writeGenerators,
 		writeStages,
 		writeTrials,
-		writeHybridCost, // hybrid beside single-field trials (kinds.go)
-		writeRates, // open loop and capacity (capacity.go)
+		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
+		writeRecallPerQuery, // per-query recall distribution (recall.go)
+		writeRates,          // open loop and capacity (capacity.go)
 		// Tables of further load models (capacity, mixed, ingest) go here.
 		writeLoadSections, // mixed, ingest, server view
 		writeErrors,

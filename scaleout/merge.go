@@ -430,6 +430,11 @@ func (m *trialMerge) finish() (bench.Trial, error) {
 		return bench.Trial{}, err
 	}
 	out.Recall, out.RecallN = unionRecall(m.recall), len(m.recall)
+	rs := make([]float64, 0, len(m.recall))
+	for _, r := range m.recall {
+		rs = append(rs, r)
+	}
+	out.RecallDist = bench.NewRecallDist(rs) // sorts: map order does not matter
 	return out, nil
 }
 

@@ -48,6 +48,7 @@ type point struct {
 	// samples are the queries/s of each repeat (for the ties' t-test).
 	samples    []float64
 	recall     float64
+	recallP5   float64 // median over repeats of the per-query p5; -1: not recorded
 	qps        float64 // requests/s
 	queries    float64 // queries/s = requests/s × nq
 	p99, p95   float64
@@ -107,11 +108,14 @@ func aggregate(trials []bench.Trial) []*point {
 			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1), request: requestOf(t0.Search),
 			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
 		}
-		var recall, qps, queries, p99, p95 []float64
+		var recall, recallP5, qps, queries, p99, p95 []float64
 		var errs, reqs int64
 		for _, t := range ts {
 			p.trialIDs = append(p.trialIDs, t.ID)
 			recall = append(recall, t.Recall)
+			if t.RecallDist != nil {
+				recallP5 = append(recallP5, t.RecallDist.P5)
+			}
 			qps = append(qps, t.QPS)
 			queries = append(queries, queriesPerS(t))
 			p99 = append(p99, t.LatencyMS.P99)
@@ -122,6 +126,10 @@ func aggregate(trials []bench.Trial) []*point {
 			p.indexBytes = max(p.indexBytes, t.IndexBytes)
 		}
 		p.recall, p.qps, p.queries = median(recall), median(qps), median(queries)
+		p.recallP5 = -1
+		if len(recallP5) == len(ts) {
+			p.recallP5 = median(recallP5)
+		}
 		p.samples = queries
 		p.p99, p.p95 = median(p99), median(p95)
 		if reqs > 0 {
@@ -165,7 +173,7 @@ func median(xs []float64) float64 {
 // meets reports whether p meets every measurable goal (the throughput goal
 // is met by sizing, not by one point).
 func meets(p *point, g workloads.Goals) bool {
-	return p.recall >= g.Recall && latencyOK(p, g) && p.errRate <= MaxErrorRate && !p.genBound
+	return p.recall >= g.Recall && (g.RecallP5 == 0 || p.recallP5 >= g.RecallP5) && latencyOK(p, g) && p.errRate <= MaxErrorRate && !p.genBound
 }
 
 // latencyOK reports whether p meets the latency goals.

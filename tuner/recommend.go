@@ -455,6 +455,9 @@ func summary(sh Shape, a *Answer, g workloads.Goals, m measuredTarget, currency 
 	}
 	s += fmt.Sprintf(", in requests of nq=%d", c.NQ)
 	var met []string
+	if g.RecallP5 > 0 {
+		met = append(met, fmt.Sprintf("per-query recall p5 ≥ %g", g.RecallP5))
+	}
 	if g.Recall > 0 {
 		met = append(met, fmt.Sprintf("recall ≥ %g (measured %.3f)", g.Recall, c.Recall.Value))
 	}

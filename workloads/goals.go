@@ -39,6 +39,7 @@ func (d *decoder) goals(g *Goals) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		return d.mapping(n, p, map[string]fieldFunc{
 			"recall":        d.float(&g.Recall),
+			"recall_p5":     d.float(&g.RecallP5),
 			"p99":           d.duration(&g.P99),
 			"p95":           d.duration(&g.P95),
 			"qps":           d.float(&g.QPS),
@@ -90,6 +91,8 @@ func validateGoals(g Goals, e func(field, format string, args ...any) error) err
 	switch {
 	case g.Recall < 0 || g.Recall > 1:
 		return e("goals.recall", "%g is out of range (allowed 0..1)", g.Recall)
+	case g.RecallP5 < 0 || g.RecallP5 > 1:
+		return e("goals.recall_p5", "%g is out of range (allowed 0..1)", g.RecallP5)
 	case g.QPS < 0 || g.QPS > maxGoalQPS:
 		return e("goals.qps", "%g is out of range (queries/s, 0..%g; 0 means no throughput goal)", g.QPS, float64(maxGoalQPS))
 	case g.Rows < 0 || g.Rows > maxGoalRows:

@@ -247,9 +247,12 @@ func (l LoadSpec) OpenSearch() bool {
 // Goals are the targets a configuration must meet and the production shape
 // the recommendation sizes for; zero means "no goal" (or "the dataset's").
 type Goals struct {
-	Recall float64  `json:"recall,omitempty"`
-	P99    Duration `json:"p99,omitempty"`
-	P95    Duration `json:"p95,omitempty"`
+	Recall float64 `json:"recall,omitempty"`
+	// RecallP5 is a floor on the 5th percentile of per-query recall: 95%
+	// of queries must reach it (a mean can hide queries left with none).
+	RecallP5 float64  `json:"recall_p5,omitempty"`
+	P99      Duration `json:"p99,omitempty"`
+	P95      Duration `json:"p95,omitempty"`
 	// QPS is the production request rate to serve.
 	QPS float64 `json:"qps,omitempty"`
 	// Rows and Dim describe production (default: the dataset's); Growth is
@@ -342,7 +345,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // Set reports whether any measurable goal (recall, p99, p95, QPS) is set.
 func (g Goals) Set() bool {
-	return g.Recall > 0 || g.P99 > 0 || g.P95 > 0 || g.QPS > 0
+	return g.Recall > 0 || g.RecallP5 > 0 || g.P99 > 0 || g.P95 > 0 || g.QPS > 0
 }
 
 // Hash identifies the workload, so a resumed run or a scale-out shard can

@@ -175,6 +175,9 @@ func (l *lexer) next() (token, error) {
 	case c == '.':
 		return token{}, errAt(s, start, "expected a digit before '.' (write 0.5, not .5)")
 	}
+	if strings.IndexByte("+*/%^&|~", c) >= 0 {
+		return token{}, errAt(s, start, "expected a comparison, and, or or, found %q (arithmetic and bit operators are not supported)", string(c))
+	}
 	r, _ := utf8.DecodeRuneInString(s[start:])
 	return token{}, errAt(s, start, "expected an expression, found unexpected character %q", r)
 }

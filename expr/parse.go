@@ -269,6 +269,8 @@ func (p *parser) relation() (node, error) {
 	up := func(o string) bool { return o == "<" || o == "<=" }
 	down := func(o string) bool { return o == ">" || o == ">=" }
 	switch {
+	case op == "==" || op == "!=" || op2.text == "==" || op2.text == "!=":
+		return nil, errAt(p.src, op2.pos, "expected and, or, or ) (only < <= > >= chain, as a range lo < x < hi), found %s", op2.describe())
 	case !(up(op) && up(op2.text)) && !(down(op) && down(op2.text)):
 		return nil, errAt(p.src, op2.pos, "expected a range with both bounds < / <= or both > / >=, found %s after %s", op2.describe(), op)
 	case !isConst(l):

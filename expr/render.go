@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // String is the expression in canonical form: lower-case keywords, strings
@@ -173,7 +174,19 @@ type Params map[string]any
 // WithTemplateParam turns into template values).
 func param(v any) (any, error) {
 	switch t := v.(type) {
-	case int64, float64, bool, string, []int64, []float64, []bool, []string:
+	case string:
+		if !utf8.ValidString(t) {
+			return nil, fmt.Errorf("string %q is not valid UTF-8", t)
+		}
+		return v, nil
+	case []string:
+		for _, s := range t {
+			if !utf8.ValidString(s) {
+				return nil, fmt.Errorf("string %q is not valid UTF-8", s)
+			}
+		}
+		return v, nil
+	case int64, float64, bool, []int64, []float64, []bool:
 		return v, nil
 	case int:
 		return int64(t), nil

@@ -223,10 +223,10 @@ func cmpIntFloat(i int64, f float64) int {
 	if math.IsNaN(f) {
 		return 2
 	}
-	if f >= 9.3e18 {
+	if f >= 0x1p63 { // beyond every int64
 		return -1
 	}
-	if f <= -9.3e18 {
+	if f < -0x1p63 {
 		return 1
 	}
 	t := math.Trunc(f)

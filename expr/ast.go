@@ -53,10 +53,12 @@ type (
 		not  bool
 		list node
 	}
-	// likeNode is x like "pattern".
+	// likeNode is x like "pattern", the pattern compiled with \ escapes
+	// (column-wise) and without (row-wise).
 	likeNode struct {
-		x   node
-		pat string
+		x        node
+		pat      string
+		esc, raw []likeTok
 	}
 	// nullNode is x is [not] null.
 	nullNode struct {

@@ -124,6 +124,10 @@ func (ev *evaluator) cond(n node) (tri, error) {
 	case likeNode:
 		return ev.like(t)
 	case nullNode:
+		if f, ok := t.x.(fieldNode); ok {
+			v, err := ev.field(f.name)
+			return triOf(v.kind == KindNull != t.not), err
+		}
 		v, _, err := ev.value(t.x)
 		if err != nil {
 			return fls, err
@@ -183,6 +187,15 @@ func (ev *evaluator) value(n node) (dyn, Kind, error) {
 		}
 		return x, KindJSON, nil
 	case lenNode:
+		if f, ok := t.arg.(fieldNode); ok {
+			v, err := ev.field(f.name)
+			switch v.kind {
+			case KindIntArray:
+				return int64(len(v.ia)), KindInt, err
+			case KindStringArray:
+				return int64(len(v.sa)), KindInt, err
+			}
+		}
 		x, k, err := ev.value(t.arg)
 		if err != nil {
 			return nil, KindInt, err
@@ -231,7 +244,18 @@ func (ev *evaluator) compare(op string, l, r node) (tri, error) {
 	col, lit := l, r
 	if isConst(l) {
 		col, lit = r, l
-		op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}[op]
+		op = flipOp(op)
+	}
+	if f, ok := col.(fieldNode); ok {
+		if l, ok := lit.(litNode); ok {
+			v, err := ev.field(f.name)
+			if err != nil {
+				return fls, err
+			}
+			if c, ok := cmpScalar(v, l.v); ok {
+				return opResult(op, c), nil
+			}
+		}
 	}
 	a, k, err := ev.value(col)
 	if err != nil {
@@ -259,15 +283,70 @@ func (ev *evaluator) compare(op string, l, r node) (tri, error) {
 	if !ok {
 		return unk, nil // Python raises TypeError; Lite turns it into null
 	}
+	return opResult(op, c), nil
+}
+
+// opResult is the outcome of comparison op given c, the operands' order
+// (-1, 0, 1, or 2 for unordered: only != holds).
+func opResult(op string, c int) tri {
 	switch op {
+	case "==":
+		return triOf(c == 0)
+	case "!=":
+		return triOf(c != 0)
 	case "<":
-		return triOf(c < 0), nil
+		return triOf(c == -1)
 	case "<=":
-		return triOf(c <= 0), nil
+		return triOf(c == -1 || c == 0)
 	case ">":
-		return triOf(c > 0), nil
+		return triOf(c == 1)
 	}
-	return triOf(c >= 0), nil
+	return triOf(c == 1 || c == 0)
+}
+
+// cmpScalar orders a non-null scalar field value and a literal of a kind it
+// compares with, without boxing (the evaluator's hot path); ok is false
+// for every other pair, which takes the general path.
+func cmpScalar(v Value, lit any) (int, bool) {
+	switch v.kind {
+	case KindInt:
+		switch b := lit.(type) {
+		case int64:
+			return cmp3(v.i, b), true
+		case float64:
+			return cmpIntFloat(v.i, b), true
+		}
+	case KindFloat:
+		switch b := lit.(type) {
+		case int64:
+			c := cmpIntFloat(b, v.f)
+			if c != 2 {
+				c = -c
+			}
+			return c, true
+		case float64:
+			if v.f != v.f || b != b {
+				return 2, true
+			}
+			return cmp3(v.f, b), true
+		}
+	case KindString:
+		if b, ok := lit.(string); ok {
+			return cmp3(v.s, b), true
+		}
+	case KindBool:
+		if b, ok := lit.(bool); ok {
+			return cmp3(v.i, boolInt(b)), true
+		}
+	}
+	return 0, false
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (ev *evaluator) list(n node) ([]dyn, error) {
@@ -291,6 +370,17 @@ func (ev *evaluator) list(n node) ([]dyn, error) {
 }
 
 func (ev *evaluator) in(t inNode) (tri, error) {
+	if f, ok := t.x.(fieldNode); ok {
+		if l, ok := t.list.(listNode); ok {
+			v, err := ev.field(f.name)
+			if err != nil {
+				return fls, err
+			}
+			if r, ok := ev.inScalar(v, l, t.not); ok {
+				return r, nil
+			}
+		}
+	}
 	a, k, err := ev.value(t.x)
 	if err != nil {
 		return fls, err
@@ -324,6 +414,29 @@ func (ev *evaluator) in(t inNode) (tri, error) {
 	return triOf(found != t.not), nil
 }
 
+// inScalar is in over a non-null scalar field and a list of literals the
+// field compares with, without boxing; ok is false otherwise.
+func (ev *evaluator) inScalar(v Value, l listNode, not bool) (tri, bool) {
+	if v.kind == KindNull {
+		return fls, false
+	}
+	found := false
+	for _, e := range l.elems {
+		lit, ok := e.(litNode)
+		if !ok {
+			return fls, false
+		}
+		c, ok := cmpScalar(v, lit.v)
+		if !ok {
+			return fls, false
+		}
+		if c == 0 {
+			found = true
+		}
+	}
+	return triOf(found != not), true
+}
+
 func (ev *evaluator) like(t likeNode) (tri, error) {
 	a, k, err := ev.value(t.x)
 	if err != nil {
@@ -340,12 +453,43 @@ func (ev *evaluator) like(t likeNode) (tri, error) {
 		return fls, nil
 	}
 	if ev.rowwise {
-		return triOf(likePython(s, t.pat)), nil
+		return triOf(likePython(s, t.raw)), nil
 	}
-	return triOf(matchLike(s, compileLike(t.pat, true))), nil
+	return triOf(matchLike(s, t.esc)), nil
 }
 
 func (ev *evaluator) contains(t containsNode) (tri, error) {
+	if f, ok := t.x.(fieldNode); ok {
+		v, err := ev.field(f.name)
+		if err != nil {
+			return fls, err
+		}
+		if v.kind == KindIntArray || v.kind == KindStringArray {
+			want, err := ev.wanted(t)
+			if err != nil {
+				return fls, err
+			}
+			has := func(x dyn) bool {
+				for _, e := range v.ia {
+					if c, ok := cmpScalar(Value{kind: KindInt, i: e}, x); ok && c == 0 {
+						return true
+					}
+					if b, ok := x.(bool); ok && e == boolInt(b) { // Python: True == 1
+						return true
+					}
+				}
+				if xs, ok := x.(string); ok {
+					for _, e := range v.sa {
+						if e == xs {
+							return true
+						}
+					}
+				}
+				return false
+			}
+			return containsResult(t.fn, want, has), nil
+		}
+	}
 	a, k, err := ev.value(t.x)
 	if err != nil {
 		return fls, err
@@ -353,14 +497,8 @@ func (ev *evaluator) contains(t containsNode) (tri, error) {
 	if _, isField := t.x.(fieldNode); isField && k != KindNull && k != KindJSON && k != KindIntArray && k != KindStringArray {
 		return fls, fmt.Errorf("%s: field is %s, not an ARRAY or JSON", t.fn, k)
 	}
-	var want []dyn
-	if t.fn == "array_contains" {
-		v, _, err := ev.value(t.arg)
-		if err != nil {
-			return fls, err
-		}
-		want = []dyn{v}
-	} else if want, err = ev.list(t.arg); err != nil {
+	want, err := ev.wanted(t)
+	if err != nil {
 		return fls, err
 	}
 	arr, ok := a.([]any)
@@ -375,16 +513,34 @@ func (ev *evaluator) contains(t containsNode) (tri, error) {
 		}
 		return false
 	}
+	return containsResult(t.fn, want, has), nil
+}
+
+// containsResult applies array_contains[_all|_any] given the wanted values
+// and a membership test.
+func containsResult(fn string, want []dyn, has func(dyn) bool) tri {
 	for _, x := range want {
 		h := has(x)
-		if t.fn == "array_contains_all" && !h {
-			return fls, nil
+		if fn == "array_contains_all" && !h {
+			return fls
 		}
-		if t.fn != "array_contains_all" && h {
-			return tru, nil
+		if fn != "array_contains_all" && h {
+			return tru
 		}
 	}
-	return triOf(t.fn == "array_contains_all"), nil
+	return triOf(fn == "array_contains_all")
+}
+
+// wanted is the value or values an array_contains* looks for.
+func (ev *evaluator) wanted(t containsNode) ([]dyn, error) {
+	if t.fn != "array_contains" {
+		return ev.list(t.arg)
+	}
+	if l, ok := t.arg.(litNode); ok {
+		return []dyn{l.v}, nil
+	}
+	v, _, err := ev.value(t.arg)
+	return []dyn{v}, err
 }
 
 // likeTok is one element of a like pattern: a literal rune, % (any run)
@@ -421,8 +577,7 @@ func compileLike(pat string, escapes bool) []likeTok {
 // likePython is Milvus Lite's row-wise like: no escapes, and, as Python's
 // re `$` also matches before a final newline, a value ending in "\n" also
 // matches when the value without it does.
-func likePython(s, pat string) bool {
-	p := compileLike(pat, false)
+func likePython(s string, p []likeTok) bool {
 	if matchLike(s, p) {
 		return true
 	}
@@ -432,22 +587,21 @@ func likePython(s, pat string) bool {
 // matchLike matches s against p, every character counting as one (%
 // and _ match newlines too).
 func matchLike(s string, p []likeTok) bool {
-	rs := make([]rune, 0, utf8.RuneCountInString(s))
-	for _, r := range s {
-		rs = append(rs, r)
-	}
-	// Greedy matching with backtracking to the last %.
+	// Greedy matching with backtracking to the last %; i and mark are byte
+	// offsets of characters in s.
 	i, j, star, mark := 0, 0, -1, 0
-	for i < len(rs) {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case j < len(p) && (p[j].kind == '_' || p[j].kind == 'r' && p[j].r == rs[i]):
-			i++
+		case j < len(p) && (p[j].kind == '_' || p[j].kind == 'r' && p[j].r == r):
+			i += size
 			j++
 		case j < len(p) && p[j].kind == '%':
 			star, mark = j, i
 			j++
 		case star >= 0:
-			mark++
+			_, msize := utf8.DecodeRuneInString(s[mark:])
+			mark += msize
 			i, j = mark, star+1
 		default:
 			return false

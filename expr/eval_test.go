@@ -2,8 +2,10 @@ package expr
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // testRow has a value of every kind; the "null_*" fields are null.
@@ -197,4 +199,36 @@ func TestCmpNum(t *testing.T) {
 			t.Errorf("pyOrder(%v, %v) = %d, %v; want %d", tt.a, tt.b, got, ok, tt.want)
 		}
 	}
+}
+
+// FuzzLike checks matchLike against the regular expression Milvus Lite
+// builds for a like pattern (% → .*, _ → ., \ escaping the next character
+// column-wise, dot matching newlines).
+func FuzzLike(f *testing.F) {
+	for _, s := range [][2]string{{"abc", "a%c"}, {"a\nb", "a_b"}, {"100%", `100\%`}, {`a\`, `a\\`}, {"éx", "_x%"}, {"mississippi", "%iss%ppi"}} {
+		f.Add(s[0], s[1], true)
+		f.Add(s[0], s[1], false)
+	}
+	f.Fuzz(func(t *testing.T, s, pat string, esc bool) {
+		if !utf8.ValidString(s) || !utf8.ValidString(pat) {
+			return
+		}
+		var re strings.Builder
+		re.WriteString(`(?s)^`)
+		for _, tok := range compileLike(pat, esc) {
+			switch tok.kind {
+			case '%':
+				re.WriteString(".*")
+			case '_':
+				re.WriteString(".")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(tok.r)))
+			}
+		}
+		re.WriteString(`$`)
+		want := regexp.MustCompile(re.String()).MatchString(s)
+		if got := matchLike(s, compileLike(pat, esc)); got != want {
+			t.Fatalf("matchLike(%q, %q, escapes=%v) = %v, regexp %s says %v", s, pat, esc, got, re.String(), want)
+		}
+	})
 }

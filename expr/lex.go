@@ -67,41 +67,64 @@ func (t token) describe() string {
 	return strconv.Quote(s)
 }
 
-// keywords maps the spellings Milvus's grammar accepts (lower or upper case
-// only) to token kinds. Mixed-case spellings and Milvus Lite's extra
-// keywords are reserved: see reserved.
-var keywords = map[string]tokKind{
-	"and": tAnd, "AND": tAnd, "or": tOr, "OR": tOr, "not": tNot, "NOT": tNot,
-	"in": tIn, "IN": tIn, "like": tLike, "LIKE": tLike, "is": tIs, "IS": tIs,
-	"null": tNull, "NULL": tNull,
-}
-
-// functions maps accepted function names (lower or upper case) to their
-// canonical spelling; json_contains* are Milvus's aliases.
-var functions = map[string]string{
-	"array_contains": "array_contains", "array_contains_all": "array_contains_all",
-	"array_contains_any": "array_contains_any", "array_length": "array_length",
-	"json_contains": "array_contains", "json_contains_all": "array_contains_all",
-	"json_contains_any": "array_contains_any",
-}
-
-// reserved words cannot name fields in any letter case: Milvus Lite reads
-// its keywords case-insensitively, and these are keywords or functions in
-// Milvus's grammar or Lite's.
-var reserved = map[string]bool{
-	"and": true, "or": true, "not": true, "in": true, "like": true, "is": true, "null": true,
-	"true": true, "false": true, "exists": true, "iso": true, "interval": true,
-	"text_match": true, "phrase_match": true, "random_sample": true, "element_filter": true,
-}
-
-func lookupFunc(w string) (string, bool) {
-	if w != strings.ToLower(w) && w != strings.ToUpper(w) {
-		if _, ok := functions[strings.ToLower(w)]; ok {
-			return "", true
-		}
-		return "", false
+// keyword maps the spellings of keywords Milvus's grammar accepts (lower
+// or upper case only) to token kinds. Mixed-case spellings and Milvus Lite's
+// extra keywords are reserved: see isReserved.
+func keyword(w string) (tokKind, bool) {
+	switch w {
+	case "and", "AND":
+		return tAnd, true
+	case "or", "OR":
+		return tOr, true
+	case "not", "NOT":
+		return tNot, true
+	case "in", "IN":
+		return tIn, true
+	case "like", "LIKE":
+		return tLike, true
+	case "is", "IS":
+		return tIs, true
+	case "null", "NULL":
+		return tNull, true
 	}
-	c, ok := functions[strings.ToLower(w)]
+	return 0, false
+}
+
+// function maps a lower-case function name to its canonical spelling;
+// json_contains* are Milvus's aliases of array_contains*.
+func function(lower string) (string, bool) {
+	switch lower {
+	case "array_contains", "json_contains":
+		return "array_contains", true
+	case "array_contains_all", "json_contains_all":
+		return "array_contains_all", true
+	case "array_contains_any", "json_contains_any":
+		return "array_contains_any", true
+	case "array_length":
+		return "array_length", true
+	}
+	return "", false
+}
+
+// isReserved: these words cannot name fields in any letter case, as Milvus
+// Lite reads its keywords case-insensitively, and they are keywords or
+// functions in Milvus's grammar or Lite's.
+func isReserved(lower string) bool {
+	switch lower {
+	case "and", "or", "not", "in", "like", "is", "null", "true", "false", "exists", "iso", "interval",
+		"text_match", "phrase_match", "random_sample", "element_filter":
+		return true
+	}
+	return false
+}
+
+// lookupFunc reports whether w names a function: canonical is its
+// canonical name, or "" when w is a mixed-case spelling (an error).
+func lookupFunc(w string) (canonical string, ok bool) {
+	c, ok := function(strings.ToLower(w))
+	if ok && w != strings.ToLower(w) && w != strings.ToUpper(w) {
+		return "", true
+	}
 	return c, ok
 }
 
@@ -194,7 +217,7 @@ func (l *lexer) word() (token, error) {
 	case "false", "False", "FALSE":
 		return token{kind: tBool, pos: start, text: w}, nil
 	}
-	if k, ok := keywords[w]; ok {
+	if k, ok := keyword(w); ok {
 		return token{kind: k, pos: start, text: w}, nil
 	}
 	if c, ok := lookupFunc(w); ok {
@@ -203,7 +226,7 @@ func (l *lexer) word() (token, error) {
 		}
 		return token{kind: tFunc, pos: start, text: w, s: c}, nil
 	}
-	if reserved[strings.ToLower(w)] {
+	if isReserved(strings.ToLower(w)) {
 		return token{}, errAt(s, start, "expected a field name, found reserved word %q", w)
 	}
 	if l.pos < len(s) && s[l.pos] == '[' {
@@ -358,10 +381,14 @@ func (l *lexer) str() (string, error) {
 		case 'v':
 			b.WriteByte('\v')
 		case 'x', 'u', 'U', '0', '1', '2', '3', '4', '5', '6', '7':
-			n, base := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e], 16
-			from := l.pos
-			if n == 0 {
-				n, base, from = 3, 8, l.pos-1
+			n, base, from := 3, 8, l.pos-1 // \ooo
+			switch e {
+			case 'x':
+				n, base, from = 2, 16, l.pos
+			case 'u':
+				n, base, from = 4, 16, l.pos
+			case 'U':
+				n, base, from = 8, 16, l.pos
 			}
 			if from+n > len(s) {
 				return "", errAt(s, esc, "expected %d digits in escape \\%c", n, e)

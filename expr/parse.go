@@ -196,9 +196,17 @@ func flatten(xs []node, x node, or bool) []node {
 	return append(xs, x)
 }
 
-var cmpOps = map[string]bool{"==": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true}
-
-func (p *parser) isCmp() bool { t := p.peek(); return t.kind == tPunct && cmpOps[t.text] }
+func (p *parser) isCmp() bool {
+	t := p.peek()
+	if t.kind != tPunct {
+		return false
+	}
+	switch t.text {
+	case "==", "!=", "<", "<=", ">", ">=":
+		return true
+	}
+	return false
+}
 
 // relation: term [cmp term [cmp term]] | term [not] in list | term like str.
 func (p *parser) relation() (node, error) {
@@ -232,7 +240,7 @@ func (p *parser) relation() (node, error) {
 			return nil, p.expected("a quoted pattern after like")
 		}
 		p.take()
-		return likeNode{x: l, pat: s.s}, nil
+		return likeNode{x: l, pat: s.s, esc: compileLike(s.s, true), raw: compileLike(s.s, false)}, nil
 	case t.kind == tIn || notIn:
 		p.take()
 		if notIn {
@@ -286,8 +294,22 @@ func (p *parser) relation() (node, error) {
 	if up(op) {
 		return rangeNode{lo: l, lop: op, x: r, hop: op2.text, hi: h}, nil
 	}
-	flip := map[string]string{">": "<", ">=": "<="}
-	return rangeNode{lo: h, lop: flip[op2.text], x: r, hop: flip[op], hi: l}, nil
+	return rangeNode{lo: h, lop: flipOp(op2.text), x: r, hop: flipOp(op), hi: l}, nil
+}
+
+// flipOp is the comparison with its operands swapped: a < b is b > a.
+func flipOp(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
 }
 
 func (p *parser) compare(op string, l, r node, lpos, rpos int) (node, error) {

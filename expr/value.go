@@ -22,11 +22,24 @@ const (
 	KindJSON                    // JSON column, as decoded by encoding/json
 )
 
-var kindNames = [...]string{"null", "int64", "double", "bool", "varchar", "array<int64>", "array<varchar>", "json"}
-
 func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
+	switch k {
+	case KindNull:
+		return "null"
+	case KindInt:
+		return "int64"
+	case KindFloat:
+		return "double"
+	case KindBool:
+		return "bool"
+	case KindString:
+		return "varchar"
+	case KindIntArray:
+		return "array<int64>"
+	case KindStringArray:
+		return "array<varchar>"
+	case KindJSON:
+		return "json"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }

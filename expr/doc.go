@@ -10,8 +10,9 @@
 //
 //   - literals: integers (decimal, int64), floats (1.5, 2e3, 1.0e-3; not
 //     "1." or ".5"), true/True/TRUE, false/False/FALSE, strings in double or
-//     single quotes with Milvus's escapes \\ \" \' \n \r \t \a \b \f \v
-//     \xHH \ooo \uHHHH \UHHHHHHHH; a minus sign before a number;
+//     single quotes with Milvus's escapes \\ \" \n \r \t \a \b \f \v
+//     \xHH \ooo \uHHHH \UHHHHHHHH, and \' in single quotes (Milvus
+//     rejects it in double quotes); a minus sign before a number;
 //   - field names; JSON paths and array elements meta["brand"]["x"],
 //     meta["arr"][0], tags[0] (no blanks inside, as in Milvus's lexer);
 //   - comparisons == != < <= > >= between a field, path or array_length(…)

@@ -333,10 +333,10 @@ func (l *lexer) number() (token, error) {
 	return token{kind: tInt, pos: start, text: text, i: u}, nil
 }
 
-// str reads a quoted string at l.pos and decodes Milvus's escapes: \\ \'
-// \" \n \r \t \a \b \f \v, \xHH, \ooo (three octal digits), \uHHHH and
-// \UHHHHHHHH. A raw newline ends the line without closing the string (an
-// error); the decoded value must be valid UTF-8.
+// str reads a quoted string at l.pos and decodes Milvus's escapes: \\ \"
+// \' (in single quotes only) \n \r \t \a \b \f \v, \xHH, \ooo (three
+// octal digits), \uHHHH and \UHHHHHHHH. A raw newline before the closing
+// quote is an error; the decoded value must be valid UTF-8.
 func (l *lexer) str() (string, error) {
 	s, start := l.src, l.pos
 	q := s[start]
@@ -364,7 +364,12 @@ func (l *lexer) str() (string, error) {
 		e := s[l.pos]
 		l.pos++
 		switch e {
-		case '\\', '\'', '"':
+		case '\'':
+			if q == '"' {
+				return "", errAt(s, esc, "expected ' without a backslash in a double-quoted string (Milvus rejects \\' there)")
+			}
+			b.WriteByte(e)
+		case '\\', '"':
 			b.WriteByte(e)
 		case 'n':
 			b.WriteByte('\n')

@@ -153,6 +153,7 @@ func TestParseErrors(t *testing.T) {
 		{`a == "abc`, 6, "expected closing \" of the string"},
 		{"a == 'x\ny'", 6, "expected closing '"},
 		{`a == "\q"`, 7, "known escape"},
+		{`a == "it\'s"`, 9, "double-quoted string"},
 		{`a == "\xZZ"`, 7, "base-16 digits"},
 		{`a == "\xff"`, 6, "valid UTF-8"},
 		{`a == "\ud800"`, 7, "valid code point"},

@@ -165,6 +165,16 @@ func (ev *evaluator) value(n node) (dyn, Kind, error) {
 		default:
 			return nil, KindJSON, fmt.Errorf("field %q is %s: paths apply to JSON and ARRAY fields", t.field, v.kind)
 		}
+		if i, ok := t.steps[0].(int); ok && len(t.steps) == 1 && v.kind != KindJSON {
+			// An ARRAY element, without converting the whole array.
+			switch {
+			case v.kind == KindIntArray && i < len(v.ia):
+				return v.ia[i], KindJSON, nil
+			case v.kind == KindStringArray && i < len(v.sa):
+				return v.sa[i], KindJSON, nil
+			}
+			return nil, KindJSON, nil
+		}
 		x := v.toDyn()
 		for _, s := range t.steps {
 			switch k := s.(type) {

@@ -64,7 +64,8 @@ func Null() Value { return Value{} }
 // Int is an integer field.
 func Int(v int64) Value { return Value{kind: KindInt, i: v} }
 
-// Float is a float or double field.
+// Float is a float or double field. For a FLOAT (float32) column pass the
+// stored float32 widened, float64(float32(x)), as the server compares that.
 func Float(v float64) Value { return Value{kind: KindFloat, f: v} }
 
 // Bool is a bool field.

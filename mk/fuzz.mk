@@ -1,4 +1,5 @@
-# Fuzz targets (go test -fuzz) for workload decoding and every dataset reader.
+# Fuzz targets (go test -fuzz) for workload decoding, every dataset reader and
+# the filter expression parser and like matcher.
 # `make test` already runs each target's seeds (testdata/bad, testdata/fuzz)
 # as plain tests; these targets mutate them. A failing input is saved under
 # the package's testdata/fuzz/<Target>/ (commit it: it becomes a seed) and
@@ -6,7 +7,7 @@
 .PHONY: fuzz-short fuzz-ci
 
 FUZZ_TARGETS  := ./workloads:FuzzParse ./datasets:FuzzVecs ./datasets:FuzzNpy ./datasets:FuzzParquet ./datasets:FuzzHDF5 ./datasets:FuzzGTCache
-FUZZ_TARGETS  += ./datasets/sparse:FuzzCSR ./datasets/sparse:FuzzText
+FUZZ_TARGETS  += ./datasets/sparse:FuzzCSR ./datasets/sparse:FuzzText ./expr:FuzzParse ./expr:FuzzLike
 FUZZTIME      ?= 60s
 # Work spent shrinking each new interesting input (Go's default, 60 s, would
 # use most of a short run): 200 executions.

@@ -326,7 +326,9 @@ type sparseScratch struct {
 	has     []bool
 	order   []int
 	pos     []int64
+	end     []int64
 	pre     []float64
+	cd      []uint32
 }
 
 func (x *sparseIndex) getScratch(nq int) *sparseScratch {
@@ -340,6 +342,7 @@ func (x *sparseIndex) getScratch(nq int) *sparseScratch {
 	if len(s.cs) < nq {
 		s.cs, s.has = make([]float64, nq), make([]bool, nq)
 		s.order, s.pos, s.pre = make([]int, nq), make([]int64, nq), make([]float64, nq)
+		s.end, s.cd = make([]int64, nq), make([]uint32, nq)
 	}
 	return s
 }
@@ -440,7 +443,7 @@ func finish(h *topHeap, s *sparseScratch, nq int, r uint32) {
 // still make the floor.
 func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseScratch) int64 {
 	n := len(q)
-	order, pos, pre := s.order[:n], s.pos[:n], s.pre[:n]
+	order, pos, pre, end, cd := s.order[:n], s.pos[:n], s.pre[:n], s.end[:n], s.cd[:n]
 	for i := range order {
 		order[i] = i
 	}
@@ -454,8 +457,11 @@ func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseSc
 		return 0
 	})
 	var acc float64
+	next := uint32(math.MaxUint32) // the smallest current row of the essential lists
 	for j, i := range order {
-		pos[j] = x.start[q[i].list]
+		pos[j], end[j] = x.start[q[i].list], x.start[q[i].list+1]
+		cd[j] = x.row[pos[j]] // lists are never empty
+		next = min(next, cd[j])
 		acc += q[i].ub
 		pre[j] = acc // bound of a row found only in order[:j+1]
 	}
@@ -463,23 +469,24 @@ func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseSc
 	ess := 0 // order[ess:] are essential
 	for {
 		floor := h.floor()
-		for ess < n && prunable(pre[ess], floor) {
-			ess++
+		if prunable(pre[min(ess, n-1)], floor) && ess < n {
+			for ess < n && prunable(pre[ess], floor) {
+				ess++
+			}
+			next = math.MaxUint32
+			for j := ess; j < n; j++ {
+				next = min(next, cd[j])
+			}
 		}
-		if ess == n {
+		if ess == n || next == math.MaxUint32 {
 			return work
 		}
-		d := uint32(math.MaxUint32)
-		for j := ess; j < n; j++ {
-			d = min(d, x.docAt(q, order[j], pos[j]))
-		}
-		if d == math.MaxUint32 {
-			return work
-		}
+		d := next
+		next = math.MaxUint32
 		ok := allow.has(d)
 		var partial float64
 		for j := ess; j < n; j++ {
-			if x.docAt(q, order[j], pos[j]) == d {
+			if cd[j] == d {
 				if ok {
 					i := order[j]
 					c := x.contrib(&q[i], pos[j])
@@ -488,7 +495,13 @@ func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseSc
 					work++
 				}
 				pos[j]++
+				if pos[j] < end[j] {
+					cd[j] = x.row[pos[j]]
+				} else {
+					cd[j] = math.MaxUint32
+				}
 			}
+			next = min(next, cd[j])
 		}
 		if !ok {
 			continue
@@ -499,9 +512,16 @@ func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseSc
 				pruned = true
 				break
 			}
-			i := order[j]
-			pos[j] = x.seek(q, i, pos[j], d)
-			if x.docAt(q, i, pos[j]) == d {
+			if cd[j] < d {
+				pos[j] = x.seek(q, order[j], pos[j], d)
+				if pos[j] < end[j] {
+					cd[j] = x.row[pos[j]]
+				} else {
+					cd[j] = math.MaxUint32
+				}
+			}
+			if cd[j] == d {
+				i := order[j]
 				c := x.contrib(&q[i], pos[j])
 				s.cs[i], s.has[i] = c, true
 				partial += c

@@ -16,6 +16,9 @@ import (
 // sparseData is a synthetic sparse field: rows, queries, dims.
 func sparseData(t testing.TB, rows, queries int, seed int64) ([]sparse.Vector, []sparse.Vector, int64) {
 	t.Helper()
+	if raceBuild { // the race detector makes the scans several times slower
+		rows = rows / 2
+	}
 	spec := sparse.DefaultSyntheticSpec(rows, queries, seed)
 	spec.Dims, spec.DocNNZ, spec.QueryNNZMin, spec.QueryNNZMax = 5000, 60, 10, 30
 	g, qs, err := sparse.NewSynthetic(spec)
@@ -37,6 +40,9 @@ func sparseData(t testing.TB, rows, queries int, seed int64) ([]sparse.Vector, [
 // textData is a synthetic text field: documents and queries.
 func textData(t testing.TB, docs, queries int, seed int64) ([]string, []string) {
 	t.Helper()
+	if raceBuild {
+		docs = docs / 2
+	}
 	spec := sparse.DefaultTextSpec(docs, queries, seed)
 	spec.Vocab = 5000
 	g, qs, err := sparse.NewSyntheticText(spec)
@@ -198,6 +204,10 @@ func TestSparseIndexExact(t *testing.T) {
 	qs = append(qs, sparse.Vector{Indices: []uint32{0, 1, 2, 3}, Values: []float32{0.5, -0.7, 0.2, 1.1}},
 		sparse.Vector{Indices: []uint32{4999}, Values: []float32{1}})
 	ctx := context.Background()
+	targets := map[string]*Target{}
+	for _, algo := range algos {
+		targets[algo] = fieldTarget(t, nil, base, nil, "", nil, sparseCfg("sp", algo, 0, nil))
+	}
 	for _, k := range []int{1, 10, 100} {
 		gt, err := sparse.ExactIP(ctx, sparse.Vectors{Rows: base, DimsLen: dims}, qs, sparse.Options{K: k})
 		if err != nil {
@@ -207,8 +217,7 @@ func TestSparseIndexExact(t *testing.T) {
 		var refWork int64
 		for _, algo := range algos {
 			t.Run(fmt.Sprintf("k%d/%s", k, algo), func(t *testing.T) {
-				tg := fieldTarget(t, nil, base, nil, "", nil, sparseCfg("sp", algo, 0, nil))
-				got, work := tg.runField("sp", qs, nil, k, 0)
+				got, work := targets[algo].runField("sp", qs, nil, k, 0)
 				checkExact(t, gt, got, k)
 				if ref == nil {
 					ref, refWork = got, work

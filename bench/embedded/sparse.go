@@ -3,6 +3,7 @@ package embedded
 import (
 	"fmt"
 	"math"
+	mathbits "math/bits"
 	"slices"
 	"sync"
 
@@ -41,8 +42,11 @@ import (
 //     list into a score per row; DAAT_MAXSCORE and DAAT_WAND walk the
 //     lists document at a time and skip rows whose upper bound (the sum of
 //     the lists' largest contributions) cannot reach the current k-th
-//     score. The DAAT bounds are exact (no dim_max_score_ratio scaling),
-//     so all three return the same top-k: they differ in work, not answers.
+//     score — MaxScore, like knowhere's, takes queries of 20 terms or more
+//     a window of 4096 rows at a time (maxScoreBulk). The DAAT bounds are
+//     exact (knowhere's default dim_max_score_ratio 1.05 only loosens
+//     them), so all three return the same top-k: they differ in work, not
+//     answers.
 //
 // Scores are summed in float64 in the query's order (a sparse query's
 // increasing dimensions, a BM25 query's terms in order of first
@@ -329,6 +333,13 @@ type sparseScratch struct {
 	end     []int64
 	pre     []float64
 	cd      []uint32
+	// maxScoreBulk's window: a bound per row, the rows touched, where
+	// where each list's part in the window starts, each term's place in
+	// the order by bound.
+	wacc   []float64
+	wbits  []uint64
+	wstart []int64
+	slot   []int
 }
 
 func (x *sparseIndex) getScratch(nq int) *sparseScratch {
@@ -363,7 +374,11 @@ func (x *sparseIndex) search(q []qterm, k int, allow *bitset) ([]scored, int64) 
 	case algoWAND:
 		work = x.wand(q, h, allow, s)
 	default:
-		work = x.maxScore(q, h, allow, s)
+		if len(q) >= bulkTerms {
+			work = x.maxScoreBulk(q, h, allow, s)
+		} else {
+			work = x.maxScore(q, h, allow, s)
+		}
 	}
 	return h.sorted(), work
 }
@@ -536,6 +551,170 @@ func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseSc
 		}
 		finish(h, s, n, d)
 	}
+}
+
+// bulkTerms and bulkWindow: from bulkTerms searched terms on, MaxScore
+// scores a window of bulkWindow rows at a time (knowhere's
+// DaatMaxScoreSearcher::run_sorted_bulk, after Lucene's
+// MaxScoreBulkScorer, whose default bulk_query_nnz_threshold is 20).
+const (
+	bulkTerms  = 20
+	bulkWindow = 4096
+)
+
+// maxScoreBulk is MaxScore over windows of rows: the essential partition
+// is frozen for a window, the essential lists' postings in it are
+// accumulated term at a time into a bound per row, and each row whose
+// bound with the non-essential lists' can still make the floor is
+// completed by probing those (highest bound first, stopping once it
+// cannot). A row that survives is scored exactly as the other algorithms
+// score it: its contributions summed in query order (the essential ones
+// found again by binary search in the window's part of their lists).
+func (x *sparseIndex) maxScoreBulk(q []qterm, h *topHeap, allow *bitset, s *sparseScratch) int64 {
+	n := len(q)
+	order, pos, pre, end, cd := s.order[:n], s.pos[:n], s.pre[:n], s.end[:n], s.cd[:n]
+	if len(s.wacc) < bulkWindow {
+		s.wacc, s.wbits = make([]float64, bulkWindow), make([]uint64, bulkWindow/64)
+	}
+	if len(s.wstart) < n {
+		s.wstart, s.slot = make([]int64, n), make([]int, n)
+	}
+	wacc, wbits, wstart, slot := s.wacc, s.wbits, s.wstart[:n], s.slot[:n]
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case q[a].ub < q[b].ub:
+			return -1
+		case q[a].ub > q[b].ub:
+			return 1
+		}
+		return 0
+	})
+	var acc float64
+	for j, i := range order {
+		pos[j], end[j] = x.start[q[i].list], x.start[q[i].list+1]
+		cd[j] = x.row[pos[j]]
+		acc += q[i].ub
+		pre[j] = acc
+		slot[i] = j
+	}
+	var work int64
+	ess := 0
+	for {
+		floor := h.floor()
+		for ess < n && prunable(pre[ess], floor) {
+			ess++
+		}
+		if ess == n {
+			return work
+		}
+		lo := uint32(math.MaxUint32)
+		for j := ess; j < n; j++ {
+			lo = min(lo, cd[j])
+		}
+		if lo == math.MaxUint32 {
+			return work
+		}
+		hi := uint32(min(uint64(lo)+bulkWindow, uint64(math.MaxUint32)))
+		// Essential postings of the window, term at a time in query
+		// order: a row no non-essential list holds then has its exact
+		// score in wacc.
+		for i := range q {
+			j := slot[i]
+			if j < ess {
+				continue
+			}
+			wstart[j] = pos[j]
+			t := &q[i]
+			p := pos[j]
+			for ; p < end[j] && x.row[p] < hi; p++ {
+				off := x.row[p] - lo
+				wacc[off] += x.contrib(t, p)
+				wbits[off/64] |= 1 << (off % 64)
+			}
+			work += p - pos[j]
+			pos[j] = p
+			if p < end[j] {
+				cd[j] = x.row[p]
+			} else {
+				cd[j] = math.MaxUint32
+			}
+		}
+		for w := range (hi - lo + 63) / 64 {
+			bits := wbits[w]
+			wbits[w] = 0
+			for bits != 0 {
+				b := uint32(mathbits.TrailingZeros64(bits))
+				bits &= bits - 1
+				off := uint32(w)*64 + b
+				d := lo + off
+				partial := wacc[off]
+				wacc[off] = 0
+				if !allow.has(d) {
+					continue
+				}
+				floor := h.floor()
+				if prunable(partial+preOr0(pre, ess-1), floor) {
+					continue
+				}
+				pruned, more := false, false
+				for j := ess - 1; j >= 0; j-- {
+					if prunable(partial+pre[j], floor) {
+						pruned = true
+						break
+					}
+					i := order[j]
+					if cd[j] < d {
+						pos[j] = x.seek(q, i, pos[j], d)
+						if pos[j] < end[j] {
+							cd[j] = x.row[pos[j]]
+						} else {
+							cd[j] = math.MaxUint32
+						}
+					}
+					if cd[j] == d {
+						c := x.contrib(&q[i], pos[j])
+						s.cs[i], s.has[i] = c, true
+						partial += c
+						work++
+						more = true
+					}
+				}
+				if pruned && more {
+					for j := range ess {
+						s.cs[order[j]], s.has[order[j]] = 0, false
+					}
+				}
+				if pruned {
+					continue
+				}
+				if !more {
+					h.offer(scored{float32(partial), d})
+					continue
+				}
+				// Non-essential lists hold the row too: its essential
+				// contributions again, for the sum in query order.
+				for j := ess; j < n; j++ {
+					k, ok := slices.BinarySearch(x.row[wstart[j]:pos[j]], d)
+					if ok {
+						i := order[j]
+						s.cs[i], s.has[i] = x.contrib(&q[i], wstart[j]+int64(k)), true
+					}
+				}
+				finish(h, s, n, d)
+			}
+		}
+	}
+}
+
+// preOr0 is pre[j], or 0 for j < 0.
+func preOr0(pre []float64, j int) float64 {
+	if j < 0 {
+		return 0
+	}
+	return pre[j]
 }
 
 // wand is DAAT WAND (Broder et al.): cursors ordered by current row; the

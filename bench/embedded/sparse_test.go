@@ -440,3 +440,71 @@ func TestFieldErrors(t *testing.T) {
 		t.Error("load without the sparse field's index: no error")
 	}
 }
+
+// TestMaxScoreBulkExact: queries of 20 terms and more take MaxScore's
+// window path; with weights spread over orders of magnitude (sparse) and
+// long full-text queries mixing rare and common words, the low-bound
+// terms turn non-essential and are probed per row — the answers stay
+// ExactIP's and ExactBM25's.
+func TestMaxScoreBulkExact(t *testing.T) {
+	ctx := context.Background()
+	const k = 5
+	// More rows than a window (bulkWindow), so later windows start with
+	// a full heap and non-essential lists.
+	base, qs, dims := sparseData(t, 3*bulkWindow, 30, 21)
+	var long []sparse.Vector
+	for qi, q := range qs {
+		if q.Len() < 10 {
+			continue
+		}
+		v := q.Clone()
+		for j := range v.Values { // a few heavy weights, many light ones
+			v.Values[j] = float32(math.Pow(float64(v.Values[j]), 4)) * float32(1+(qi+j)%7)
+		}
+		// Pad to ≥ bulkTerms with light weights on dimensions rows use.
+		for d := uint32(0); v.Len() < bulkTerms+5 && d < 200; d++ {
+			if _, ok := slices.BinarySearch(v.Indices, d); !ok {
+				at, _ := slices.BinarySearch(v.Indices, d)
+				v.Indices = slices.Insert(v.Indices, at, d)
+				v.Values = slices.Insert(v.Values, at, float32(0.001))
+			}
+		}
+		long = append(long, v)
+	}
+	gtIP, err := sparse.ExactIP(ctx, sparse.Vectors{Rows: base, DimsLen: dims}, long, sparse.Options{K: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := sparse.DefaultTextSpec(3*bulkWindow, 30, 23)
+	if raceBuild {
+		spec.Docs /= 2
+	}
+	spec.Vocab, spec.DocLen, spec.QueryMin, spec.QueryMax = 5000, 200, 3*bulkTerms, 4*bulkTerms
+	g, tqs, err := sparse.NewSyntheticText(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	if err := g.Scan(ctx, 4096, func(_ int64, d []string) error {
+		docs = append(docs, d...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := sparse.NewAnalyzer(sparse.AnalyzerStandard, nil)
+	gtBM, _, err := sparse.ExactBM25(ctx, sparse.Texts(docs), tqs, sparse.BM25Params{K1: workloads.DefaultBM25K1, B: workloads.DefaultBM25B, Analyzer: a}, sparse.Options{K: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, algo := range algos {
+		t.Run(algo, func(t *testing.T) {
+			tg := fieldTarget(t, nil, base, nil, "", nil, sparseCfg("sp", algo, 0, nil))
+			got, work := tg.runField("sp", long, nil, k, 0)
+			checkExact(t, gtIP, got, k)
+			tb := fieldTarget(t, nil, nil, docs, "", nil, sparseCfg("text", algo, 0, nil))
+			gotBM, workBM := tb.runField("text", nil, tqs, k, 0)
+			checkExact(t, gtBM, gotBM, k)
+			t.Logf("%s: %d sparse and %d BM25 postings scored", algo, work, workBM)
+		})
+	}
+}

@@ -723,30 +723,38 @@ func preOr0(pre []float64, j int) float64 {
 // it, otherwise those cursors jump to the pivot's row.
 func (x *sparseIndex) wand(q []qterm, h *topHeap, allow *bitset, s *sparseScratch) int64 {
 	n := len(q)
-	cur, pos := s.order[:0], s.pos[:n]
+	cur, pos, end, cd := s.order[:0], s.pos[:n], s.end[:n], s.cd[:n]
 	for i := range q {
-		pos[i] = x.start[q[i].list]
-		if pos[i] < x.start[q[i].list+1] {
-			cur = append(cur, i)
+		pos[i], end[i] = x.start[q[i].list], x.start[q[i].list+1]
+		cd[i] = x.row[pos[i]] // lists are never empty
+		cur = append(cur, i)
+	}
+	// moved sets term i's cursor to position p.
+	moved := func(i int, p int64) {
+		pos[i] = p
+		if p < end[i] {
+			cd[i] = x.row[p]
+		} else {
+			cd[i] = math.MaxUint32
 		}
 	}
-	doc := func(i int) uint32 { return x.docAt(q, i, pos[i]) }
 	// byDoc restores the order by current row (ties by term) with an
 	// insertion sort: only the cursors that moved are out of place.
 	byDoc := func() {
 		for j := 1; j < len(cur); j++ {
-			c, dc := cur[j], doc(cur[j])
+			c := cur[j]
+			dc := cd[c]
 			i := j
 			for ; i > 0; i-- {
 				p := cur[i-1]
-				if dp := doc(p); dp < dc || (dp == dc && p < c) {
+				if dp := cd[p]; dp < dc || (dp == dc && p < c) {
 					break
 				}
-				cur[i] = cur[i-1]
+				cur[i] = p
 			}
 			cur[i] = c
 		}
-		for len(cur) > 0 && doc(cur[len(cur)-1]) == math.MaxUint32 {
+		for len(cur) > 0 && cd[cur[len(cur)-1]] == math.MaxUint32 {
 			cur = cur[:len(cur)-1]
 		}
 	}
@@ -766,25 +774,27 @@ func (x *sparseIndex) wand(q []qterm, h *topHeap, allow *bitset, s *sparseScratc
 		if pivot < 0 {
 			return work
 		}
-		pd := doc(cur[pivot])
-		if doc(cur[0]) == pd {
+		pd := cd[cur[pivot]]
+		if cd[cur[0]] == pd {
 			ok := allow.has(pd)
 			for _, i := range cur {
-				if doc(i) != pd {
+				if cd[i] != pd {
 					break
 				}
 				if ok {
 					s.cs[i], s.has[i] = x.contrib(&q[i], pos[i]), true
 					work++
 				}
-				pos[i]++
+				moved(i, pos[i]+1)
 			}
 			if ok {
 				finish(h, s, n, pd)
 			}
 		} else {
 			for _, i := range cur[:pivot] {
-				pos[i] = x.seek(q, i, pos[i], pd)
+				if cd[i] < pd {
+					moved(i, x.seek(q, i, pos[i], pd))
+				}
 			}
 		}
 		byDoc()

@@ -18,7 +18,13 @@ func newStore(dim int, m workloads.Metric) *store {
 	return &store{dim: dim, l2: m == workloads.L2}
 }
 
-func (s *store) len() int { return len(s.data) / s.dim }
+// len is the number of rows stored (0 without a dense field, dim 0).
+func (s *store) len() int {
+	if s.dim == 0 {
+		return 0
+	}
+	return len(s.data) / s.dim
+}
 
 func (s *store) row(i uint32) []float32 {
 	o := int(i) * s.dim

@@ -60,6 +60,11 @@ type Target struct {
 	// upsert. rowOf maps ids to their current row, built then too.
 	live  *bitset
 	rowOf map[int64]uint32
+	// mf holds the sparse and text fields of a collection created with
+	// CollectionSpec.Fields (nil: today's one dense field), fidx their
+	// SPARSE_INVERTED_INDEXes by field name (fields.go).
+	mf   *multiField
+	fidx map[string]*sparseIndex
 }
 
 // filterRows is a cached filter: its predicate and the rows it passes.
@@ -84,6 +89,10 @@ func (t *Target) Describe(context.Context) (bench.TargetInfo, error) {
 
 // CheckIndex implements bench.Target.
 func (t *Target) CheckIndex(cfg workloads.IndexConfig) error {
+	if cfg.Type == workloads.IndexSparseInverted {
+		_, err := sparseAlgo(cfg.Build)
+		return err
+	}
 	if _, ok := builders[cfg.Type]; !ok {
 		return fmt.Errorf("embedded target: index type %s is not supported (supported: %s); use target kind milvus for it", cfg.Type, supported())
 	}
@@ -100,7 +109,7 @@ func supported() string {
 			out += t
 		}
 	}
-	return out
+	return out + ", " + workloads.IndexSparseInverted + " (sparse and text fields)"
 }
 
 // Create implements bench.Target.
@@ -109,6 +118,13 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 	defer t.mu.Unlock()
 	if t.s != nil {
 		return fmt.Errorf("embedded target: collection %s already exists", t.name)
+	}
+	t.mf, t.fidx = nil, nil
+	if len(c.Fields) > 0 {
+		t.name = c.Name
+		if err := t.createFields(c); err != nil {
+			return err
+		}
 	}
 	t.name, t.metric, t.s = c.Name, c.Metric, newStore(c.Dim, c.Metric)
 	t.filters = new(sync.Map)
@@ -126,6 +142,9 @@ func (t *Target) Insert(_ context.Context, ids []int64, vecs [][]float32) error 
 	defer t.mu.Unlock()
 	if err := t.checkRows(ids, vecs); err != nil {
 		return err
+	}
+	if t.mf != nil {
+		return fmt.Errorf("embedded target: collection %s has sparse or text fields; insert its rows with InsertFields", t.name)
 	}
 	from := t.s.len()
 	t.appendRows(ids, vecs)
@@ -181,6 +200,9 @@ func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]flo
 		defer t.mu.Unlock()
 		if err := t.checkRows(ids, vecs); err != nil {
 			return err
+		}
+		if t.mf != nil {
+			return fmt.Errorf("embedded target: collection %s has sparse or text fields; upsert is not supported there", t.name)
 		}
 		t.remove(ids)
 		from := t.s.len()
@@ -249,6 +271,12 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 	if t.s == nil {
 		return fmt.Errorf("embedded target: build before create")
 	}
+	if cfg.Type == workloads.IndexSparseInverted {
+		return t.buildFieldIndex(cfg)
+	}
+	if err := t.checkDenseField(cfg.Field); err != nil {
+		return err
+	}
 	idx := builders[cfg.Type](t.s, cfg.Build)
 	idx.add(0)
 	t.idx = idx
@@ -259,8 +287,14 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 func (t *Target) Load(context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.idx == nil {
+	if t.s == nil {
+		return fmt.Errorf("embedded target: load before create")
+	}
+	if t.idx == nil && t.hasDense() {
 		return fmt.Errorf("embedded target: load before build")
+	}
+	if missing := t.unindexedFields(); len(missing) > 0 {
+		return fmt.Errorf("embedded target: load before build: fields %v have no index", missing)
 	}
 	t.loaded = true
 	return nil
@@ -273,28 +307,22 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 	if !t.loaded {
 		return bench.SearchResult{}, fmt.Errorf("embedded target: collection %s is not loaded", t.name)
 	}
-	qs := make([][]float32, len(req.Vectors))
-	for qi, q := range req.Vectors {
-		if len(q) != t.s.dim {
-			return bench.SearchResult{}, fmt.Errorf("embedded target: query has dim %d, collection has %d", len(q), t.s.dim)
-		}
-		if t.metric == workloads.Cosine {
-			q = append([]float32(nil), q...)
-			vecmath.Normalize(q)
-		}
-		qs[qi] = q
-	}
 	allow := t.allowed(req.Filter)
-	var found [][]cand
-	if b, ok := t.idx.(batchSearcher); ok && len(qs) > 1 {
-		found = b.searchBatch(qs, req.TopK, req.Params, allow)
-	} else {
-		found = make([][]cand, len(qs))
-		for qi, q := range qs {
-			found[qi] = t.idx.search(q, req.TopK, req.Params, allow)
-		}
+	switch req.Kind {
+	case "", workloads.KindANN:
+	case workloads.KindSparse, workloads.KindBM25, workloads.KindHybrid:
+		return t.searchKind(req, allow)
+	default:
+		return bench.SearchResult{}, fmt.Errorf("embedded target: unknown search kind %q", req.Kind)
 	}
-	out := bench.SearchResult{IDs: make([][]int64, len(qs))}
+	if err := t.checkDenseField(req.Field); err != nil {
+		return bench.SearchResult{}, err
+	}
+	found, err := t.searchDense(req.Vectors, req.TopK, req.Params, allow)
+	if err != nil {
+		return bench.SearchResult{}, err
+	}
+	out := bench.SearchResult{IDs: make([][]int64, len(found))}
 	for qi, f := range found {
 		ids := make([]int64, len(f))
 		for j, c := range f {
@@ -305,14 +333,39 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 	return out, nil
 }
 
+// searchDense runs dense queries on the dense index, each result closest
+// first. The caller holds the read lock.
+func (t *Target) searchDense(vecs [][]float32, k int, params workloads.Params, allow *bitset) ([][]cand, error) {
+	qs := make([][]float32, len(vecs))
+	for qi, q := range vecs {
+		if len(q) != t.s.dim {
+			return nil, fmt.Errorf("embedded target: query has dim %d, collection has %d", len(q), t.s.dim)
+		}
+		if t.metric == workloads.Cosine {
+			q = append([]float32(nil), q...)
+			vecmath.Normalize(q)
+		}
+		qs[qi] = q
+	}
+	if b, ok := t.idx.(batchSearcher); ok && len(qs) > 1 {
+		return b.searchBatch(qs, k, params, allow), nil
+	}
+	found := make([][]cand, len(qs))
+	for qi, q := range qs {
+		found[qi] = t.idx.search(q, k, params, allow)
+	}
+	return found, nil
+}
+
 // IndexMemoryBytes implements bench.MemoryReporter.
 func (t *Target) IndexMemoryBytes() int64 {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if t.idx == nil {
-		return 0
+	n := t.fieldIndexBytes()
+	if t.idx != nil {
+		n += t.idx.memoryBytes()
 	}
-	return t.idx.memoryBytes()
+	return n
 }
 
 // Release implements bench.Target.
@@ -326,7 +379,7 @@ func (t *Target) Release(context.Context) error {
 // DropIndex implements bench.Target.
 func (t *Target) DropIndex(context.Context) error {
 	t.mu.Lock()
-	t.idx, t.loaded = nil, false
+	t.idx, t.fidx, t.loaded = nil, nil, false
 	t.mu.Unlock()
 	return nil
 }
@@ -336,6 +389,7 @@ func (t *Target) Drop(context.Context) error {
 	t.mu.Lock()
 	t.s, t.ids, t.idx, t.loaded = nil, nil, nil, false
 	t.live, t.rowOf = nil, nil
+	t.mf, t.fidx = nil, nil
 	t.mu.Unlock()
 	return nil
 }

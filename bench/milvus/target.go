@@ -701,18 +701,24 @@ func (t *Target) indexesOn(ctx context.Context, field string) ([]string, error) 
 	return names, err
 }
 
-// Load implements bench.Target.
+// Load implements bench.Target; a collection with sparse or text fields
+// also answers its first request per field and connection here
+// (warmFields).
 func (t *Target) Load(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "load")
 	}
-	return t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
+	err := t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].LoadCollection(ctx, milvusclient.NewLoadCollectionOption(t.coll))
 		if err != nil {
 			return err
 		}
 		return task.Await(ctx)
 	})
+	if err != nil || len(t.fields) == 0 {
+		return err
+	}
+	return t.warmFields(ctx)
 }
 
 // Search implements bench.Target. One call is one attempt: errors come back

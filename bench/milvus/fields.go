@@ -120,6 +120,25 @@ func analyzerParams(f bench.CollectionField, lite bool) map[string]any {
 	return p
 }
 
+// noteAnalyzers logs a text field whose analyzer name says the ground
+// truth tokenizes as another server does than the one measured: the
+// server analyzes with its own standard analyzer either way, and the two
+// split text with underscores, combining marks, U+0130 or a final capital
+// sigma differently (datasets/sparse).
+func (t *Target) noteAnalyzers(fields []bench.CollectionField) {
+	for _, f := range fields {
+		if f.Type != workloads.FieldText {
+			continue
+		}
+		switch {
+		case t.isLite() && f.Analyzer != sparse.AnalyzerLiteStandard:
+			t.logf("milvus: text field %s: ground truth follows the Milvus server's standard analyzer, but Milvus Lite analyzes with its own (analyzer %s matches it)", f.Name, sparse.AnalyzerLiteStandard)
+		case !t.isLite() && f.Analyzer == sparse.AnalyzerLiteStandard:
+			t.logf("milvus: text field %s: ground truth follows Milvus Lite's standard analyzer, but the server analyzes with Milvus's (analyzer %s matches it)", f.Name, sparse.AnalyzerStandard)
+		}
+	}
+}
+
 // InsertFields implements bench.FieldInserter: one column-based insert of
 // the ids, the dense vectors (when the collection has a dense field), the
 // labels, and each sparse (entity sparse embeddings) or text (VarChar)

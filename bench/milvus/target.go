@@ -397,6 +397,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 		if schema, err = fieldsSchema(c, t.isLite()); err != nil {
 			return err
 		}
+		t.noteAnalyzers(c.Fields)
 	}
 	err = t.setup(ctx, "create collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
 		return cl.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(c.Name, schema).

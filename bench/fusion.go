@@ -3,7 +3,6 @@ package bench
 import (
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -26,19 +25,36 @@ const (
 	// larger-is-better. Followed from milvus-io/milvus
 	// internal/util/function/rerank/weighted_function.go (getNormalizeFunc)
 	// and rrf_function.go.
+	//
+	// Milvus Lite 3.2.2 fuses this way too: its HybridSearch
+	// (milvus_lite/adapter/grpc/servicer.py) merges the routes through
+	// function/builder.py build_hybrid_rerank_chain, whose MergeOp
+	// (function/ops/merge_op.py, "corresponds to Milvus:
+	// internal/util/function/chain/operator_merge.go") sums 1/(k+rank) for
+	// RRF and, for the weighted ranker, reads norm_score from the rank
+	// params and applies the same per-metric functions (normalize: COSINE
+	// (1+s)/2, IP 0.5+atan(s)/π, BM25 2·atan(s)/π, L2 1−2·atan(d)/π;
+	// without it, L2 turned by 1−2·atan(d)/π when the metrics are mixed),
+	// in float64 where the server rounds atan to float32.
 	FusionMilvus = "milvus"
-	// FusionLite is Milvus Lite 3.2's (milvus_lite/adapter/grpc/reranker.py):
-	// RRF as Milvus; the weighted ranker min-max normalises each route's
-	// scores per query over the hits that route returned (1 when they are
-	// all equal), L2 negated first, and ignores norm_score.
+	// FusionLite is the min-max weighted fusion of Milvus Lite's
+	// milvus_lite/adapter/grpc/reranker.py rerank(): RRF as Milvus; the
+	// weighted ranker min-max normalises each route's scores per query
+	// over the hits that route returned (1 when they are all equal), L2
+	// negated first, and ignores norm_score. Lite 3.2.2 still ships that
+	// file but its HybridSearch no longer calls rerank() (only
+	// parse_rank_params), so no server measured here fuses this way and
+	// FusionStyleOf never returns it; it stays for ground truth computed
+	// under it.
 	FusionLite = "milvus-lite"
 )
 
-// FusionStyleOf is the fusion a target's server applies.
+// FusionStyleOf is the fusion a target's server applies: Milvus's, for
+// Milvus 2.4–2.6 and Milvus Lite 3.2 alike (see FusionMilvus: measured
+// against Lite 3.2.2 by bench/milvus's TestFieldKindsExact, whose
+// weighted hybrid points reach recall 1 under it and about 0.2–0.6 under
+// FusionLite).
 func FusionStyleOf(info TargetInfo) string {
-	if info.Kind == "milvus" && strings.HasPrefix(info.Version, "milvus_lite") {
-		return FusionLite
-	}
 	return FusionMilvus
 }
 

@@ -29,6 +29,7 @@ func (t *Target) Join(ctx context.Context, c bench.CollectionSpec, cfg workloads
 		return 0, fmt.Errorf("milvus: collection %q does not exist: run milvbench prepare first (or the run was cleaned up)", c.Name)
 	}
 	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
+	t.setFields(c)
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
@@ -72,7 +73,14 @@ func (t *Target) rowCount(ctx context.Context, cl *milvusclient.Client, name str
 // type and is loaded. An index of another type is an error: the state
 // file and the collection disagree.
 func (t *Target) joinReady(ctx context.Context, cfg workloads.IndexConfig) (bool, error) {
-	names, err := t.indexes(ctx)
+	field := "" // the collection's one index
+	if len(t.fields) > 0 {
+		var err error
+		if field, _, _, err = t.indexTarget(cfg); err != nil {
+			return false, err
+		}
+	}
+	names, err := t.indexesOn(ctx, field)
 	if err != nil || len(names) == 0 {
 		return false, err
 	}

@@ -132,6 +132,11 @@ type Target struct {
 	// readOnly is set once an existing collection is attached read-only
 	// (AttachReadOnly): every write is refused from then on.
 	readOnly bool
+	// fields are the collection's fields when it has sparse or text ones
+	// (bench.CollectionSpec.Fields; empty for today's one dense field),
+	// and dim the dense field's dimension.
+	fields []bench.CollectionField
+	dim    int
 }
 
 var consistencyLevels = map[string]entity.ConsistencyLevel{
@@ -334,8 +339,15 @@ func sdkVersion() string {
 	return "unknown"
 }
 
-// CheckIndex implements bench.Target: Milvus builds every workload index type.
-func (t *Target) CheckIndex(workloads.IndexConfig) error { return nil }
+// CheckIndex implements bench.Target: Milvus builds every workload index
+// type; Milvus Lite only the exhaustive form of SPARSE_INVERTED_INDEX
+// (checkLiteSparse).
+func (t *Target) CheckIndex(cfg workloads.IndexConfig) error {
+	if t.isLite() {
+		return checkLiteSparse(cfg)
+	}
+	return nil
+}
 
 // Create implements bench.Target. An existing collection of that name is
 // dropped and recreated only if it carries the milvbench marker (or the user
@@ -346,6 +358,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
+	t.setFields(c)
 	var has bool
 	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
 		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
@@ -379,6 +392,12 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	if c.Labels != nil {
 		schema.WithField(entity.NewField().WithName(FieldLabel).WithDataType(entity.FieldTypeInt64)).
 			WithField(entity.NewField().WithName(FieldCategory).WithDataType(entity.FieldTypeVarChar).WithMaxLength(16))
+	}
+	if len(c.Fields) > 0 {
+		if schema, err = fieldsSchema(c, t.isLite()); err != nil {
+			return err
+		}
+		t.noteAnalyzers(c.Fields)
 	}
 	err = t.setup(ctx, "create collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
 		return cl.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(c.Name, schema).
@@ -439,6 +458,7 @@ func (t *Target) Attach(ctx context.Context, c bench.CollectionSpec) (int, error
 		return 0, err
 	}
 	t.coll, t.runID, t.metric, t.labels, t.created = c.Name, c.RunID, c.Metric, c.Labels, true
+	t.setFields(c)
 	return rows, nil
 }
 
@@ -486,6 +506,9 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 	if !t.created {
 		return fmt.Errorf("milvus: insert into %q refused: the collection was not created by this run", t.coll)
 	}
+	if len(t.fields) > 0 {
+		return fmt.Errorf("milvus: collection %q has sparse or text fields; rows go through InsertFields", t.coll)
+	}
 	opt := t.rows(ids, vecs)
 	return t.setup(ctx, fmt.Sprintf("insert %d rows into %s", len(ids), t.coll), t.cfg.RequestTimeout, func(ctx context.Context) error {
 		_, err := t.client().Insert(ctx, opt)
@@ -526,6 +549,9 @@ func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]flo
 	}
 	if !t.created {
 		return fmt.Errorf("milvus: %s on %q refused: the collection was not created by this run", op, t.coll)
+	}
+	if len(t.fields) > 0 {
+		return fmt.Errorf("milvus: %s on %q refused: measured writes go to dense-only collections", op, t.coll)
 	}
 	wctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
 	defer cancel()
@@ -589,27 +615,43 @@ func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 	if err := t.mustOwn(ctx); err != nil {
 		return err
 	}
-	idx := index.NewGenericIndex(IndexName, indexParams(cfg, t.metric))
+	field, name := FieldVector, IndexName
+	var idx index.Index = index.NewGenericIndex(IndexName, indexParams(cfg, t.metric))
+	if len(t.fields) > 0 {
+		if t.isLite() {
+			if err := checkLiteSparse(cfg); err != nil {
+				return err
+			}
+		}
+		var err error
+		if field, idx, err = t.fieldIndex(cfg); err != nil {
+			return err
+		}
+		name = fieldIndexName(field)
+	}
 	err := t.setup(ctx, "create index "+cfg.String(), t.cfg.RequestTimeout, func(ctx context.Context) error {
 		// The SDK sends the index name only through WithIndexName.
-		_, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, FieldVector, idx).WithIndexName(IndexName))
+		_, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, field, idx).WithIndexName(name))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return t.awaitIndex(ctx, cfg)
+	if len(t.fields) == 0 {
+		field = "" // the collection's one index
+	}
+	return t.awaitIndex(ctx, cfg, field)
 }
 
-// awaitIndex polls until the index on the vector field is built, for at most
-// BuildTimeout. It does not use the SDK's Await, which waits for the index
-// by name forever: Milvus Lite ignores the name and calls the index after
-// its field.
-func (t *Target) awaitIndex(ctx context.Context, cfg workloads.IndexConfig) error {
+// awaitIndex polls until the index on field (the collection's one index
+// when field is "") is built, for at most BuildTimeout. It does not use the
+// SDK's Await, which waits for the index by name forever: Milvus Lite
+// ignores the name and calls the index after its field.
+func (t *Target) awaitIndex(ctx context.Context, cfg workloads.IndexConfig, field string) error {
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.BuildTimeout)
 	defer cancel()
 	for {
-		names, err := t.indexes(ctx)
+		names, err := t.indexesOn(ctx, field)
 		if err != nil {
 			return err
 		}
@@ -641,10 +683,17 @@ func (t *Target) awaitIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 }
 
 // indexes lists the names of the indexes on the collection.
-func (t *Target) indexes(ctx context.Context) ([]string, error) {
+func (t *Target) indexes(ctx context.Context) ([]string, error) { return t.indexesOn(ctx, "") }
+
+// indexesOn lists the names of the indexes on field ("": on any field).
+func (t *Target) indexesOn(ctx context.Context, field string) ([]string, error) {
 	var names []string
+	opt := milvusclient.NewListIndexOption(t.coll)
+	if field != "" {
+		opt = opt.WithFieldName(field)
+	}
 	err := t.setup(ctx, "list indexes on "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
-		names, err = t.clients[0].ListIndexes(ctx, milvusclient.NewListIndexOption(t.coll))
+		names, err = t.clients[0].ListIndexes(ctx, opt)
 		if errors.Is(err, merr.ErrIndexNotFound) { // Milvus 2.3's answer for "none"
 			names, err = nil, nil
 		}
@@ -653,18 +702,24 @@ func (t *Target) indexes(ctx context.Context) ([]string, error) {
 	return names, err
 }
 
-// Load implements bench.Target.
+// Load implements bench.Target; a collection with sparse or text fields
+// also answers its first request per field and connection here
+// (warmFields).
 func (t *Target) Load(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "load")
 	}
-	return t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
+	err := t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].LoadCollection(ctx, milvusclient.NewLoadCollectionOption(t.coll))
 		if err != nil {
 			return err
 		}
 		return task.Await(ctx)
 	})
+	if err != nil || len(t.fields) == 0 {
+		return err
+	}
+	return t.warmFields(ctx)
 }
 
 // Search implements bench.Target. One call is one attempt: errors come back
@@ -672,6 +727,12 @@ func (t *Target) Load(ctx context.Context) error {
 // default) take the lean path of search.go; output fields go through the
 // SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	switch req.Kind {
+	case workloads.KindSparse, workloads.KindBM25:
+		return t.searchField(ctx, req)
+	case workloads.KindHybrid:
+		return t.searchHybrid(ctx, req)
+	}
 	if len(req.OutputFields) == 0 {
 		return t.searchIDs(ctx, req)
 	}
@@ -701,6 +762,11 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	if err != nil {
 		return bench.SearchResult{}, wrap(err)
 	}
+	return resultSetIDs(rs)
+}
+
+// resultSetIDs reads the ids of the SDK's result sets, one per query.
+func resultSetIDs(rs []milvusclient.ResultSet) (bench.SearchResult, error) {
 	out := bench.SearchResult{IDs: make([][]int64, len(rs))}
 	for i, r := range rs {
 		if r.Err != nil {
@@ -747,28 +813,31 @@ func (t *Target) DropIndex(ctx context.Context) error {
 		return err
 	}
 	// Drop by the names the server reports (servers differ in how they name
-	// the index), then check none is left: a drop that matches nothing
-	// succeeds silently, and the next build would fail or measure the old one.
+	// the index), one at a time, listing again after each drop: Milvus
+	// drops the index named, Milvus Lite every index when the name is not
+	// one it resolves to a field. Then check none is left: a drop that
+	// matches nothing succeeds silently, and the next build would fail or
+	// measure the old one.
 	names, err := t.indexes(ctx)
-	if err != nil {
+	if err != nil || len(names) == 0 {
 		return err
 	}
-	for _, name := range names {
+	for range len(names) {
+		name := names[0]
 		err := t.setup(ctx, "drop index "+name+" on "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
 			return t.clients[0].DropIndex(ctx, milvusclient.NewDropIndexOption(t.coll, name))
 		})
 		if err != nil {
 			return err
 		}
+		if names, err = t.indexes(ctx); err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			return nil
+		}
 	}
-	left, err := t.indexes(ctx)
-	if err != nil {
-		return err
-	}
-	if len(left) > 0 {
-		return fmt.Errorf("milvus: index %v still exists on %s after dropping it", left, t.coll)
-	}
-	return nil
+	return fmt.Errorf("milvus: index %v still exists on %s after dropping it", names, t.coll)
 }
 
 // Drop implements bench.Target: drops the collection after checking it is

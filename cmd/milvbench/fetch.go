@@ -148,6 +148,11 @@ func runFetch(cmd *cobra.Command, e fetch.Entry, opt fetch.Options) error {
 		how = "published checksum matched"
 	}
 	p.done()
+	if e.IsText() {
+		fmt.Fprintf(cmd.OutOrStdout(), "fetched %s: %d documents (%s, sha256 %s) from %s, index checked against the SHA256 its InRelease lists (signature not verified); use it in a text field with data: {name: %s}\n",
+			e.Name, m.Rows, fetch.FormatBytes(total), m.Files[fetch.DescriptionsFile].SHA256, m.Release, e.Name)
+		return nil
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "fetched %s: %s, %s, %s; use it with dataset: {name: %s}\n",
 		e.Name, workloads.Count(len(m.Files), "file", "files"), fetch.FormatBytes(total), how, e.Name)
 	return nil
@@ -181,15 +186,18 @@ func printCatalogue(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tDIM\tMETRIC\tROWS\tQUERIES\tSIZE\tFORMAT\tCHECKSUM\tLICENCE\tSOURCE")
 	for _, e := range fetch.Catalogue() {
-		queries, size := "?", "?"
+		queries, size, dim, metric := "?", "?", fmt.Sprint(e.Dim), string(e.Metric)
+		if e.IsText() { // documents, searched by BM25: no dimension, metric or queries of its own
+			queries, dim, metric = "-", "-", "text"
+		}
 		if e.Queries > 0 {
 			queries = fmt.Sprint(e.Queries)
 		}
 		if e.Bytes > 0 {
 			size = fetch.FormatBytes(e.Bytes)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			e.Name, e.Dim, e.Metric, e.Rows, queries, size, e.Format, e.Checksum, e.Licence, e.Source)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			e.Name, dim, metric, e.Rows, queries, size, e.Format, e.Checksum, e.Licence, e.Source)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

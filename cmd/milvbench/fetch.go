@@ -23,6 +23,9 @@ func datasetsRoot() string { return filepath.Join(datasets.CacheDir(os.Getenv), 
 // files in the cache, checking them against their checksums; a workload
 // without a name is left as it is. Problems are workload errors (exit 2).
 func resolveNamed(spec *workloads.Spec, log io.Writer) error {
+	if err := checkCorpora(spec, log); err != nil {
+		return err
+	}
 	if spec.Dataset.Name == "" {
 		return nil
 	}
@@ -32,6 +35,29 @@ func resolveNamed(spec *workloads.Spec, log io.Writer) error {
 	}
 	fmt.Fprintf(log, "data   %s: %s (%s) in %s match their recorded sha256 (%.1fs)\n",
 		spec.Dataset.Name, workloads.Count(r.Files, "file", "files"), fetch.FormatBytes(r.Bytes), r.Dir, r.Elapsed.Seconds())
+	return nil
+}
+
+// checkCorpora checks the text corpora the workload's text fields name
+// (fields[].data.name): an unknown name is a workload error; one not yet
+// fetched a warning, since only a run reads it.
+func checkCorpora(spec *workloads.Spec, log io.Writer) error {
+	for i, f := range spec.Fields {
+		if f.Data == nil || f.Data.Name == "" {
+			continue
+		}
+		field := fmt.Sprintf("fields[%d].data.name", i)
+		path, rows, err := fetch.ResolveText(f.Data.Name, datasetsRoot())
+		var nf *fetch.NotFetchedError
+		switch {
+		case errors.As(err, &nf):
+			fmt.Fprintf(log, "warning: %s: %s\n", field, err)
+		case err != nil:
+			return &workloads.Error{File: spec.File, Line: f.Data.NameLine, Field: field, Msg: err.Error()}
+		default:
+			fmt.Fprintf(log, "data   field %s: %s, %d documents in %s match their recorded sha256\n", f.Name, f.Data.Name, rows, path)
+		}
+	}
 	return nil
 }
 

@@ -188,7 +188,9 @@ type debField struct {
 // maxDebLine bounds one line of a deb822 file.
 const maxDebLine = 1 << 20
 
-var debFieldName = regexp.MustCompile(`^[!-9;-~][!-9;-~]*$`) // printable ASCII but ':' and space
+// debFieldName is a field name: printable ASCII but ':' and space, not
+// starting with '#' or '-'.
+var debFieldName = regexp.MustCompile(`^[!-"$-,.-9;-~][!-9;-~]*$`)
 
 // deb822 calls fn with each paragraph of r (Debian control-file syntax:
 // "Name: value" fields, continuation lines starting with a space or tab,
@@ -315,7 +317,7 @@ type ReleaseChangedError struct {
 }
 
 func (e *ReleaseChangedError) Error() string {
-	return fmt.Sprintf("%s: the archive's index has changed since this corpus was fetched: %s (%s) lists sha256 %s for %s, the cached corpus came from sha256 %s (%s, fetched %s); a point release of the suite replaces the index, so the documents, and results measured on them, would differ; the cache is left as it was: to replace it with the current index, remove %s and fetch again",
+	return fmt.Sprintf("the archive's index has changed since %s was fetched: %s (%s) lists sha256 %s for %s, the cached corpus came from sha256 %s (%s, fetched %s); a point release of the suite replaces the index, so the documents, and results measured on them, would differ; the cache is left as it was: to replace it with the current index, remove %s and fetch again",
 		e.Name, e.InRelease, e.Now, e.NowSHA, e.Index, e.WasSHA256, orNone(e.Was), e.WasFetched.Format(time.DateOnly), e.Dir)
 }
 

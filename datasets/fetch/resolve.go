@@ -121,7 +121,7 @@ func ResolveText(name, root string) (string, int, error) {
 		return "", 0, fmt.Errorf("no text corpus %q in the catalogue (text corpora: %s)", name, strings.Join(TextNames(), ", "))
 	}
 	if m == nil || !m.Complete || m.Files[DescriptionsFile].SHA256 == "" {
-		return "", 0, fmt.Errorf("%s is not in the cache (%s); fetch it first: milvbench dataset fetch %s", name, dir, name)
+		return "", 0, &NotFetchedError{Name: name, Dir: dir}
 	}
 	if _, err := m.Verify(dir); err != nil {
 		return "", 0, fmt.Errorf("%s: %w; fetch it again: milvbench dataset fetch %s", name, err, name)
@@ -142,4 +142,11 @@ func TextNames() []string {
 		}
 	}
 	return out
+}
+
+// NotFetchedError is a corpus of the catalogue that is not in the cache.
+type NotFetchedError struct{ Name, Dir string }
+
+func (e *NotFetchedError) Error() string {
+	return fmt.Sprintf("%s is not in the cache (%s); fetch it first: milvbench dataset fetch %s", e.Name, e.Dir, e.Name)
 }

@@ -71,8 +71,10 @@ func newDatasetFetch() *cobra.Command {
 		Long: `Download a public dataset into ${MILVBENCH_CACHE:-.cache}/datasets/NAME so that a
 workload's "dataset: {name: NAME}" reads it: the ann-benchmarks HDF5 files
 (source hdf5), TEXMEX SIFT/GIST (the tarball's fvecs/ivecs are extracted:
-source dir) and VectorDBBench's parquet sets (source parquet). --list prints
-the catalogue.
+source dir) and VectorDBBench's parquet sets (source parquet); and
+debian-descriptions, a text corpus (one line per Debian 12 package, its
+name and short description) that a text field names with
+"data: {name: debian-descriptions}". --list prints the catalogue.
 
 Every file is checked: against the checksum its publisher gives, or, where
 none is published, against the sha256 recorded when it was first

@@ -278,7 +278,7 @@ func DescriptionDoc(pkg, synopsis string) string {
 // ExtractDescriptions reads a Packages index (deb822, uncompressed) and
 // writes one line per package to w, in index order: DescriptionDoc of its
 // Package and Description fields. It returns the number of documents.
-// A paragraph without a Package field is an error naming its line.
+// A paragraph without a Package name is an error naming its line.
 func ExtractDescriptions(r io.Reader, w io.Writer) (int, error) {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	n := 0
@@ -292,8 +292,8 @@ func ExtractDescriptions(r io.Reader, w io.Writer) (int, error) {
 				desc = f.Value
 			}
 		}
-		if pkg == "" {
-			return fmt.Errorf("line %d: a paragraph with no Package field (a Packages index has one per package)", par[0].Line)
+		if DescriptionDoc(pkg, "") == "" {
+			return fmt.Errorf("line %d: a paragraph with no Package name (a Packages index has one per package)", par[0].Line)
 		}
 		n++
 		_, err := bw.WriteString(DescriptionDoc(pkg, desc) + "\n")

@@ -3,9 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/datasets/fetch"
 	"github.com/milvbench/milvbench/datasets/sparse"
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -128,8 +130,10 @@ func maxDim(sets ...[]sparse.Vector) int64 {
 }
 
 // loadText reads a text field: synthetic (Zipf vocabulary, lognormal
-// document lengths, queries of 2–8 words drawn from documents), or files
-// (queries from query_file, or drawn from the corpus when there is none).
+// document lengths, queries of 2–8 words drawn from documents), files
+// (queries from query_file, or drawn from the corpus when there is none),
+// or a corpus fetched into the cache (data.name: its lines file, queries
+// drawn from it).
 func loadText(ctx context.Context, f workloads.FieldSpec, dir string, rows, queries int, seed int64) (*FieldValues, error) {
 	fd := f.Data
 	name := f.Analyzer
@@ -145,7 +149,16 @@ func loadText(ctx context.Context, f workloads.FieldSpec, dir string, rows, quer
 	if len(fd.QueryWords) == 2 {
 		qmin, qmax = fd.QueryWords[0], fd.QueryWords[1]
 	}
-	switch fd.Source {
+	src, corpus := fd.Source, ""
+	if fd.Name != "" {
+		// A fetched corpus (data.name): its lines file in the cache, checked
+		// against its recorded sha256; never downloaded here.
+		if corpus, _, err = fetch.ResolveText(fd.Name, filepath.Join(datasets.CacheDir(os.Getenv), "datasets")); err != nil {
+			return nil, err
+		}
+		src = workloads.FieldDataLines
+	}
+	switch src {
 	case workloads.FieldDataSynthetic:
 		s := sparse.DefaultTextSpec(rows, queries, seed)
 		if fd.Vocabulary > 0 {
@@ -171,7 +184,11 @@ func loadText(ctx context.Context, f workloads.FieldSpec, dir string, rows, quer
 			return nil, err
 		}
 	case workloads.FieldDataLines, workloads.FieldDataJSONL, workloads.FieldDataParquet:
-		if fv.Texts, err = sparse.ReadTexts(fieldPath(dir, fd.BaseFile), fd.Source, fd.Column, rows); err != nil {
+		base := fieldPath(dir, fd.BaseFile)
+		if fd.Name != "" {
+			base = corpus
+		}
+		if fv.Texts, err = sparse.ReadTexts(base, src, fd.Column, rows); err != nil {
 			return nil, err
 		}
 		if fd.QueryFile != "" {
@@ -183,7 +200,7 @@ func loadText(ctx context.Context, f workloads.FieldSpec, dir string, rows, quer
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("source %q does not apply to a text field", fd.Source)
+		return nil, fmt.Errorf("source %q does not apply to a text field", src)
 	}
 	fv.Checksum, err = sparse.ChecksumTexts(ctx, sparse.Texts(fv.Texts), fv.TextQueries)
 	return fv, err

@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -101,7 +102,11 @@ const (
 // Row i of the files is row i of the collection; there must be at least
 // dataset.size rows and dataset.queries queries.
 type FieldData struct {
-	Source    string `json:"source"`
+	// Name is a text corpus fetched into the cache by `milvbench dataset
+	// fetch NAME` (debian-descriptions): one document per line, read in
+	// place of source, base_file and query_file.
+	Name      string `json:"name,omitempty"`
+	Source    string `json:"source,omitempty"`
 	BaseFile  string `json:"base_file,omitempty"`
 	QueryFile string `json:"query_file,omitempty"`
 	// Column is the JSONL key or parquet column holding the text.
@@ -117,6 +122,9 @@ type FieldData struct {
 	// QueryWords is the range of words per query (synthetic text, or
 	// queries drawn from a corpus file): [min, max].
 	QueryWords []int `json:"query_words,omitempty"`
+	// NameLine is the line of the name key, for errors found where the
+	// corpus is read.
+	NameLine int `json:"-"`
 }
 
 // HybridSweep is search.hybrid: the sub-requests and the ranker, each
@@ -351,7 +359,8 @@ func (d *decoder) fieldData(dst **FieldData) fieldFunc {
 	return func(n *yaml.Node, p string) error {
 		fd := &FieldData{}
 		*dst = fd
-		return d.mapping(n, p, map[string]fieldFunc{
+		err := d.mapping(n, p, map[string]fieldFunc{
+			"name":        d.str(&fd.Name),
 			"source":      d.oneOf(&fd.Source, FieldDataSynthetic, FieldDataCSR, FieldDataParquet, FieldDataLines, FieldDataJSONL),
 			"base_file":   d.str(&fd.BaseFile),
 			"query_file":  d.str(&fd.QueryFile),
@@ -362,7 +371,15 @@ func (d *decoder) fieldData(dst **FieldData) fieldFunc {
 			"vocabulary":  d.integer(&fd.Vocabulary),
 			"doc_words":   d.integer(&fd.DocWords),
 			"query_words": d.intList(&fd.QueryWords),
-		}, "source")
+		})
+		fd.NameLine = d.lines[p+".name"]
+		if err != nil || fd.Name != "" {
+			return err
+		}
+		if fd.Source == "" {
+			return d.errf(n, p+".source", "is missing (required, or name: a text corpus fetched with milvbench dataset fetch)")
+		}
+		return nil
 	}
 }
 
@@ -628,6 +645,9 @@ func validateHybrid(s *Spec, e func(field, format string, args ...any) error) er
 // validateFieldData checks a sparse or text field's data section.
 func validateFieldData(f FieldSpec, p string, e func(field, format string, args ...any) error) error {
 	fd := f.Data
+	if fd.Name != "" {
+		return validateFieldCorpus(f, p, e)
+	}
 	sparseSrc := []string{FieldDataSynthetic, FieldDataCSR, FieldDataParquet}
 	textSrc := []string{FieldDataSynthetic, FieldDataLines, FieldDataJSONL, FieldDataParquet}
 	allowedSrc := sparseSrc
@@ -679,6 +699,36 @@ func validateFieldData(f FieldSpec, p string, e func(field, format string, args 
 	}
 	return nil
 }
+
+// validateFieldCorpus checks a data section naming a fetched text corpus
+// (data.name): the corpus sets the source and the files, and its queries
+// are drawn from its documents. Whether the corpus exists is checked where
+// it is read (a run never downloads).
+func validateFieldCorpus(f FieldSpec, p string, e func(field, format string, args ...any) error) error {
+	fd := f.Data
+	if f.Type != FieldText {
+		return e(p+".name", "names a text corpus; it applies to text fields only (field %q is %s)", f.Name, f.Type)
+	}
+	if !corpusNameRE.MatchString(fd.Name) || strings.Contains(fd.Name, "..") {
+		return e(p+".name", "%q is not a corpus name (lower-case letters, digits, '.', '_' and '-', as milvbench dataset fetch --list shows them)", fd.Name)
+	}
+	for _, c := range []struct {
+		key string
+		set bool
+	}{{"source", fd.Source != ""}, {"base_file", fd.BaseFile != ""}, {"query_file", fd.QueryFile != ""}, {"column", fd.Column != ""},
+		{"dims", fd.Dims != 0}, {"nnz", fd.NNZ != 0}, {"query_nnz", fd.QueryNNZ != 0}, {"vocabulary", fd.Vocabulary != 0}, {"doc_words", fd.DocWords != 0}} {
+		if c.set {
+			return e(p+"."+c.key, "does not apply with data.name %q: the corpus is the lines file `milvbench dataset fetch %s` put in the cache, and its queries are drawn from it (query_words)", fd.Name, fd.Name)
+		}
+	}
+	if q := fd.QueryWords; len(q) > 0 && (len(q) != 2 || q[0] < 1 || q[1] < q[0]) {
+		return e(p+".query_words", "must be [min, max] with 1 ≤ min ≤ max, got %v", q)
+	}
+	return nil
+}
+
+// corpusNameRE is what a corpus name may be (a directory in the cache).
+var corpusNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,79}$`)
 
 // checkFieldIndex checks that index type ix fits field f's type.
 func checkFieldIndex(f FieldSpec, ix IndexSweep, p string, e func(field, format string, args ...any) error) error {

@@ -23,6 +23,9 @@ func datasetsRoot() string { return filepath.Join(datasets.CacheDir(os.Getenv), 
 // files in the cache, checking them against their checksums; a workload
 // without a name is left as it is. Problems are workload errors (exit 2).
 func resolveNamed(spec *workloads.Spec, log io.Writer) error {
+	if err := checkCorpora(spec, log); err != nil {
+		return err
+	}
 	if spec.Dataset.Name == "" {
 		return nil
 	}
@@ -32,6 +35,29 @@ func resolveNamed(spec *workloads.Spec, log io.Writer) error {
 	}
 	fmt.Fprintf(log, "data   %s: %s (%s) in %s match their recorded sha256 (%.1fs)\n",
 		spec.Dataset.Name, workloads.Count(r.Files, "file", "files"), fetch.FormatBytes(r.Bytes), r.Dir, r.Elapsed.Seconds())
+	return nil
+}
+
+// checkCorpora checks the text corpora the workload's text fields name
+// (fields[].data.name): an unknown name is a workload error; one not yet
+// fetched a warning, since only a run reads it.
+func checkCorpora(spec *workloads.Spec, log io.Writer) error {
+	for i, f := range spec.Fields {
+		if f.Data == nil || f.Data.Name == "" {
+			continue
+		}
+		field := fmt.Sprintf("fields[%d].data.name", i)
+		path, rows, err := fetch.ResolveText(f.Data.Name, datasetsRoot())
+		var nf *fetch.NotFetchedError
+		switch {
+		case errors.As(err, &nf):
+			fmt.Fprintf(log, "warning: %s: %s\n", field, err)
+		case err != nil:
+			return &workloads.Error{File: spec.File, Line: f.Data.NameLine, Field: field, Msg: err.Error()}
+		default:
+			fmt.Fprintf(log, "data   field %s: %s, %d documents in %s match their recorded sha256\n", f.Name, f.Data.Name, rows, path)
+		}
+	}
 	return nil
 }
 
@@ -45,8 +71,10 @@ func newDatasetFetch() *cobra.Command {
 		Long: `Download a public dataset into ${MILVBENCH_CACHE:-.cache}/datasets/NAME so that a
 workload's "dataset: {name: NAME}" reads it: the ann-benchmarks HDF5 files
 (source hdf5), TEXMEX SIFT/GIST (the tarball's fvecs/ivecs are extracted:
-source dir) and VectorDBBench's parquet sets (source parquet). --list prints
-the catalogue.
+source dir) and VectorDBBench's parquet sets (source parquet); and
+debian-descriptions, a text corpus (one line per Debian 12 package, its
+name and short description) that a text field names with
+"data: {name: debian-descriptions}". --list prints the catalogue.
 
 Every file is checked: against the checksum its publisher gives, or, where
 none is published, against the sha256 recorded when it was first
@@ -148,6 +176,11 @@ func runFetch(cmd *cobra.Command, e fetch.Entry, opt fetch.Options) error {
 		how = "published checksum matched"
 	}
 	p.done()
+	if e.IsText() {
+		fmt.Fprintf(cmd.OutOrStdout(), "fetched %s: %d documents (%s, sha256 %s) from %s, index checked against the SHA256 its InRelease lists (signature not verified); use it in a text field with data: {name: %s}\n",
+			e.Name, m.Rows, fetch.FormatBytes(total), m.Files[fetch.DescriptionsFile].SHA256, m.Release, e.Name)
+		return nil
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "fetched %s: %s, %s, %s; use it with dataset: {name: %s}\n",
 		e.Name, workloads.Count(len(m.Files), "file", "files"), fetch.FormatBytes(total), how, e.Name)
 	return nil
@@ -181,15 +214,18 @@ func printCatalogue(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tDIM\tMETRIC\tROWS\tQUERIES\tSIZE\tFORMAT\tCHECKSUM\tLICENCE\tSOURCE")
 	for _, e := range fetch.Catalogue() {
-		queries, size := "?", "?"
+		queries, size, dim, metric := "?", "?", fmt.Sprint(e.Dim), string(e.Metric)
+		if e.IsText() { // documents, searched by BM25: no dimension, metric or queries of its own
+			queries, dim, metric = "-", "-", "text"
+		}
 		if e.Queries > 0 {
 			queries = fmt.Sprint(e.Queries)
 		}
 		if e.Bytes > 0 {
 			size = fetch.FormatBytes(e.Bytes)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			e.Name, e.Dim, e.Metric, e.Rows, queries, size, e.Format, e.Checksum, e.Licence, e.Source)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			e.Name, dim, metric, e.Rows, queries, size, e.Format, e.Checksum, e.Licence, e.Source)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -33,6 +33,11 @@ type Manifest struct {
 	Archives map[string]Record `json:"archives,omitempty"`
 	// Complete is set once every file is in place and verified.
 	Complete bool `json:"complete"`
+	// Release and Rows, for a text corpus extracted from a Debian package
+	// index: the release the index came from (Release.String) and the
+	// number of documents.
+	Release string `json:"release,omitempty"`
+	Rows    int    `json:"rows,omitempty"`
 }
 
 // Record is one file's identity.

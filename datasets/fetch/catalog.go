@@ -47,6 +47,12 @@ const (
 // reader's `dataset.source: hdf5`).
 const SourceHDF5 = "hdf5"
 
+// DebianLicence is the licence of the debian-descriptions corpus, as far
+// as it can be stated: the descriptions are metadata of packages in Debian
+// main, every one of which meets the Debian Free Software Guidelines, and
+// each description is under its own package's licence.
+const DebianLicence = "DFSG-free: metadata of packages in Debian main, each description under its own package's licence"
+
 // Families of entries: who publishes the files.
 const (
 	FamilyANN    = "ann-benchmarks"
@@ -142,6 +148,19 @@ func Catalogue() []Entry {
 		ann("nytimes-256-angular", "NYTimes", 256, workloads.Cosine, 290_000, 10_000, 301*mb, "CC BY 4.0 (UCI Bag of Words)", "https://archive.ics.uci.edu/ml/datasets/bag+of+words"),
 		ann("sift-128-euclidean", "SIFT1M", 128, workloads.L2, 1_000_000, 10_000, 501*mb, texmexLicence, texmexOrigin),
 	)
+	// Debian (https://www.debian.org/distrib/packages): a text corpus, the
+	// short description of every package in Debian 12 (bookworm) main for
+	// amd64, from the archive's package index. The index is checked against
+	// the SHA256 the suite's InRelease lists for it (the InRelease's OpenPGP
+	// signature is not verified); it is replaced at each point release, so
+	// Rows and Bytes are those of 12.15 (July 2026).
+	out = append(out, Entry{Name: "debian-descriptions", Title: "Debian 12 (bookworm) main amd64: package short descriptions",
+		Family: FamilyDebian, Format: FormatDebianPackages, Rows: 63_440, Bytes: 12_084_798,
+		Licence: DebianLicence, Source: "https://deb.debian.org/debian/dists/bookworm/", Origin: "https://www.debian.org/distrib/packages",
+		BaseURL: "https://deb.debian.org/debian/",
+		Files:   []File{{Path: "dists/bookworm/InRelease"}, {Path: "dists/bookworm/main/binary-amd64/Packages.gz"}},
+		// Published: the index must match the SHA256 the InRelease lists.
+		Checksum: ChecksumPublished})
 	// TEXMEX (http://corpus-texmex.irisa.fr/): tarballs of fvecs/ivecs on
 	// the publisher's FTP server, with the MD5 sums its MD5SUM file gives.
 	texmex := func(name, title string, dim, rows, queries int, bytes int64, file, md5 string) Entry {

@@ -16,8 +16,16 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("name %q is repeated or not valid", e.Name)
 			}
 			seen[e.Name] = true
-			if e.Dim < 2 || e.Rows < 1 || e.Licence == "" || e.Source == "" || e.Origin == "" || e.Title == "" || len(e.Files) == 0 {
+			if (e.Dim < 2 && !e.IsText()) || e.Rows < 1 || e.Licence == "" || e.Source == "" || e.Origin == "" || e.Title == "" || len(e.Files) == 0 {
 				t.Errorf("incomplete entry %+v", e)
+			}
+			if e.IsText() {
+				// A text corpus: no dimension or metric; its index is checked
+				// against the SHA256 its InRelease lists.
+				if e.Dim != 0 || e.Metric != "" || e.Checksum != ChecksumPublished || len(e.Files) != 2 {
+					t.Errorf("text corpus %+v", e)
+				}
+				return
 			}
 			if e.Metric != workloads.L2 && e.Metric != workloads.IP && e.Metric != workloads.Cosine {
 				t.Errorf("metric %q", e.Metric)
@@ -48,6 +56,13 @@ func TestCatalogue(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("%s is not in the catalogue", want)
 		}
+	}
+	d, _ := Lookup("debian-descriptions")
+	if d.URL(d.Files[0], "") != "https://deb.debian.org/debian/dists/bookworm/InRelease" ||
+		d.URL(d.Files[1], "") != "https://deb.debian.org/debian/dists/bookworm/main/binary-amd64/Packages.gz" ||
+		d.URL(d.Files[1], "http://mirror/debian") != "http://mirror/debian/dists/bookworm/main/binary-amd64/Packages.gz" ||
+		d.Licence != "DFSG-free: metadata of packages in Debian main, each description under its own package's licence" {
+		t.Errorf("debian-descriptions %+v", d)
 	}
 	e, _ := Lookup("cohere-10m")
 	if len(e.Files) != 12 || e.URL(e.Files[0], "") != "https://assets.zilliz.com/benchmark/cohere_large_10m/train-00-of-10.parquet" ||

@@ -122,6 +122,16 @@ func Fetch(ctx context.Context, e Entry, opt Options) (*Manifest, error) {
 		m = &Manifest{Name: e.Name, Files: map[string]Record{}}
 	}
 	m.Format, m.Metric = e.Format, e.Metric
+	if e.Format == FormatDebianPackages {
+		if err := fetchDebian(ctx, e, dir, m, opt); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", e.Name, err)
+		}
+		m.Complete = true
+		if err := m.write(dir); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", e.Name, err)
+		}
+		return m, nil
+	}
 	for _, f := range e.Files {
 		if e.Format == FormatTarball {
 			err = fetchArchive(ctx, e, f, dir, m, opt)

@@ -30,6 +30,9 @@ func Resolve(ds *workloads.DatasetSpec, root string) (Resolved, error) {
 	t0 := time.Now()
 	name := ds.Name
 	e, inCatalogue := Lookup(name)
+	if inCatalogue && e.IsText() {
+		return Resolved{}, fmt.Errorf("%s is a text corpus, not vectors: a text field reads it (fields[].data: {name: %s})", name, name)
+	}
 	dir := Dir(root, name)
 	var m *Manifest
 	if ValidName(name) {
@@ -94,4 +97,56 @@ func Names(root string) []string {
 		}
 	}
 	return sortedKeys(seen)
+}
+
+// ResolveText returns the lines file of the text corpus name fetched below
+// root (one document per line, in index order) and its number of
+// documents, after checking the file against the sha256 in the manifest.
+// Like Resolve it never downloads: a corpus not in the cache is an error
+// giving the fetch command, an unknown name one giving the text corpora.
+func ResolveText(name, root string) (string, int, error) {
+	e, inCatalogue := Lookup(name)
+	dir := Dir(root, name)
+	var m *Manifest
+	if ValidName(name) {
+		var err error
+		if m, err = ReadManifest(dir); err != nil {
+			return "", 0, err
+		}
+	}
+	if (inCatalogue && !e.IsText()) || (!inCatalogue && m != nil && m.Format != FormatDebianPackages) {
+		return "", 0, fmt.Errorf("%s is a vector dataset: name it in dataset.name (text corpora: %s)", name, strings.Join(TextNames(), ", "))
+	}
+	if !inCatalogue {
+		return "", 0, fmt.Errorf("no text corpus %q in the catalogue (text corpora: %s)", name, strings.Join(TextNames(), ", "))
+	}
+	if m == nil || !m.Complete || m.Files[DescriptionsFile].SHA256 == "" {
+		return "", 0, &NotFetchedError{Name: name, Dir: dir}
+	}
+	if _, err := m.Verify(dir); err != nil {
+		return "", 0, fmt.Errorf("%s: %w; fetch it again: milvbench dataset fetch %s", name, err, name)
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, DescriptionsFile))
+	if err != nil {
+		return "", 0, err
+	}
+	return abs, m.Rows, nil
+}
+
+// TextNames returns the names of the catalogue's text corpora.
+func TextNames() []string {
+	var out []string
+	for _, e := range Catalogue() {
+		if e.IsText() {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// NotFetchedError is a corpus of the catalogue that is not in the cache.
+type NotFetchedError struct{ Name, Dir string }
+
+func (e *NotFetchedError) Error() string {
+	return fmt.Sprintf("%s is not in the cache (%s); fetch it first: milvbench dataset fetch %s", e.Name, e.Dir, e.Name)
 }

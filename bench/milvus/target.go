@@ -629,7 +629,10 @@ func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 		}
 		name = fieldIndexName(field)
 	}
-	err := t.setup(ctx, "create index "+cfg.String(), t.cfg.RequestTimeout, func(ctx context.Context) error {
+	// BuildTimeout, not RequestTimeout: Milvus Lite builds the index inside
+	// the CreateIndex call (HNSW on 50k rows took over 30 s on a loaded
+	// 2-core host), where a server answers at once and builds after.
+	err := t.setup(ctx, "create index "+cfg.String(), t.cfg.BuildTimeout, func(ctx context.Context) error {
 		// The SDK sends the index name only through WithIndexName.
 		_, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, field, idx).WithIndexName(name))
 		return err

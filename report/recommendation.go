@@ -140,7 +140,11 @@ func writeAnswer(b *strings.Builder, fn *footnotes, rec *tuner.Recommendation, a
 	row("recall", fmt.Sprintf("%.4f", c.Recall.Value), fn.label(c.Recall))
 	row("throughput", fmt.Sprintf("%s queries/s (%s requests/s) at %s", tuner.Count(c.QueriesPerS.Value), tuner.Count(c.QPS.Value), c.Level), fn.label(c.QueriesPerS))
 	row("latency p99 / p95", fmt.Sprintf("%s / %s", tuner.Millis(c.P99.Value), tuner.Millis(c.P95.Value)), fn.label(c.P99))
-	row("production size", fmt.Sprintf("%s rows × %g dims", tuner.Count(rec.Rows.Value), rec.Dim.Value), fn.label(rec.Rows))
+	if rec.Dim.Value > 0 {
+		row("production size", fmt.Sprintf("%s rows × %g dims", tuner.Count(rec.Rows.Value), rec.Dim.Value), fn.label(rec.Rows))
+	} else {
+		row("production size", fmt.Sprintf("%s rows (no dense vector field)", tuner.Count(rec.Rows.Value)), fn.label(rec.Rows))
+	}
 	if m := a.Memory; m != nil {
 		row("index memory", fmt.Sprintf("%s, %s with ×%.2f loading headroom", tuner.Bytes(m.Estimate.Value), tuner.Bytes(m.WithHeadroom.Value), tuner.LoadHeadroom), fn.label(m.Estimate))
 		if m.Measured != nil {

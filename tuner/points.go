@@ -18,13 +18,29 @@ import (
 type Shape struct {
 	TopK        int     `json:"topk"`
 	Selectivity float64 `json:"selectivity"`
+	// Kind is the search kind when it is not a dense ann request: a
+	// hybrid or BM25 request answers another question than a dense one,
+	// so each kind gets its own answer.
+	Kind string `json:"kind,omitempty"`
 }
 
 func (s Shape) String() string {
-	if s.Selectivity < 1 {
-		return fmt.Sprintf("topk=%d, filter passing %g of rows", s.TopK, s.Selectivity)
+	k := ""
+	if s.Kind != "" {
+		k = s.Kind + " "
 	}
-	return fmt.Sprintf("topk=%d", s.TopK)
+	if s.Selectivity < 1 {
+		return fmt.Sprintf("%stopk=%d, filter passing %g of rows", k, s.TopK, s.Selectivity)
+	}
+	return fmt.Sprintf("%stopk=%d", k, s.TopK)
+}
+
+// shapeKind is the Shape.Kind of a trial's search: "" for ann.
+func shapeKind(s bench.SearchInfo) string {
+	if s.Kind == workloads.KindANN {
+		return ""
+	}
+	return s.Kind
 }
 
 // MaxErrorRate is the share of failed requests above which a point does
@@ -92,7 +108,7 @@ func aggregate(trials []bench.Trial) []*point {
 		if t.Load.Model == workloads.LoadIngest {
 			continue
 		}
-		k := fmt.Sprintf("%s|%s|%s|%d|%g|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), requestOf(t.Search), t.Search.TopK,
+		k := fmt.Sprintf("%s|%s|%s|%s|%d|%g|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), shapeKind(t.Search), requestOf(t.Search), t.Search.TopK,
 			selectivity(t.Search), t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -104,7 +120,7 @@ func aggregate(trials []bench.Trial) []*point {
 		ts := groups[k]
 		t0 := ts[0]
 		p := &point{
-			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search)},
+			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search), Kind: shapeKind(t0.Search)},
 			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1), request: requestOf(t0.Search),
 			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
 		}

@@ -284,6 +284,17 @@ func Recommend(res *bench.Result, in Inputs) (*Recommendation, error) {
 	return rec, nil
 }
 
+// denseOnly reports whether every point is a dense ann request on a
+// dense index, the case the rule of thumb and the sizing model describe.
+func denseOnly(pts []*point) bool {
+	for _, p := range pts {
+		if p.request != "" || p.index.Type == workloads.IndexSparseInverted {
+			return false
+		}
+	}
+	return true
+}
+
 // answer builds the recommendation for one shape.
 func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTarget) (Answer, error) {
 	g := in.Goals
@@ -315,7 +326,9 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	rows, dim := int64(rec.Rows.Value), int(rec.Dim.Value)
 	if len(configs) == 0 {
 		a.Failure = failure(pts, g)
-		a.Rule = ruleCheck(nil, pts, rows, dim, g, best)
+		if denseOnly(pts) {
+			a.Rule = ruleCheck(nil, pts, rows, dim, g, best)
+		}
 		a.Summary = failureSummary(sh, a.Failure)
 		return a, nil
 	}
@@ -365,7 +378,11 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 		}
 		a.Cloud, a.CloudPick = cloud, pick
 	}
-	a.Rule = ruleCheck(top, pts, rows, dim, g, best)
+	if denseOnly(pts) {
+		a.Rule = ruleCheck(top, pts, rows, dim, g, best)
+	} else if a.Memory != nil {
+		rec.Notes = append(rec.Notes, sh.String()+": memory and CU sizing count the dense vectors and their index only; the sparse and text fields' indexes are not in the sizing model (the trials' index_memory_bytes holds what the target measured).")
+	}
 	a.Summary = summary(sh, &a, g, m, rec.Pricing.Currency)
 	return a, nil
 }
@@ -447,11 +464,17 @@ func memoryOf(top *point, rows int64, dim int, testRows int) *Memory {
 func summary(sh Shape, a *Answer, g workloads.Goals, m measuredTarget, currency string) string {
 	c := a.Choice
 	s := fmt.Sprintf("Deploy %s", c.Index.Type)
+	if c.Index.Field != "" {
+		s += " on field " + c.Index.Field
+	}
 	if len(c.Index.Build) > 0 {
 		s += " built with " + paramWords(c.Index.Build)
 	}
 	if len(c.Search) > 0 {
 		s += ", search with " + paramWords(c.Search)
+	}
+	if c.Request != "" {
+		s += ", sent as " + c.Request
 	}
 	s += fmt.Sprintf(", in requests of nq=%d", c.NQ)
 	var met []string

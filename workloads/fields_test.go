@@ -23,19 +23,19 @@ fields:
 	}{
 		{"bm25 sweep", `indexes: [{type: SPARSE_INVERTED_INDEX, build: {bm25_k1: [1.2, 1.5]}, search: {drop_ratio_search: [0, 0.3]}}]
 search: {kind: bm25}`,
-			[]string{"text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0,inverted_index_algo=DAAT_MAXSCORE) | vector:FLAT",
-				"text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.5,drop_ratio_build=0,inverted_index_algo=DAAT_MAXSCORE) | vector:FLAT"},
+			[]string{"text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0) | vector:FLAT",
+				"text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.5,drop_ratio_build=0) | vector:FLAT"},
 			[]int{2, 2}},
 		{"ann and hybrid", `indexes: [{type: HNSW, search: {ef: [16, 32]}}]
 search:
   kind: [ann, hybrid]
   hybrid: {requests: [{field: vector, limit: [10, 20]}, {field: text}], ranker: weighted, weights: [[0.5, 0.5], [0.8, 0.2]], norm_score: true}`,
-			[]string{"vector:HNSW(M=30,efConstruction=360) | text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0,inverted_index_algo=DAAT_MAXSCORE)"},
+			[]string{"vector:HNSW(M=30,efConstruction=360) | text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0)"},
 			[]int{2 + 2*2*2}},
 		{"kinds skip builds of other fields", `indexes: [{type: HNSW}, {type: SPARSE_INVERTED_INDEX, field: text}]
 search: {kind: [ann, bm25]}`,
-			[]string{"vector:HNSW(M=30,efConstruction=360) | text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0,inverted_index_algo=DAAT_MAXSCORE)",
-				"text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0,inverted_index_algo=DAAT_MAXSCORE) | vector:FLAT"},
+			[]string{"vector:HNSW(M=30,efConstruction=360) | text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0)",
+				"text:SPARSE_INVERTED_INDEX(bm25_b=0.75,bm25_k1=1.2,drop_ratio_build=0) | vector:FLAT"},
 			[]int{1, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,7 +37,7 @@ type paramRule struct {
 	ints   *intRange
 	floats *floatRange
 	// choices are the allowed strings of a named-choice parameter, the
-	// first its default.
+	// first the Milvus server's default (not sent unless given).
 	choices []string
 	bool    bool // boolean parameter (SCANN with_raw_data)
 	// textOnly parameters apply to an index on a text field's BM25 output
@@ -269,9 +269,10 @@ func buildDefaults(typ string) Params {
 			p[r.name] = int64(r.ints.def)
 		case r.floats != nil:
 			p[r.name] = r.floats.def
-		case r.choices != nil:
-			p[r.name] = r.choices[0]
 		}
+		// A choice (inverted_index_algo) is left to the server unless
+		// given: it changes how an index searches, never what the exact
+		// answer is, and Milvus Lite builds one algorithm only.
 	}
 	return p
 }

@@ -102,8 +102,12 @@ func TestOpenLoop(t *testing.T) {
 			bound, why := w.gen.verdict(10000)
 			switch {
 			case !bound && w.gen.unsent == 0:
-				if got := w.gen.achieved(dur); math.Abs(got/(float64(scheduled)/dur.Seconds())-1) > 0.01 {
-					t.Errorf("achieved %g/s for %d requests in %s", got, scheduled, dur)
+				// Within 1%, plus what the latest send's lag (below the
+				// generator-bound verdict on a loaded host) stretches the
+				// window by.
+				tol := 0.01 + float64(w.gen.lag.Max())/1e6/dur.Seconds()
+				if got := w.gen.achieved(dur); math.Abs(got/(float64(scheduled)/dur.Seconds())-1) > tol {
+					t.Errorf("achieved %g/s for %d requests in %s (tolerance %.1f%%)", got, scheduled, dur, 100*tol)
 				}
 			case bound && (strings.Contains(why, "late") || strings.Contains(why, "not sent")):
 				t.Logf("the machine ran the pacer late: %s", why)

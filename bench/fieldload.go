@@ -22,16 +22,20 @@ func LoadFields(ctx context.Context, spec *workloads.Spec, dir string, rows, que
 		return nil, nil
 	}
 	var out []*FieldValues
+	primary, _ := spec.DenseField()
 	for i, f := range spec.CollectionFields() {
-		if f.Type == workloads.FieldDense {
-			continue
+		if f.Type == workloads.FieldDense && f.Name == primary.Name {
+			continue // the dataset section's vectors
 		}
 		seed := spec.Dataset.Seed + int64(i+1)*7919 // each field its own stream
 		var fv *FieldValues
 		var err error
-		if f.Type == workloads.FieldSparse {
+		switch f.Type {
+		case workloads.FieldSparse:
 			fv, err = loadSparse(ctx, f, dir, rows, queries, seed)
-		} else {
+		case workloads.FieldDense:
+			fv, err = loadDense(ctx, f, dir, rows, queries, seed)
+		default:
 			fv, err = loadText(ctx, f, dir, rows, queries, seed)
 		}
 		if err != nil {
@@ -114,6 +118,37 @@ func loadSparse(ctx context.Context, f workloads.FieldSpec, dir string, rows, qu
 	var err error
 	fv.Checksum, err = sparse.ChecksumVectors(ctx, sparse.Vectors{Rows: fv.Sparse, DimsLen: fv.Dims}, fv.SparseQueries)
 	return fv, err
+}
+
+// loadDense reads a further dense field: synthetic (the dataset section's
+// generator with the field's dim, metric and distribution, its own seed),
+// fvecs or npy files; the first rows rows and queries queries, in memory.
+func loadDense(ctx context.Context, f workloads.FieldSpec, dir string, rows, queries int, seed int64) (*FieldValues, error) {
+	fd := f.Data
+	ds := workloads.DatasetSpec{Source: fd.Source, Size: rows, Dim: fd.Dim, Metric: fd.Metric, Queries: queries, Seed: seed,
+		Distribution: fd.Distribution, BaseFile: fieldPath(dir, fd.BaseFile), QueryFile: fieldPath(dir, fd.QueryFile)}
+	if ds.Distribution == workloads.DistClustered || ds.Distribution == workloads.DistSkewed {
+		ds.Clusters = min(256, max(1, rows/500))
+	}
+	data, _, err := datasets.Open(ctx, ds, dir)
+	if err != nil {
+		return nil, err
+	}
+	fv := &FieldValues{Name: f.Name, Type: f.Type, Vectors: data, Metric: fd.Metric, Dim: data.Info.Dim,
+		DenseQueries: data.Queries[:min(queries, len(data.Queries))], Checksum: data.Info.Checksum}
+	err = data.Base.Scan(ctx, 4096, func(first int64, vecs [][]float32) error {
+		for _, v := range vecs {
+			if len(fv.Dense) == rows {
+				return errStopScan
+			}
+			fv.Dense = append(fv.Dense, append([]float32(nil), v...))
+		}
+		return nil
+	})
+	if err != nil && err != errStopScan {
+		return nil, err
+	}
+	return fv, nil
 }
 
 // maxDim is one more than the largest index any row uses.

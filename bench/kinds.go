@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/datasets/sparse"
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -23,22 +24,35 @@ type FieldValues struct {
 	Texts       []string
 	TextQueries []string
 	Analyzer    *sparse.Analyzer
+	// A further dense field's vectors and queries, dimension and metric;
+	// Vectors is its dataset (ground truth streams its base).
+	Dense        [][]float32
+	DenseQueries [][]float32
+	Dim          int
+	Metric       workloads.Metric
+	Vectors      *datasets.Dataset
 	// Checksum identifies the rows and queries (ground-truth cache keys).
 	Checksum string
 }
 
 // Rows is the number of rows the field holds.
 func (f *FieldValues) Rows() int {
-	if f.Type == workloads.FieldText {
+	switch f.Type {
+	case workloads.FieldText:
 		return len(f.Texts)
+	case workloads.FieldDense:
+		return len(f.Dense)
 	}
 	return len(f.Sparse)
 }
 
 // Queries is the number of queries the field holds.
 func (f *FieldValues) Queries() int {
-	if f.Type == workloads.FieldText {
+	switch f.Type {
+	case workloads.FieldText:
 		return len(f.TextQueries)
+	case workloads.FieldDense:
+		return len(f.DenseQueries)
 	}
 	return len(f.SparseQueries)
 }
@@ -55,16 +69,23 @@ type CollectionField struct {
 	StopWords []string
 	// MaxLength bounds a text field's values in bytes (VARCHAR max_length).
 	MaxLength int
+	// Dim and Metric describe a further dense field (the first dense
+	// field's are CollectionSpec.Dim and Metric, and its values come with
+	// the dense vectors of Insert and InsertFields).
+	Dim    int
+	Metric workloads.Metric
 }
 
 // BM25Output names the sparse field a text field's BM25 function writes.
 func BM25Output(textField string) string { return textField + "_bm25" }
 
-// Column is one non-dense field's values for a batch of rows.
+// Column is one field's values for a batch of rows, beside the first
+// dense field's.
 type Column struct {
 	Field  string
 	Sparse []sparse.Vector // a sparse field
 	Texts  []string        // a text field
+	Dense  [][]float32     // a further dense field
 }
 
 // SubQueries are the queries of one hybrid sub-request, by its kind.
@@ -83,9 +104,10 @@ type fieldQueries struct {
 }
 
 // newFieldQueries returns the payload builder of pt, or nil for an ann
-// point (its requests carry dense vectors only).
+// point on the first dense field (its requests carry the dataset's
+// queries).
 func (r *Runner) newFieldQueries(pt workloads.SearchPoint) *fieldQueries {
-	if pt.SearchKind() == workloads.KindANN {
+	if pt.SearchKind() == workloads.KindANN && r.furtherDense(pt.Field) == nil {
 		return nil
 	}
 	fq := &fieldQueries{pt: pt, dense: r.Data.Queries, fields: map[string]*FieldValues{}}
@@ -99,6 +121,8 @@ func (r *Runner) newFieldQueries(pt workloads.SearchPoint) *fieldQueries {
 func (fq *fieldQueries) fill(req *SearchRequest, idx []int) {
 	req.Kind, req.Field, req.Vectors = fq.pt.SearchKind(), fq.pt.Field, nil
 	switch fq.pt.SearchKind() {
+	case workloads.KindANN: // a further dense field
+		req.Vectors = fq.vectors(fq.pt.Field, idx)
 	case workloads.KindSparse, workloads.KindBM25:
 		fq.single(fq.pt.Field, req.Kind, idx, &req.Sparse, &req.Texts)
 	case workloads.KindHybrid:
@@ -106,16 +130,37 @@ func (fq *fieldQueries) fill(req *SearchRequest, idx []int) {
 		req.Subs = make([]SubQueries, len(fq.pt.Hybrid.Requests))
 		for i, sub := range fq.pt.Hybrid.Requests {
 			if sub.Kind == workloads.KindANN {
-				vecs := make([][]float32, len(idx))
-				for j, q := range idx {
-					vecs[j] = fq.dense[q]
-				}
-				req.Subs[i].Vectors = vecs
+				req.Subs[i].Vectors = fq.vectors(sub.Field, idx)
 				continue
 			}
 			fq.single(sub.Field, sub.Kind, idx, &req.Subs[i].Sparse, &req.Subs[i].Texts)
 		}
 	}
+}
+
+// vectors are the queries idx of a dense field: a further dense field's
+// own, else the dataset's.
+func (fq *fieldQueries) vectors(field string, idx []int) [][]float32 {
+	qs := fq.dense
+	if f := fq.fields[field]; f != nil && f.Type == workloads.FieldDense {
+		qs = f.DenseQueries
+	}
+	vecs := make([][]float32, len(idx))
+	for j, q := range idx {
+		vecs[j] = qs[q]
+	}
+	return vecs
+}
+
+// furtherDense returns the values of field name when it is a dense field
+// other than the first (nil otherwise).
+func (r *Runner) furtherDense(name string) *FieldValues {
+	for _, f := range r.Fields {
+		if f.Name == name && f.Type == workloads.FieldDense {
+			return f
+		}
+	}
+	return nil
 }
 
 func (fq *fieldQueries) single(field, kind string, idx []int, sp *[]sparse.Vector, texts *[]string) {
@@ -137,10 +182,19 @@ func (fq *fieldQueries) single(field, kind string, idx []int, sp *[]sparse.Vecto
 // selectivity for ann points, by TruthKey (under the built indexes) for
 // the other kinds.
 func (s *Session) truth(pt workloads.SearchPoint) Truth {
-	if pt.SearchKind() == workloads.KindANN {
+	if pt.SearchKind() == workloads.KindANN && s.r.furtherDense(pt.Field) == nil {
 		return s.r.Truths[pt.Selectivity]
 	}
 	return Truth{GT: s.r.KindTruths[TruthKey(s.built, pt)]}
+}
+
+// kindTruthKey is TruthKey for the points KindTruths answers: every one
+// but ann on the first dense field ("" for those).
+func (r *Runner) kindTruthKey(indexes []workloads.IndexConfig, pt workloads.SearchPoint) string {
+	if pt.SearchKind() == workloads.KindANN && r.furtherDense(pt.Field) == nil {
+		return ""
+	}
+	return TruthKey(indexes, pt)
 }
 
 // TruthKey names the exact answer of a non-ann point: what changes it
@@ -149,6 +203,10 @@ func (s *Session) truth(pt workloads.SearchPoint) Truth {
 // (index type, drop ratios, ef).
 func TruthKey(indexes []workloads.IndexConfig, pt workloads.SearchPoint) string {
 	switch pt.SearchKind() {
+	case workloads.KindANN:
+		if pt.Field != "" {
+			return "ann:" + pt.Field // used for a further dense field
+		}
 	case workloads.KindSparse:
 		return "sparse:" + pt.Field
 	case workloads.KindBM25:
@@ -208,6 +266,9 @@ func collectionFields(spec *workloads.Spec) []CollectionField {
 	var out []CollectionField
 	for _, f := range spec.CollectionFields() {
 		cf := CollectionField{Name: f.Name, Type: f.Type, StopWords: f.StopWords}
+		if f.Type == workloads.FieldDense && f.Data != nil { // a further dense field
+			cf.Dim, cf.Metric = f.Data.Dim, f.Data.Metric
+		}
 		if f.Type == workloads.FieldText {
 			cf.Analyzer, cf.MaxLength = f.Analyzer, MaxTextBytes
 			if cf.Analyzer == "" {
@@ -237,9 +298,12 @@ func (r *Runner) insertRows(ctx context.Context, ids []int64, vecs [][]float32) 
 	cols := make([]Column, len(r.Fields))
 	for i, f := range r.Fields {
 		cols[i].Field = f.Name
-		if f.Type == workloads.FieldText {
+		switch f.Type {
+		case workloads.FieldText:
 			cols[i].Texts = f.Texts[first : first+n]
-		} else {
+		case workloads.FieldDense:
+			cols[i].Dense = f.Dense[first : first+n]
+		default:
 			cols[i].Sparse = f.Sparse[first : first+n]
 		}
 	}
@@ -259,7 +323,7 @@ func (r *Runner) checkKindTruths() error {
 	}
 	for _, b := range r.Plan.Builds {
 		for _, pt := range b.Points {
-			if key := TruthKey(b.Indexes(), pt); key != "" && r.KindTruths[key] == nil {
+			if key := r.kindTruthKey(b.Indexes(), pt); key != "" && r.KindTruths[key] == nil {
 				return fmt.Errorf("bench: no ground truth for %s", key)
 			}
 		}

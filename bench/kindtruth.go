@@ -33,8 +33,8 @@ func KindTruths(ctx context.Context, ds *datasets.Dataset, fields []*FieldValues
 		indexes := b.Indexes()
 		for _, pt := range b.Points {
 			key := TruthKey(indexes, pt)
-			if key == "" || out[key] != nil {
-				continue
+			if key == "" || out[key] != nil || (pt.SearchKind() == workloads.KindANN && kt.further(pt.Field) == nil) {
+				continue // the first dense field's ann truth is Truths'
 			}
 			var gt *datasets.GroundTruth
 			var err error
@@ -101,8 +101,12 @@ func (kt *kindTruths) route(indexes []workloads.IndexConfig, field, kind string)
 	what := ""
 	switch kind {
 	case workloads.KindANN:
-		gt, hit, err = datasets.GroundTruthFor(kt.ctx, kt.ds, datasets.GTOptions{K: depth}, "", kt.cache)
-		what = fmt.Sprintf("%s on %s", kt.ds.Info.Metric, field)
+		ds := kt.ds
+		if f := kt.further(field); f != nil {
+			ds = f.Vectors
+		}
+		gt, hit, err = datasets.GroundTruthFor(kt.ctx, ds, datasets.GTOptions{K: depth}, "", kt.cache)
+		what = fmt.Sprintf("%s on %s", ds.Info.Metric, field)
 	case workloads.KindSparse:
 		f, ferr := fieldOf(kt.fields, field)
 		if ferr != nil {
@@ -145,14 +149,14 @@ func (kt *kindTruths) hybrid(indexes []workloads.IndexConfig, h *workloads.Hybri
 		if err != nil {
 			return nil, err
 		}
-		ranks[i], metrics[i] = gt, RouteMetric(sub.Kind, kt.ds.Info.Metric)
+		ranks[i], metrics[i] = gt, RouteMetric(sub.Kind, kt.metric(sub.Field))
 	}
 	nq := len(ranks[0].IDs)
 	out := &datasets.GroundTruth{IDs: make([][]int64, nq), Dists: make([][]float32, nq)}
 	routes := make([][]Hit, len(ranks))
 	for q := range nq {
 		for i, gt := range ranks {
-			routes[i] = routeHits(gt, q, h.Requests[i].Limit, h.Requests[i].Kind, kt.ds.Info.Metric, routes[i][:0])
+			routes[i] = routeHits(gt, q, h.Requests[i].Limit, h.Requests[i].Kind, kt.metric(h.Requests[i].Field), routes[i][:0])
 		}
 		fused := Fuse(routes, metrics, h, style, 0)
 		out.IDs[q], out.Dists[q] = make([]int64, len(fused)), make([]float32, len(fused))
@@ -162,6 +166,26 @@ func (kt *kindTruths) hybrid(indexes []workloads.IndexConfig, h *workloads.Hybri
 		out.K = max(out.K, len(fused))
 	}
 	return out, nil
+}
+
+// further returns the values of a dense field other than the first (nil
+// for any other field).
+func (kt *kindTruths) further(name string) *FieldValues {
+	for _, f := range kt.fields {
+		if f.Name == name && f.Type == workloads.FieldDense {
+			return f
+		}
+	}
+	return nil
+}
+
+// metric is the dense metric of field name: a further dense field's own,
+// else the dataset's.
+func (kt *kindTruths) metric(name string) workloads.Metric {
+	if f := kt.further(name); f != nil {
+		return f.Metric
+	}
+	return kt.ds.Info.Metric
 }
 
 // routeHits is query q's exact ranking cut at limit, with the scores the

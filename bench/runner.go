@@ -341,7 +341,13 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 // collectionSpec describes the run's collection.
 func (r *Runner) collectionSpec() CollectionSpec {
 	ds := r.Data
-	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Fields: collectionFields(r.Plan.Spec)}
+	fields := collectionFields(r.Plan.Spec)
+	for i, f := range fields {
+		if fv := r.furtherDense(f.Name); fv != nil { // files decide its dim
+			fields[i].Dim, fields[i].Metric = fv.Dim, fv.Metric
+		}
+	}
+	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Fields: fields}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this

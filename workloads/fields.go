@@ -11,8 +11,9 @@ import (
 
 // Field types (fields[].type).
 const (
-	// FieldDense is a FLOAT_VECTOR field holding the dataset section's
-	// vectors (at most one, named "vector" unless fields names it).
+	// FieldDense is a FLOAT_VECTOR field. The first holds the dataset
+	// section's vectors (named "vector" unless fields names it); each
+	// further one reads its own from data (synthetic, fvecs or npy).
 	FieldDense = "dense"
 	// FieldSparse is a SPARSE_FLOAT_VECTOR field; its data says where
 	// its rows and queries come from.
@@ -94,6 +95,9 @@ const (
 	// with a string column.
 	FieldDataLines = "lines"
 	FieldDataJSONL = "jsonl"
+	// Dense files of a second dense field (the dataset section's formats).
+	FieldDataFvecs = "fvecs"
+	FieldDataNpy   = "npy"
 )
 
 // FieldData says where a sparse or text field's values come from: files
@@ -122,6 +126,12 @@ type FieldData struct {
 	// QueryWords is the range of words per query (synthetic text, or
 	// queries drawn from a corpus file): [min, max].
 	QueryWords []int `json:"query_words,omitempty"`
+	// A further dense field: its dimension and metric (default: the
+	// dataset's metric), and a synthetic one's distribution (default
+	// clustered).
+	Dim          int    `json:"dim,omitempty"`
+	Metric       Metric `json:"metric,omitempty"`
+	Distribution string `json:"distribution,omitempty"`
 	// NameLine is the line of the name key, for errors found where the
 	// corpus is read.
 	NameLine int `json:"-"`
@@ -222,7 +232,8 @@ func (s *Spec) Field(name string) (FieldSpec, bool) {
 	return FieldSpec{}, false
 }
 
-// DenseField returns the dense field, if the collection has one.
+// DenseField returns the first dense field (its vectors are the dataset
+// section's), if the collection has one.
 func (s *Spec) DenseField() (FieldSpec, bool) {
 	for _, f := range s.CollectionFields() {
 		if f.Type == FieldDense {
@@ -233,15 +244,8 @@ func (s *Spec) DenseField() (FieldSpec, bool) {
 }
 
 // MultiField reports whether the collection is more than today's single
-// dense vector (it has a sparse or text field).
-func (s *Spec) MultiField() bool {
-	for _, f := range s.CollectionFields() {
-		if f.Type != FieldDense {
-			return true
-		}
-	}
-	return false
-}
+// dense vector (it has a sparse, text or second dense field).
+func (s *Spec) MultiField() bool { return len(s.CollectionFields()) > 1 || s.CollectionFields()[0].Type != FieldDense }
 
 // SearchKind is the workload's first search kind (search.kind, default
 // ann).
@@ -361,7 +365,15 @@ func (d *decoder) fieldData(dst **FieldData) fieldFunc {
 		*dst = fd
 		err := d.mapping(n, p, map[string]fieldFunc{
 			"name":        d.str(&fd.Name),
-			"source":      d.oneOf(&fd.Source, FieldDataSynthetic, FieldDataCSR, FieldDataParquet, FieldDataLines, FieldDataJSONL),
+			"source":      d.oneOf(&fd.Source, FieldDataSynthetic, FieldDataCSR, FieldDataParquet, FieldDataLines, FieldDataJSONL, FieldDataFvecs, FieldDataNpy),
+			"dim":         d.integer(&fd.Dim),
+			"metric": func(n *yaml.Node, p string) error {
+				var m string
+				err := d.oneOf(&m, string(L2), string(IP), string(Cosine))(n, p)
+				fd.Metric = Metric(m)
+				return err
+			},
+			"distribution": d.oneOf(&fd.Distribution, DistGaussian, DistClustered, DistSkewed),
 			"base_file":   d.str(&fd.BaseFile),
 			"query_file":  d.str(&fd.QueryFile),
 			"column":      d.str(&fd.Column),
@@ -445,8 +457,25 @@ func (d *decoder) hybrid(dst **HybridSweep) fieldFunc {
 	}
 }
 
-// applyFieldDefaults fills a hybrid sweep's RRF k.
+// applyFieldDefaults fills a hybrid sweep's RRF k, and a further dense
+// field's metric (the dataset's) and synthetic distribution (clustered).
 func applyFieldDefaults(s *Spec) {
+	dense := 0
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if f.Type != FieldDense {
+			continue
+		}
+		if dense++; dense == 1 || f.Data == nil {
+			continue
+		}
+		if f.Data.Metric == "" {
+			f.Data.Metric = s.Dataset.Metric
+		}
+		if f.Data.Distribution == "" && f.Data.Source == FieldDataSynthetic {
+			f.Data.Distribution = DistClustered
+		}
+	}
 	if h := s.Search.Hybrid; h != nil && h.Ranker == RankerRRF && len(h.K) == 0 {
 		h.K = []float64{DefaultRRFK}
 	}
@@ -496,11 +525,16 @@ func validateFields(s *Spec, lines map[string]int, e func(field, format string, 
 		switch f.Type {
 		case FieldDense:
 			dense++
-			if dense > 1 {
-				return e(fp+".type", "a collection has one dense field here (its vectors are the dataset section's); a second dense field is not supported yet")
+			if dense == 1 && f.Data != nil {
+				return e(fp+".data", "the first dense field's vectors are the dataset section's; data applies to a further dense field, sparse and text fields")
 			}
-			if f.Data != nil {
-				return e(fp+".data", "a dense field's vectors are the dataset section's; data applies to sparse and text fields")
+			if dense > 1 {
+				if f.Data == nil {
+					return e(fp+".data", "is missing: a further dense field reads its vectors from data (source: synthetic with dim, or fvecs/npy files)")
+				}
+				if err := validateDenseData(f, fp+".data", e); err != nil {
+					return err
+				}
 			}
 		case FieldSparse, FieldText:
 			if f.Data == nil {
@@ -552,6 +586,9 @@ func validateFields(s *Spec, lines map[string]int, e func(field, format string, 
 			return e("search.kind", "%s needs a %s field and the collection has none", kind, typ)
 		}
 		if s.Search.Field == "" && countType(fields, typ) > 1 {
+			if _, ok := lines["search"]; !ok { // no search section to point at
+				return e("fields", "has %d %s fields: set search.field to the one kind %s searches", countType(fields, typ), typ, kind)
+			}
 			return e("search.field", "is missing: the collection has %d %s fields; name the one kind %s searches", countType(fields, typ), typ, kind)
 		}
 	}
@@ -642,6 +679,36 @@ func validateHybrid(s *Spec, e func(field, format string, args ...any) error) er
 	return nil
 }
 
+// validateDenseData checks a further dense field's data section.
+func validateDenseData(f FieldSpec, p string, e func(field, format string, args ...any) error) error {
+	fd := f.Data
+	allowed := []string{FieldDataSynthetic, FieldDataFvecs, FieldDataNpy}
+	if fd.Name != "" || !slices.Contains(allowed, fd.Source) {
+		return e(p+".source", "%q does not apply to a dense field (allowed: %s)", fd.Source, strings.Join(allowed, ", "))
+	}
+	synth := fd.Source == FieldDataSynthetic
+	for _, c := range []struct {
+		key string
+		set bool
+	}{{"column", fd.Column != ""}, {"dims", fd.Dims != 0}, {"nnz", fd.NNZ != 0}, {"query_nnz", fd.QueryNNZ != 0},
+		{"vocabulary", fd.Vocabulary != 0}, {"doc_words", fd.DocWords != 0}, {"query_words", len(fd.QueryWords) != 0}} {
+		if c.set {
+			return e(p+"."+c.key, "applies to sparse or text fields, not to dense field %q", f.Name)
+		}
+	}
+	switch {
+	case synth && (fd.Dim < 2 || fd.Dim > 32768):
+		return e(p+".dim", "%d is out of range (a synthetic dense field needs dim 2..32768)", fd.Dim)
+	case !synth && (fd.BaseFile == "" || fd.QueryFile == ""):
+		return e(p+".base_file", "source %s reads base_file and query_file; both are needed", fd.Source)
+	case synth && (fd.BaseFile != "" || fd.QueryFile != ""):
+		return e(p+".base_file", "applies to files (source fvecs or npy), not to synthetic data")
+	case !synth && fd.Distribution != "":
+		return e(p+".distribution", "applies to synthetic data only")
+	}
+	return nil
+}
+
 // validateFieldData checks a sparse or text field's data section.
 func validateFieldData(f FieldSpec, p string, e func(field, format string, args ...any) error) error {
 	fd := f.Data
@@ -674,6 +741,9 @@ func validateFieldData(f FieldSpec, p string, e func(field, format string, args 
 		{"vocabulary", fd.Vocabulary != 0, synth && f.Type == FieldText, "synthetic text"},
 		{"doc_words", fd.DocWords != 0, synth && f.Type == FieldText, "synthetic text"},
 		{"query_words", len(fd.QueryWords) != 0, f.Type == FieldText && (synth || fd.QueryFile == ""), "text whose queries are drawn (synthetic, or files without query_file)"},
+		{"dim", fd.Dim != 0, false, "a further dense field"},
+		{"metric", fd.Metric != "", false, "a further dense field"},
+		{"distribution", fd.Distribution != "", false, "a further dense field"},
 	} {
 		if c.set && !c.applies {
 			return e(p+"."+c.key, "applies to %s only", c.why)

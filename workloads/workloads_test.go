@@ -135,6 +135,9 @@ func TestMalformed(t *testing.T) {
 		"hybrid_one_request.yaml":            `testdata/bad/hybrid_one_request.yaml:10: search.hybrid.requests: has 1 sub-request; a hybrid search fuses at least 2 (use kind ann for one field)`,
 		"hybrid_unknown_field.yaml":          `testdata/bad/hybrid_unknown_field.yaml:12: search.hybrid.requests[1].field: "title" is not a field of the collection (fields: vector, text)`,
 		"hybrid_weights_mismatch.yaml":       `testdata/bad/hybrid_weights_mismatch.yaml:14: search.hybrid.weights[1]: has 3 weights for 2 sub-requests (one weight per sub-request, in order)`,
+		"field_dense_without_data.yaml":      `testdata/bad/field_dense_without_data.yaml:3: fields[1].data: is missing: a further dense field reads its vectors from data (source: synthetic with dim, or fvecs/npy files)`,
+		"field_dense_sparse_keys.yaml":       `testdata/bad/field_dense_sparse_keys.yaml:5: fields[1].data.nnz: applies to sparse or text fields, not to dense field "img"`,
+		"field_ann_two_dense.yaml":           `testdata/bad/field_ann_two_dense.yaml:3: fields: has 2 dense fields: set search.field to the one kind ann searches`,
 		"wrong_type.yaml":                    `testdata/bad/wrong_type.yaml:3: dataset.size: must be a whole number, got "lots"`,
 		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}

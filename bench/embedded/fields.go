@@ -18,10 +18,13 @@ import (
 
 var _ bench.FieldInserter = (*Target)(nil)
 
-// multiField holds a collection's sparse and text fields.
+// multiField holds a collection's sparse and text fields, and its dense
+// fields after the first: each of those is a dense collection of its own
+// (a Target with the same ids), built, loaded and searched through it.
 type multiField struct {
 	fields    []bench.CollectionField
-	dense     string // the dense field's name ("": none)
+	dense     string // the first dense field's name ("": none)
+	extra     map[string]*Target
 	sparse    map[string][]sparse.Vector
 	texts     map[string][]string
 	analyzers map[string]*sparse.Analyzer
@@ -30,7 +33,7 @@ type multiField struct {
 // createFields checks c's fields against its Dim and prepares their
 // storage; the caller holds the write lock.
 func (t *Target) createFields(c bench.CollectionSpec) error {
-	m := &multiField{fields: c.Fields, sparse: map[string][]sparse.Vector{}, texts: map[string][]string{}, analyzers: map[string]*sparse.Analyzer{}}
+	m := &multiField{fields: c.Fields, sparse: map[string][]sparse.Vector{}, texts: map[string][]string{}, analyzers: map[string]*sparse.Analyzer{}, extra: map[string]*Target{}}
 	seen := map[string]bool{}
 	for _, f := range c.Fields {
 		if seen[f.Name] {
@@ -39,10 +42,15 @@ func (t *Target) createFields(c bench.CollectionSpec) error {
 		seen[f.Name] = true
 		switch f.Type {
 		case workloads.FieldDense:
-			if m.dense != "" {
-				return fmt.Errorf("embedded target: fields %q and %q are both dense; one dense field is supported", m.dense, f.Name)
+			if m.dense == "" {
+				m.dense = f.Name
+				continue
 			}
-			m.dense = f.Name
+			sub := New()
+			if err := sub.Create(context.Background(), bench.CollectionSpec{Name: c.Name + "." + f.Name, Dim: f.Dim, Metric: f.Metric, Rows: c.Rows}); err != nil {
+				return fmt.Errorf("embedded target: field %s: %w", f.Name, err)
+			}
+			m.extra[f.Name] = sub
 		case workloads.FieldSparse:
 			m.sparse[f.Name] = nil
 		case workloads.FieldText:
@@ -103,9 +111,15 @@ func (t *Target) InsertFields(_ context.Context, ids []int64, dense [][]float32,
 		c := &cols[i]
 		_, isSparse := m.sparse[c.Field]
 		_, isText := m.texts[c.Field]
+		_, isDense := m.extra[c.Field]
 		switch {
+		case isDense && len(c.Dense) != len(ids):
+			return fmt.Errorf("embedded target: column %q has %d vectors for %d rows", c.Field, len(c.Dense), len(ids))
+		case isDense && got[c.Field] == nil:
+			got[c.Field] = c
+			continue
 		case !isSparse && !isText:
-			return fmt.Errorf("embedded target: column %q is not a sparse or text field of collection %s", c.Field, t.name)
+			return fmt.Errorf("embedded target: column %q is not a field of collection %s", c.Field, t.name)
 		case got[c.Field] != nil:
 			return fmt.Errorf("embedded target: column %q given twice", c.Field)
 		case isSparse && len(c.Sparse) != len(ids), isText && len(c.Texts) != len(ids):
@@ -121,8 +135,18 @@ func (t *Target) InsertFields(_ context.Context, ids []int64, dense [][]float32,
 		got[c.Field] = c
 	}
 	for _, f := range m.fields {
-		if f.Type != workloads.FieldDense && got[f.Name] == nil {
+		if f.Name != m.dense && got[f.Name] == nil {
 			return fmt.Errorf("embedded target: no column for field %s", f.Name)
+		}
+	}
+	for name, sub := range m.extra { // checked first: a wrong dim changes nothing
+		if err := sub.checkInsert(ids, got[name].Dense); err != nil {
+			return fmt.Errorf("embedded target: field %s: %w", name, err)
+		}
+	}
+	for name, sub := range m.extra {
+		if err := sub.Insert(context.Background(), ids, got[name].Dense); err != nil {
+			return fmt.Errorf("embedded target: field %s: %w", name, err)
 		}
 	}
 	from := len(t.ids)
@@ -132,6 +156,9 @@ func (t *Target) InsertFields(_ context.Context, ids []int64, dense [][]float32,
 		t.appendRows(ids, nil)
 	}
 	for name, c := range got {
+		if _, ok := m.extra[name]; ok {
+			continue
+		}
 		if _, ok := m.sparse[name]; ok {
 			for _, v := range c.Sparse {
 				m.sparse[name] = append(m.sparse[name], v.Clone())
@@ -317,7 +344,10 @@ func (t *Target) searchHybrid(req bench.SearchRequest, allow *bitset) (bench.Sea
 		var err error
 		switch sub.Kind {
 		case workloads.KindANN, "":
-			if err = t.checkDenseField(sub.Field); err == nil {
+			if x := t.extraField(sub.Field); x != nil {
+				hits, err = x.denseHits(req.Subs[i].Vectors, sub.Limit, sub.Params)
+				metrics[i] = bench.RouteMetric(sub.Kind, x.metric)
+			} else if err = t.checkDenseField(sub.Field); err == nil {
 				hits, err = t.searchDenseHits(req.Subs[i].Vectors, sub.Limit, sub.Params, allow)
 			}
 		case workloads.KindSparse, workloads.KindBM25:
@@ -332,7 +362,10 @@ func (t *Target) searchHybrid(req bench.SearchRequest, allow *bitset) (bench.Sea
 			return bench.SearchResult{}, fmt.Errorf("embedded target: hybrid sub-request %d has %d queries, the first %d", i, len(hits), nq)
 		}
 		nq = len(hits)
-		routes[i], metrics[i] = hits, bench.RouteMetric(sub.Kind, t.metric)
+		routes[i] = hits
+		if metrics[i] == "" {
+			metrics[i] = bench.RouteMetric(sub.Kind, t.metric)
+		}
 	}
 	out := bench.SearchResult{IDs: make([][]int64, nq)}
 	per := make([][]bench.Hit, len(routes))
@@ -378,18 +411,73 @@ func (t *Target) unindexedFields() []string {
 	}
 	var out []string
 	for _, f := range t.mf.fields {
-		if f.Type != workloads.FieldDense && t.fidx[f.Name] == nil {
+		sub := t.mf.extra[f.Name]
+		if (f.Type != workloads.FieldDense && t.fidx[f.Name] == nil) || (sub != nil && !sub.built()) {
 			out = append(out, f.Name)
 		}
 	}
 	return out
 }
 
-// fieldIndexBytes is the memory of the sparse and text fields' indexes.
+// fieldIndexBytes is the memory of the sparse and text fields' indexes
+// and of the further dense fields' indexes.
 func (t *Target) fieldIndexBytes() int64 {
 	var n int64
 	for _, x := range t.fidx {
 		n += x.memoryBytes()
 	}
+	if t.mf != nil {
+		for _, sub := range t.mf.extra {
+			n += sub.IndexMemoryBytes()
+		}
+	}
 	return n
+}
+
+// extraField returns the sub-target of a dense field after the first (nil
+// for any other field). The caller holds a lock.
+func (t *Target) extraField(name string) *Target {
+	if t.mf == nil {
+		return nil
+	}
+	return t.mf.extra[name]
+}
+
+// eachExtra calls fn on every further dense field's sub-target. The
+// caller holds the write lock.
+func (t *Target) eachExtra(fn func(sub *Target) error) error {
+	if t.mf == nil {
+		return nil
+	}
+	for name, sub := range t.mf.extra {
+		if err := fn(sub); err != nil {
+			return fmt.Errorf("embedded target: field %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// built reports whether the dense index exists.
+func (t *Target) built() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.idx != nil
+}
+
+// checkInsert checks an insert's shape under the read lock.
+func (t *Target) checkInsert(ids []int64, vecs [][]float32) error {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.checkRows(ids, vecs)
+}
+
+// denseHits runs dense queries on this (sub-)target under its own read
+// lock, scored as Milvus reports them.
+func (t *Target) denseHits(vecs [][]float32, k int, params workloads.Params) ([][]bench.Hit, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if !t.loaded {
+		return nil, fmt.Errorf("not loaded")
+	}
+	return t.searchDenseHits(vecs, k, params, t.live)
 }

@@ -194,7 +194,7 @@ func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]flo
 			return fmt.Errorf("embedded target: delete before create")
 		}
 		t.remove(ids)
-		return nil
+		return t.eachExtra(func(sub *Target) error { return sub.Write(ctx, op, ids, nil) })
 	case bench.OpUpsert:
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -274,6 +274,11 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 	if cfg.Type == workloads.IndexSparseInverted {
 		return t.buildFieldIndex(cfg)
 	}
+	if sub := t.extraField(cfg.Field); sub != nil {
+		sc := cfg
+		sc.Field = ""
+		return sub.BuildIndex(context.Background(), sc)
+	}
 	if err := t.checkDenseField(cfg.Field); err != nil {
 		return err
 	}
@@ -296,6 +301,9 @@ func (t *Target) Load(context.Context) error {
 	if missing := t.unindexedFields(); len(missing) > 0 {
 		return fmt.Errorf("embedded target: load before build: fields %v have no index", missing)
 	}
+	if err := t.eachExtra(func(sub *Target) error { return sub.Load(context.Background()) }); err != nil {
+		return err
+	}
 	t.loaded = true
 	return nil
 }
@@ -314,6 +322,14 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 		return t.searchKind(req, allow)
 	default:
 		return bench.SearchResult{}, fmt.Errorf("embedded target: unknown search kind %q", req.Kind)
+	}
+	if sub := t.extraField(req.Field); sub != nil {
+		if req.Filter != nil {
+			return bench.SearchResult{}, fmt.Errorf("embedded target: filters apply to the first dense field only, not %s", req.Field)
+		}
+		sr := req
+		sr.Field, sr.Kind = "", ""
+		return sub.Search(context.Background(), sr)
 	}
 	if err := t.checkDenseField(req.Field); err != nil {
 		return bench.SearchResult{}, err
@@ -369,19 +385,19 @@ func (t *Target) IndexMemoryBytes() int64 {
 }
 
 // Release implements bench.Target.
-func (t *Target) Release(context.Context) error {
+func (t *Target) Release(ctx context.Context) error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.loaded = false
-	t.mu.Unlock()
-	return nil
+	return t.eachExtra(func(sub *Target) error { return sub.Release(ctx) })
 }
 
 // DropIndex implements bench.Target.
-func (t *Target) DropIndex(context.Context) error {
+func (t *Target) DropIndex(ctx context.Context) error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.idx, t.fidx, t.loaded = nil, nil, false
-	t.mu.Unlock()
-	return nil
+	return t.eachExtra(func(sub *Target) error { return sub.DropIndex(ctx) })
 }
 
 // Drop implements bench.Target.

@@ -42,8 +42,8 @@ func (t *Target) setFields(c bench.CollectionSpec) {
 	}
 	t.vecField = ""
 	for _, f := range c.Fields {
-		if f.Type == workloads.FieldDense {
-			t.vecField = f.Name
+		if f.Type == workloads.FieldDense && t.vecField == "" {
+			t.vecField = f.Name // the first; further dense fields carry Dim and Metric
 		}
 	}
 }
@@ -71,10 +71,15 @@ func fieldsSchema(c bench.CollectionSpec, lite bool) (*entity.Schema, error) {
 		schema.WithField(entity.NewField().WithName(FieldLabel).WithDataType(entity.FieldTypeInt64)).
 			WithField(entity.NewField().WithName(FieldCategory).WithDataType(entity.FieldTypeVarChar).WithMaxLength(16))
 	}
+	first := true
 	for _, f := range c.Fields {
 		switch f.Type {
 		case workloads.FieldDense:
-			schema.WithField(entity.NewField().WithName(f.Name).WithDataType(entity.FieldTypeFloatVector).WithDim(int64(c.Dim)))
+			dim := f.Dim // a further dense field
+			if first {
+				dim, first = c.Dim, false
+			}
+			schema.WithField(entity.NewField().WithName(f.Name).WithDataType(entity.FieldTypeFloatVector).WithDim(int64(dim)))
 		case workloads.FieldSparse:
 			schema.WithField(entity.NewField().WithName(f.Name).WithDataType(entity.FieldTypeSparseVector))
 		case workloads.FieldText:
@@ -200,8 +205,13 @@ func (t *Target) fieldRows(ids []int64, dense [][]float32, cols []bench.Column) 
 				return nil, fmt.Errorf("milvus: text column %s has %d rows for %d ids", c.Field, len(c.Texts), len(ids))
 			}
 			opt.WithVarcharColumn(c.Field, c.Texts)
+		case workloads.FieldDense:
+			if c.Field == t.vecField || len(c.Dense) != len(ids) {
+				return nil, fmt.Errorf("milvus: dense column %s: %d vectors for %d ids (the first dense field's come beside the ids)", c.Field, len(c.Dense), len(ids))
+			}
+			opt.WithFloatVectorColumn(c.Field, f.Dim, c.Dense)
 		default:
-			return nil, fmt.Errorf("milvus: field %s is %s; only sparse and text fields come as columns", c.Field, f.Type)
+			return nil, fmt.Errorf("milvus: field %s is %s; it does not come as a column", c.Field, f.Type)
 		}
 	}
 	return opt, nil
@@ -244,6 +254,9 @@ func (t *Target) indexTarget(cfg workloads.IndexConfig) (field, metric string, b
 	case workloads.FieldDense:
 		if sparseIx {
 			return "", "", nil, fmt.Errorf("milvus: %s indexes sparse and text fields; %s is dense", cfg.Type, name)
+		}
+		if name != t.vecField { // a further dense field has its own metric
+			return name, string(f.Metric), build, nil
 		}
 		return name, string(t.metric), build, nil
 	case workloads.FieldSparse:

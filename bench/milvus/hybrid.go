@@ -16,7 +16,8 @@ import (
 	"github.com/milvus-io/milvus/client/v2/milvusclient"
 )
 
-// searchField sends a sparse or bm25 request through the SDK's Search.
+// searchField sends a sparse or bm25 request, or an ann request on a
+// dense field after the first, through the SDK's Search.
 func (t *Target) searchField(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
 	opt, err := t.fieldSearchOption(req)
 	if err != nil {
@@ -64,13 +65,15 @@ func (t *Target) fieldSearchOption(req bench.SearchRequest) (milvusclient.Search
 	if err != nil {
 		return nil, err
 	}
-	vecs, err := queryVectors(req.Kind, bench.SubQueries{Sparse: req.Sparse, Texts: req.Texts})
+	vecs, err := queryVectors(req.Kind, bench.SubQueries{Vectors: req.Vectors, Sparse: req.Sparse, Texts: req.Texts})
 	if err != nil {
 		return nil, err
 	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
-		WithANNSField(field).WithConsistencyLevel(t.level(req)).WithAnnParam(annParam(req.Kind, req.Params)).
-		WithSearchParam("metric_type", metric)
+		WithANNSField(field).WithConsistencyLevel(t.level(req)).WithAnnParam(annParam(req.Kind, req.Params))
+	if metric != "" { // ann: the index's
+		opt = opt.WithSearchParam("metric_type", metric)
+	}
 	if req.Filter != nil {
 		opt = opt.WithFilter(req.Filter.Expr)
 	}

@@ -736,6 +736,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	case workloads.KindHybrid:
 		return t.searchHybrid(ctx, req)
 	}
+	if req.Field != "" && req.Field != t.vecField { // a further dense field
+		return t.searchField(ctx, req)
+	}
 	if len(req.OutputFields) == 0 {
 		return t.searchIDs(ctx, req)
 	}

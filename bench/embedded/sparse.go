@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	mathbits "math/bits"
@@ -452,6 +453,15 @@ func finish(h *topHeap, s *sparseScratch, nq int, r uint32) {
 }
 
 // maxScore is DAAT MaxScore (Turtle & Flood): terms sorted by bound; the
+// byBound fills order with 0..len-1 sorted by the terms' upper bounds,
+// lowest first (ties in query order).
+func byBound(order []int, q []qterm) {
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(q[a].ub, q[b].ub) })
+}
+
 // lowest-bound terms whose bounds together cannot reach the floor are
 // non-essential: rows are drawn from the essential lists only, and the
 // non-essential ones are probed, highest bound first, while the row can
@@ -459,18 +469,7 @@ func finish(h *topHeap, s *sparseScratch, nq int, r uint32) {
 func (x *sparseIndex) maxScore(q []qterm, h *topHeap, allow *bitset, s *sparseScratch) int64 {
 	n := len(q)
 	order, pos, pre, end, cd := s.order[:n], s.pos[:n], s.pre[:n], s.end[:n], s.cd[:n]
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case q[a].ub < q[b].ub:
-			return -1
-		case q[a].ub > q[b].ub:
-			return 1
-		}
-		return 0
-	})
+	byBound(order, q)
 	var acc float64
 	next := uint32(math.MaxUint32) // the smallest current row of the essential lists
 	for j, i := range order {
@@ -580,18 +579,7 @@ func (x *sparseIndex) maxScoreBulk(q []qterm, h *topHeap, allow *bitset, s *spar
 		s.wstart, s.slot = make([]int64, n), make([]int, n)
 	}
 	wacc, wbits, wstart, slot := s.wacc, s.wbits, s.wstart[:n], s.slot[:n]
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case q[a].ub < q[b].ub:
-			return -1
-		case q[a].ub > q[b].ub:
-			return 1
-		}
-		return 0
-	})
+	byBound(order, q)
 	var acc float64
 	for j, i := range order {
 		pos[j], end[j] = x.start[q[i].list], x.start[q[i].list+1]

@@ -23,6 +23,11 @@ func (t *Target) searchField(ctx context.Context, req bench.SearchRequest) (benc
 	if err != nil {
 		return bench.SearchResult{}, err
 	}
+	return t.search(ctx, opt)
+}
+
+// search sends one search within the request timeout and reads its ids.
+func (t *Target) search(ctx context.Context, opt milvusclient.SearchOption) (bench.SearchResult, error) {
 	sctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
 	defer cancel()
 	rs, err := t.client().Search(sctx, opt)

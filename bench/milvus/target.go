@@ -762,13 +762,7 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	if len(req.OutputFields) > 0 {
 		opt = opt.WithOutputFields(req.OutputFields...)
 	}
-	sctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
-	defer cancel()
-	rs, err := t.client().Search(sctx, opt)
-	if err != nil {
-		return bench.SearchResult{}, wrap(err)
-	}
-	return resultSetIDs(rs)
+	return t.search(ctx, opt)
 }
 
 // resultSetIDs reads the ids of the SDK's result sets, one per query.

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/milvbench/milvbench/bench"
 )
 
 // TestSecondDenseField: a collection with two dense fields (the dataset's
@@ -45,18 +42,7 @@ load: {model: closed, concurrency: 1, warmup: 100ms, duration: 700ms}
 			if err := os.WriteFile(path, []byte(strings.Replace(wl, "KIND", kind, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out := filepath.Join(dir, "out")
-			if _, stderr, err := execute("run", path, "--out", out, "--quiet"); err != nil {
-				t.Fatalf("run: %v\n%s", err, stderr)
-			}
-			b, err := os.ReadFile(filepath.Join(out, "results.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var res bench.Result
-			if err := json.Unmarshal(b, &res); err != nil {
-				t.Fatal(err)
-			}
+			res := runResult(t, path)
 			kinds := map[string]bool{}
 			for _, tr := range res.Trials {
 				t.Logf("trial %d %s on %s: recall %.4f qps %.1f", tr.ID, tr.Search.Kind, tr.Search.Field, tr.Recall, tr.QPS)

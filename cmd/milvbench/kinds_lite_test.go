@@ -43,18 +43,7 @@ func TestExampleKindsOnLite(t *testing.T) {
 			if err := os.WriteFile(wl, []byte(y), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out := filepath.Join(dir, "out")
-			if _, stderr, err := execute("run", wl, "--out", out, "--quiet"); err != nil {
-				t.Fatalf("run: %v\n%s", err, stderr)
-			}
-			b, err := os.ReadFile(filepath.Join(out, "results.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var res bench.Result
-			if err := json.Unmarshal(b, &res); err != nil {
-				t.Fatal(err)
-			}
+			res := runResult(t, wl)
 			if len(res.Trials) == 0 {
 				t.Fatal("no trials")
 			}
@@ -75,4 +64,23 @@ func TestExampleKindsOnLite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runResult runs the workload at path in-process (milvbench run --quiet)
+// and returns the results.json it wrote.
+func runResult(t *testing.T, path string) bench.Result {
+	t.Helper()
+	out := filepath.Join(filepath.Dir(path), "out")
+	if _, stderr, err := execute("run", path, "--out", out, "--quiet"); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res bench.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

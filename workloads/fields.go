@@ -245,7 +245,9 @@ func (s *Spec) DenseField() (FieldSpec, bool) {
 
 // MultiField reports whether the collection is more than today's single
 // dense vector (it has a sparse, text or second dense field).
-func (s *Spec) MultiField() bool { return len(s.CollectionFields()) > 1 || s.CollectionFields()[0].Type != FieldDense }
+func (s *Spec) MultiField() bool {
+	return len(s.CollectionFields()) > 1 || s.CollectionFields()[0].Type != FieldDense
+}
 
 // SearchKind is the workload's first search kind (search.kind, default
 // ann).
@@ -364,9 +366,9 @@ func (d *decoder) fieldData(dst **FieldData) fieldFunc {
 		fd := &FieldData{}
 		*dst = fd
 		err := d.mapping(n, p, map[string]fieldFunc{
-			"name":        d.str(&fd.Name),
-			"source":      d.oneOf(&fd.Source, FieldDataSynthetic, FieldDataCSR, FieldDataParquet, FieldDataLines, FieldDataJSONL, FieldDataFvecs, FieldDataNpy),
-			"dim":         d.integer(&fd.Dim),
+			"name":   d.str(&fd.Name),
+			"source": d.oneOf(&fd.Source, FieldDataSynthetic, FieldDataCSR, FieldDataParquet, FieldDataLines, FieldDataJSONL, FieldDataFvecs, FieldDataNpy),
+			"dim":    d.integer(&fd.Dim),
 			"metric": func(n *yaml.Node, p string) error {
 				var m string
 				err := d.oneOf(&m, string(L2), string(IP), string(Cosine))(n, p)
@@ -374,15 +376,15 @@ func (d *decoder) fieldData(dst **FieldData) fieldFunc {
 				return err
 			},
 			"distribution": d.oneOf(&fd.Distribution, DistGaussian, DistClustered, DistSkewed),
-			"base_file":   d.str(&fd.BaseFile),
-			"query_file":  d.str(&fd.QueryFile),
-			"column":      d.str(&fd.Column),
-			"dims":        d.int64(&fd.Dims),
-			"nnz":         d.integer(&fd.NNZ),
-			"query_nnz":   d.integer(&fd.QueryNNZ),
-			"vocabulary":  d.integer(&fd.Vocabulary),
-			"doc_words":   d.integer(&fd.DocWords),
-			"query_words": d.intList(&fd.QueryWords),
+			"base_file":    d.str(&fd.BaseFile),
+			"query_file":   d.str(&fd.QueryFile),
+			"column":       d.str(&fd.Column),
+			"dims":         d.int64(&fd.Dims),
+			"nnz":          d.integer(&fd.NNZ),
+			"query_nnz":    d.integer(&fd.QueryNNZ),
+			"vocabulary":   d.integer(&fd.Vocabulary),
+			"doc_words":    d.integer(&fd.DocWords),
+			"query_words":  d.intList(&fd.QueryWords),
 		})
 		fd.NameLine = d.lines[p+".name"]
 		if err != nil || fd.Name != "" {

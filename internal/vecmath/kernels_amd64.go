@@ -82,3 +82,37 @@ func dots4x3SIMD(q []float32, ldq int, x []float32, ldx, d int, out []float32, l
 	dots4x3AVX2(&q[0], ldq, &x[0], ldx, d, &out[0], ldo, n)
 	return true
 }
+
+//go:noescape
+func dotsPanelAVX2(qp *float32, d int, x *float32, ldx int, n int, out *float32, ldo int, acc int)
+
+// dotsPanelSIMD runs DotsPanel's n rows (a multiple of 6) in chunks of
+// panelKC dimensions: the panel's chunk (8 KiB) stays in L1 while the rows
+// stream past, where a whole 384-d panel (24 KiB) and six rows would not.
+func dotsPanelSIMD(qp []float32, d int, x []float32, ldx, n int, out []float32, ldo int) bool {
+	if !hasSIMD {
+		return false
+	}
+	for k0 := 0; k0 < d; k0 += panelKC {
+		acc := 0
+		if k0 > 0 {
+			acc = 1
+		}
+		dotsPanelAVX2(&qp[k0*PanelWidth], min(panelKC, d-k0), &x[k0], ldx, n, &out[0], ldo, acc)
+	}
+	return true
+}
+
+//go:noescape
+func panelBelowAVX2(out *float32, ldo int, n int, norms *float32, s float32, thr *float32, hits *uint32) int
+
+func panelBelowSIMD(out []float32, ldo, n int, norms []float32, s float32, thr *[PanelWidth]float32, hits []uint32) (int, bool) {
+	if !hasSIMD {
+		return 0, false
+	}
+	var np *float32
+	if norms != nil {
+		np = &norms[0]
+	}
+	return panelBelowAVX2(&out[0], ldo, n, np, s, &thr[0], &hits[0]), true
+}

@@ -33,3 +33,9 @@ func addScaledSIMD(dst, a, b []float32, s float32) {
 		dst[i] = a[i] + s*b[i]
 	}
 }
+
+func dotsPanelSIMD([]float32, int, []float32, int, int, []float32, int) bool { return false }
+
+func panelBelowSIMD([]float32, int, int, []float32, float32, *[PanelWidth]float32, []uint32) (int, bool) {
+	return 0, false
+}

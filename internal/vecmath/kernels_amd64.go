@@ -73,17 +73,6 @@ func l2SqBatchAVX2(q, rows *float32, dim, n int, out *float32)
 func dotBatchAVX2(q, rows *float32, dim, n int, out *float32)
 
 //go:noescape
-func dots4x3AVX2(q *float32, ldq int, x *float32, ldx int, d int, out *float32, ldo int, n int)
-
-func dots4x3SIMD(q []float32, ldq int, x []float32, ldx, d int, out []float32, ldo, n int) bool {
-	if !hasSIMD {
-		return false
-	}
-	dots4x3AVX2(&q[0], ldq, &x[0], ldx, d, &out[0], ldo, n)
-	return true
-}
-
-//go:noescape
 func dotsPanelAVX2(qp *float32, d int, x *float32, ldx int, n int, out *float32, ldo int, acc int)
 
 // dotsPanelSIMD runs DotsPanel's n rows (a multiple of 6) in chunks of

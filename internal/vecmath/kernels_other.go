@@ -21,8 +21,6 @@ func dotBatchSIMD(q, rows, out []float32) {
 	}
 }
 
-func dots4x3SIMD([]float32, int, []float32, int, int, []float32, int, int) bool { return false }
-
 func rowsSIMD(int) bool { return false }
 
 func dotRowsSIMD(q, base []float32, ids []uint32, out []float32)  {}

@@ -2,8 +2,8 @@ package vecmath
 
 // The packed-panel kernel: a matrix product of base rows against a panel
 // of PanelWidth queries, the GEMM micro-kernel of BLIS/OpenBLAS (register
-// blocking by outer products) rather than the inner-product form of
-// Dots4x3. The queries are packed once, k-major (for each dimension the
+// blocking by outer products) rather than the inner-product form (4
+// queries × 3 rows, horizontal sums, rows padded to 8) it replaced. The queries are packed once, k-major (for each dimension the
 // PanelWidth queries' values side by side), so each step loads two vectors
 // of queries and broadcasts one float of each of 6 base rows into 12
 // accumulators: no horizontal sums, any dimension (no padding to 8), and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -44,25 +45,36 @@ func ComputeGroundTruth(ctx context.Context, ds *Dataset, k int) (*GroundTruth, 
 }
 
 // Tiling of the blocked scan. A worker takes gtQueryChunk queries at a time
-// and multiplies them against gtTile base rows (a multiple of 3, the kernel's
-// row step), keeping the tile in L2 while the queries stream through L1.
+// (whole panels of vecmath.PanelWidth; fewer when that would leave a worker
+// idle) and multiplies them against a tile of base rows (gtTileRows: a
+// multiple of 6, the kernel's row step, and about gtTileFloats floats, so
+// the tile stays in L2 while the chunk's query panels stream through L1).
+// With chunks of 32 queries every 32 queries re-read the whole batch from
+// L3; 256 took FLAT's 1,000-query MiniLM request (BenchmarkBatchReal, one
+// core) from 1.19-1.38k to 1.43-1.59k queries per CPU-second, and 1,024
+// did no better. Tiles of 24, 48 or 96 Ki floats measured the same.
 const (
-	gtBlock      = 8190 // base rows per Scan batch
-	gtTile       = 384
-	gtQueryChunk = 32
+	gtBlock      = 8190 // base rows per Scan batch, a multiple of 6
+	gtTileMax    = 384
+	gtTileFloats = 48 << 10
+	gtQueryChunk = 256
 )
+
+// gtTileRows is the tile height for rows of d floats.
+func gtTileRows(d int) int {
+	return min(gtTileMax, max(6, gtTileFloats/max(d, 1)/6*6))
+}
 
 // GTMemoryBound is the memory ExactTopK's streaming scan holds for nq
 // queries of dimension dim at depth k, in bytes: one base batch twice (as
-// the base hands it over, and in the kernel's padded layout), the query
-// block twice (as given, and padded), every query's candidate heap (k plus
-// a margin of max(32, k/8) candidates of 16 bytes) and the answer (k ids
-// and distances a query, 12 bytes each). The base's size does not enter:
-// it is streamed.
+// the base hands it over, and in the kernel's layout), the query block
+// twice (as given, and packed in panels of 16), every query's candidate
+// heap (k plus a margin of max(32, k/8) candidates of 16 bytes) and the
+// answer (k ids and distances a query, 12 bytes each). The base's size
+// does not enter: it is streamed.
 func GTMemoryBound(dim, nq, k int) int64 {
-	dp := int64((dim + 7) &^ 7)
-	batch := int64(gtBlock+3) * (int64(dim) + dp) * 4
-	queries := int64(nq) * (int64(dim) + dp) * 4
+	batch := int64(gtBlock+6) * int64(2*dim) * 4
+	queries := (int64(nq) + int64(nq+vecmath.PanelWidth-1)/vecmath.PanelWidth*vecmath.PanelWidth) * int64(dim) * 4
 	heaps := int64(nq) * int64(k+max(32, k/8)) * int64(unsafe.Sizeof(candidate{}))
 	answer := int64(nq) * int64(k) * 12
 	return batch + queries + heaps + answer
@@ -124,7 +136,8 @@ func checkGTInput(d int, queries [][]float32, k int) error {
 // scanned. Its memory does not grow with the base: one batch, one tile
 // per worker and at most capacity candidates per query.
 type gtScan struct {
-	d, dp       int // dimension, and dimension padded to the kernel's step of 8
+	d           int // dimension
+	tile        int // base rows a kernel pass takes (gtTileRows)
 	metric      workloads.Metric
 	l2          bool
 	k, capacity int // depth, and candidates kept per query (k plus slack)
@@ -132,25 +145,26 @@ type gtScan struct {
 	dist        func(a, b []float32) float32
 
 	nq       int
-	qbuf     []float32   // queries at stride dp, zero rows up to a multiple of 4
-	prepared [][]float32 // query i as Distance takes it (normalised for COSINE), in qbuf
+	panels   []float32   // the prepared queries in panels of PanelWidth (vecmath.PackPanel), d·PanelWidth floats each
+	prepared [][]float32 // query i as Distance takes it (normalised for COSINE)
 	qn       []float64   // ‖q‖² of each prepared query
 	heaps    []candHeap  // per query: the candidates so far, worst estimate on top
 
-	xbuf  []float32 // the batch at stride dp, zero rows up to a multiple of 3
+	xbuf  []float32 // the batch at stride d, zero rows up to a multiple of 6
 	xn    []float32 // ‖x‖² of each batch row
 	maxXn float64   // the largest ‖x‖² of the base so far
 
 	workers int
-	chunk   int         // queries a worker takes at a time
-	tiles   [][]float32 // per worker: chunk rows of gtTile+1 dot products
+	chunk   int         // queries a worker takes at a time, a multiple of PanelWidth
+	tiles   [][]float32 // per worker: tile rows × PanelWidth dot products
+	hits    [][]uint32  // per worker: the rows of a tile some query may take
 }
 
 // newGTScan prepares a scan of queries (already checked by checkGTInput)
 // with empty heaps and buffers for batches of up to gtBlock rows.
 func newGTScan(d int, queries [][]float32, metric workloads.Metric, opt GTOptions) *gtScan {
 	s := &gtScan{
-		d: d, dp: (d + 7) &^ 7, metric: metric, l2: metric == workloads.L2,
+		d: d, tile: gtTileRows(d), metric: metric, l2: metric == workloads.L2,
 		k: opt.K, capacity: opt.K + max(32, opt.K/8),
 		filter: opt.Filter, dist: Distance(metric),
 		nq: len(queries), heaps: make([]candHeap, len(queries)),
@@ -167,16 +181,17 @@ func newGTScan(d int, queries [][]float32, metric workloads.Metric, opt GTOption
 		s.heaps[i].items = backing[i*s.capacity : i*s.capacity : (i+1)*s.capacity]
 	}
 	s.prepareQueries(queries)
-	s.xbuf = make([]float32, (gtBlock+3)*s.dp)
-	s.xn = make([]float32, gtBlock+3)
-	nqp := (s.nq + 3) &^ 3
+	s.xbuf = make([]float32, (gtBlock+6)*s.d)
+	s.xn = make([]float32, gtBlock+6)
 	s.chunk = gtQueryChunk
-	for s.chunk > 4 && nqp/s.chunk < 4*s.workers {
+	for s.chunk > vecmath.PanelWidth && s.nq/s.chunk < 4*s.workers {
 		s.chunk /= 2 // smaller chunks, so every worker gets several
 	}
 	s.tiles = make([][]float32, s.workers)
+	s.hits = make([][]uint32, s.workers)
 	for w := range s.tiles {
-		s.tiles[w] = make([]float32, s.chunk*(gtTile+1))
+		s.tiles[w] = make([]float32, s.tile*vecmath.PanelWidth)
+		s.hits[w] = make([]uint32, 0, s.tile)
 	}
 	return s
 }
@@ -184,12 +199,12 @@ func newGTScan(d int, queries [][]float32, metric workloads.Metric, opt GTOption
 // prepareQueries copies the queries into qbuf (normalised for COSINE) and
 // records each one's squared norm.
 func (s *gtScan) prepareQueries(queries [][]float32) {
-	d, dp := s.d, s.dp
-	s.qbuf = make([]float32, ((s.nq+3)&^3)*dp)
+	d, w := s.d, vecmath.PanelWidth
+	rows := make([]float32, s.nq*d)
 	s.qn = make([]float64, s.nq)
 	s.prepared = make([][]float32, s.nq)
 	for i, q := range queries {
-		row := s.qbuf[i*dp : i*dp+d : i*dp+d]
+		row := rows[i*d : (i+1)*d : (i+1)*d]
 		copy(row, q)
 		if s.metric == workloads.Cosine {
 			vecmath.Normalize(row)
@@ -197,27 +212,32 @@ func (s *gtScan) prepareQueries(queries [][]float32) {
 		s.prepared[i] = row
 		s.qn[i] = float64(vecmath.Dot(row, row))
 	}
+	np := (s.nq + w - 1) / w
+	s.panels = make([]float32, np*d*w)
+	for p := range np {
+		vecmath.PackPanel(s.panels[p*d*w:(p+1)*d*w], s.prepared[p*w:min((p+1)*w, s.nq)], d)
+	}
 }
 
 // loadBatch copies the base rows vecs (row first onwards, at most gtBlock)
 // into xbuf, normalised for COSINE, with their squared norms, and zeroes
 // the padding rows after them. It fails on a row of the wrong dimension.
 func (s *gtScan) loadBatch(first int64, vecs [][]float32) error {
-	d, dp := s.d, s.dp
+	d := s.d
 	for j, v := range vecs {
 		if len(v) != d {
 			return fmt.Errorf("ground truth: base row %d has dimension %d, want %d", first+int64(j), len(v), d)
 		}
-		row := s.xbuf[j*dp : j*dp+dp]
+		row := s.xbuf[j*d : (j+1)*d]
 		copy(row, v)
 		if s.metric == workloads.Cosine {
-			vecmath.Normalize(row[:d])
+			vecmath.Normalize(row)
 		}
-		s.xn[j] = vecmath.Dot(row[:d], row[:d])
+		s.xn[j] = vecmath.Dot(row, row)
 		s.maxXn = max(s.maxXn, float64(s.xn[j]))
 	}
 	n := len(vecs)
-	clear(s.xbuf[n*dp : (n+2)/3*3*dp])
+	clear(s.xbuf[n*d : (n+5)/6*6*d])
 	return nil
 }
 
@@ -236,67 +256,88 @@ func (s *gtScan) scanBatch(first int64, n int) {
 				if q0 >= s.nq {
 					return
 				}
-				s.scanChunk(s.tiles[w], q0, min(q0+s.chunk, s.nq), first, n)
+				s.hits[w] = s.scanChunk(s.tiles[w], s.hits[w], q0, min(q0+s.chunk, s.nq), first, n)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-// scanChunk runs queries q0..q1-1 against the batch tile by tile: the
-// kernel fills out with the dot products of the tile, then each query's
-// heap takes the rows whose estimate beats its worst.
-func (s *gtScan) scanChunk(out []float32, q0, q1 int, first int64, n int) {
-	const ldo = gtTile + 1
-	dp := s.dp
-	np3 := (n + 2) / 3 * 3
-	for t0 := 0; t0 < n; t0 += gtTile {
-		tn := min(gtTile, np3-t0)
-		for qa := q0; qa < q1; qa += 4 {
-			vecmath.Dots4x3(s.qbuf[qa*dp:], dp, s.xbuf[t0*dp:], dp, dp, out[(qa-q0)*ldo:], ldo, tn)
-		}
+// scanChunk runs queries q0..q1-1 (q0 a multiple of PanelWidth) against
+// the batch tile by tile, panel by panel: the kernel fills out with the
+// panel's dot products with the tile, a vector pass picks the (row, query)
+// pairs whose estimate beats that query's worst kept one at the start of
+// the tile, and offer takes them row by row. It returns hits, the
+// worker's scratch for that pass.
+func (s *gtScan) scanChunk(out []float32, hits []uint32, q0, q1 int, first int64, n int) []uint32 {
+	const w = vecmath.PanelWidth
+	d := s.d
+	np6 := (n + 5) / 6 * 6
+	inf := float32(math.Inf(1))
+	scale := float32(-1)
+	if s.l2 {
+		scale = -2
+	}
+	for t0 := 0; t0 < n; t0 += s.tile {
+		tn := min(s.tile, np6-t0)
 		rows := min(tn, n-t0)
-		for qi := q0; qi < q1; qi++ {
-			s.offerTile(qi, out[(qi-q0)*ldo:(qi-q0)*ldo+rows], t0, first)
+		var norms []float32
+		if s.l2 {
+			norms = s.xn[t0 : t0+rows]
+		}
+		for p0 := q0; p0 < q1; p0 += w {
+			vecmath.DotsPanel(s.panels[p0*d:(p0+w)*d], d, s.xbuf[t0*d:], d, tn, out, w)
+			var thr [w]float32
+			for i := range thr {
+				switch qi := p0 + i; {
+				case qi >= q1:
+					thr[i] = -inf // a padding lane of the last panel
+				case len(s.heaps[qi].items) >= s.capacity:
+					thr[i] = s.heaps[qi].items[0].a
+				default:
+					thr[i] = inf
+				}
+			}
+			// The thresholds only fall as the heaps take rows, so the
+			// ones at the start of the tile let through every row that
+			// offer's check against the current worst would take.
+			hits = vecmath.PanelBelow(out, w, rows, norms, scale, &thr, hits[:0])
+			for _, hm := range hits {
+				j := int(hm >> 16)
+				for m := hm & 0xffff; m != 0; m &= m - 1 {
+					i := bits.TrailingZeros32(m)
+					s.offer(p0+i, out[j*w+i], t0+j, first)
+				}
+			}
 		}
 	}
+	return hits
 }
 
-// offerTile offers query qi the batch rows t0.. whose dot products with it
-// are dots: a row whose estimate beats the heap's worst (and that passes
-// the filter) enters the heap with its exact distance.
-func (s *gtScan) offerTile(qi int, dots []float32, t0 int, first int64) {
+// offer offers query qi batch row r (base row first+r), whose dot product
+// with it is dot: if its estimate beats the heap's worst (or the heap is
+// not full) and it passes the filter, it enters the heap with its exact
+// distance.
+func (s *gtScan) offer(qi int, dot float32, r int, first int64) {
 	h := &s.heaps[qi]
-	capacity, l2, filter, dist := s.capacity, s.l2, s.filter, s.dist
-	q, xbuf, d, dp := s.prepared[qi], s.xbuf, s.d, s.dp
-	norms := s.xn[t0 : t0+len(dots)]
-	thr := float32(math.Inf(1))
-	if len(h.items) >= capacity {
-		thr = h.items[0].a
+	a := -dot
+	if s.l2 {
+		a = s.xn[r] - 2*dot
 	}
-	for j, dot := range dots {
-		a := -dot
-		if l2 {
-			a = norms[j] - 2*dot
-		}
-		if a >= thr {
-			continue
-		}
-		id := first + int64(t0+j)
-		if filter != nil && !filter(id) {
-			continue
-		}
-		r := t0 + j
-		c := candidate{a: a, e: dist(q, xbuf[r*dp:r*dp+d]), id: id}
-		if len(h.items) < capacity {
-			h.push(c)
-			if len(h.items) == capacity {
-				thr = h.items[0].a
-			}
-		} else {
-			h.replaceTop(c)
-			thr = h.items[0].a
-		}
+	full := len(h.items) >= s.capacity
+	if full && a >= h.items[0].a {
+		return
+	}
+	id := first + int64(r)
+	if s.filter != nil && !s.filter(id) {
+		return
+	}
+	d := s.d
+	c := candidate{a: a, e: s.dist(s.prepared[qi], s.xbuf[r*d:(r+1)*d]), id: id}
+	if full {
+		h.replaceTop(c)
+	} else {
+		h.push(c)
 	}
 }
 

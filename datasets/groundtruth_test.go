@@ -66,6 +66,11 @@ func TestExactTopKMatchesNaive(t *testing.T) {
 		{n: 900, d: 16, nq: 5, k: 10, filter: even, fname: "even"},
 		{n: 900, d: 7, nq: 5, k: 10, filter: rare, fname: "rare"}, // fewer rows pass than k
 		{n: 800, d: 4, nq: 5, k: 30, levels: 2, filter: even, fname: "even"},
+		// several query panels of 16 (the last one partial) and chunks
+		// across workers; tiles of 128 rows at 384-d, a row count that is
+		// not a multiple of the kernel's 6
+		{n: 1003, d: 384, nq: 37, k: 10},
+		{n: 9001, d: 50, nq: 70, k: 10, filter: even, fname: "even"},
 	}
 	for _, tc := range tests {
 		for _, m := range []workloads.Metric{workloads.L2, workloads.IP, workloads.Cosine} {

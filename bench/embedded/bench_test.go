@@ -151,3 +151,36 @@ func BenchmarkSearchReal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBatchReal measures one request carrying all 1,000 queries of a
+// real set of `make peers` (as make peers measures FLAT and the IVF
+// indexes): FLAT, and IVF_PQ (nlist 1024, m as make peers picks, 8 bits) at
+// nprobe 8 and 32. queries/cpu-s is over the process's CPU time: run with
+// -cpu 1 so it is the search's.
+func BenchmarkBatchReal(b *testing.B) {
+	ctx := context.Background()
+	for _, set := range []string{"glove50", "minilm"} {
+		pqm := map[string]int64{"glove50": 10, "minilm": 16}[set]
+		for _, bi := range []struct {
+			name   string
+			cfg    workloads.IndexConfig
+			search workloads.Params
+		}{
+			{"FLAT", workloads.IndexConfig{Type: "FLAT"}, nil},
+			{"IVF_PQ/nprobe8", workloads.IndexConfig{Type: "IVF_PQ", Build: workloads.Params{"nlist": int64(1024), "m": pqm, "nbits": int64(8)}}, workloads.Params{"nprobe": int64(8)}},
+			{"IVF_PQ/nprobe32", workloads.IndexConfig{Type: "IVF_PQ", Build: workloads.Params{"nlist": int64(1024), "m": pqm, "nbits": int64(8)}}, workloads.Params{"nprobe": int64(32)}},
+		} {
+			b.Run(set+"/"+bi.name, func(b *testing.B) {
+				base, queries, _, m := realBench(b, set)
+				tg := newLoaded(b, bi.cfg, m, base)
+				c0 := cpuNow()
+				for b.Loop() {
+					if _, err := tg.Search(ctx, bench.SearchRequest{Vectors: queries, TopK: 10, Params: bi.search}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(queries)*b.N)/(cpuNow()-c0).Seconds(), "queries/cpu-s")
+			})
+		}
+	}
+}

@@ -3,13 +3,16 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
 
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/datasets"
+	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -217,5 +220,44 @@ func TestKmeansDeterministic(t *testing.T) {
 		if len(a) != tc.k*8 {
 			t.Errorf("n=%d k=%d: %d floats, want %d", tc.n, tc.k, len(a), tc.k*8)
 		}
+	}
+}
+
+// TestSphericalKmeans checks the inner-product training faiss uses for
+// IndexIVF (Clustering.spherical): unit centroids, and on rows of very
+// different lengths lists that split by direction, where L2 k-means lets
+// the long rows' centroids (then chosen by inner product) take most rows.
+func TestSphericalKmeans(t *testing.T) {
+	const dim, k = 8, 16
+	data := clustered(9, 4000, dim, k)
+	flat := make([]float32, 0, len(data)*dim)
+	for i, v := range data {
+		scale := float32(1 + i%5*3) // lengths 1..13 in every cluster
+		for _, x := range v {
+			flat = append(flat, x*scale)
+		}
+	}
+	cent := sphericalKmeans(flat, dim, k, 10, 7)
+	if fmt.Sprint(cent) != fmt.Sprint(sphericalKmeans(flat, dim, k, 10, 7)) {
+		t.Fatal("same seed gave different centroids")
+	}
+	for c := range k {
+		if n := vecmath.Norm(cent[c*dim : (c+1)*dim]); math.Abs(float64(n)-1) > 1e-5 {
+			t.Fatalf("centroid %d has norm %v, want 1", c, n)
+		}
+	}
+	largest := func(cent []float32) int {
+		counts := make([]int, k)
+		ip := newStore(dim, workloads.IP)
+		ds := make([]float32, k)
+		for i := 0; i < len(flat); i += dim {
+			counts[argmin(ip, flat[i:i+dim], cent, ds)]++
+		}
+		return slices.Max(counts)
+	}
+	sph, l2 := largest(cent), largest(kmeans(flat, dim, k, 10, 7))
+	t.Logf("largest of %d lists assigned by inner product: spherical %d rows, L2-trained %d of %d", k, sph, l2, len(data))
+	if sph > len(data)/k*2 {
+		t.Errorf("spherical k-means: largest list %d rows, over twice the mean %d", sph, len(data)/k)
 	}
 }

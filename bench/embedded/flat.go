@@ -29,9 +29,9 @@ func (f *flat) search(q []float32, k int, _ workloads.Params, allow *bitset) []c
 }
 
 // batchExact is the batch size from which FLAT answers a request with the
-// blocked ground-truth kernel (a 4 queries × 3 rows register-blocked dot
-// product, then an exact re-rank with a proven error margin) rather than
-// one scan per query.
+// blocked ground-truth scan (the packed-panel kernel, 16 queries × 6 rows
+// register-blocked, then an exact re-rank with a proven error margin)
+// rather than one scan per query.
 const batchExact = 8
 
 // searchBatch answers several queries in one pass over the data. From

@@ -77,7 +77,16 @@ func sampleRows(s *store, n int) []float32 {
 func (ix *ivf) train() {
 	d := ix.s.dim
 	sample := sampleRows(ix.s, max(ix.nlist*ivfTrainPerList, ivfTrainMin))
-	ix.cent = kmeans(sample, d, ix.nlist, ivfTrainIters, kmeansSeed)
+	if ix.s.l2 {
+		ix.cent = kmeans(sample, d, ix.nlist, ivfTrainIters, kmeansSeed)
+	} else {
+		// Inner product (and COSINE, stored normalised): lists are
+		// assigned by inner product, so train them by it, with unit
+		// centroids, as faiss trains IndexIVF for inner product; L2
+		// centroids of unnormalised rows (GloVe) differ in length, and
+		// the longest draw most rows into a few long lists.
+		ix.cent = sphericalKmeans(sample, d, ix.nlist, ivfTrainIters, kmeansSeed)
+	}
 	ix.pad = ix.padCentroids()
 	assign := make([]int32, len(sample)/d)
 	ix.assign(sample, assign)

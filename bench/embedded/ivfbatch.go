@@ -8,9 +8,9 @@ import (
 )
 
 // The batched coarse probe: a request of several queries scores them
-// against the centroids with the register-blocked kernel (4 queries × 3
-// centroids per block, each centroid load shared by 4 queries), as faiss
-// does with a matrix product, instead of one centroid scan per query. The
+// against the centroids with the packed-panel kernel (16 queries × 6
+// centroids per register block, vecmath.DotsPanel), as faiss does with a
+// matrix product, instead of one centroid scan per query. The
 // blocked sums round differently from the per-query kernel, so they only
 // shortlist: every list within a proven rounding margin of the nprobe-th
 // estimate is rescored with the per-query kernel, and the nprobe lists are
@@ -25,19 +25,23 @@ import (
 // 128-d IVF_FLAT 18.9-19.6k vs 21.5-21.8k, IVF_PQ 14.1-15.2k vs 16.9-19.4k;
 // GloVe 50-d IVF_FLAT 13.7-15.9k vs 11.8-13.8k (slower: a short centroid
 // scan costs little, padding to 56 floats and the shortlist pass cost more).
+// Those figures are from the 4×3 kernel; on the packed-panel kernel (no
+// padding) GloVe IVF_PQ with the batched probe showed no gain either
+// (BenchmarkBatchReal, alternating, on a host at load 12: 36.5k vs 37.7k
+// at nprobe 8, 15.0k vs 17.3k at nprobe 32), so 50-d stays one by one.
 const (
 	ivfProbeBatch  = 8
 	ivfProbeMinDim = 64
 )
 
-// ivfTile is how many centroids one blocked pass scores (a multiple of 3).
+// ivfTile is how many centroids one blocked pass scores (a multiple of 6,
+// the kernel's row step).
 const ivfTile = 96
 
-// padded holds the centroids for the blocked kernel: rows padded with zeros
-// to dp (a multiple of 8) floats and to a multiple of 3 rows, with their
-// squared norms; built by train, so concurrent searches only read it.
+// padded holds the centroids for the blocked kernel: zero rows up to a
+// multiple of 6, with their squared norms; built by train, so concurrent
+// searches only read it.
 type padded struct {
-	dp    int
 	rows  int
 	cent  []float32
 	norms []float32
@@ -46,12 +50,12 @@ type padded struct {
 
 func (ix *ivf) padCentroids() *padded {
 	d := ix.s.dim
-	p := &padded{dp: (d + 7) &^ 7, rows: (ix.nlist + 2) / 3 * 3}
-	p.cent = make([]float32, (p.rows+1)*p.dp)
+	p := &padded{rows: (ix.nlist + 5) / 6 * 6}
+	p.cent = make([]float32, p.rows*d)
 	p.norms = make([]float32, ix.nlist)
 	for i := range ix.nlist {
 		c := ix.cent[i*d : (i+1)*d]
-		copy(p.cent[i*p.dp:], c)
+		copy(p.cent[i*d:], c)
 		p.norms[i] = vecmath.Dot(c, c)
 		p.maxN = max(p.maxN, float64(p.norms[i]))
 	}
@@ -76,28 +80,33 @@ func (ix *ivf) searchBlocked(qs [][]float32, k int, p workloads.Params, allow *b
 	res := make([][]cand, len(qs))
 	nprobe := min(max(p.Int("nprobe", 8), 1), ix.nlist)
 	pc := ix.pad
-	d, dp := ix.s.dim, pc.dp
-	const chunk = 32 // queries per pass; a multiple of 4
-	ldo := pc.rows + 1
-	qbuf := make([]float32, chunk*dp)
-	dots := make([]float32, chunk*ldo)
+	d := ix.s.dim
+	const w = vecmath.PanelWidth
+	const chunk = 2 * w // queries per pass; whole panels
+	panels := make([]float32, chunk*d)
+	// dots[p] holds panel p's products, centroid-major (row j at j·w).
+	dots := make([]float32, chunk*pc.rows)
+	row := make([]float32, ix.nlist)
 	exact := make([]float32, 2)
 	var short []int32
 	for c0 := 0; c0 < len(qs); c0 += chunk {
 		n := min(chunk, len(qs)-c0)
-		clear(qbuf)
-		for i := range n {
-			copy(qbuf[i*dp:], qs[c0+i])
+		np := (n + w - 1) / w
+		for p := range np {
+			vecmath.PackPanel(panels[p*w*d:(p+1)*w*d], qs[c0+p*w:c0+min(n, (p+1)*w)], d)
 		}
 		for t0 := 0; t0 < pc.rows; t0 += ivfTile {
 			tn := min(ivfTile, pc.rows-t0)
-			for qb := 0; qb < n; qb += 4 {
-				vecmath.Dots4x3(qbuf[qb*dp:], dp, pc.cent[t0*dp:], dp, dp, dots[qb*ldo+t0:], ldo, tn)
+			for p := range np {
+				vecmath.DotsPanel(panels[p*w*d:(p+1)*w*d], d, pc.cent[t0*d:], d, tn, dots[(p*pc.rows+t0)*w:], w)
 			}
 		}
 		for i := range n {
 			q := qs[c0+i]
-			row := dots[i*ldo : i*ldo+ix.nlist]
+			pd := dots[(i/w)*pc.rows*w+i%w:]
+			for j := range row {
+				row[j] = pd[j*w]
+			}
 			qn := vecmath.Dot(q, q)
 			// Estimates of the internal distance, and the bound on how far
 			// they can be from the per-query kernel's values.

@@ -167,14 +167,17 @@ func (c *ivfPQ) scanner(ix *ivf, q []float32) listScanner {
 		}
 		// Sub-vectors the kernels cannot take whole (50-d GloVe: 5
 		// floats): accumulate q_t times the codebook's column t, which
-		// runs over ksub contiguous floats instead of a call per codeword.
-		clear(out)
+		// runs over ksub contiguous floats (in the AddScaled kernel)
+		// instead of a call per codeword.
 		for t, x := range qs {
 			col := c.cbT[(s*c.dsub+t)*c.ksub : (s*c.dsub+t+1)*c.ksub]
-			col = col[:len(out)]
-			for j, y := range col {
-				out[j] += x * y
+			if t == 0 {
+				for j, y := range col[:len(out)] {
+					out[j] = x * y
+				}
+				continue
 			}
+			vecmath.AddScaled(out, out, col, x)
 		}
 	}
 	if !ix.s.l2 {

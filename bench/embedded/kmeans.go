@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/milvbench/milvbench/internal/vecmath"
 	"github.com/milvbench/milvbench/workloads"
 )
 
@@ -15,6 +16,18 @@ import (
 // apart), as faiss does. With fewer rows than k, the extra centroids repeat
 // rows. The result is deterministic for a given seed and GOMAXPROCS.
 func kmeans(data []float32, dim, k, iters int, seed uint64) []float32 {
+	return kmeansMetric(data, dim, k, iters, seed, false)
+}
+
+// sphericalKmeans is kmeans for inner-product lists, as faiss trains an
+// IndexIVF whose metric is inner product (Clustering.spherical): rows go to
+// the centroid of largest inner product and every centroid is scaled to
+// unit length after each update (and at the start).
+func sphericalKmeans(data []float32, dim, k, iters int, seed uint64) []float32 {
+	return kmeansMetric(data, dim, k, iters, seed, true)
+}
+
+func kmeansMetric(data []float32, dim, k, iters int, seed uint64, spherical bool) []float32 {
 	n := len(data) / dim
 	cent := make([]float32, k*dim)
 	if n == 0 {
@@ -25,14 +38,21 @@ func kmeans(data []float32, dim, k, iters int, seed uint64) []float32 {
 	for c := range k {
 		copy(cent[c*dim:(c+1)*dim], data[perm[c%n]*dim:])
 	}
+	if spherical {
+		normalizeRows(cent, dim)
+	}
 	if n <= k {
 		return cent
+	}
+	metric := workloads.L2
+	if spherical {
+		metric = workloads.IP
 	}
 	assign := make([]int32, n)
 	counts := make([]int, k)
 	sums := make([]float64, k*dim)
 	for range iters {
-		assignNearest(data, dim, cent, assign)
+		assignNearest(data, dim, cent, assign, metric)
 		clear(counts)
 		clear(sums)
 		for i, c := range assign {
@@ -52,8 +72,18 @@ func kmeans(data []float32, dim, k, iters int, seed uint64) []float32 {
 			}
 		}
 		splitEmpty(cent, dim, counts, rng)
+		if spherical {
+			normalizeRows(cent, dim)
+		}
 	}
 	return cent
+}
+
+// normalizeRows scales every dim-float row of m to unit length.
+func normalizeRows(m []float32, dim int) {
+	for i := 0; i < len(m); i += dim {
+		vecmath.Normalize(m[i : i+dim])
+	}
 }
 
 // splitEmpty gives every empty cluster a perturbed copy of a large cluster's
@@ -91,11 +121,12 @@ func abs32(x float32) float32 {
 	return x
 }
 
-// assignNearest sets assign[i] to the centroid nearest (squared L2) to row i
-// of data, in parallel over cores.
-func assignNearest(data []float32, dim int, cent []float32, assign []int32) {
+// assignNearest sets assign[i] to the centroid nearest to row i of data
+// under metric (squared L2, or largest inner product), in parallel over
+// cores.
+func assignNearest(data []float32, dim int, cent []float32, assign []int32, metric workloads.Metric) {
 	parallelRange(len(assign), func(lo, hi int) {
-		l2 := newStore(dim, workloads.L2)
+		l2 := newStore(dim, metric)
 		ds := make([]float32, len(cent)/dim)
 		for i := lo; i < hi; i++ {
 			assign[i] = int32(argmin(l2, data[i*dim:(i+1)*dim], cent, ds))

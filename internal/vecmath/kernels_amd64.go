@@ -73,12 +73,35 @@ func l2SqBatchAVX2(q, rows *float32, dim, n int, out *float32)
 func dotBatchAVX2(q, rows *float32, dim, n int, out *float32)
 
 //go:noescape
-func dots4x3AVX2(q *float32, ldq int, x *float32, ldx int, d int, out *float32, ldo int, n int)
+func dotsPanelAVX2(qp *float32, d int, x *float32, ldx int, n int, out *float32, ldo int, acc int)
 
-func dots4x3SIMD(q []float32, ldq int, x []float32, ldx, d int, out []float32, ldo, n int) bool {
+// dotsPanelSIMD runs DotsPanel's n rows (a multiple of 6) in chunks of
+// panelKC dimensions: the panel's chunk (8 KiB) stays in L1 while the rows
+// stream past, where a whole 384-d panel (24 KiB) and six rows would not.
+func dotsPanelSIMD(qp []float32, d int, x []float32, ldx, n int, out []float32, ldo int) bool {
 	if !hasSIMD {
 		return false
 	}
-	dots4x3AVX2(&q[0], ldq, &x[0], ldx, d, &out[0], ldo, n)
+	for k0 := 0; k0 < d; k0 += panelKC {
+		acc := 0
+		if k0 > 0 {
+			acc = 1
+		}
+		dotsPanelAVX2(&qp[k0*PanelWidth], min(panelKC, d-k0), &x[k0], ldx, n, &out[0], ldo, acc)
+	}
 	return true
+}
+
+//go:noescape
+func panelBelowAVX2(out *float32, ldo int, n int, norms *float32, s float32, thr *float32, hits *uint32) int
+
+func panelBelowSIMD(out []float32, ldo, n int, norms []float32, s float32, thr *[PanelWidth]float32, hits []uint32) (int, bool) {
+	if !hasSIMD {
+		return 0, false
+	}
+	var np *float32
+	if norms != nil {
+		np = &norms[0]
+	}
+	return panelBelowAVX2(&out[0], ldo, n, np, s, &thr[0], &hits[0]), true
 }

@@ -21,8 +21,6 @@ func dotBatchSIMD(q, rows, out []float32) {
 	}
 }
 
-func dots4x3SIMD([]float32, int, []float32, int, int, []float32, int, int) bool { return false }
-
 func rowsSIMD(int) bool { return false }
 
 func dotRowsSIMD(q, base []float32, ids []uint32, out []float32)  {}
@@ -32,4 +30,10 @@ func addScaledSIMD(dst, a, b []float32, s float32) {
 	for i := range dst {
 		dst[i] = a[i] + s*b[i]
 	}
+}
+
+func dotsPanelSIMD([]float32, int, []float32, int, int, []float32, int) bool { return false }
+
+func panelBelowSIMD([]float32, int, int, []float32, float32, *[PanelWidth]float32, []uint32) (int, bool) {
+	return 0, false
 }

@@ -269,6 +269,11 @@ type Goals struct {
 	// meet the goals count as equally fast, and the cheaper one is chosen
 	// (0: the default, 0.15).
 	Tie float64 `json:"tie,omitempty"`
+	// BuildLevel is the Zilliz Cloud index build_level the production
+	// cluster will use (0 capacity-first, 1 balanced, 2 precision-first;
+	// nil: size with the published per-CU table as it stands). It scales
+	// vectors per CU by the factor the pricing table publishes for it.
+	BuildLevel *int `json:"build_level,omitempty"`
 }
 
 // ClusterSpec says what the measurements ran on, so throughput can be

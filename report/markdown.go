@@ -34,6 +34,7 @@ func sections() []section {
 		writeGenerators,
 		writeStages,
 		writeTrials,
+		writeColdWarm,       // first requests after a load, reload, idle (coldwarm.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
 		writeRates,          // open loop and capacity (capacity.go)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,5 +121,39 @@ func TestPricingMerge(t *testing.T) {
 	}
 	if _, ok := base.Plans["standard"].CUHour["capacity"]; ok {
 		t.Error("Merge changed its receiver")
+	}
+}
+
+// TestColdAndBuildLevelKeys: load.cold, load.idle_before and
+// goals.build_level decode, and out-of-range or inapplicable values stop
+// with one line naming the key.
+func TestColdAndBuildLevelKeys(t *testing.T) {
+	const head = "name: c\ndataset: {size: 1000, dim: 8}\nindexes: [{type: FLAT}]\n"
+	tests := []struct {
+		name, src, err string
+	}{
+		{"ok", "load: {model: closed, concurrency: 1, cold: 10, idle_before: 30s}\ngoals: {build_level: 0}\n", ""},
+		{"cold range", "load: {model: closed, concurrency: 1, cold: -1}\n", "load.cold: -1 is out of range"},
+		{"idle without cold", "load: {model: closed, concurrency: 1, idle_before: 1s}\n", "load.idle_before: needs load.cold"},
+		{"ingest", "dataset: {size: 1000, dim: 8, preload: 100}\nload: {model: ingest, insert_batch: 10, insert_concurrency: 1, cold: 3}\n", "load.cold: does not apply to load model ingest"},
+		{"build level", "goals: {build_level: 3}\n", "goals.build_level: 3 is not a Zilliz Cloud build_level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := head + tt.src
+			if tt.name == "ingest" {
+				src = "name: c\nindexes: [{type: FLAT}]\n" + tt.src
+			}
+			s, err := Parse("c.yaml", []byte(src), noEnv)
+			if tt.err == "" {
+				if err != nil || s.Load.Cold != 10 || s.Load.IdleBefore != Duration(30*time.Second) || s.Goals.BuildLevel == nil || *s.Goals.BuildLevel != 0 {
+					t.Errorf("got %v, load %+v, build_level %v", err, s.Load, s.Goals.BuildLevel)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("error %v, want %q", err, tt.err)
+			}
+		})
 	}
 }

@@ -202,6 +202,12 @@ type LoadSpec struct {
 	Interval Duration `json:"interval"`
 	// Repeat runs every trial this many times (for noise estimates).
 	Repeat int `json:"repeat"`
+	// Cold is how many requests, sent one at a time, the first trial after
+	// each index load measures apart from its window: right after the
+	// load, after a release and load again (targets the run may release),
+	// and after IdleBefore of no requests (0: no cold phase).
+	Cold       int      `json:"cold,omitempty"`
+	IdleBefore Duration `json:"idle_before,omitempty"`
 	// Capacity search: probes from StartRate rising geometrically by
 	// RampFactor up to MaxRate, then bisection until the bracket is
 	// narrower than Precision (relative). A probe fails when its error

@@ -122,6 +122,9 @@ type Trial struct {
 	// Server is the server's own view, sampled every load.interval
 	// (targets that report it; see ServerSample).
 	Server []ServerSample `json:"server,omitempty"`
+	// CPU is the window's CPU per query, the client's and (when the
+	// target's metrics give it) the server's.
+	CPU *TrialCPU `json:"cpu,omitempty"`
 	// Cold holds the first trial after an index load's cold phases
 	// (load.cold): the first requests after the load, after a release and
 	// load, and after an idle period, apart from the steady-state window.

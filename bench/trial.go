@@ -106,7 +106,9 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 	w.iv.Start()
 	stopStatus := s.status(label, probe, w.dur, w.start, w.iv)
 	stopServer := watchServer(ctx, s.r.Target, w.start, load.Interval.D())
+	cpu0 := processCPU()
 	end, merr := m.measure(ctx, w)
+	clientCPU := processCPU() - cpu0
 	w.end = end
 	w.iv.Stop(end)
 	stopStatus()
@@ -124,6 +126,7 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 	tr.Started = w.start.UTC()
 	tr.Server = server
 	tr.Cold = cold
+	tr.CPU = trialCPU(tr, clientCPU)
 	if probe == 0 { // a capacity search counts as one point, before its probes
 		s.done++
 	}

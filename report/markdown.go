@@ -35,6 +35,7 @@ func sections() []section {
 		writeStages,
 		writeTrials,
 		writeColdWarm,       // first requests after a load, reload, idle (coldwarm.go)
+		writeCPU,            // client and server CPU per query (cpu.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
 		writeRates,          // open loop and capacity (capacity.go)

@@ -67,7 +67,23 @@ func selfHosted(pts []*point, top *point, g workloads.Goals, m measuredTarget, m
 	if mem.Measured != nil {
 		sh.MemoryBytes = assumed(mem.Measured.Value*LoadHeadroom, "bytes", fmt.Sprintf("%s, × %.2f loading headroom", mem.Measured.Source, LoadHeadroom))
 	}
-	if m.cloud || m.cores == 0 {
+	if m.cloud {
+		return sh
+	}
+	// The server's own CPU per query, from its process CPU counter
+	// (target.metrics_url): cores for the goal without assuming how
+	// throughput scales with cores.
+	if top.serverUS > 0 && !m.inProcess {
+		src := fmt.Sprintf("measured: the server process's CPU %.1f µs per query (its CPU counter over trial %s, target.metrics_url; the client spent %.1f µs per query)", top.serverUS, ids(top.trialIDs), top.clientUS)
+		f := measured(1e6/top.serverUS, "queries/s per core", src)
+		sh.QPSPerCore = &f
+		if g.QPS > 0 {
+			c := measured(math.Ceil(g.QPS*top.serverUS/1e6), "cores", fmt.Sprintf("goals.qps %g × %.1f µs of server CPU per query (measured; busy cores, no headroom)", g.QPS, top.serverUS))
+			sh.Cores = &c
+		}
+		return sh
+	}
+	if m.cores == 0 {
 		return sh
 	}
 	// Busy cores at each level of the chosen config that meets the goals:
@@ -94,7 +110,7 @@ func selfHosted(pts []*point, top *point, g workloads.Goals, m measuredTarget, m
 	f := assumed(perCore, "queries/s per core", src)
 	sh.QPSPerCore = &f
 	if g.QPS > 0 {
-		c := assumed(math.Ceil(g.QPS/perCore), "cores", fmt.Sprintf("goals.qps %g ÷ %.0f queries/s per core (extrapolated linearly)", g.QPS, perCore))
+		c := assumed(math.Ceil(g.QPS/perCore), "cores", fmt.Sprintf("goals.qps %g ÷ %.0f queries/s per core (assumed: throughput extrapolated linearly in cores; set target.metrics_url to measure the server's CPU per query instead)", g.QPS, perCore))
 		sh.Cores = &c
 	}
 	return sh

@@ -109,6 +109,17 @@ func selfHosted(pts []*point, top *point, g workloads.Goals, m measuredTarget, m
 	}
 	f := assumed(perCore, "queries/s per core", src)
 	sh.QPSPerCore = &f
+	if sm, ok := ServerScaling[top.index.Type]; ok && !sm.Linear() && !m.inProcess && g.QPS > 0 {
+		n, reach := sm.CoresFor(top.queries, float64(m.cores), g.QPS)
+		if !reach {
+			c := assumed(0, "cores", fmt.Sprintf("goals.qps %g is beyond what any core count of one server reaches by %s from %.0f queries/s on %d cores: add replicas", g.QPS, sm.Words(), top.queries, m.cores))
+			sh.Cores = &c
+			return sh
+		}
+		c := assumed(n, "cores", fmt.Sprintf("goals.qps %g from %.0f queries/s measured on %d cores, scaled by %s", g.QPS, top.queries, m.cores, sm.Words()))
+		sh.Cores = &c
+		return sh
+	}
 	if g.QPS > 0 {
 		c := assumed(math.Ceil(g.QPS/perCore), "cores", fmt.Sprintf("goals.qps %g ÷ %.0f queries/s per core (assumed: throughput extrapolated linearly in cores; set target.metrics_url to measure the server's CPU per query instead)", g.QPS, perCore))
 		sh.Cores = &c

@@ -8,6 +8,7 @@ import (
 
 	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/bench/embedded"
+	"github.com/milvbench/milvbench/report"
 )
 
 // reloadCounter is the embedded target counting releases and loads.
@@ -84,6 +85,9 @@ func TestColdPhases(t *testing.T) {
 						t.Errorf("trial %d: reload phase without its load time", tr.ID)
 					}
 				}
+			}
+			if md := report.Markdown(res); strings.Contains(md, "## Cold and warm") != (len(tt.phases) > 0) {
+				t.Errorf("report.md's cold/warm table: present %v, want %v", !(len(tt.phases) > 0), len(tt.phases) > 0)
 			}
 			if firsts != tt.builds {
 				t.Errorf("%d builds' first trials, want %d", firsts, tt.builds)

@@ -18,7 +18,10 @@
 # read back from /proc and printed.
 #
 # Environment: SCALING_SIZE (default 100000, at least 100000),
-# OUT (default out/scaling), MILVBENCH_CACHE (the venv, as with-milvus.sh).
+# SCALING_ROUNDS (default 1: runs of each core count, alternating; each
+# knee is the highest of its rounds, since other work on a shared host only
+# lowers a knee), OUT (default out/scaling), MILVBENCH_CACHE (the venv, as
+# with-milvus.sh).
 # Exit status: scalingcheck's (1: the tuner's model off by more than 20%).
 set -euo pipefail
 
@@ -27,6 +30,7 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 cd "$REPO"
 OUT=${OUT:-out/scaling}
 export SCALING_SIZE=${SCALING_SIZE:-100000}
+ROUNDS=${SCALING_ROUNDS:-1}
 GO=${GO:-go}
 ncpu=$(nproc)
 ((ncpu >= 2)) || { echo "scaling-check: needs at least 2 cores, this machine has $ncpu" >&2; exit 2; }
@@ -35,10 +39,10 @@ command -v taskset >/dev/null || { echo "scaling-check: needs taskset (util-linu
 $GO build -o bin/milvbench ./cmd/milvbench
 mkdir -p "$OUT"
 
-# run CORES SERVER_CPUS GENERATOR_CPUS
+# run CORES SERVER_CPUS GENERATOR_CPUS ROUND
 run() {
-	local cores=$1 scpus=$2 gcpus=$3 dir=$OUT/${1}core
-	echo "scaling-check: ${cores}-core run: server on cpu $scpus, generator on cpu $gcpus" >&2
+	local cores=$1 scpus=$2 gcpus=$3 dir=$OUT/${1}core-r$4
+	echo "scaling-check: ${cores}-core run (round $4): server on cpu $scpus, generator on cpu $gcpus" >&2
 	rm -rf "$dir"
 	SCALING_CORES=$cores taskset -c "$scpus" bash scripts/with-milvus.sh standalone \
 		bash -c '
@@ -54,10 +58,17 @@ run() {
 }
 
 if ((ncpu >= 3)); then
-	run 1 0 2-$((ncpu - 1))
-	run 2 0,1 2-$((ncpu - 1))
+	gen=2-$((ncpu - 1))
+	gen2=$gen
 else
-	run 1 0 1
-	run 2 0,1 0,1
+	gen=1
+	gen2=0,1
 fi
-$GO run ./internal/scalingcheck "$OUT/1core" "$OUT/2core"
+one='' two=''
+for ((r = 1; r <= ROUNDS; r++)); do
+	run 1 0 "$gen" "$r"
+	run 2 0,1 "$gen2" "$r"
+	one+=${one:+,}$OUT/1core-r$r
+	two+=${two:+,}$OUT/2core-r$r
+done
+$GO run ./internal/scalingcheck -one "$one" -two "$two"

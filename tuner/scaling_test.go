@@ -100,7 +100,7 @@ func TestCompareScaling(t *testing.T) {
 			saved := ServerScaling
 			ServerScaling = tt.models
 			defer func() { ServerScaling = saved }()
-			rs, err := CompareScaling(one, two)
+			rs, err := CompareScaling([]*bench.Result{one}, []*bench.Result{two, run(map[string]float64{"HNSW": 1500, "IVF_FLAT": 700}, "HNSW", "IVF_FLAT")})
 			if err != nil || len(rs) != 2 || rs[0].Index != "HNSW" {
 				t.Fatalf("%v %+v", err, rs)
 			}
@@ -111,13 +111,13 @@ func TestCompareScaling(t *testing.T) {
 				if s, ok := tt.serials[r.Index]; ok && math.Abs(r.Serial-s) > 1e-9 {
 					t.Errorf("%s serial %g, want %g", r.Index, r.Serial, s)
 				}
-				if !strings.HasPrefix(r.Line(), "SCALING index="+r.Index+" knee_1core=") || !strings.Contains(r.CPULine(), "generator_cores=0.25 server_cores=0.90") {
+				if !strings.HasPrefix(r.Line(), "SCALING index="+r.Index+" knee_1core=") || !strings.Contains(r.CPULine(), "generator_cores=0.25 server_cores=0.90") || len(r.Rounds2) != 2 {
 					t.Errorf("lines %q / %q", r.Line(), r.CPULine())
 				}
 			}
 		})
 	}
-	if _, err := CompareScaling(one, run(map[string]float64{"HNSW": 1}, "HNSW")); err == nil {
+	if _, err := CompareScaling([]*bench.Result{one}, []*bench.Result{run(map[string]float64{"HNSW": 1}, "HNSW")}); err == nil {
 		t.Error("compared a run without IVF_FLAT's knee")
 	}
 }

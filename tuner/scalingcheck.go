@@ -3,6 +3,7 @@ package tuner
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/milvbench/milvbench/bench"
 )
@@ -28,6 +29,8 @@ type ScalingResult struct {
 	ClientCores1, ServerCores1, ClientCores2, ServerCores2 float64
 	// Notes say what limits the comparison (a knee that is a lower bound).
 	Notes []string
+	// Rounds1, Rounds2 are every round's knee (Knee1, Knee2 the highest).
+	Rounds1, Rounds2 []float64
 }
 
 // Line is the SCALING line make scaling-check prints.
@@ -48,17 +51,30 @@ func (r ScalingResult) CPULine() string {
 		}
 		return fmt.Sprintf("%.2f", v)
 	}
-	return fmt.Sprintf("CPU index=%s 1core: generator_cores=%s server_cores=%s 2core: generator_cores=%s server_cores=%s",
-		r.Index, f(r.ClientCores1), f(r.ServerCores1), f(r.ClientCores2), f(r.ServerCores2))
+	return fmt.Sprintf("CPU index=%s 1core: generator_cores=%s server_cores=%s 2core: generator_cores=%s server_cores=%s rounds_1core=%s rounds_2core=%s",
+		r.Index, f(r.ClientCores1), f(r.ServerCores1), f(r.ClientCores2), f(r.ServerCores2), roundsText(r.Rounds1), roundsText(r.Rounds2))
 }
 
-// CompareScaling pairs the capacity searches of a one-core and a two-core
-// run by index type and compares their knees under the tuner's scaling
-// models (ServerScaling, linear where absent).
-func CompareScaling(one, two *bench.Result) ([]ScalingResult, error) {
-	k1, k2 := knees(one), knees(two)
+func roundsText(xs []float64) string {
+	var parts []string
+	for _, x := range xs {
+		parts = append(parts, fmt.Sprintf("%.0f", x))
+	}
+	return strings.Join(parts, ",")
+}
+
+// CompareScaling pairs the capacity searches of one-core and two-core
+// runs by index type and compares their knees under the tuner's scaling
+// models (ServerScaling, linear where absent). With several runs of a
+// core count (rounds, run alternately), each index type's knee is the
+// highest of them: on a shared host other work only lowers a knee.
+func CompareScaling(one, two []*bench.Result) ([]ScalingResult, error) {
+	if len(one) == 0 || len(two) == 0 {
+		return nil, fmt.Errorf("tuner: scaling needs one-core and two-core runs")
+	}
+	k1, k2 := bestKnees(one), bestKnees(two)
 	var out []ScalingResult
-	for _, typ := range orderOf(one) {
+	for _, typ := range orderOf(one[0]) {
 		a, ok1 := k1[typ]
 		b, ok2 := k2[typ]
 		if !ok1 || !ok2 {
@@ -73,6 +89,7 @@ func CompareScaling(one, two *bench.Result) ([]ScalingResult, error) {
 			return nil, err
 		}
 		r.Serial = s
+		r.Rounds1, r.Rounds2 = a.all, b.all
 		r.ClientCores1, r.ServerCores1 = a.client, a.server
 		r.ClientCores2, r.ServerCores2 = b.client, b.server
 		for _, k := range []knee1{a, b} {
@@ -86,6 +103,25 @@ func CompareScaling(one, two *bench.Result) ([]ScalingResult, error) {
 type knee1 struct {
 	qps, client, server float64
 	notes               []string
+	// all are the knees of every round, in the order run.
+	all []float64
+}
+
+// bestKnees is the highest knee of each index type over runs.
+func bestKnees(runs []*bench.Result) map[string]knee1 {
+	out := map[string]knee1{}
+	for _, res := range runs {
+		for typ, k := range knees(res) {
+			b, ok := out[typ]
+			all := append(b.all, k.qps)
+			if !ok || k.qps > b.qps {
+				b = k
+			}
+			b.all = all
+			out[typ] = b
+		}
+	}
+	return out
 }
 
 // knees reads each capacity search's knee in queries/s, and the CPU the

@@ -7,15 +7,20 @@
 // generator's and the server's cores at each knee. It exits 1 when the
 // tuner's model is off by more than 20%.
 //
-//	go run ./internal/scalingcheck OUT/1core OUT/2core
+//	go run ./internal/scalingcheck -one OUT/1core-r1,OUT/1core-r2 -two OUT/2core-r1,OUT/2core-r2
+//
+// With several rounds of a core count, each knee is the highest of them.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/milvbench/milvbench/bench"
 	"github.com/milvbench/milvbench/report"
 	"github.com/milvbench/milvbench/tuner"
 )
@@ -24,19 +29,14 @@ import (
 const maxErrorPct = 20
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: scalingcheck DIR_1CORE DIR_2CORE")
+	oneDirs := flag.String("one", "", "results directories of the 1-core runs, comma-separated")
+	twoDirs := flag.String("two", "", "results directories of the 2-core runs, comma-separated")
+	flag.Parse()
+	if *oneDirs == "" || *twoDirs == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: scalingcheck -one DIR[,DIR...] -two DIR[,DIR...]")
 		os.Exit(2)
 	}
-	one, err := report.ReadResults(filepath.Join(os.Args[1], report.ResultsFile))
-	if err != nil {
-		fail(err)
-	}
-	two, err := report.ReadResults(filepath.Join(os.Args[2], report.ResultsFile))
-	if err != nil {
-		fail(err)
-	}
-	rs, err := tuner.CompareScaling(one, two)
+	rs, err := tuner.CompareScaling(read(*oneDirs), read(*twoDirs))
 	if err != nil {
 		fail(err)
 	}
@@ -58,4 +58,16 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "scalingcheck:", err)
 	os.Exit(2)
+}
+
+func read(dirs string) []*bench.Result {
+	var out []*bench.Result
+	for _, d := range strings.Split(dirs, ",") {
+		res, err := report.ReadResults(filepath.Join(d, report.ResultsFile))
+		if err != nil {
+			fail(err)
+		}
+		out = append(out, res)
+	}
+	return out
 }

@@ -157,3 +157,34 @@ func TestColdAndBuildLevelKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestPricingConflictsDecode: a conflict lists two or more published
+// figures, each with a source; build_level factors are keyed 0..2.
+func TestPricingConflictsDecode(t *testing.T) {
+	tests := []struct {
+		name, src, err string
+	}{
+		{"ok", "conflicts:\n  plans.standard.cu_hour.performance:\n    - {value: 0.1, source: a, date: '2026-12-06'}\n    - {value: 0.2, source: b}\nnotes: [x]\ncu_types: {performance: {build_level: {0: 1.3, 1: 1.6}}}\n", ""},
+		{"one figure", "conflicts:\n  plans.standard.cu_hour.performance:\n    - {value: 0.1, source: a}\n", "must list at least two published figures"},
+		{"no source", "conflicts:\n  k:\n    - {value: 0.1, source: a}\n    - {value: 0.2}\n", "k[1]: needs a source"},
+		{"bad level", "cu_types: {performance: {build_level: {3: 1.2}}}\n", `"3" is not a build_level`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParsePricing("p.yaml", []byte(tt.src), noEnv)
+			if tt.err == "" {
+				if err != nil || len(p.Conflicts["plans.standard.cu_hour.performance"]) != 2 || p.CUTypes[CUPerformance].BuildLevel[1] != 1.6 || len(p.Notes) != 1 {
+					t.Errorf("%v %+v", err, p)
+				}
+				c, _ := Conservative("plans.standard.cu_hour.performance", p.Conflicts["plans.standard.cu_hour.performance"])
+				if c.Value != 0.2 {
+					t.Errorf("conservative price %g, want the higher 0.2", c.Value)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("error %v, want %q", err, tt.err)
+			}
+		})
+	}
+}

@@ -136,6 +136,7 @@ func capacityResult(probes []Trial, l workloads.LoadSpec, remote bool) CapacityR
 	if len(probes) > 0 {
 		c.Index, c.Search = probes[0].Index, probes[0].Search
 	}
+	c.Warm, c.Warmth = kneeWarmth(probes, c.KneeTrial)
 	switch {
 	case c.FailRate == 0:
 		c.Stop = fmt.Sprintf("load.max_rate %g/s reached with every probe holding: raise max_rate to find the knee", l.MaxRate)
@@ -146,6 +147,35 @@ func capacityResult(probes []Trial, l workloads.LoadSpec, remote bool) CapacityR
 		c.Stop = fmt.Sprintf("bracket within load.precision %g", l.Precision)
 	}
 	return c
+}
+
+// kneeWarmth says whether the knee probe (trial id knee) ran on a warm
+// index: after its own warm-up, after earlier probes, or after the cold
+// phases its search measured apart; not when it was the first requests
+// after the load.
+func kneeWarmth(probes []Trial, knee int) (bool, string) {
+	for i, tr := range probes {
+		if tr.ID != knee {
+			continue
+		}
+		switch {
+		case tr.Load.WarmupS > 0:
+			return true, fmt.Sprintf("warm: the knee probe ran after its own warm-up of %gs", tr.Load.WarmupS)
+		case i > 0:
+			return true, fmt.Sprintf("warm: the knee probe ran after %d earlier probe%s on the same loaded index", i, plural(i))
+		case len(tr.Cold) > 0:
+			return true, "warm: the knee probe ran after the cold phases (load.cold) were measured apart"
+		}
+		return false, "not shown warm: the knee probe was the index's first requests after its load (no load.warmup, no load.cold), so a cold start is inside it"
+	}
+	return false, ""
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // Summary says in one line where the knee is and why the next rate failed.
@@ -159,6 +189,9 @@ func (c CapacityResult) Summary() string {
 	s := fmt.Sprintf("%s: knee %g/s (QPS %.0f, p99 %.3fms); %g/s failed: %s", c.Index, c.KneeRate, c.KneeQPS, c.KneeP99MS, c.FailRate, joinReasons(c.FailReasons))
 	if c.GeneratorLimited {
 		s += " — the generator, not the server, limited the search: the knee is a lower bound"
+	}
+	if c.Warmth != "" {
+		s += "; " + c.Warmth
 	}
 	return s
 }

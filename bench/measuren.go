@@ -26,6 +26,7 @@ func (s *Session) MeasureN(ctx context.Context, pt workloads.SearchPoint, n int)
 		return Trial{}, fmt.Errorf("bench: MeasureN of %d requests", n)
 	}
 	pt.Concurrency = max(1, min(pt.Concurrency, n))
+	s.fresh = false // its requests are the index's first: no cold phase after it
 	m := s.searchModel(pt, 0)
 	m.limit = int64(n)
 	// No deadline: the count ends the loop (and retries may back off freely).

@@ -593,3 +593,8 @@ func judgeAnswer(got []int64, before, after truthList, k int, preload int64) jud
 	}
 	return j
 }
+
+// sampleCold sends the cold phase's requests through the search stream.
+func (m *mixedModel) sampleCold(ctx context.Context, n int) ColdPhase {
+	return m.search.sampleCold(ctx, n)
+}

@@ -122,6 +122,13 @@ type Trial struct {
 	// Server is the server's own view, sampled every load.interval
 	// (targets that report it; see ServerSample).
 	Server []ServerSample `json:"server,omitempty"`
+	// CPU is the window's CPU per query, the client's and (when the
+	// target's metrics give it) the server's.
+	CPU *TrialCPU `json:"cpu,omitempty"`
+	// Cold holds the first trial after an index load's cold phases
+	// (load.cold): the first requests after the load, after a release and
+	// load, and after an idle period, apart from the steady-state window.
+	Cold []ColdPhase `json:"cold,omitempty"`
 	// Notes say what a reader must know to read the trial right (e.g. the
 	// dataset ran out of rows to insert).
 	Notes []string `json:"notes,omitempty"`
@@ -401,6 +408,10 @@ type CapacityResult struct {
 	Stop      string  `json:"stop"`
 	// Probes are the trial ids of the probes, in the order run.
 	Probes []int `json:"probes"`
+	// Warm says whether the knee was measured on a warm index (after a
+	// warm-up, earlier probes or the cold phases), and Warmth how.
+	Warm   bool   `json:"warm"`
+	Warmth string `json:"warmth,omitempty"`
 }
 
 // ShardInfo marks the results of one generator of a scale-out run: which

@@ -261,6 +261,9 @@ type Session struct {
 	// slotAt is when the current trial's slot starts on a shard's trial
 	// clock (zero outside shard runs).
 	slotAt time.Time
+	// fresh is set when an index was just loaded and no trial has sent
+	// it a request yet: its first trial measures the cold phases.
+	fresh bool
 }
 
 // Open checks the plan against the target, creates the collection and
@@ -438,7 +441,7 @@ func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
 	if m, ok := r.Target.(MemoryReporter); ok {
 		s.mem = m.IndexMemoryBytes()
 	}
-	s.index = &cfg
+	s.index, s.fresh = &cfg, true
 	r.logf("build  %s done: build %.2fs, load %.2fs", cfg, s.buildS, s.loadS)
 	return nil
 }
@@ -550,6 +553,7 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 	if s.index == nil {
 		return 0, fmt.Errorf("bench: recall before build")
 	}
+	s.fresh = false // its requests are the index's first: no cold phase after it
 	queries := s.r.Data.Queries
 	truth := s.truth(pt)
 	fq := s.r.newFieldQueries(pt)

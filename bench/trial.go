@@ -56,7 +56,10 @@ type trialWindow struct {
 // runTrial runs one trial of pt under m and records it: a collected heap
 // first (as go test -bench does before each run: an in-process target and
 // the generator share this heap, and the garbage of the last build or
-// trial must not be collected inside this window), then the warm-up, then
+// trial must not be collected inside this window), then, for the first
+// trial after an index load, the cold phases (coldPhases: load.cold
+// requests one at a time after the load, after a release and load, after
+// load.idle_before), then the warm-up, then
 // the measured window of load.duration with its live status and the
 // server's samples (targets with a SignalSource), cut into intervals of
 // load.interval. In a shard run the warm-up starts on the trial clock
@@ -71,6 +74,13 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 	load := s.r.Plan.Spec.Load
 	label := s.label(pt, level)
 	runtime.GC()
+	cold, err := s.coldPhases(ctx, m)
+	if err != nil {
+		return Trial{}, err
+	}
+	if cold != nil {
+		runtime.GC() // the cold phases' garbage, before the window
+	}
 	at := s.slotAt // zero outside shard runs: at once
 	if d := load.Warmup.D(); d > 0 {
 		if err := waitUntil(ctx, at); err != nil {
@@ -96,7 +106,9 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 	w.iv.Start()
 	stopStatus := s.status(label, probe, w.dur, w.start, w.iv)
 	stopServer := watchServer(ctx, s.r.Target, w.start, load.Interval.D())
-	end, err := m.measure(ctx, w)
+	cpu0 := processCPU()
+	end, merr := m.measure(ctx, w)
+	clientCPU := processCPU() - cpu0
 	w.end = end
 	w.iv.Stop(end)
 	stopStatus()
@@ -104,8 +116,8 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 	if cerr := ctx.Err(); cerr != nil {
 		return Trial{}, cerr
 	}
-	if err != nil {
-		return Trial{}, err
+	if merr != nil {
+		return Trial{}, merr
 	}
 	tr, err := m.result(ctx, w)
 	if err != nil {
@@ -113,6 +125,8 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 	}
 	tr.Started = w.start.UTC()
 	tr.Server = server
+	tr.Cold = cold
+	tr.CPU = trialCPU(tr, clientCPU)
 	if probe == 0 { // a capacity search counts as one point, before its probes
 		s.done++
 	}

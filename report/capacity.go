@@ -85,6 +85,9 @@ func writeCapacity(b *strings.Builder, res *bench.Result) {
 			}
 			fmt.Fprintf(b, " Bracket width %.1f%%.\n\n", 100*c.Precision)
 		}
+		if c.KneeRate > 0 && c.Warmth != "" {
+			fmt.Fprintf(b, "Is the knee warm? %s.\n\n", capitalize(c.Warmth))
+		}
 		b.WriteString("| probe | trial | step | offered (req/s) | achieved (req/s) | QPS | p99 (ms) | recall | errors | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for n, id := range c.Probes {
 			t := byID[id]
@@ -101,4 +104,11 @@ func writeCapacity(b *strings.Builder, res *bench.Result) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

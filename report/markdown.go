@@ -34,6 +34,8 @@ func sections() []section {
 		writeGenerators,
 		writeStages,
 		writeTrials,
+		writeColdWarm,       // first requests after a load, reload, idle (coldwarm.go)
+		writeCPU,            // client and server CPU per query (cpu.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
 		writeRates,          // open loop and capacity (capacity.go)

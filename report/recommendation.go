@@ -196,6 +196,15 @@ func writeAnswer(b *strings.Builder, fn *footnotes, rec *tuner.Recommendation, a
 				tuner.Money(o.Monthly.Value, cur), fn.label(o.Monthly), perM, mark)
 		}
 		b.WriteString("\n")
+		if a.CloudPick >= 0 {
+			o := a.Cloud[a.CloudPick]
+			if w := o.SensitivityWords(cur); w != "" {
+				fmt.Fprintf(b, "Sensitivity of the recommended cluster: %s\n\n", w)
+			}
+			if bc := o.BusinessCritical; bc != nil {
+				fmt.Fprintf(b, "On the Business Critical plan the same cluster costs %s a month %s.\n\n", tuner.Money(bc.Value, cur), fn.label(*bc))
+			}
+		}
 	}
 	if len(a.Alternatives) > 0 {
 		b.WriteString("Best of the other index types that meet the goals:\n\n")

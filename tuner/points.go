@@ -71,6 +71,9 @@ type point struct {
 	errRate    float64
 	genBound   bool
 	indexBytes int64
+	// serverUS is the median server CPU µs per query over the repeats
+	// (0: not measured on every repeat); clientUS the harness's.
+	serverUS, clientUS float64
 }
 
 // config identifies a point without its load level: what a user deploys.
@@ -124,7 +127,7 @@ func aggregate(trials []bench.Trial) []*point {
 			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1), request: requestOf(t0.Search),
 			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
 		}
-		var recall, recallP5, qps, queries, p99, p95 []float64
+		var recall, recallP5, qps, queries, p99, p95, serverUS, clientUS []float64
 		var errs, reqs int64
 		for _, t := range ts {
 			p.trialIDs = append(p.trialIDs, t.ID)
@@ -140,6 +143,18 @@ func aggregate(trials []bench.Trial) []*point {
 			reqs += t.Requests
 			p.genBound = p.genBound || t.Load.GeneratorBound
 			p.indexBytes = max(p.indexBytes, t.IndexBytes)
+			if c := t.CPU; c != nil {
+				clientUS = append(clientUS, c.ClientUSPerQuery)
+				if c.ServerUSPerQuery != nil {
+					serverUS = append(serverUS, *c.ServerUSPerQuery)
+				}
+			}
+		}
+		if len(serverUS) == len(ts) {
+			p.serverUS = median(serverUS)
+		}
+		if len(clientUS) == len(ts) {
+			p.clientUS = median(clientUS)
 		}
 		p.recall, p.qps, p.queries = median(recall), median(qps), median(queries)
 		p.recallP5 = -1

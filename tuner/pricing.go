@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/milvbench/milvbench/workloads"
 )
@@ -18,11 +20,12 @@ var defaultPricing []byte
 // CU types, fastest latency class first, and the dedicated plan tiers, as
 // the workload's cluster section names them.
 const (
-	CUPerformance  = workloads.CUPerformance
-	CUCapacity     = workloads.CUCapacity
-	CUTiered       = workloads.CUTiered
-	PlanStandard   = workloads.PlanStandard
-	PlanEnterprise = workloads.PlanEnterprise
+	CUPerformance        = workloads.CUPerformance
+	CUCapacity           = workloads.CUCapacity
+	CUTiered             = workloads.CUTiered
+	PlanStandard         = workloads.PlanStandard
+	PlanEnterprise       = workloads.PlanEnterprise
+	PlanBusinessCritical = workloads.PlanBusinessCritical
 )
 
 // DefaultPricing returns the dated default pricing table shipped with
@@ -78,13 +81,30 @@ func VectorsPerCU(p workloads.Pricing, cuType string, dim int) (float64, string,
 	return v, fmt.Sprintf("interpolated in 1/dim between dims %d and %d", d0, d1), nil
 }
 
+// BuildLevelFactor returns the capacity factor over the per-CU table the
+// pricing table publishes for the Zilliz Cloud build_level on cuType, and
+// how it was decided: 1 when no level is set (nil) or none is published
+// for it.
+func BuildLevelFactor(p workloads.Pricing, cuType string, level *int) (float64, string) {
+	if level == nil {
+		return 1, ""
+	}
+	if f, ok := p.CUTypes[cuType].BuildLevel[*level]; ok {
+		return f, fmt.Sprintf("× %g for build_level %d (%s)", f, *level, p.SourceOf("cu_types."+cuType+".build_level"))
+	}
+	return 1, fmt.Sprintf("no published capacity for build_level %d on %s CUs: the per-CU table as it stands", *level, cuType)
+}
+
 // CapacityCUs returns the CUs of type that hold rows vectors of dimension
-// dim: ⌈rows / vectors per CU⌉, at least the type's smallest cluster.
-func CapacityCUs(p workloads.Pricing, cuType string, rows int64, dim int) (int, float64, error) {
+// dim at the build_level level (nil: the per-CU table as published):
+// ⌈rows / vectors per CU⌉, at least the type's smallest cluster.
+func CapacityCUs(p workloads.Pricing, cuType string, rows int64, dim int, level *int) (int, float64, error) {
 	per, _, err := VectorsPerCU(p, cuType, dim)
 	if err != nil {
 		return 0, 0, err
 	}
+	f, _ := BuildLevelFactor(p, cuType, level)
+	per *= f
 	need := float64(rows) / per
 	cus := int(math.Ceil(need - 1e-9))
 	return max(cus, p.CUTypes[cuType].MinCUs, 1), need, nil
@@ -174,4 +194,57 @@ func MonthlyCost(p workloads.Pricing, cuType string, l Layout, rows int64, dim i
 		c.PerMillion = c.Monthly / (qps * 3600 * hours / 1e6)
 	}
 	return c, nil
+}
+
+// PricingValue returns the table's value at a dotted key of the kind
+// conflicts name: cu_types.T.vectors_per_cu.DIM, cu_types.T.qps_per_cu,
+// plans.P.cu_hour.T, storage_gb_month.
+func PricingValue(p workloads.Pricing, key string) (float64, bool) {
+	parts := strings.Split(key, ".")
+	switch {
+	case len(parts) == 4 && parts[0] == "cu_types" && parts[2] == "vectors_per_cu":
+		dim, err := strconv.Atoi(parts[3])
+		if err != nil {
+			return 0, false
+		}
+		v, ok := p.CUTypes[parts[1]].VectorsPerCU[dim]
+		return v, ok
+	case len(parts) == 3 && parts[0] == "cu_types" && parts[2] == "qps_per_cu":
+		v := p.CUTypes[parts[1]].QPSPerCU
+		return v, v > 0
+	case len(parts) == 4 && parts[0] == "plans" && parts[2] == "cu_hour":
+		v, ok := p.Plans[parts[1]].CUHour[parts[3]]
+		return v, ok
+	case key == "storage_gb_month":
+		return p.StorageGBMonth, p.StorageGBMonth > 0
+	}
+	return 0, false
+}
+
+// ConflictWords describes the published figures behind key and which one
+// the table uses, or "" when Zilliz's pages agree (or the user set it).
+func ConflictWords(p workloads.Pricing, key string) string {
+	var parts []string
+	for _, k := range p.ConflictsUnder(key) {
+		fs := p.Conflicts[k]
+		c, _ := workloads.Conservative(k, fs)
+		var each []string
+		for _, f := range fs {
+			each = append(each, fmt.Sprintf("%g (%s, read %s)", f.Value, f.Source, f.Date))
+		}
+		which := "lower"
+		if c.Value == maxOf(fs) {
+			which = "higher"
+		}
+		parts = append(parts, fmt.Sprintf("Zilliz's pages disagree on %s: %s; sized with the conservative, %s figure %g", k, strings.Join(each, " vs "), which, c.Value))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func maxOf(fs []workloads.PublishedFigure) float64 {
+	m := math.Inf(-1)
+	for _, f := range fs {
+		m = math.Max(m, f.Value)
+	}
+	return m
 }

@@ -163,11 +163,26 @@ type CloudOption struct {
 	PricePerCU    Figure `json:"price_per_cu_hour"`
 	Monthly       Figure `json:"monthly_cost"`
 	PerMillion    Figure `json:"cost_per_million_queries"`
+	// BusinessCritical is the monthly cost of the same layout on the
+	// Business Critical plan, when the pricing table prices it.
+	BusinessCritical *Figure `json:"business_critical_monthly,omitempty"`
+	// Sensitivity re-sizes the cluster with QPSPerCU off by ±30%
+	// (SensitivityFactors), when there is a throughput goal.
+	Sensitivity []Sensitivity `json:"sensitivity,omitempty"`
 	// Eligible says whether the option can carry the latency goal: the
 	// measured CU type, the fastest type, or a type whose published
 	// latency class is within the p99 goal. Why explains a no.
 	Eligible bool   `json:"eligible"`
 	Why      string `json:"why,omitempty"`
+}
+
+// Sensitivity is a cluster sized with the queries/s per CU scaled by
+// Factor (0.7: the assumption 30% too high).
+type Sensitivity struct {
+	Factor   float64 `json:"factor"`
+	QPSPerCU float64 `json:"queries_per_s_per_cu"`
+	Layout
+	Monthly float64 `json:"monthly_cost"`
 }
 
 // RuleCheck sets the rule-of-thumb choice beside the measured one.
@@ -280,6 +295,7 @@ func Recommend(res *bench.Result, in Inputs) (*Recommendation, error) {
 	if !g.Set() {
 		rec.Notes = append(rec.Notes, "No goals were set: set goals.recall and goals.p99 (and goals.qps for sizing) in the workload, or pass them to `milvbench recommend DIR --goals FILE`.")
 	}
+	rec.Notes = append(rec.Notes, pricingNotes(rec, in.Pricing)...)
 	rec.Notes = append(rec.Notes, "Zilliz Cloud Serverless bills per vCU of data read and written rather than per CU, so it is not priced here; consider it for small or spiky workloads.")
 	return rec, nil
 }
@@ -503,6 +519,9 @@ func summary(sh Shape, a *Answer, g workloads.Goals, m measuredTarget, currency 
 			s += fmt.Sprintf(" for %s queries/s", Count(g.QPS))
 		}
 		s += "."
+		if w := o.SensitivityWords(currency); w != "" {
+			s += " " + w
+		}
 	}
 	if a.SelfHosted != nil && a.SelfHosted.Cores != nil {
 		s += fmt.Sprintf(" Self-hosted: about %s and %s of memory for the index.", units(int(a.SelfHosted.Cores.Value), "core"), Bytes(a.SelfHosted.MemoryBytes.Value))
@@ -550,4 +569,27 @@ func fitThroughOrigin(x, y []float64) float64 {
 		return 0
 	}
 	return beta
+}
+
+// pricingNotes says, when the answer sized a Zilliz Cloud cluster, where
+// Zilliz's pages disagree and which figure the sizing took, and whether
+// the Business Critical plan could be priced.
+func pricingNotes(rec *Recommendation, p workloads.Pricing) []string {
+	sized := false
+	for _, a := range rec.Answers {
+		sized = sized || len(a.Cloud) > 0
+	}
+	if !sized {
+		return nil
+	}
+	var out []string
+	keys := p.ConflictsUnder("cu_types")
+	keys = append(keys, p.ConflictsUnder("plans")...)
+	for _, k := range keys {
+		out = append(out, ConflictWords(p, k)+".")
+	}
+	if len(p.Plans[PlanBusinessCritical].CUHour) == 0 {
+		out = append(out, "The Business Critical plan is not priced: no published price was found ("+p.SourceOf("plans.business_critical")+"); set pricing.plans.business_critical.cu_hour to price the same layouts on it.")
+	}
+	return out
 }

@@ -67,7 +67,23 @@ func selfHosted(pts []*point, top *point, g workloads.Goals, m measuredTarget, m
 	if mem.Measured != nil {
 		sh.MemoryBytes = assumed(mem.Measured.Value*LoadHeadroom, "bytes", fmt.Sprintf("%s, × %.2f loading headroom", mem.Measured.Source, LoadHeadroom))
 	}
-	if m.cloud || m.cores == 0 {
+	if m.cloud {
+		return sh
+	}
+	// The server's own CPU per query, from its process CPU counter
+	// (target.metrics_url): cores for the goal without assuming how
+	// throughput scales with cores.
+	if top.serverUS > 0 && !m.inProcess {
+		src := fmt.Sprintf("measured: the server process's CPU %.1f µs per query (its CPU counter over trial %s, target.metrics_url; the client spent %.1f µs per query)", top.serverUS, ids(top.trialIDs), top.clientUS)
+		f := measured(1e6/top.serverUS, "queries/s per core", src)
+		sh.QPSPerCore = &f
+		if g.QPS > 0 {
+			c := measured(math.Ceil(g.QPS*top.serverUS/1e6), "cores", fmt.Sprintf("goals.qps %g × %.1f µs of server CPU per query (measured; busy cores, no headroom)", g.QPS, top.serverUS))
+			sh.Cores = &c
+		}
+		return sh
+	}
+	if m.cores == 0 {
 		return sh
 	}
 	// Busy cores at each level of the chosen config that meets the goals:
@@ -93,8 +109,19 @@ func selfHosted(pts []*point, top *point, g workloads.Goals, m measuredTarget, m
 	}
 	f := assumed(perCore, "queries/s per core", src)
 	sh.QPSPerCore = &f
+	if sm, ok := ServerScaling[top.index.Type]; ok && !sm.Linear() && !m.inProcess && g.QPS > 0 {
+		n, reach := sm.CoresFor(top.queries, float64(m.cores), g.QPS)
+		if !reach {
+			c := assumed(0, "cores", fmt.Sprintf("goals.qps %g is beyond what any core count of one server reaches by %s from %.0f queries/s on %d cores: add replicas", g.QPS, sm.Words(), top.queries, m.cores))
+			sh.Cores = &c
+			return sh
+		}
+		c := assumed(n, "cores", fmt.Sprintf("goals.qps %g from %.0f queries/s measured on %d cores, scaled by %s", g.QPS, top.queries, m.cores, sm.Words()))
+		sh.Cores = &c
+		return sh
+	}
 	if g.QPS > 0 {
-		c := assumed(math.Ceil(g.QPS/perCore), "cores", fmt.Sprintf("goals.qps %g ÷ %.0f queries/s per core (extrapolated linearly)", g.QPS, perCore))
+		c := assumed(math.Ceil(g.QPS/perCore), "cores", fmt.Sprintf("goals.qps %g ÷ %.0f queries/s per core (assumed: throughput extrapolated linearly in cores; set target.metrics_url to measure the server's CPU per query instead)", g.QPS, perCore))
 		sh.Cores = &c
 	}
 	return sh
@@ -126,13 +153,19 @@ func cloudOptions(top *point, in Inputs, m measuredTarget, rows int64, dim int) 
 		if !ok {
 			return nil, -1, fmt.Errorf("pricing describes no CU type %s", t)
 		}
-		capCUs, need, err := CapacityCUs(p, t, rows, dim)
+		capCUs, need, err := CapacityCUs(p, t, rows, dim, g.BuildLevel)
 		if err != nil {
 			return nil, -1, err
 		}
 		_, how, _ := VectorsPerCU(p, t, dim)
-		o := CloudOption{CUType: t,
-			CapacityCUs: assumed(need, "CUs", fmt.Sprintf("%s rows ÷ vectors per %s CU (%s; %s), at least %d", Count(float64(rows)), t, how, p.SourceOf("cu_types."+t+".vectors_per_cu"), max(ct.MinCUs, 1)))}
+		if _, lw := BuildLevelFactor(p, t, g.BuildLevel); lw != "" {
+			how += ", " + lw
+		}
+		capSrc := fmt.Sprintf("%s rows ÷ vectors per %s CU (%s; %s), at least %d", Count(float64(rows)), t, how, p.SourceOf("cu_types."+t+".vectors_per_cu"), max(ct.MinCUs, 1))
+		if w := ConflictWords(p, "cu_types."+t+".vectors_per_cu"); w != "" {
+			capSrc += "; " + w
+		}
+		o := CloudOption{CUType: t, CapacityCUs: assumed(need, "CUs", capSrc)}
 		switch {
 		case m.cloud:
 			perCU := top.queries / float64(m.cus*m.replicas)
@@ -154,13 +187,22 @@ func cloudOptions(top *point, in Inputs, m measuredTarget, rows int64, dim int) 
 			o.Eligible, o.Why = false, err.Error()
 		} else {
 			key := "plans." + o.Plan + ".cu_hour." + t
-			o.PricePerCU = assumed(cost.CUHour, p.Currency+"/CU-hour", p.SourceOf(key))
+			priceSrc := p.SourceOf(key)
+			if w := ConflictWords(p, key); w != "" {
+				priceSrc += "; " + w
+			}
+			o.PricePerCU = assumed(cost.CUHour, p.Currency+"/CU-hour", priceSrc)
 			o.Monthly = assumed(cost.Monthly, p.Currency+"/month", fmt.Sprintf("%s × %s × %g %s/CU-hour (%s) × %g h + %.2f GB × %g %s/GB-month (%s)",
 				units(o.CUs, "CU"), units(o.Replicas, "replica"), cost.CUHour, p.Currency, o.Plan, p.HoursPerMonth, cost.StorageGB, p.StorageGBMonth, p.Currency, p.SourceOf("storage_gb_month")))
 			if cost.PerMillion > 0 {
 				o.PerMillion = assumed(cost.PerMillion, p.Currency+" per million queries", fmt.Sprintf("monthly cost ÷ (%g queries/s × 3600 × %g h / 10⁶)", g.QPS, p.HoursPerMonth))
 			}
 		}
+		if bc, err := MonthlyCost(p, t, Layout{CUs: o.CUs, Replicas: o.Replicas, Plan: PlanBusinessCritical}, rows, dim, g.QPS); err == nil {
+			f := assumed(bc.Monthly, p.Currency+"/month", fmt.Sprintf("the same layout at %g %s/CU-hour on the Business Critical plan (%s)", bc.CUHour, p.Currency, p.SourceOf("plans.business_critical.cu_hour."+t)))
+			o.BusinessCritical = &f
+		}
+		o.Sensitivity = sensitivity(p, t, capCUs, g, o.QPSPerCU.Value, rows, dim, o.Plan)
 		if o.OverLimit {
 			o.Why = fmt.Sprintf("%d CUs is beyond the Enterprise plan's self-serve limit of %d: ask Zilliz", o.CUs*o.Replicas, p.Plans[PlanEnterprise].MaxCUs)
 		}
@@ -220,4 +262,51 @@ func cuName(t string) string {
 		return "tiered-storage"
 	}
 	return t
+}
+
+// SensitivityFactors are the errors in the queries/s per CU the
+// recommendation shows the CU count against: 30% fewer, 30% more.
+var SensitivityFactors = []float64{0.7, 1.3}
+
+// sensitivity re-sizes a CU type's cluster with its queries/s per CU off
+// by each of SensitivityFactors (nil without a throughput goal).
+func sensitivity(p workloads.Pricing, t string, capCUs int, g workloads.Goals, perCU float64, rows int64, dim int, plan string) []Sensitivity {
+	if g.QPS <= 0 || perCU <= 0 {
+		return nil
+	}
+	var out []Sensitivity
+	for _, f := range SensitivityFactors {
+		l := SizeCluster(p, t, capCUs, g.QPS, perCU*f, g.MaxReplicas)
+		s := Sensitivity{Factor: f, QPSPerCU: perCU * f, Layout: l}
+		if c, err := MonthlyCost(p, t, l, rows, dim, g.QPS); err == nil {
+			s.Monthly = c.Monthly
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// SensitivityWords says how the CU count of o moves with its queries/s
+// per CU off by ±30%, or that capacity sets it ("" without a throughput
+// goal).
+func (o CloudOption) SensitivityWords(currency string) string {
+	if len(o.Sensitivity) == 0 {
+		return ""
+	}
+	total := o.CUs * o.Replicas
+	var parts []string
+	same := true
+	for _, s := range o.Sensitivity {
+		n := s.CUs * s.Replicas
+		same = same && n == total
+		dir := "lower"
+		if s.Factor > 1 {
+			dir = "higher"
+		}
+		parts = append(parts, fmt.Sprintf("%.0f%% %s (%s/s per CU) needs %s (%s a month)", math.Abs(s.Factor-1)*100, dir, Count(s.QPSPerCU), units(n, "CU"), Money(s.Monthly, currency)))
+	}
+	if same {
+		return fmt.Sprintf("The CU count does not hang on the assumed %s queries/s per CU: off by ±30%% it is still %s, set by capacity.", Count(o.QPSPerCU.Value), units(total, "CU"))
+	}
+	return fmt.Sprintf("The CU count hangs on the %s %s queries/s per CU: %s, against %s.", o.QPSPerCU.Basis, Count(o.QPSPerCU.Value), joinAnd(parts), units(total, "CU"))
 }

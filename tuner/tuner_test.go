@@ -112,6 +112,60 @@ func TestDefaultPricingIsSourced(t *testing.T) {
 	}
 }
 
+// TestDefaultPricingConflicts holds the default table to its rule: where
+// Zilliz's pages disagree, every figure has a source and a date, and the
+// table's value is the conservative one.
+func TestDefaultPricingConflicts(t *testing.T) {
+	p := defaults(t)
+	tests := []struct {
+		key          string
+		conservative float64
+	}{
+		{"cu_types.performance.vectors_per_cu.768", 1.5e6},
+		{"cu_types.capacity.vectors_per_cu.768", 5e6},
+		{"cu_types.tiered.vectors_per_cu.768", 20e6},
+		{"plans.standard.cu_hour.performance", 0.159},
+	}
+	for _, tt := range tests {
+		fs := p.Conflicts[tt.key]
+		if len(fs) < 2 {
+			t.Errorf("%s: %d published figures, want both", tt.key, len(fs))
+			continue
+		}
+		for _, f := range fs {
+			if f.Source == "" || f.Date == "" {
+				t.Errorf("%s: figure %g without source or date", tt.key, f.Value)
+			}
+		}
+		c, _ := workloads.Conservative(tt.key, fs)
+		v, ok := PricingValue(p, tt.key)
+		if !ok || v != c.Value || v != tt.conservative {
+			t.Errorf("%s: table %g (%v), conservative %g, want %g", tt.key, v, ok, c.Value, tt.conservative)
+		}
+		if w := ConflictWords(p, tt.key); !strings.Contains(w, "conservative") {
+			t.Errorf("%s: words %q", tt.key, w)
+		}
+	}
+	for k := range p.Conflicts {
+		if _, ok := PricingValue(p, k); !ok {
+			t.Errorf("conflict %s names no value of the table", k)
+		}
+	}
+	if _, ok := p.Plans[workloads.PlanBusinessCritical]; !ok || len(p.Notes) == 0 {
+		t.Errorf("no Business Critical plan (%v) or no notes (%d)", ok, len(p.Notes))
+	}
+	// A user's own figure replaces the published ones: no conflict left.
+	over := workloads.Pricing{Plans: map[string]workloads.PlanTier{PlanStandard: {CUHour: map[string]float64{CUPerformance: 0.12}}},
+		Sources: map[string]string{"plans.standard.cu_hour.performance": "contract"}}
+	m := p.Merge(over)
+	if w := ConflictWords(m, "plans.standard.cu_hour.performance"); w != "" || m.Plans[PlanStandard].CUHour[CUPerformance] != 0.12 {
+		t.Errorf("after an override: %q, price %g", w, m.Plans[PlanStandard].CUHour[CUPerformance])
+	}
+	if len(m.Conflicts) != len(p.Conflicts)-1 {
+		t.Errorf("override dropped %d conflicts, want 1", len(p.Conflicts)-len(m.Conflicts))
+	}
+}
+
 func TestVectorsPerCU(t *testing.T) {
 	p := defaults(t)
 	tests := []struct {
@@ -139,20 +193,26 @@ func TestVectorsPerCU(t *testing.T) {
 
 func TestCapacityCUs(t *testing.T) {
 	p := defaults(t)
+	lvl := func(l int) *int { return &l }
 	tests := []struct {
-		typ  string
-		rows int64
-		dim  int
-		want int
+		typ   string
+		rows  int64
+		dim   int
+		level *int
+		want  int
 	}{
-		{CUPerformance, 20_000_000, 768, 14}, // 20M / 1.5M = 13.3
-		{CUCapacity, 20_000_000, 768, 4},     // 20M / 5M
-		{CUTiered, 20_000_000, 768, 8},       // 1, but a tiered cluster has at least 8 CUs
-		{CUPerformance, 50_000, 128, 1},
-		{CUPerformance, 15_000_000, 128, 2}, // exactly 2 × 7.5M
+		{CUPerformance, 20_000_000, 768, nil, 14}, // 20M / 1.5M = 13.3
+		{CUCapacity, 20_000_000, 768, nil, 4},     // 20M / 5M
+		{CUTiered, 20_000_000, 768, nil, 8},       // 1, but a tiered cluster has at least 8 CUs
+		{CUPerformance, 50_000, 128, nil, 1},
+		{CUPerformance, 15_000_000, 128, nil, 2},     // exactly 2 × 7.5M
+		{CUPerformance, 20_000_000, 768, lvl(1), 9},  // balanced: 1.6 × 1.5M = 2.4M per CU, 8.3
+		{CUPerformance, 20_000_000, 768, lvl(0), 11}, // capacity-first: 1.3 × 1.5M = 1.95M, 10.3
+		{CUPerformance, 20_000_000, 768, lvl(2), 14}, // precision-first: not published, the table
+		{CUCapacity, 20_000_000, 768, lvl(1), 4},     // not published for capacity CUs
 	}
 	for _, tt := range tests {
-		got, _, err := CapacityCUs(p, tt.typ, tt.rows, tt.dim)
+		got, _, err := CapacityCUs(p, tt.typ, tt.rows, tt.dim, tt.level)
 		if err != nil || got != tt.want {
 			t.Errorf("%s %d×%d: %d CUs (%v), want %d", tt.typ, tt.rows, tt.dim, got, err, tt.want)
 		}
@@ -204,9 +264,9 @@ func TestMonthlyCost(t *testing.T) {
 		monthly    float64
 		perMillion float64
 	}{
-		// 4 × 0.134 × 730 = 391.28; storage 1M × (768·4 + 8) B = 3.08 GB ×
+		// 4 × 0.159 × 730 = 464.28; storage 1M × (768·4 + 8) B = 3.08 GB ×
 		// 0.025 = 0.077; a month at 1,000 q/s is 2,628M queries.
-		{"standard", Layout{CUs: 4, Replicas: 1, Plan: PlanStandard}, 1_000_000, 768, 1000, 391.357, 391.357 / 2628},
+		{"standard", Layout{CUs: 4, Replicas: 1, Plan: PlanStandard}, 1_000_000, 768, 1000, 464.357, 464.357 / 2628},
 		// 8 × 3 × 0.248 × 730 = 4,344.96 + 20M × 3,080 B = 61.6 GB × 0.025.
 		{"enterprise replicas", Layout{CUs: 8, Replicas: 3, Plan: PlanEnterprise}, 20_000_000, 768, 0, 4344.96 + 1.54, 0},
 	}
@@ -387,5 +447,46 @@ func TestNearTie(t *testing.T) {
 		if got := rec.Answers[0].RunnerUp != nil; got != tt.tie {
 			t.Errorf("runner-up at %g%% of the choice, tie band %g: tie %v, want %v", tt.second, tt.band, got, tt.tie)
 		}
+	}
+}
+
+// TestSensitivity re-sizes a cluster with the queries/s per CU off by
+// ±30%: a throughput-bound cluster moves, a capacity-bound one does not,
+// and the words say which.
+func TestSensitivity(t *testing.T) {
+	p := defaults(t)
+	tests := []struct {
+		name   string
+		capCUs int
+		qps    float64
+		perCU  float64
+		want   [2]int // total CUs at 0.7× and 1.3×
+		words  string
+	}{
+		// 2,000/500 = 4 CUs; 2,000/350 = 5.7 → 6; 2,000/650 = 3.1 → 4.
+		{"throughput-bound", 1, 2000, 500, [2]int{6, 4}, "hangs on the assumed 500 queries/s per CU: 30% lower (350/s per CU) needs 6 CUs"},
+		// 20 CUs of data carry 10,000 q/s even at 350/s per CU.
+		{"capacity-bound", 40, 10000, 500, [2]int{40, 40}, "does not hang on the assumed 500 queries/s per CU"},
+		// 10,000/500 = 20 > 8: replicas of 8; at 350/s ⌈10,000/2,800⌉ = 4 replicas.
+		{"replicas", 2, 10000, 500, [2]int{32, 16}, "30% higher (650/s per CU) needs 16 CUs"},
+		{"no throughput goal", 1, 0, 500, [2]int{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := workloads.Goals{QPS: tt.qps}
+			l := SizeCluster(p, CUPerformance, tt.capCUs, tt.qps, tt.perCU, 0)
+			o := CloudOption{CUType: CUPerformance, Layout: l, QPSPerCU: assumed(tt.perCU, "queries/s per CU", "test"),
+				Sensitivity: sensitivity(p, CUPerformance, tt.capCUs, g, tt.perCU, 1_000_000, 768, l.Plan)}
+			var got [2]int
+			for i, s := range o.Sensitivity {
+				got[i] = s.CUs * s.Replicas
+			}
+			if got != tt.want {
+				t.Errorf("CUs at 0.7× and 1.3×: %v, want %v", got, tt.want)
+			}
+			if w := o.SensitivityWords("USD"); !strings.Contains(w, tt.words) || (tt.words == "") != (w == "") {
+				t.Errorf("words %q, want them to contain %q", w, tt.words)
+			}
+		})
 	}
 }

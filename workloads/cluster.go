@@ -18,6 +18,10 @@ const (
 	PlanServerless = "serverless"
 	PlanStandard   = "standard"
 	PlanEnterprise = "enterprise"
+	// PlanBusinessCritical is the dedicated plan above Enterprise; the
+	// pricing table carries it, but milvbench found no published price
+	// or limit for it (tuner/pricing/zilliz-cloud.yaml, notes).
+	PlanBusinessCritical = "business_critical"
 )
 
 // Zilliz Cloud CU types (cluster.cu_type): Performance-optimized,

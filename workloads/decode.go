@@ -558,6 +558,8 @@ func (d *decoder) load(l *LoadSpec) fieldFunc {
 			"warmup":        d.duration(&l.Warmup),
 			"interval":      d.duration(&l.Interval),
 			"repeat":        d.integer(&l.Repeat),
+			"cold":          d.integer(&l.Cold),
+			"idle_before":   d.duration(&l.IdleBefore),
 			"start_rate":    d.float(&l.StartRate),
 			"max_rate":      d.float(&l.MaxRate),
 			"ramp_factor":   d.float(&l.RampFactor),

@@ -54,6 +54,17 @@ func (d *decoder) goals(g *Goals) fieldFunc {
 			}),
 			"max_replicas": d.integer(&g.MaxReplicas),
 			"tie":          d.float(&g.Tie),
+			"build_level": func(n *yaml.Node, p string) error {
+				var v int
+				if err := d.integer(&v)(n, p); err != nil {
+					return err
+				}
+				if v < 0 || v > 2 {
+					return d.errf(n, p, "%d is not a Zilliz Cloud build_level (0 capacity-first, 1 balanced, 2 precision-first)", v)
+				}
+				g.BuildLevel = &v
+				return nil
+			},
 		})
 	}
 }

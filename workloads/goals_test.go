@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,5 +121,70 @@ func TestPricingMerge(t *testing.T) {
 	}
 	if _, ok := base.Plans["standard"].CUHour["capacity"]; ok {
 		t.Error("Merge changed its receiver")
+	}
+}
+
+// TestColdAndBuildLevelKeys: load.cold, load.idle_before and
+// goals.build_level decode, and out-of-range or inapplicable values stop
+// with one line naming the key.
+func TestColdAndBuildLevelKeys(t *testing.T) {
+	const head = "name: c\ndataset: {size: 1000, dim: 8}\nindexes: [{type: FLAT}]\n"
+	tests := []struct {
+		name, src, err string
+	}{
+		{"ok", "load: {model: closed, concurrency: 1, cold: 10, idle_before: 30s}\ngoals: {build_level: 0}\n", ""},
+		{"cold range", "load: {model: closed, concurrency: 1, cold: -1}\n", "load.cold: -1 is out of range"},
+		{"idle without cold", "load: {model: closed, concurrency: 1, idle_before: 1s}\n", "load.idle_before: needs load.cold"},
+		{"ingest", "dataset: {size: 1000, dim: 8, preload: 100}\nload: {model: ingest, insert_batch: 10, insert_concurrency: 1, cold: 3}\n", "load.cold: does not apply to load model ingest"},
+		{"build level", "goals: {build_level: 3}\n", "goals.build_level: 3 is not a Zilliz Cloud build_level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := head + tt.src
+			if tt.name == "ingest" {
+				src = "name: c\nindexes: [{type: FLAT}]\n" + tt.src
+			}
+			s, err := Parse("c.yaml", []byte(src), noEnv)
+			if tt.err == "" {
+				if err != nil || s.Load.Cold != 10 || s.Load.IdleBefore != Duration(30*time.Second) || s.Goals.BuildLevel == nil || *s.Goals.BuildLevel != 0 {
+					t.Errorf("got %v, load %+v, build_level %v", err, s.Load, s.Goals.BuildLevel)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("error %v, want %q", err, tt.err)
+			}
+		})
+	}
+}
+
+// TestPricingConflictsDecode: a conflict lists two or more published
+// figures, each with a source; build_level factors are keyed 0..2.
+func TestPricingConflictsDecode(t *testing.T) {
+	tests := []struct {
+		name, src, err string
+	}{
+		{"ok", "conflicts:\n  plans.standard.cu_hour.performance:\n    - {value: 0.1, source: a, date: '2026-12-06'}\n    - {value: 0.2, source: b}\nnotes: [x]\ncu_types: {performance: {build_level: {0: 1.3, 1: 1.6}}}\n", ""},
+		{"one figure", "conflicts:\n  plans.standard.cu_hour.performance:\n    - {value: 0.1, source: a}\n", "must list at least two published figures"},
+		{"no source", "conflicts:\n  k:\n    - {value: 0.1, source: a}\n    - {value: 0.2}\n", "k[1]: needs a source"},
+		{"bad level", "cu_types: {performance: {build_level: {3: 1.2}}}\n", `"3" is not a build_level`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParsePricing("p.yaml", []byte(tt.src), noEnv)
+			if tt.err == "" {
+				if err != nil || len(p.Conflicts["plans.standard.cu_hour.performance"]) != 2 || p.CUTypes[CUPerformance].BuildLevel[1] != 1.6 || len(p.Notes) != 1 {
+					t.Errorf("%v %+v", err, p)
+				}
+				c, _ := Conservative("plans.standard.cu_hour.performance", p.Conflicts["plans.standard.cu_hour.performance"])
+				if c.Value != 0.2 {
+					t.Errorf("conservative price %g, want the higher 0.2", c.Value)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("error %v, want %q", err, tt.err)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,51 @@ type Pricing struct {
 	// (e.g. "plans.standard.cu_hour.performance"); values without an entry
 	// fall back to Source.
 	Sources map[string]string `json:"sources,omitempty"`
+	// Conflicts lists, by dotted key, every figure the publisher's own
+	// pages give for a value where they disagree, each with its source
+	// and the date it was read. The table's value is the conservative
+	// one (see Conservative), and the recommendation says so.
+	Conflicts map[string][]PublishedFigure `json:"conflicts,omitempty"`
+	// Notes say what the table could not find or had to assume.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// PublishedFigure is one published value of a figure: what it is, where
+// it was read and when.
+type PublishedFigure struct {
+	Value  float64 `json:"value"`
+	Source string  `json:"source"`
+	Date   string  `json:"date,omitempty"`
+}
+
+// Conservative returns the figure of fs a sizing should use for key: the
+// fewest vectors or queries per CU (more CUs), or the highest price (a
+// larger bill). The second result is false for an empty list.
+func Conservative(key string, fs []PublishedFigure) (PublishedFigure, bool) {
+	if len(fs) == 0 {
+		return PublishedFigure{}, false
+	}
+	higher := !strings.Contains(key, "vectors_per_cu") && !strings.Contains(key, "qps_per_cu") && !strings.Contains(key, "build_level")
+	best := fs[0]
+	for _, f := range fs[1:] {
+		if (higher && f.Value > best.Value) || (!higher && f.Value < best.Value) {
+			best = f
+		}
+	}
+	return best, true
+}
+
+// ConflictsUnder returns the conflicts whose key is key or lies under it
+// (key "cu_types.performance.vectors_per_cu" finds ".768"), sorted by key.
+func (p Pricing) ConflictsUnder(key string) []string {
+	var keys []string
+	for k := range p.Conflicts {
+		if k == key || strings.HasPrefix(k, key+".") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // CUTypeSpec is what one Zilliz Cloud CU of a type holds and serves.
@@ -53,6 +99,9 @@ type CUTypeSpec struct {
 	LatencyMS float64 `json:"latency_ms,omitempty"`
 	// MinCUs is the smallest cluster of this type.
 	MinCUs int `json:"min_cus,omitempty"`
+	// BuildLevel is the capacity factor over VectorsPerCU of each Zilliz
+	// Cloud build_level the publisher gives a figure for (goals.build_level).
+	BuildLevel map[int]float64 `json:"build_level,omitempty"`
 }
 
 // PlanTier is a dedicated-cluster plan tier.
@@ -68,7 +117,7 @@ type PlanTier struct {
 
 // Plan tiers and CU types a pricing table may describe.
 var (
-	pricingPlans   = []string{PlanStandard, PlanEnterprise}
+	pricingPlans   = []string{PlanStandard, PlanEnterprise, PlanBusinessCritical}
 	pricingCUTypes = goalCUTypes
 )
 
@@ -164,6 +213,7 @@ func (d *decoder) pricing(n *yaml.Node, path string, p *Pricing, inline bool) er
 				"qps_per_cu":     leaf(d.positive(&c.QPSPerCU, 1e9)),
 				"latency_ms":     leaf(d.positive(&c.LatencyMS, 1e6)),
 				"min_cus":        leaf(d.bounded(&c.MinCUs, 1, 1024)),
+				"build_level":    leaf(d.buildLevels(&c.BuildLevel)),
 			})
 			p.CUTypes[name] = c
 			return err
@@ -189,6 +239,36 @@ func (d *decoder) pricing(n *yaml.Node, path string, p *Pricing, inline bool) er
 			p.Plans[name] = pl
 			return err
 		}),
+		"notes": listOf(d, &p.Notes, func(n *yaml.Node, fp string) (string, error) { return d.scalar(n, fp) }),
+		"conflicts": func(n *yaml.Node, fp string) error {
+			if n.Kind != yaml.MappingNode {
+				return d.errf(n, fp, "must be a mapping of dotted keys to lists of {value, source, date}")
+			}
+			p.Conflicts = map[string][]PublishedFigure{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key, list := n.Content[i].Value, n.Content[i+1]
+				kp := join(fp, key)
+				if list.Kind != yaml.SequenceNode || len(list.Content) < 2 {
+					return d.errf(list, kp, "must list at least two published figures, each {value, source, date}")
+				}
+				for j, item := range list.Content {
+					var f PublishedFigure
+					ip := fmt.Sprintf("%s[%d]", kp, j)
+					if err := d.mapping(item, ip, map[string]fieldFunc{
+						"value":  d.positive(&f.Value, 1e15),
+						"source": d.str(&f.Source),
+						"date":   d.str(&f.Date),
+					}); err != nil {
+						return err
+					}
+					if f.Source == "" {
+						return d.errf(item, ip, "needs a source")
+					}
+					p.Conflicts[key] = append(p.Conflicts[key], f)
+				}
+			}
+			return nil
+		},
 		"sources": func(n *yaml.Node, fp string) error {
 			if n.Kind != yaml.MappingNode {
 				return d.errf(n, fp, "must be a mapping of dotted keys (e.g. plans.standard.cu_hour.performance) to where the value comes from")
@@ -281,6 +361,31 @@ func (d *decoder) bounded(dst *int, lo, hi int) fieldFunc {
 	}
 }
 
+// buildLevels decodes {build_level: capacity factor, ...}.
+func (d *decoder) buildLevels(dst *map[int]float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+			return d.errf(n, path, "must be a mapping of build_level (0, 1, 2) to a capacity factor over vectors_per_cu, e.g. {0: 1.3}")
+		}
+		out := map[int]float64{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			fp := join(path, k.Value)
+			lvl, err := strconv.Atoi(k.Value)
+			if err != nil || lvl < 0 || lvl > 2 {
+				return d.errf(k, fp, "%q is not a build_level (0, 1 or 2)", k.Value)
+			}
+			var v float64
+			if err := d.positive(&v, 100)(n.Content[i+1], fp); err != nil {
+				return err
+			}
+			out[lvl] = v
+		}
+		*dst = out
+		return nil
+	}
+}
+
 // vectorsPerCU decodes {dim: vectors, ...}.
 func (d *decoder) vectorsPerCU(dst *map[int]float64) fieldFunc {
 	return func(n *yaml.Node, path string) error {
@@ -325,6 +430,21 @@ func (p Pricing) Merge(over Pricing) Pricing {
 		out.Sources = map[string]string{}
 	}
 	maps.Copy(out.Sources, over.Sources)
+	// A value the override sets is its own figure: the published ones it
+	// replaces no longer conflict.
+	out.Conflicts = maps.Clone(p.Conflicts)
+	for k := range out.Conflicts {
+		for set := range over.Sources {
+			if k == set || strings.HasPrefix(k, set+".") {
+				delete(out.Conflicts, k)
+			}
+		}
+	}
+	if len(over.Conflicts) > 0 && out.Conflicts == nil {
+		out.Conflicts = map[string][]PublishedFigure{}
+	}
+	maps.Copy(out.Conflicts, over.Conflicts)
+	out.Notes = append(slices.Clone(p.Notes), over.Notes...)
 	for _, s := range []struct{ dst, src *string }{
 		{&out.File, &over.File}, {&out.Source, &over.Source}, {&out.Date, &over.Date},
 		{&out.Region, &over.Region}, {&out.Currency, &over.Currency},
@@ -355,6 +475,9 @@ func (p Pricing) Merge(over Pricing) Pricing {
 		}
 		if o.MinCUs > 0 {
 			c.MinCUs = o.MinCUs
+		}
+		if len(o.BuildLevel) > 0 {
+			c.BuildLevel = maps.Clone(o.BuildLevel)
 		}
 		out.CUTypes[name] = c
 	}

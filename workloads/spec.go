@@ -202,6 +202,12 @@ type LoadSpec struct {
 	Interval Duration `json:"interval"`
 	// Repeat runs every trial this many times (for noise estimates).
 	Repeat int `json:"repeat"`
+	// Cold is how many requests, sent one at a time, the first trial after
+	// each index load measures apart from its window: right after the
+	// load, after a release and load again (targets the run may release),
+	// and after IdleBefore of no requests (0: no cold phase).
+	Cold       int      `json:"cold,omitempty"`
+	IdleBefore Duration `json:"idle_before,omitempty"`
 	// Capacity search: probes from StartRate rising geometrically by
 	// RampFactor up to MaxRate, then bisection until the bracket is
 	// narrower than Precision (relative). A probe fails when its error
@@ -269,6 +275,11 @@ type Goals struct {
 	// meet the goals count as equally fast, and the cheaper one is chosen
 	// (0: the default, 0.15).
 	Tie float64 `json:"tie,omitempty"`
+	// BuildLevel is the Zilliz Cloud index build_level the production
+	// cluster will use (0 capacity-first, 1 balanced, 2 precision-first;
+	// nil: size with the published per-CU table as it stands). It scales
+	// vectors per CU by the factor the pricing table publishes for it.
+	BuildLevel *int `json:"build_level,omitempty"`
 }
 
 // ClusterSpec says what the measurements ran on, so throughput can be

@@ -485,6 +485,18 @@ func validateLoad(s *Spec, e func(field, format string, args ...any) error) erro
 	if l.Repeat < 1 || l.Repeat > 100 {
 		return e("load.repeat", "%d is out of range (allowed 1..100)", l.Repeat)
 	}
+	if l.Cold < 0 || l.Cold > 10_000 {
+		return e("load.cold", "%d is out of range (requests per cold phase, 0..10000; 0: none)", l.Cold)
+	}
+	if m == LoadIngest && l.Cold > 0 {
+		return e("load.cold", "does not apply to load model ingest (it measures inserts, not searches)")
+	}
+	if l.IdleBefore < 0 || l.IdleBefore > Duration(time.Hour) {
+		return e("load.idle_before", "%s is out of range (0 .. 1h)", l.IdleBefore)
+	}
+	if l.IdleBefore > 0 && l.Cold == 0 {
+		return e("load.idle_before", "needs load.cold (the requests measured after the idle period)")
+	}
 	if l.MaxErrorRate < 0 || l.MaxErrorRate > 1 {
 		return e("load.max_error_rate", "%g is out of range (a fraction of requests, 0..1)", l.MaxErrorRate)
 	}

@@ -84,7 +84,7 @@ func TestMalformed(t *testing.T) {
 		"pricing_bad_dim.yaml":               `testdata/bad/pricing_bad_dim.yaml:7: pricing.cu_types.performance.vectors_per_cu.big: "big" is not a vector dimension (a whole number 2..32768)`,
 		"pricing_missing_file.yaml":          `testdata/bad/pricing_missing_file.yaml:4: pricing: cannot read pricing file: open testdata/bad/no-such-prices.yaml: no such file or directory`,
 		"pricing_negative_price.yaml":        `testdata/bad/pricing_negative_price.yaml:7: pricing.plans.standard.cu_hour.performance: -0.1 is out of range (0 < value ≤ 1000000)`,
-		"pricing_unknown_plan.yaml":          `testdata/bad/pricing_unknown_plan.yaml:6: pricing.plans.premium: unknown key "premium" (allowed: enterprise, standard)`,
+		"pricing_unknown_plan.yaml":          `testdata/bad/pricing_unknown_plan.yaml:6: pricing.plans.premium: unknown key "premium" (allowed: business_critical, enterprise, standard)`,
 		"quoted_number_param.yaml":           `testdata/bad/quoted_number_param.yaml:5: indexes[0].search.ef: must be a whole number, got the string "64" (write numbers without quotes)`,
 		"rate_in_closed.yaml":                `testdata/bad/rate_in_closed.yaml:6: load.rate: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
 		"rate_not_number.yaml":               `testdata/bad/rate_not_number.yaml:6: load.rate: must be a number, got "fast"`,

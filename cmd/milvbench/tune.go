@@ -97,7 +97,7 @@ many the grid has. Needs goals.recall, goals.p99 or goals.p95.`,
 }
 
 func newRecommend() *cobra.Command {
-	var goalsFile string
+	var goalsFile, pricingFile string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "recommend DIR",
@@ -111,9 +111,15 @@ workload's goals) and/or a pricing section (merged over the workload's
 prices), written as in a workload:
 
   goals: {recall: 0.99, p99: 10ms, qps: 3000, rows: 50_000_000}
-  pricing: {plans: {enterprise: {cu_hour: {performance: 0.2}}}}`,
+  pricing: {plans: {enterprise: {cu_hour: {performance: 0.2}}}}
+
+--pricing FILE names a pricing table in the format of the default
+(tuner/pricing/zilliz-cloud.yaml), e.g. a negotiated price list; its
+values replace the default's (and the published figures it overrides no
+longer count as conflicting), after the workload's and --goals' prices.`,
 		Example: `  milvbench recommend out/quickstart
   milvbench recommend out/quickstart --goals stricter.yaml
+  milvbench recommend out/quickstart --pricing contract.yaml
   milvbench recommend out/quickstart --json > rec.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -146,6 +152,18 @@ prices), written as in a workload:
 					in.Pricing = in.Pricing.Merge(*o.Pricing)
 				}
 			}
+			if pricingFile != "" {
+				data, err := os.ReadFile(pricingFile)
+				if err != nil {
+					return usageError{fmt.Errorf("--pricing: %w", err)}
+				}
+				p, err := workloads.ParsePricing(pricingFile, data, os.LookupEnv)
+				if err != nil {
+					return err
+				}
+				p.File = pricingFile
+				in.Pricing = in.Pricing.Merge(*p)
+			}
 			rec, err := tuner.Recommend(res, in)
 			if err != nil {
 				return err
@@ -160,6 +178,7 @@ prices), written as in a workload:
 		},
 	}
 	cmd.Flags().StringVar(&goalsFile, "goals", "", "YAML file with goals and/or pricing to use instead of the workload's")
+	cmd.Flags().StringVar(&pricingFile, "pricing", "", "pricing table (the default's format) whose values replace the default prices, e.g. a negotiated price list")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print recommendation.json instead of markdown")
 	return cmd
 }

@@ -113,6 +113,27 @@ func TestRecommendCommand(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(stdout), &rec) != nil || rec.Goals.Recall != 0.9 || rec.Goals.P99 != workloads.Duration(time.Microsecond) {
 		t.Errorf("recommend --json: %v %+v", err, rec.Goals)
 	}
+	// A negotiated price list: its price replaces the conflicting
+	// published ones, with its own source.
+	contract := filepath.Join(dir, "contract.yaml")
+	if err := os.WriteFile(contract, []byte("source: contract 2026-Q4\nplans: {standard: {cu_hour: {performance: 0.1}}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	price := filepath.Join(dir, "qps.yaml")
+	if err := os.WriteFile(price, []byte("goals: {recall: 0.5, qps: 100, cu_types: [performance]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err = execute("recommend", dir, "--json", "--goals", price, "--pricing", contract)
+	rec = tuner.Recommendation{}
+	if err != nil || json.Unmarshal([]byte(stdout), &rec) != nil || len(rec.Answers) == 0 || len(rec.Answers[0].Cloud) == 0 {
+		t.Fatalf("recommend --pricing: %v\n%s", err, stdout)
+	}
+	if o := rec.Answers[0].Cloud[0]; o.PricePerCU.Value != 0.1 || o.PricePerCU.Source != "contract 2026-Q4" || rec.Pricing.File != contract {
+		t.Errorf("recommend --pricing: price %+v, file %q", o.PricePerCU, rec.Pricing.File)
+	}
+	if _, _, err = execute("recommend", dir, "--pricing", filepath.Join(dir, "none.yaml")); err == nil {
+		t.Error("recommend --pricing with a missing file succeeded")
+	}
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("goals: {recall: 2}\n"), 0o644); err != nil {
 		t.Fatal(err)

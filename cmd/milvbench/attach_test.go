@@ -113,7 +113,9 @@ func TestAttachReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ model, load, goals string }{
 		{"closed", "{concurrency: [1, 2], duration: 500ms}", ""},
-		{"capacity", "{model: capacity, start_rate: 20, ramp_factor: 4, max_rate: 320, precision: 0.5, duration: 500ms}", "goals: {p99: 5s, recall: 0.9}\n"},
+		// 1 s probes from 10/s: a 500 ms probe at 20/s under -race beside
+		// the other packages' tests once failed on Lite, leaving one trial.
+		{"capacity", "{model: capacity, start_rate: 10, ramp_factor: 4, max_rate: 160, precision: 0.5, duration: 1s}", "goals: {p99: 5s, recall: 0.9}\n"},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			wl := filepath.Join(dir, tc.model+".yaml")
@@ -151,14 +153,15 @@ func TestAttachReadOnly(t *testing.T) {
 					} `json:"timings_s"`
 				} `json:"trials"`
 				Capacity []struct {
-					KneeRate float64 `json:"knee_rate"`
+					KneeRate    float64  `json:"knee_rate"`
+					FailReasons []string `json:"fail_reasons"`
 				} `json:"capacity"`
 			}
 			if err := json.Unmarshal(b, &res); err != nil {
 				t.Fatal(err)
 			}
 			if !res.Complete || res.Dataset.Source != "collection" || res.Dataset.Size != rows || res.Dataset.Metric != "L2" || len(res.Trials) < 2 {
-				t.Fatalf("results: complete %v, dataset %+v, %d trials", res.Complete, res.Dataset, len(res.Trials))
+				t.Fatalf("results: complete %v, dataset %+v, %d trials, capacity %+v", res.Complete, res.Dataset, len(res.Trials), res.Capacity)
 			}
 			for i, tr := range res.Trials {
 				// FLAT is exact: recall 1 against ground truth over the
@@ -172,7 +175,7 @@ func TestAttachReadOnly(t *testing.T) {
 					t.Errorf("trial %d: %+v", i+1, tr)
 				}
 			}
-			if tc.model == "capacity" && (len(res.Capacity) != 1 || res.Capacity[0].KneeRate < 20) {
+			if tc.model == "capacity" && (len(res.Capacity) != 1 || res.Capacity[0].KneeRate < 10) {
 				t.Errorf("capacity: %+v", res.Capacity)
 			}
 			if after := stateOf(t, ctx, c, name); !reflect.DeepEqual(before, after) {

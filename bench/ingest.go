@@ -168,7 +168,7 @@ func (m *ingestModel) result(context.Context, *trialWindow) (Trial, error) {
 	li.InsertBatch, li.InsertConcurrency, li.WindowS = m.pt.InsertBatch, m.pt.InsertConcurrency, st.WindowS
 	li.Latency = "insert calls: " + st.Latency
 	tr := Trial{
-		Search:           searchInfo(m.pt, nil),
+		Search:           searchInfo(m.pt, Truth{}),
 		Load:             li,
 		QPS:              st.CallsPerS,
 		QueriesPerS:      st.RowsPerS,

@@ -183,6 +183,9 @@ func (fq *fieldQueries) single(field, kind string, idx []int, sp *[]sparse.Vecto
 // the other kinds.
 func (s *Session) truth(pt workloads.SearchPoint) Truth {
 	if pt.SearchKind() == workloads.KindANN && s.r.furtherDense(pt.Field) == nil {
+		if pt.Filter != "" {
+			return s.r.FilterTruths[pt.Filter]
+		}
 		return s.r.Truths[pt.Selectivity]
 	}
 	return Truth{GT: s.r.KindTruths[TruthKey(s.built, pt)]}

@@ -143,6 +143,10 @@ type SearchInfo struct {
 	// Filter is its Milvus expression.
 	Selectivity float64 `json:"selectivity"`
 	Filter      string  `json:"filter,omitempty"`
+	// FilterName is the search.filters filter the trial ran under (its
+	// placeholders bound per query; Selectivity is then the mean share
+	// of rows the queries' filters pass).
+	FilterName string `json:"filter_name,omitempty"`
 	// Kind is the search kind (absent: ann), Field the field a
 	// single-field kind searched, Hybrid a hybrid request's sub-requests
 	// and ranker (set in workloads with sparse or text fields).

@@ -21,6 +21,9 @@ type Runner struct {
 	// Truths holds, per filter selectivity of the plan (1: no filter), the
 	// filter and the exact ground truth under it (see Truths).
 	Truths map[float64]Truth
+	// FilterTruths is the ground truth of each search.filters filter, by
+	// its plan name (see FilterTruths).
+	FilterTruths map[string]Truth
 	// Fields are the values of the collection's sparse and text fields
 	// (nil for a dense-only workload), and KindTruths the exact answers of
 	// the plan's sparse, bm25 and hybrid points by TruthKey (KindTruths).
@@ -327,6 +330,15 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 			return nil, fmt.Errorf("bench: no ground truth covering %d queries at depth %d for selectivity %g", len(ds.Queries), plan.MaxTopK(), sel)
 		}
 	}
+	for _, fp := range plan.Spec.FilterPoints() {
+		if !truth {
+			break
+		}
+		t, ok := r.FilterTruths[fp.Name]
+		if !ok || t.GT == nil || t.GT.K < plan.MaxTopK() || len(t.GT.IDs) != len(ds.Queries) || len(t.Filters) != len(ds.Queries) {
+			return nil, fmt.Errorf("bench: no ground truth covering %d queries at depth %d for filter %s", len(ds.Queries), plan.MaxTopK(), fp.Name)
+		}
+	}
 	info, err := r.Target.Describe(ctx)
 	if err != nil {
 		return nil, err
@@ -350,7 +362,7 @@ func (r *Runner) collectionSpec() CollectionSpec {
 			fields[i].Dim, fields[i].Metric = fv.Dim, fv.Metric
 		}
 	}
-	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Fields: fields}
+	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Payload: ds.Payload, Fields: fields}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this
@@ -582,7 +594,7 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 					return
 				}
 				last := min(first+nq, len(queries))
-				req := SearchRequest{Vectors: queries[first:last], TopK: topK, Params: pt.Params, Filter: truth.Filter}
+				req := SearchRequest{Vectors: queries[first:last], TopK: topK, Params: pt.Params, Filter: truth.filterFor(first)}
 				if fq != nil {
 					idx := make([]int, last-first)
 					for j := range idx {
@@ -693,9 +705,13 @@ func (s *Session) insert(ctx context.Context, rows int) (float64, error) {
 // errStopScan ends a base scan early, once the preloaded rows are in.
 var errStopScan = fmt.Errorf("bench: stop scan")
 
-func searchInfo(pt workloads.SearchPoint, f *datasets.Filter) SearchInfo {
-	return SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(f),
+func searchInfo(pt workloads.SearchPoint, t Truth) SearchInfo {
+	si := SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(t.Filter),
 		Kind: pt.Kind, Field: pt.Field, Hybrid: pt.Hybrid}
+	if t.Filters != nil {
+		si.Filter, si.FilterName, si.Selectivity = t.FilterExpr, t.FilterName, t.Share
+	}
+	return si
 }
 
 // networkProbes is how many round trips measure the network floor.

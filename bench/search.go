@@ -19,6 +19,9 @@ type searchStream struct {
 	queries [][]float32
 	pt      workloads.SearchPoint
 	filter  *datasets.Filter
+	// filters, when set, is each query's own filter (a request of one
+	// query carries its query's).
+	filters []*datasets.Filter
 	fields  []string
 	// shard, in a scale-out run, interleaves this generator's requests
 	// with the other generators' (see Shard.Request).
@@ -52,6 +55,9 @@ func (s *searchStream) request(seq int64, idx []int) SearchRequest {
 		vecs[j] = s.queries[idx[j]]
 	}
 	req := SearchRequest{Vectors: vecs, TopK: s.topK(), Params: s.pt.Params, Filter: s.filter, OutputFields: s.fields}
+	if s.filters != nil {
+		req.Filter = s.filters[idx[0]]
+	}
 	if s.fq != nil {
 		s.fq.fill(&req, idx)
 	}
@@ -158,7 +164,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 	secs := w.elapsed.Seconds()
 	load.WindowS = secs
 	tr := Trial{
-		Search:      searchInfo(pt, truth.Filter),
+		Search:      searchInfo(pt, truth),
 		Load:        load,
 		Recall:      recall,
 		RecallN:     n,
@@ -193,7 +199,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
 	r := s.r
 	truth := s.truth(pt)
-	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self, fq: r.newFieldQueries(pt)}
+	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, filters: truth.Filters, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self, fq: r.newFieldQueries(pt)}
 	if r.Shard != nil {
 		st.shard = r.Shard.Shard
 	}

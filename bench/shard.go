@@ -252,7 +252,7 @@ func (m *idleShare) result(context.Context, *trialWindow) (Trial, error) {
 	}
 	li := loadInfo(m.s.r.Plan.Spec.Load)
 	li.Latency = fmt.Sprintf("none: shard %s's part of %s is nothing", m.s.r.Shard.Shard, m.pt.Level())
-	return Trial{Search: searchInfo(m.mine, m.s.truth(m.pt).Filter), Load: li, Histogram: enc}, nil
+	return Trial{Search: searchInfo(m.mine, m.s.truth(m.pt)), Load: li, Histogram: enc}, nil
 }
 
 // shardSchedule places a shard's open-loop schedule among the other

@@ -173,6 +173,9 @@ type CollectionSpec struct {
 	// Labels, when set, are stored with each row (computed from its id) so
 	// searches can filter on them.
 	Labels *datasets.Labels
+	// Payload, when set, holds every row's scalar fields (row id i is
+	// payload row i), stored with the rows for expression filters.
+	Payload *datasets.Payload
 	// Fields, when set, are the collection's vector and text fields, in
 	// the workload's order (a workload with sparse or text fields; see
 	// FieldInserter). Empty means today's one dense field; Dim is 0 when

@@ -227,7 +227,10 @@ func loadInfo(spec workloads.LoadSpec) LoadInfo {
 // label names pt at a load level on the built index, as progress lines do.
 func (s *Session) label(pt workloads.SearchPoint, level string) string {
 	filter := ""
-	if pt.Selectivity < 1 {
+	switch {
+	case pt.Filter != "":
+		filter = " filter=" + pt.Filter
+	case pt.Selectivity < 1:
 		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
 	}
 	return fmt.Sprintf("%s %s topk=%d nq=%d%s %s", s.index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)

@@ -19,6 +19,13 @@ type Truth struct {
 	// so a request asks for one more than topk and the query's own row is
 	// dropped from its answer before it is scored.
 	Self []int64
+	// Filters, for a search.filters point, is each query's own filter
+	// (Filter is then nil); Share the mean share of rows they pass,
+	// FilterName the plan filter and FilterExpr its expression.
+	Filters    []*datasets.Filter
+	Share      float64
+	FilterName string
+	FilterExpr string
 }
 
 // selfIDs is the id of each query's own row in the base, when the queries
@@ -68,4 +75,53 @@ func Truths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, cac
 		out[sel] = Truth{Filter: f, GT: gt, Self: selfIDs(ds)}
 	}
 	return out, nil
+}
+
+// FilterTruths returns, for every search.filters filter of the plan (by
+// its plan name), each query's bound filter and the exact ground truth of
+// every query among the rows its own filter passes, read from cache or
+// computed and stored there. logf, when set, gets one line per filter.
+func FilterTruths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, cache datasets.GTCache, logf func(format string, args ...any)) (map[string]Truth, error) {
+	fps := plan.Spec.FilterPoints()
+	if len(fps) == 0 {
+		return nil, nil
+	}
+	if ds.Payload == nil {
+		return nil, fmt.Errorf("bench: the plan has filters but the dataset has no payload")
+	}
+	out := map[string]Truth{}
+	k := plan.MaxTopK()
+	for _, fp := range fps {
+		t0 := time.Now()
+		filters, shares, err := ds.Payload.QueryFilters(fp, len(ds.Queries), plan.Spec.Dataset.Seed)
+		if err != nil {
+			return nil, err
+		}
+		gt, hit, err := datasets.FilteredTruth(ctx, ds, k, filters, cache)
+		if err != nil {
+			return nil, fmt.Errorf("ground truth under filter %s: %w", fp.Name, err)
+		}
+		mean := 0.0
+		for _, s := range shares {
+			mean += s
+		}
+		mean /= float64(max(1, len(shares)))
+		if logf != nil {
+			how := "computed"
+			if hit {
+				how = "cached"
+			}
+			logf("truth  exact top-%d for %d queries under filter %s (%s), %s, %s in %.2fs", gt.K, len(gt.IDs), fp.Name, fp.Expr, datasets.DescribeShares(shares), how, time.Since(t0).Seconds())
+		}
+		out[fp.Name] = Truth{Filters: filters, GT: gt, Share: mean, FilterName: fp.Name, FilterExpr: fp.Expr}
+	}
+	return out, nil
+}
+
+// filterFor is query q's filter (nil: none).
+func (t Truth) filterFor(q int) *datasets.Filter {
+	if t.Filters != nil {
+		return t.Filters[q]
+	}
+	return t.Filter
 }

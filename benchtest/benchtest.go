@@ -179,6 +179,10 @@ func open(ctx context.Context, spec *workloads.Spec) (*bench.Session, func() err
 	if err != nil {
 		return nil, nil, err
 	}
+	filterTruths, err := bench.FilterTruths(ctx, ds, plan, gtCache(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	target, err := targets.Open(ctx, spec, targets.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -186,7 +190,7 @@ func open(ctx context.Context, spec *workloads.Spec) (*bench.Session, func() err
 	var id [4]byte
 	_, _ = rand.Read(id[:])
 	r := &bench.Runner{
-		Target: target, Plan: plan, Data: ds, Truths: truths,
+		Target: target, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
 		Collection: targets.CollectionName(spec), RunID: "benchtest-" + hex.EncodeToString(id[:]), Harness: "benchtest",
 	}
 	s, err := r.Open(ctx)

@@ -49,6 +49,9 @@ type Dataset struct {
 	// keys, see OpenKeyed): row i has id IDs[i]; otherwise a row's id is its
 	// number. Ground truth is in ids.
 	IDs []int64
+	// Payload, when set, holds every row's scalar fields and each query's
+	// own values of them (dataset.payload), for search.filters.
+	Payload *Payload
 	// QueryRows, when set, is each query's row in the base (queries sampled
 	// from it): a query's own row is not among its true neighbours.
 	QueryRows []int

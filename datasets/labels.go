@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"github.com/milvbench/milvbench/expr"
 	"math/rand/v2"
 )
 
@@ -46,6 +47,15 @@ type Filter struct {
 	Expr  string
 	Key   string
 	Allow func(id int64) bool
+	// Set for search.filters filters (see Payload.QueryFilters): the
+	// expression template and its filter_params, the bound expression
+	// (what an in-process target evaluates), the search hint ("" none)
+	// and how many rows pass.
+	Template string
+	Params   map[string]any
+	Bound    *expr.Expr
+	Hint     string
+	Passing  int
 }
 
 // SelectivityFilter returns a filter on the kind of label that passes the

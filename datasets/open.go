@@ -289,6 +289,9 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 		if ds != nil {
 			ds.Labels = LabelsFor(spec)
 		}
+		if err == nil {
+			err = attachPayload(ctx, ds, spec, dir)
+		}
 		return ds, nil, err
 	}
 	files, err := Resolve(spec, dir)
@@ -367,6 +370,9 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 		return nil, nil, err
 	}
 	ds.Info.Checksum = sum
+	if err := attachPayload(ctx, ds, spec, dir); err != nil {
+		return nil, nil, err
+	}
 	return ds, truth, nil
 }
 

@@ -94,6 +94,28 @@ func JSON(v any) Value { return Value{kind: KindJSON, j: v} }
 // Kind is the value's kind.
 func (v Value) Kind() Kind { return v.kind }
 
+// Any is the value as a Go value: nil, int64, float64, bool, string,
+// []int64, []string, or a JSON value as encoding/json decodes it.
+func (v Value) Any() any {
+	switch v.kind {
+	case KindInt:
+		return v.i
+	case KindFloat:
+		return v.f
+	case KindBool:
+		return v.i != 0
+	case KindString:
+		return v.s
+	case KindIntArray:
+		return v.ia
+	case KindStringArray:
+		return v.sa
+	case KindJSON:
+		return v.j
+	}
+	return nil
+}
+
 // IsNull reports whether the value is null.
 func (v Value) IsNull() bool { return v.kind == KindNull }
 

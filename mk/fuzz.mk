@@ -8,7 +8,7 @@
 
 FUZZ_TARGETS  := ./workloads:FuzzParse ./datasets:FuzzVecs ./datasets:FuzzNpy ./datasets:FuzzParquet ./datasets:FuzzHDF5 ./datasets:FuzzGTCache
 FUZZ_TARGETS  += ./datasets/sparse:FuzzCSR ./datasets/sparse:FuzzText ./expr:FuzzParse ./expr:FuzzLike
-FUZZ_TARGETS  += ./datasets/fetch:FuzzDebian
+FUZZ_TARGETS  += ./datasets/fetch:FuzzDebian ./workloads:FuzzFilterSpec ./datasets:FuzzPayloadJSONL
 FUZZTIME      ?= 60s
 # Work spent shrinking each new interesting input (Go's default, 60 s, would
 # use most of a short run): 200 executions.

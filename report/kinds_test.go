@@ -58,8 +58,12 @@ func TestRecallPerQueryFlagsSkew(t *testing.T) {
 		dist *bench.RecallDist
 		want []string
 	}{
-		{"skewed", &bench.RecallDist{Mean: 0.9, P1: 0, P5: 0.2, P10: 0.6, Min: 0, Zero: 0.03, Queries: 200}, []string{"**1 trial** (⚠)", "| 1 ⚠ | HNSW | ef=32 | 0.9000 | 0.0000 | 0.2000 | 0.6000 | 0.0000 | 3.0% | 200 |"}},
+		{"skewed", &bench.RecallDist{Mean: 0.9, P1: 0, P5: 0.2, P10: 0.6, Min: 0, Zero: 0.03, Queries: 200}, []string{"**1 trial** (⚠)", "| 1 ⚠ | HNSW | ef=32 | - | 0.9000 | 0.0000 | 0.2000 | 0.6000 | 0.0000 | 3.0% | 200 |"}},
+		// A filter that leaves most queries with nothing: p5 is not far
+		// below a mean that is itself near 0, but the zero share flags it.
+		{"collapsed", &bench.RecallDist{Mean: 0.003, P1: 0, P5: 0, P10: 0, Min: 0, Zero: 0.97, Queries: 100}, []string{"**1 trial** (⚠)", "| 1 ⚠ | HNSW | ef=32 | - | 0.0030 |"}},
 		{"even", &bench.RecallDist{Mean: 0.9, P1: 0.8, P5: 0.85, P10: 0.86, Min: 0.7, Queries: 200}, []string{"No trial's p5 sits more than 0.1 below", "| 1 | HNSW |"}},
+		{"few zeros", &bench.RecallDist{Mean: 0.95, P1: 0, P5: 0.9, P10: 0.9, Min: 0, Zero: 0.02, Queries: 100}, []string{"No trial's p5 sits more than 0.1 below", "| 1 | HNSW |"}},
 		{"not recorded", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

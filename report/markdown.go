@@ -38,6 +38,7 @@ func sections() []section {
 		writeCPU,            // client and server CPU per query (cpu.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
+		writeFilters,        // search.filters side by side (filters.go)
 		writeRates,          // open loop and capacity (capacity.go)
 		// Tables of further load models (capacity, mixed, ingest) go here.
 		writeLoadSections, // mixed, ingest, server view
@@ -98,7 +99,10 @@ func configText(t bench.Trial) string {
 	}
 	s += "**"
 	s += fmt.Sprintf(" (top %d, %d quer%s per request", t.Search.TopK, t.Search.NQ, plural(t.Search.NQ, "y", "ies"))
-	if t.Search.Filter != "" {
+	switch {
+	case t.Search.FilterName != "":
+		s += fmt.Sprintf(", filter %s `%s` bound per query, passing %.3g of rows on average", t.Search.FilterName, t.Search.Filter, t.Search.Selectivity)
+	case t.Search.Filter != "":
 		s += fmt.Sprintf(", filter `%s` passing %g of rows", t.Search.Filter, t.Search.Selectivity)
 	}
 	if t.Load.Concurrency > 0 {
@@ -393,6 +397,9 @@ func sortedKeys(m map[string]string) []string {
 func filterText(s bench.SearchInfo) string {
 	if s.Filter == "" {
 		return "-"
+	}
+	if s.FilterName != "" {
+		return fmt.Sprintf("%s `%s` (%.3g)", s.FilterName, s.Filter, s.Selectivity)
 	}
 	return fmt.Sprintf("`%s` (%g)", s.Filter, s.Selectivity)
 }

@@ -25,7 +25,10 @@ func TrialName(t bench.Trial) string {
 	parts = append(parts, paramParts(t.Index.Build)...)
 	parts = append(parts, paramParts(t.Search.Params)...)
 	parts = append(parts, "topk="+strconv.Itoa(t.Search.TopK), "nq="+strconv.Itoa(t.Search.NQ))
-	if t.Search.Selectivity > 0 && t.Search.Selectivity < 1 {
+	switch {
+	case t.Search.FilterName != "":
+		parts = append(parts, "filter="+nameValue(t.Search.FilterName))
+	case t.Search.Selectivity > 0 && t.Search.Selectivity < 1:
 		parts = append(parts, "filter="+strconv.FormatFloat(t.Search.Selectivity, 'g', -1, 64))
 	}
 	return strings.Join(append(parts, loadParts(t.Load)...), "/")
@@ -114,7 +117,10 @@ func pointLabel(t bench.Trial) string {
 		s += " " + k
 	}
 	s += fmt.Sprintf(" k=%d nq=%d", t.Search.TopK, t.Search.NQ)
-	if t.Search.Selectivity > 0 && t.Search.Selectivity < 1 {
+	switch {
+	case t.Search.FilterName != "":
+		s += " filter=" + t.Search.FilterName
+	case t.Search.Selectivity > 0 && t.Search.Selectivity < 1:
 		s += fmt.Sprintf(" filter=%g", t.Search.Selectivity)
 	}
 	return s

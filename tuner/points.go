@@ -22,12 +22,18 @@ type Shape struct {
 	// hybrid or BM25 request answers another question than a dense one,
 	// so each kind gets its own answer.
 	Kind string `json:"kind,omitempty"`
+	// Filter is the search.filters filter the points ran under: each
+	// filter gets its own answer.
+	Filter string `json:"filter,omitempty"`
 }
 
 func (s Shape) String() string {
 	k := ""
 	if s.Kind != "" {
 		k = s.Kind + " "
+	}
+	if s.Filter != "" {
+		return fmt.Sprintf("%stopk=%d, filter %s", k, s.TopK, s.Filter)
 	}
 	if s.Selectivity < 1 {
 		return fmt.Sprintf("%stopk=%d, filter passing %g of rows", k, s.TopK, s.Selectivity)
@@ -123,7 +129,7 @@ func aggregate(trials []bench.Trial) []*point {
 		ts := groups[k]
 		t0 := ts[0]
 		p := &point{
-			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search), Kind: shapeKind(t0.Search)},
+			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search), Kind: shapeKind(t0.Search), Filter: t0.Search.FilterName},
 			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1), request: requestOf(t0.Search),
 			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
 		}
@@ -171,8 +177,10 @@ func aggregate(trials []bench.Trial) []*point {
 	return out
 }
 
+// selectivity is the label filter's share (1: none, or a search.filters
+// filter, which Shape.Filter names).
 func selectivity(s bench.SearchInfo) float64 {
-	if s.Selectivity <= 0 {
+	if s.Selectivity <= 0 || s.FilterName != "" {
 		return 1
 	}
 	return s.Selectivity

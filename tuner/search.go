@@ -294,7 +294,7 @@ func (t *tuneRun) measure(ctx context.Context, pt workloads.SearchPoint) ([]benc
 }
 
 func pointKey(pt workloads.SearchPoint) string {
-	return fmt.Sprintf("%s|%d|%g|%d|%s|%d", workloads.FormatParams(pt.Params), pt.TopK, pt.Selectivity, pt.NQ, pt.Level(), pt.Repeat)
+	return fmt.Sprintf("%s|%d|%g|%s|%d|%s|%d", workloads.FormatParams(pt.Params), pt.TopK, pt.Selectivity, pt.Filter, pt.NQ, pt.Level(), pt.Repeat)
 }
 
 // searchRecall finds, one monotone parameter at a time (the others at
@@ -306,11 +306,11 @@ func (t *tuneRun) searchRecall(ctx context.Context, name string, sh Shape, pts [
 	}
 	var path []string
 	recall := func(p workloads.Params) (float64, error) {
-		k := workloads.FormatParams(p) + fmt.Sprintf("|%d|%g", sh.TopK, sh.Selectivity)
+		k := workloads.FormatParams(p) + fmt.Sprintf("|%d|%g|%s", sh.TopK, sh.Selectivity, sh.Filter)
 		if r, ok := t.recalls[k]; ok {
 			return r, nil
 		}
-		r, err := t.s.Recall(ctx, workloads.SearchPoint{Params: p, TopK: sh.TopK, NQ: nq, Selectivity: sh.Selectivity, Concurrency: 1, Repeat: 1})
+		r, err := t.s.Recall(ctx, workloads.SearchPoint{Params: p, TopK: sh.TopK, NQ: nq, Selectivity: sh.Selectivity, Filter: sh.Filter, Concurrency: 1, Repeat: 1})
 		if err != nil {
 			return 0, err
 		}
@@ -464,7 +464,7 @@ func othersAtEnd(s workloads.Params, sets []workloads.Params, fixed workloads.Pa
 func shapesOf(pts []workloads.SearchPoint) []Shape {
 	var out []Shape
 	for _, p := range pts {
-		sh := Shape{TopK: p.TopK, Selectivity: p.Selectivity}
+		sh := Shape{TopK: p.TopK, Selectivity: p.Selectivity, Filter: p.Filter}
 		if !slices.Contains(out, sh) {
 			out = append(out, sh)
 		}
@@ -475,7 +475,7 @@ func shapesOf(pts []workloads.SearchPoint) []Shape {
 func pointsOf(pts []workloads.SearchPoint, sh Shape) []workloads.SearchPoint {
 	var out []workloads.SearchPoint
 	for _, p := range pts {
-		if p.TopK == sh.TopK && p.Selectivity == sh.Selectivity {
+		if p.TopK == sh.TopK && p.Selectivity == sh.Selectivity && p.Filter == sh.Filter {
 			out = append(out, p)
 		}
 	}

@@ -472,8 +472,9 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 					err := d.oneOf(&k, SearchKinds()...)(n, p)
 					return k, err
 				}),
-				"field":  d.str(&s.Search.Field),
-				"hybrid": d.hybrid(&s.Search.Hybrid),
+				"field":   d.str(&s.Search.Field),
+				"hybrid":  d.hybrid(&s.Search.Hybrid),
+				"filters": d.filters(&s.Search.Filters),
 			})
 		},
 		"load":    d.load(&s.Load),
@@ -503,6 +504,8 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"base_file":    d.str(&ds.BaseFile),
 			"query_file":   d.str(&ds.QueryFile),
 			"truth_file":   d.str(&ds.TruthFile),
+			"payload":      d.payload(&ds.Payload),
+			"payload_file": d.str(&ds.PayloadFile),
 		})
 		ds.Metric = Metric(metric)
 		if err == nil && ds.Name != "" {

@@ -42,7 +42,7 @@ func indexTrials(s *Spec, ix IndexSweep) float64 {
 	}
 	n := levels * float64(max(l.Repeat, 1)) * sweepSize(ix.Build)
 	if l.Model != LoadIngest { // ingest searches with the first point only
-		n *= float64(len(s.Search.TopK)) * float64(len(s.Search.Selectivity)) * float64(len(s.Search.NQ)) * sweepSize(ix.Search)
+		n *= float64(len(s.Search.TopK)) * float64(len(s.Search.Selectivity)) * float64(len(s.filterNames())) * float64(len(s.Search.NQ)) * sweepSize(ix.Search)
 	}
 	return n
 }

@@ -52,6 +52,9 @@ type SearchPoint struct {
 	Kind   string       `json:"kind,omitempty"`
 	Field  string       `json:"field,omitempty"`
 	Hybrid *HybridPoint `json:"hybrid,omitempty"`
+	// Filter names the point's search.filters filter (a FilterPoint; ""
+	// none).
+	Filter string `json:"filter,omitempty"`
 }
 
 // SearchKind is the point's kind ("" reads as ann).
@@ -143,9 +146,11 @@ func NewPlan(s *Spec) *Plan {
 			for _, topk := range s.Search.TopK {
 				for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
 					for _, sel := range s.Search.Selectivity {
-						for _, nq := range s.Search.NQ {
-							pt := SearchPoint{Params: sp, TopK: topk, NQ: nq, Selectivity: sel}
-							build.Points = append(build.Points, repeatPoints(levels(s.Load, pt), s.Load.Repeat)...)
+						for _, filter := range s.filterNames() {
+							for _, nq := range s.Search.NQ {
+								pt := SearchPoint{Params: sp, TopK: topk, NQ: nq, Selectivity: sel, Filter: filter}
+								build.Points = append(build.Points, repeatPoints(levels(s.Load, pt), s.Load.Repeat)...)
+							}
 						}
 					}
 				}

@@ -100,6 +100,11 @@ type DatasetSpec struct {
 	// (c0 for about half the rows, then rarer values, field category).
 	Labels     string `json:"labels,omitempty"`
 	Categories int    `json:"categories,omitempty"`
+	// Payload are scalar fields every row carries, generated (with a
+	// correlation to the vectors) or read from PayloadFile, for
+	// search.filters (see payload.go and docs/filters.md).
+	Payload     []PayloadField `json:"payload,omitempty"`
+	PayloadFile string         `json:"payload_file,omitempty"`
 	// Preload is how much of the base set is inserted before the trials
 	// (mixed and ingest insert the rest during trials): 0 means all, a
 	// value ≤ 1 a share of the rows, above 1 a row count.
@@ -148,6 +153,9 @@ type SearchSweep struct {
 	Kinds  []string     `json:"kind,omitempty"`
 	Field  string       `json:"field,omitempty"`
 	Hybrid *HybridSweep `json:"hybrid,omitempty"`
+	// Filters are expression filters on the payload fields, each a
+	// dimension of the plan like selectivity.
+	Filters []FilterSpec `json:"filters,omitempty"`
 }
 
 // Load models (load.model). Each says what its latency means; see docs/workloads.md, "Load models".

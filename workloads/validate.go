@@ -199,6 +199,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	if err := validateFields(s, lines, e); err != nil {
 		return err
 	}
+	if err := validatePayload(s, e); err != nil {
+		return err
+	}
 	for i, sel := range s.Search.Selectivity {
 		field := fmt.Sprintf("search.selectivity[%d]", i)
 		if sel < 1 && (len(s.SearchKinds()) > 1 || s.SearchKind() != KindANN) {

@@ -2,8 +2,6 @@ package embedded
 
 import (
 	"math/bits"
-
-	"github.com/milvbench/milvbench/datasets"
 )
 
 // bitset marks the internal rows a filtered search may return. A nil
@@ -15,11 +13,11 @@ type bitset struct {
 	n     int // rows covered
 }
 
-// allowedRows evaluates f on every stored row's id; rows live rejects
+// allowedRows evaluates allow on every stored row's id; rows live rejects
 // (deleted ones) stay clear.
-func allowedRows(ids []int64, f *datasets.Filter, live *bitset) *bitset {
+func allowedRows(ids []int64, allow func(int64) bool, live *bitset) *bitset {
 	b := &bitset{}
-	b.extend(ids, f.Allow)
+	b.extend(ids, allow)
 	if live != nil {
 		for i, w := range live.words {
 			b.words[i] &= w

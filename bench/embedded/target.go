@@ -56,6 +56,9 @@ type Target struct {
 	// writes update the cached sets in place under the write lock. A
 	// sync.Map keeps the search path free of a shared lock.
 	filters *sync.Map
+	// payload holds the rows' scalar fields (by id) that expression
+	// filters are evaluated over.
+	payload *datasets.Payload
 	// live marks the rows not deleted; nil until the first delete or
 	// upsert. rowOf maps ids to their current row, built then too.
 	live  *bitset
@@ -128,6 +131,7 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 	}
 	t.name, t.metric, t.s = c.Name, c.Metric, newStore(c.Dim, c.Metric)
 	t.filters = new(sync.Map)
+	t.payload = c.Payload
 	// One allocation for the whole base: growing by append would hold up
 	// to three copies of it at once while reallocating.
 	t.s.data = make([]float32, 0, c.Rows*c.Dim)
@@ -426,6 +430,19 @@ func (t *Target) allowed(f *datasets.Filter) *bitset {
 	if v, ok := m.Load(f.Key); ok {
 		return v.(*filterRows).rows
 	}
-	v, _ := m.LoadOrStore(f.Key, &filterRows{allow: f.Allow, rows: allowedRows(t.ids, f, t.live)})
+	allow := f.Allow
+	if f.Bound != nil && t.payload != nil {
+		// An expression filter: evaluated here, over the payload stored
+		// with the rows, not taken from the harness's ground truth.
+		p, x := t.payload, f.Bound
+		allow = func(id int64) bool {
+			if id < 0 || int(id) >= p.Rows() {
+				return false
+			}
+			ok, err := x.Eval(p.Row(int(id)))
+			return err == nil && ok
+		}
+	}
+	v, _ := m.LoadOrStore(f.Key, &filterRows{allow: allow, rows: allowedRows(t.ids, allow, t.live)})
 	return v.(*filterRows).rows
 }

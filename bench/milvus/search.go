@@ -80,7 +80,17 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 		ExprTemplateValues: map[string]*schemapb.TemplateValue{},
 	}
 	if req.Filter != nil {
-		sr.Dsl = req.Filter.Expr
+		text, vals, err := t.filterText(req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		sr.Dsl = text
+		for k, v := range vals {
+			sr.ExprTemplateValues[k] = v
+		}
+		if req.Filter.Hint != "" {
+			sr.SearchParams = append(sr.SearchParams, &commonpb.KeyValuePair{Key: "hints", Value: req.Filter.Hint})
+		}
 	}
 	return sr, nil
 }

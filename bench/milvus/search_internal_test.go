@@ -34,6 +34,11 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 		req    bench.SearchRequest
 		level  entity.ConsistencyLevel
 		filter string
+		// version is the server's (default: one with templates); tmpl
+		// the filter_params the SDK request carries, hint its hints.
+		version string
+		tmpl    map[string]any
+		hint    string
 	}{
 		{name: "one 128-d query", req: bench.SearchRequest{Vectors: [][]float32{vec(128, 1)}, TopK: 10, Params: workloads.Params{"ef": int64(64)}}, level: entity.ClBounded},
 		{name: "nq 3, no params", req: bench.SearchRequest{Vectors: [][]float32{vec(4, 1), vec(4, 2), vec(4, 3)}, TopK: 100}, level: entity.ClSession},
@@ -41,10 +46,20 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 			Params: workloads.Params{"nprobe": int64(16), "radius": 0.5, "range_filter": 1e21, "level": int64(2), "with<html>": "a&b", "flag": true}}, level: entity.ClEventually},
 		{name: "strong with a filter", req: bench.SearchRequest{Vectors: [][]float32{vec(16, 4)}, TopK: 1, Strong: true,
 			Filter: &datasets.Filter{Expr: "label in [1, 2]"}, Params: workloads.Params{"search_list": int64(40)}}, level: entity.ClBounded, filter: "label in [1, 2]"},
+		{name: "expression template on 2.5", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 5)}, TopK: 10, Filter: &datasets.Filter{Expr: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, Template: "cat == {c} and price < {p} and array_contains_any(tags, {t})",
+			Params: map[string]any{"c": "c3", "p": 2.5, "t": []int64{1, 2}}, Hint: "iterative_filter"}},
+			level: entity.ClBounded, version: "v2.5.4", filter: "cat == {c} and price < {p} and array_contains_any(tags, {t})",
+			tmpl: map[string]any{"c": "c3", "p": 2.5, "t": []int64{1, 2}}, hint: "iterative_filter"},
+		{name: "inlined on Lite", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 5)}, TopK: 10, Filter: &datasets.Filter{Expr: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, Template: "cat == {c} and price < {p} and array_contains_any(tags, {t})",
+			Params: map[string]any{"c": "c3", "p": 2.5, "t": []int64{1, 2}}, Hint: "iterative_filter"}},
+			level: entity.ClBounded, version: "milvus_lite-3.2.2", filter: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, hint: "iterative_filter"},
+		{name: "inlined on 2.3", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 5)}, TopK: 10, Filter: &datasets.Filter{Expr: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, Template: "cat == {c} and price < {p} and array_contains_any(tags, {t})",
+			Params: map[string]any{"c": "c3", "p": 2.5, "t": []int64{1, 2}}, Hint: "iterative_filter"}},
+			level: entity.ClBounded, version: "v2.3.21", filter: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, hint: "iterative_filter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tg := &Target{coll: "milvbench_x", consistency: tt.level, vecField: FieldVector}
+			tg := &Target{coll: "milvbench_x", consistency: tt.level, vecField: FieldVector, serverVersion: tt.version}
 			got, err := tg.searchRequest(tt.req)
 			if err != nil {
 				t.Fatal(err)
@@ -64,6 +79,12 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 			opt := milvusclient.NewSearchOption("milvbench_x", tt.req.TopK, vecs).WithANNSField(FieldVector).WithConsistencyLevel(level).WithAnnParam(ann)
 			if tt.filter != "" {
 				opt = opt.WithFilter(tt.filter)
+			}
+			for k, v := range tt.tmpl {
+				opt = opt.WithTemplateParam(k, v)
+			}
+			if tt.hint != "" {
+				opt = opt.WithSearchParam("hints", tt.hint)
 			}
 			want, err := opt.Request()
 			if err != nil {

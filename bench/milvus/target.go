@@ -122,8 +122,10 @@ type Target struct {
 	runID         string
 	metric        workloads.Metric
 	labels        *datasets.Labels
-	created       bool
-	tlsOpt        grpc.DialOption // nil for plaintext
+	// payload holds the rows' scalar fields (dataset.payload).
+	payload *datasets.Payload
+	created bool
+	tlsOpt  grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.
 	noHealth atomic.Bool
 	// vecField is the vector field searched: FieldVector in milvbench's
@@ -357,7 +359,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 		return errReadOnly(t.coll, "create a collection")
 	}
 	cl := t.clients[0]
-	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
+	t.coll, t.runID, t.metric, t.labels, t.payload = c.Name, c.RunID, c.Metric, c.Labels, c.Payload
 	t.setFields(c)
 	var has bool
 	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
@@ -392,6 +394,9 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	if c.Labels != nil {
 		schema.WithField(entity.NewField().WithName(FieldLabel).WithDataType(entity.FieldTypeInt64)).
 			WithField(entity.NewField().WithName(FieldCategory).WithDataType(entity.FieldTypeVarChar).WithMaxLength(16))
+	}
+	if c.Payload != nil {
+		schema = payloadFields(schema, c.Payload)
 	}
 	if len(c.Fields) > 0 {
 		if schema, err = fieldsSchema(c, t.isLite()); err != nil {
@@ -457,7 +462,7 @@ func (t *Target) Attach(ctx context.Context, c bench.CollectionSpec) (int, error
 	if err != nil {
 		return 0, err
 	}
-	t.coll, t.runID, t.metric, t.labels, t.created = c.Name, c.RunID, c.Metric, c.Labels, true
+	t.coll, t.runID, t.metric, t.labels, t.payload, t.created = c.Name, c.RunID, c.Metric, c.Labels, c.Payload, true
 	t.setFields(c)
 	return rows, nil
 }
@@ -509,7 +514,10 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 	if len(t.fields) > 0 {
 		return fmt.Errorf("milvus: collection %q has sparse or text fields; rows go through InsertFields", t.coll)
 	}
-	opt := t.rows(ids, vecs)
+	opt, err := t.rows(ids, vecs)
+	if err != nil {
+		return err
+	}
 	return t.setup(ctx, fmt.Sprintf("insert %d rows into %s", len(ids), t.coll), t.cfg.RequestTimeout, func(ctx context.Context) error {
 		_, err := t.client().Insert(ctx, opt)
 		return err
@@ -523,7 +531,7 @@ type rowData interface {
 }
 
 // rows renders rows as the column-based data of an insert or upsert.
-func (t *Target) rows(ids []int64, vecs [][]float32) rowData {
+func (t *Target) rows(ids []int64, vecs [][]float32) (rowData, error) {
 	dim := 0
 	if len(vecs) > 0 {
 		dim = len(vecs[0])
@@ -537,7 +545,14 @@ func (t *Target) rows(ids []int64, vecs [][]float32) rowData {
 		}
 		opt.WithInt64Column(FieldLabel, labels).WithVarcharColumn(FieldCategory, cats)
 	}
-	return opt
+	if t.payload != nil {
+		cols, err := payloadColumns(t.payload, ids)
+		if err != nil {
+			return nil, err
+		}
+		opt.WithColumns(cols...)
+	}
+	return opt, nil
 }
 
 // Write implements bench.Writer: one Insert, Delete (by primary key) or
@@ -557,10 +572,16 @@ func (t *Target) Write(ctx context.Context, op string, ids []int64, vecs [][]flo
 	defer cancel()
 	var err error
 	switch op {
-	case bench.OpInsert:
-		_, err = t.client().Insert(wctx, t.rows(ids, vecs))
-	case bench.OpUpsert:
-		_, err = t.client().Upsert(wctx, t.rows(ids, vecs))
+	case bench.OpInsert, bench.OpUpsert:
+		var opt rowData
+		if opt, err = t.rows(ids, vecs); err != nil {
+			return err
+		}
+		if op == bench.OpInsert {
+			_, err = t.client().Insert(wctx, opt)
+		} else {
+			_, err = t.client().Upsert(wctx, opt)
+		}
 	case bench.OpDelete:
 		_, err = t.client().Delete(wctx, milvusclient.NewDeleteOption(t.coll).WithInt64IDs(FieldID, ids))
 	default:
@@ -629,6 +650,9 @@ func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 		}
 		name = fieldIndexName(field)
 	}
+	if err := t.scalarIndexes(ctx); err != nil {
+		return err
+	}
 	// BuildTimeout, not RequestTimeout: Milvus Lite builds the index inside
 	// the CreateIndex call (HNSW on 50k rows took over 30 s on a loaded
 	// 2-core host), where a server answers at once and builds after.
@@ -640,7 +664,7 @@ func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 	if err != nil {
 		return err
 	}
-	if len(t.fields) == 0 {
+	if len(t.fields) == 0 && !t.hasScalarIndexes() {
 		field = "" // the collection's one index
 	}
 	return t.awaitIndex(ctx, cfg, field)
@@ -758,6 +782,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		WithANNSField(t.vecField).WithConsistencyLevel(level).WithAnnParam(ann)
 	if req.Filter != nil {
 		opt = opt.WithFilter(req.Filter.Expr)
+		if req.Filter.Hint != "" {
+			opt = opt.WithSearchParam("hints", req.Filter.Hint)
+		}
 	}
 	if len(req.OutputFields) > 0 {
 		opt = opt.WithOutputFields(req.OutputFields...)

@@ -359,7 +359,7 @@ func runWith(ctx context.Context, spec *workloads.Spec, out string, reports repo
 		}
 	}()
 	r := &bench.Runner{
-		Target: target, Plan: plan, Data: ds, Truths: truths, Fields: w.fields, KindTruths: w.kindTruths,
+		Target: target, Plan: plan, Data: ds, Truths: truths, FilterTruths: w.filterTruths, Fields: w.fields, KindTruths: w.kindTruths,
 		Collection: collectionName(spec), RunID: runID, Keep: keep,
 		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		Done: done, Resume: resume, OnPoint: journal.Add, OnError: spec.Load.OnError,
@@ -413,6 +413,9 @@ type workloadRun struct {
 	target bench.Target
 	ds     *datasets.Dataset
 	truths map[float64]bench.Truth
+	// filterTruths: each search.filters filter's per-query filters and
+	// ground truth.
+	filterTruths map[string]bench.Truth
 	// fields and kindTruths: the sparse and text fields' values and the
 	// ground truth of sparse, bm25 and hybrid points (see bench.Runner).
 	fields     []*bench.FieldValues
@@ -475,6 +478,9 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 		logf := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
 		if spec.HasANN() {
 			if w.truths, err = bench.Truths(ctx, w.ds, plan, cache, logf); err != nil {
+				return nil, err
+			}
+			if w.filterTruths, err = bench.FilterTruths(ctx, w.ds, plan, cache, logf); err != nil {
 				return nil, err
 			}
 		}

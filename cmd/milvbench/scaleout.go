@@ -249,7 +249,7 @@ func runShard(ctx context.Context, spec *workloads.Spec, out string, reports rep
 		}
 	}()
 	r := &bench.Runner{
-		Target: w.target, Plan: w.plan, Data: w.ds, Truths: w.truths, Fields: w.fields, KindTruths: w.kindTruths,
+		Target: w.target, Plan: w.plan, Data: w.ds, Truths: w.truths, FilterTruths: w.filterTruths, Fields: w.fields, KindTruths: w.kindTruths,
 		Collection: st.Collection, RunID: st.RunID, Keep: true,
 		Harness: harnessVersion(), Progress: progress, Watch: watch,
 		OnPoint: journal.Add, OnError: spec.Load.OnError,

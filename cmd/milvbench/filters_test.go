@@ -1,0 +1,95 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/milvbench/milvbench/bench"
+)
+
+// filtersWorkload is example:filters, shrunk, on the given target.
+func filtersWorkload(t *testing.T, target string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "workloads", "examples", "filters.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(src)
+	for _, r := range [][2]string{
+		{"kind: embedded", target},
+		{"size: 50000", "size: 5000"}, {"queries: 500", "queries: 100"},
+		{"warmup: 500ms", "warmup: 200ms"}, {"duration: 2s", "duration: 1s"},
+		{"\nname: filters\n", "\nname: it_filters\n"},
+	} {
+		if !strings.Contains(y, r[0]) {
+			t.Fatalf("example:filters has no %q", r[0])
+		}
+		y = strings.ReplaceAll(y, r[0], r[1])
+	}
+	wl := filepath.Join(t.TempDir(), "filters.yaml")
+	if err := os.WriteFile(wl, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return wl
+}
+
+// checkFilterTrials: every trial ran under its filter, and FLAT — exact
+// under any filter — finds every true neighbour, so the target's own
+// evaluation of each query's filter passes exactly the rows the
+// harness's evaluator passed for the ground truth.
+func checkFilterTrials(t *testing.T, res bench.Result) map[string]bench.Trial {
+	t.Helper()
+	hnsw := map[string]bench.Trial{}
+	for _, tr := range res.Trials {
+		t.Logf("trial %d %s %v filter %s (%.3f of rows): recall %.4f p5 %.4f zero %.1f%% qps %.1f p99 %.3fms",
+			tr.ID, tr.Index, tr.Search.Params, tr.Search.FilterName, tr.Search.Selectivity, tr.Recall, tr.RecallDist.P5, 100*tr.RecallDist.Zero, tr.QPS, tr.LatencyMS.P99)
+		if tr.Search.FilterName == "" || tr.Search.Filter == "" || tr.Search.Selectivity <= 0 || tr.Search.Selectivity >= 0.2 {
+			t.Errorf("trial %d: filter %q %q passing %g", tr.ID, tr.Search.FilterName, tr.Search.Filter, tr.Search.Selectivity)
+		}
+		if tr.Errors.Total != 0 || tr.RecallN < 10 {
+			t.Errorf("trial %d: %d errors, %d queries scored", tr.ID, tr.Errors.Total, tr.RecallN)
+		}
+		switch tr.Index.Type {
+		case "FLAT":
+			if tr.Recall < 1 {
+				t.Errorf("trial %d: FLAT recall %.4f under filter %s, want 1: the target's filter and the ground truth's disagree", tr.ID, tr.Recall, tr.Search.FilterName)
+			}
+		case "HNSW":
+			if tr.Search.Params["ef"] == float64(32) || tr.Search.Params["ef"] == int64(32) {
+				hnsw[tr.Search.FilterName] = tr
+			}
+		}
+	}
+	if len(hnsw) != 4 {
+		t.Fatalf("HNSW ef=32 trials by filter: %d, want 4", len(hnsw))
+	}
+	return hnsw
+}
+
+func TestExampleFiltersEmbedded(t *testing.T) {
+	t.Setenv("MILVBENCH_CACHE", t.TempDir())
+	wl := filtersWorkload(t, "kind: embedded")
+	checkFilterTrials(t, runResult(t, wl))
+	md, err := os.ReadFile(filepath.Join(filepath.Dir(wl), "out", "report.md"))
+	if err != nil || !strings.Contains(string(md), "## Filters") || !strings.Contains(string(md), "| anti_correlated | `cat_far == {c}` |") {
+		t.Errorf("report.md lacks the Filters section (%v)", err)
+	}
+}
+
+// TestExampleFiltersOnLite runs example:filters against Milvus Lite: FLAT
+// is exact under every filter (Lite's filter semantics equal the
+// evaluator's), and Lite's HNSW, which filters after its graph walk, loses
+// the anti-correlated filter's neighbours — the cliff the example shows.
+func TestExampleFiltersOnLite(t *testing.T) {
+	uri := needMilvus(t)
+	t.Setenv("MILVUS_URI", uri)
+	t.Setenv("MILVBENCH_CACHE", t.TempDir())
+	res := runResult(t, filtersWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}"))
+	hnsw := checkFilterTrials(t, res)
+	near, far := hnsw["correlated"], hnsw["anti_correlated"]
+	if !(far.Recall < near.Recall-0.2) || far.RecallDist.Zero < 0.05 {
+		t.Errorf("anti-correlated recall %.4f (%.0f%% of queries at 0), correlated %.4f: want the anti-correlated filter far below", far.Recall, 100*far.RecallDist.Zero, near.Recall)
+	}
+}

@@ -1,0 +1,110 @@
+package workloads
+
+import (
+	"strings"
+	"testing"
+)
+
+const payloadBase = `name: p
+target: {kind: embedded}
+dataset:
+  size: 1000
+  dim: 8
+  payload:
+    - {name: cat, type: varchar, values: 4, correlation: correlated}
+    - {name: price, type: double, min: 0, max: 10}
+    - {name: tags, type: array_int64, values: 5, length: 2}
+indexes:
+  - type: FLAT
+search:
+  filters:
+    - name: own
+      expr: 'cat == {c}'
+      params: {c: {query: cat}}
+    - name: cheap
+      expr: 'price < {p} and array_contains(tags, {t})'
+      params: {p: [1, 5], t: {choice: [1, 2]}}
+`
+
+func TestPayloadWorkload(t *testing.T) {
+	spec, err := Parse("w.yaml", []byte(payloadBase), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range spec.FilterPoints() {
+		names = append(names, f.Name)
+	}
+	if got := strings.Join(names, ","); got != "own,cheap p=1,cheap p=5" {
+		t.Errorf("filter points %q", got)
+	}
+	plan := NewPlan(spec)
+	if plan.Trials() != 3 {
+		t.Errorf("%d trials, want one per filter", plan.Trials())
+	}
+	for _, pt := range plan.Builds[0].Points {
+		if pt.Filter == "" {
+			t.Errorf("point without its filter: %+v", pt)
+		}
+	}
+}
+
+// TestPayloadErrors: every mistake is one line naming the file, the line
+// and the field.
+func TestPayloadErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to, want string
+	}{
+		{"malformed expression", `'cat == {c}'`, `'cat == == {c}'`, `w.yaml:15: search.filters[0].expr: column 8: expected a field, literal`},
+		{"placeholder without value", `params: {c: {query: cat}}`, `params: {}`, `w.yaml:16: search.filters[0].params: placeholder {c} has no value`},
+		{"value without placeholder", `params: {c: {query: cat}}`, `params: {c: {query: cat}, d: 1}`, `search.filters[0].params.d: the expression has no placeholder {d}`},
+		{"missing field", `'cat == {c}'`, `'brand == {c}'`, `w.yaml:15: search.filters[0].expr: field "brand": not in the collection (payload fields: cat, price, tags)`},
+		{"wrong kind", `'cat == {c}'`, `'price like "a%"'`, `search.filters[0].expr:`},
+		{"query of a missing field", `{c: {query: cat}}`, `{c: {query: dog}}`, `search.filters[0].params.c.query: "dog" is not a payload field`},
+		{"list for a scalar", `p: [1, 5]`, `p: [[1, 2]]`, `search.filters[1].params.p: column 9: placeholder {p}: expected a scalar`},
+		{"two sources", `{c: {query: cat}}`, `{c: {query: cat, uniform: [1, 2]}}`, `give exactly one of query`},
+		{"uniform bounds", `t: {choice: [1, 2]}`, `t: {uniform: [3, 1]}`, `search.filters[1].params.t.uniform: lo must be below hi`},
+		{"unknown type", `type: double`, `type: float`, `w.yaml:8: dataset.payload[1].type: "float" is not allowed`},
+		{"values missing", `{name: cat, type: varchar, values: 4, correlation: correlated}`, `{name: cat, type: varchar}`, `dataset.payload[0].values: 0 is out of range: a varchar field needs the number of distinct values`},
+		{"array correlation", `length: 2}`, `length: 2, correlation: correlated}`, `dataset.payload[2].correlation: correlated applies to scalar fields`},
+		{"min above max", `min: 0, max: 10`, `min: 10, max: 0`, `dataset.payload[1].min: give both min and max, min < max`},
+		{"duplicate field", `{name: price,`, `{name: cat,`, `dataset.payload[1].name: "cat" is already a field`},
+		{"nulls", `values: 5, length: 2}`, `values: 5, length: 2, nulls: 1.5}`, `dataset.payload[2].nulls: 1.5 is out of range`},
+		{"per-query with nq", "filters:", "nq: [1, 10]\n  filters:", `search.nq[1]: 10: filter "own" draws its values per query`},
+		{"scalar index on embedded", `min: 0, max: 10}`, `min: 0, max: 10, index: STL_SORT}`, `dataset.payload[1].index: scalar indexes are built by Milvus targets`},
+		{"hints on embedded", "params: {c: {query: cat}}", "params: {c: {query: cat}}\n      hints: [iterative_filter]", `search.filters[0].hints: are Milvus search strategies`},
+		{"bad hint", "params: {c: {query: cat}}", "params: {c: {query: cat}}\n      hints: [sometimes]", `"sometimes" is not allowed (allowed: none, iterative_filter)`},
+		{"with selectivity", "filters:", "selectivity: [0.5]\n  filters:", `search.selectivity[0]: 0.5: use search.filters or search.selectivity`},
+		{"mixed load", "search:", "load: {model: mixed, concurrency: [1], insert_rate: [10]}\nsearch:", `search.filters: load.model mixed measures without expression filters`},
+		{"filter name", "name: own", "name: my own", `search.filters[0].name: "my own" is not allowed`},
+		{"payload file missing", `{name: cat, type: varchar, values: 4, correlation: correlated}`, `{name: cat, type: varchar, from_file: true}`, `dataset.payload[0].from_file: needs dataset.payload_file`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(payloadBase, tc.from, tc.to, 1)
+			if src == payloadBase {
+				t.Fatalf("%q not in the base workload", tc.from)
+			}
+			_, err := Parse("w.yaml", []byte(src), noEnv)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error\n got %v\nwant one line containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzFilterSpec: no filters section makes the decoder or validation
+// panic.
+func FuzzFilterSpec(f *testing.F) {
+	f.Add(`'cat == {c}'`, `{c: {query: cat}}`)
+	f.Add(`'price < {p}'`, `{p: [1, 2.5]}`)
+	f.Add(`'array_contains_any(tags, {t})'`, `{t: [[1, 2]]}`)
+	f.Fuzz(func(t *testing.T, x, params string) {
+		src := strings.Replace(strings.Replace(payloadBase, `'cat == {c}'`, x, 1), `{c: {query: cat}}`, params, 1)
+		spec, err := Parse("w.yaml", []byte(src), noEnv)
+		if err == nil {
+			NewPlan(spec)
+		} else if strings.Contains(err.Error(), "\n") {
+			t.Errorf("error spans lines: %q", err)
+		}
+	})
+}

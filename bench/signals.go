@@ -182,15 +182,22 @@ func watchServer(ctx context.Context, t Target, start time.Time, every time.Dura
 		prev, prevAt = &cur, at
 		return true
 	}
+	// The first reading is taken here, not in the loop: on a loaded host
+	// the loop's goroutine may first run after a short trial has ended,
+	// which would leave the trial without its start sample.
+	read(ctx)
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(every)
 		defer tick.Stop()
-		for read(lctx) {
+		for {
 			select {
 			case <-tick.C:
+				if !read(lctx) {
+					return
+				}
 			case <-lctx.Done():
 				return
 			}

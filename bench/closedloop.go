@@ -94,6 +94,7 @@ func closedLoop(ctx context.Context, s *searchStream, think time.Duration, start
 				}
 				if err == nil && rec != nil {
 					rec.latency.Record(w, done.Sub(first))
+					rec.bands.record(w, idx, done.Sub(first))
 					rec.answer(idx, res)
 				}
 				now = done

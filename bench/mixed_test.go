@@ -66,8 +66,10 @@ load: {model: mixed, concurrency: 2, insert_rate: 2000, insert_batch: 50, delete
 		}
 		// 2000 rows/s in calls of 50 for 1s: 40 calls are due; each was
 		// sent, or counted unsent when the target fell behind (as a
-		// loaded machine under -race can).
-		if ins.Calls+ins.Unsent != 40 || ins.Rows != 50*ins.Calls || ins.OfferedRowsPerS != 2000 || (ins.Unsent > 0 && !ins.Saturated) {
+		// loaded machine under -race can), or when the last call's timer
+		// fired after the window ended (the generator late, not the
+		// target: no saturation).
+		if ins.Calls+ins.Unsent != 40 || ins.Rows != 50*ins.Calls || ins.OfferedRowsPerS != 2000 || (ins.Unsent > 1 && !ins.Saturated) {
 			t.Errorf("trial %d: %d calls (%d rows) and %d unsent at 2000 rows/s in calls of 50 for 1s, saturated %v", tr.ID, ins.Calls, ins.Rows, ins.Unsent, ins.Saturated)
 		}
 		cps := tr.Checkpoints

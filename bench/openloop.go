@@ -150,6 +150,7 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, start time.Ti
 		}
 		if err == nil {
 			rec.latency.Record(slot, done.Sub(intended))
+			rec.bands.record(slot, idx, done.Sub(intended))
 			rec.client.Record(slot, done.Sub(first))
 			rec.answer(idx, res)
 		}

@@ -110,7 +110,10 @@ type Trial struct {
 	// runs only), for recall over the union of the shards' answers; Shards
 	// is what each generator measured of a merged trial.
 	Answered *QueryRecall `json:"answered,omitempty"`
-	Shards   []ShardTrial `json:"shards,omitempty"`
+	// Bands, under tenancy, are recall and latency by tenant size band
+	// (small, median, largest tenants).
+	Bands  []TenantBand `json:"tenant_bands,omitempty"`
+	Shards []ShardTrial `json:"shards,omitempty"`
 	// Operations holds the write streams of mixed and ingest trials by
 	// operation (insert, delete, upsert).
 	Operations map[string]*OpStats `json:"operations,omitempty"`
@@ -147,6 +150,9 @@ type SearchInfo struct {
 	// placeholders bound per query; Selectivity is then the mean share
 	// of rows the queries' filters pass).
 	FilterName string `json:"filter_name,omitempty"`
+	// Layout is the tenancy layout the trial ran in (partition_key,
+	// partitions, collections; absent without tenancy).
+	Layout string `json:"layout,omitempty"`
 	// Kind is the search kind (absent: ann), Field the field a
 	// single-field kind searched, Hybrid a hybrid request's sub-requests
 	// and ranker (set in workloads with sparse or text fields).

@@ -93,6 +93,11 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 		res, err = s.finish(ctx, err)
 	}()
 	for bi, b := range r.Plan.Builds {
+		if b.Layout != s.layout && r.pending(bi) > 0 {
+			if err := s.relayout(ctx, b.Layout); err != nil {
+				return nil, err
+			}
+		}
 		if r.pending(bi) > 0 {
 			if err := r.attempt(ctx, fmt.Sprintf("build %s", b.Index), func() error { return s.Build(ctx, b.Index) }); err != nil {
 				if r.OnError != workloads.OnErrorContinue || ctx.Err() != nil {
@@ -267,6 +272,28 @@ type Session struct {
 	// fresh is set when an index was just loaded and no trial has sent
 	// it a request yet: its first trial measures the cold phases.
 	fresh bool
+	// layout is the tenancy layout the collection is in ("" without).
+	layout string
+}
+
+// relayout drops the collection and makes it anew in the tenancy layout
+// the next build is measured in, with the preloaded rows.
+func (s *Session) relayout(ctx context.Context, layout string) error {
+	r := s.r
+	if err := r.Target.Drop(ctx); err != nil {
+		return fmt.Errorf("layout %s: drop the %s collection: %w", layout, s.layout, err)
+	}
+	s.layout, s.rows = layout, 0
+	r.logf("layout %s: the collection is made anew", layout)
+	if err := r.Target.Create(ctx, r.collectionSpec(layout)); err != nil {
+		return fmt.Errorf("layout %s: %w", layout, err)
+	}
+	var err error
+	if s.insertS, err = s.insert(ctx, PreloadRows(r.Plan.Spec.Dataset.Preload, r.Data.Base.Size())); err != nil {
+		return fmt.Errorf("layout %s: %w", layout, err)
+	}
+	s.writes.preload = s.rows
+	return nil
 }
 
 // Open checks the plan against the target, creates the collection and
@@ -283,7 +310,10 @@ func (r *Runner) open(ctx context.Context, truth bool) (*Session, error) {
 		return nil, err
 	}
 	plan, ds := r.Plan, r.Data
-	spec := r.collectionSpec()
+	if len(plan.Builds) > 0 {
+		s.layout = plan.Builds[0].Layout
+	}
+	spec := r.collectionSpec(s.layout)
 	if r.ReadOnly {
 		s.rows, s.writes.preload = ds.Base.Size(), ds.Base.Size()
 		r.logf("attach collection %s read-only: %d rows; nothing is created, written, loaded, released or dropped", spec.Name, s.rows)
@@ -291,8 +321,10 @@ func (r *Runner) open(ctx context.Context, truth bool) (*Session, error) {
 		return s, nil
 	}
 	preload := PreloadRows(plan.Spec.Dataset.Preload, ds.Base.Size())
-	if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
-		return s, err
+	if plan.Spec.Tenancy == nil { // a tenancy collection is made anew, in its layout
+		if reused, err := s.reuse(ctx, spec, preload); err != nil || reused {
+			return s, err
+		}
 	}
 	if err := r.Target.Create(ctx, spec); err != nil {
 		return nil, err
@@ -353,8 +385,9 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 	}}, nil
 }
 
-// collectionSpec describes the run's collection.
-func (r *Runner) collectionSpec() CollectionSpec {
+// collectionSpec describes the run's collection, in the tenancy layout
+// ("" without tenancy).
+func (r *Runner) collectionSpec(layout string) CollectionSpec {
 	ds := r.Data
 	fields := collectionFields(r.Plan.Spec)
 	for i, f := range fields {
@@ -362,7 +395,8 @@ func (r *Runner) collectionSpec() CollectionSpec {
 			fields[i].Dim, fields[i].Metric = fv.Dim, fv.Metric
 		}
 	}
-	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Payload: ds.Payload, Fields: fields}
+	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Payload: ds.Payload, Fields: fields,
+		Tenancy: r.Plan.Spec.Tenancy, Layout: layout}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this

@@ -22,7 +22,9 @@ type searchStream struct {
 	// filters, when set, is each query's own filter (a request of one
 	// query carries its query's).
 	filters []*datasets.Filter
-	fields  []string
+	// bandOf is each query's tenant size band (tenancy; nil otherwise).
+	bandOf []int8
+	fields []string
 	// shard, in a scale-out run, interleaves this generator's requests
 	// with the other generators' (see Shard.Request).
 	shard Shard
@@ -100,6 +102,7 @@ type searchRec struct {
 	service *Op
 	client  *Tally // open loop: first actual send to final answer
 	ans     *answers
+	bands   *bandRec // tenancy: latency by tenant size band
 }
 
 func newSearchRec(iv *Intervals, slots int, open bool, ans *answers) *searchRec {
@@ -131,12 +134,13 @@ type window struct {
 	series  []OpSeries
 	ans     *answers
 	gen     generatorStats // open loop only
+	bands   *bandRec
 }
 
 // window collects what was recorded from start to end, once the
 // trial's intervals were stopped.
 func (r *searchRec) window(start, end time.Time) (window, error) {
-	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans}
+	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans, bands: r.bands}
 	var err error
 	w.latency, err = r.latency.Total()
 	if err != nil {
@@ -175,6 +179,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 		Errors:      w.errs,
 		Series:      w.series,
 		Answered:    answered,
+		Bands:       bandResults(truth.Bands, w.bands, w.ans, truth.GT, pt.TopK),
 	}
 	var err error
 	if tr.LatencyMS, tr.Histogram, err = DigestHistogram(w.latency); err != nil {
@@ -199,7 +204,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 func (s *Session) stream(pt workloads.SearchPoint) (*searchStream, Truth) {
 	r := s.r
 	truth := s.truth(pt)
-	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, filters: truth.Filters, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self, fq: r.newFieldQueries(pt)}
+	st := &searchStream{target: r.Target, queries: r.Data.Queries, pt: pt, filter: truth.Filter, filters: truth.Filters, bandOf: truth.BandOf, fields: r.Plan.Spec.Search.OutputFields, self: truth.Self, fq: r.newFieldQueries(pt)}
 	if r.Shard != nil {
 		st.shard = r.Shard.Shard
 	}
@@ -304,7 +309,9 @@ func (l searchLoad) recorder(iv *Intervals, perQuery bool) *searchRec {
 	}
 	ans := newAnswers(len(l.st.queries))
 	ans.perQuery, ans.self = perQuery, l.st.self
-	return newSearchRec(iv, slots, l.open != nil, ans)
+	rec := newSearchRec(iv, slots, l.open != nil, ans)
+	rec.bands = newBandRec(l.st.bandOf, 3, slots)
+	return rec
 }
 
 // info describes the load that measured w, for its trial: the closed

@@ -182,7 +182,7 @@ func (r *Runner) RunShard(ctx context.Context) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	spec := r.collectionSpec()
+	spec := r.collectionSpec(b.Layout)
 	rows, err := j.Join(ctx, spec, b.Index, sr.Wait)
 	if err != nil {
 		return nil, err

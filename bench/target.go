@@ -176,6 +176,12 @@ type CollectionSpec struct {
 	// Payload, when set, holds every row's scalar fields (row id i is
 	// payload row i), stored with the rows for expression filters.
 	Payload *datasets.Payload
+	// Tenancy, when set, puts the rows behind tenants (the payload's
+	// tenant field) and Layout is how this collection keeps them apart:
+	// a partition key, a partition or a collection per tenant. Requests
+	// for a tenant carry a Filter with Tenanted set.
+	Tenancy *workloads.TenancySpec
+	Layout  string
 	// Fields, when set, are the collection's vector and text fields, in
 	// the workload's order (a workload with sparse or text fields; see
 	// FieldInserter). Empty means today's one dense field; Dim is 0 when

@@ -138,6 +138,7 @@ func (s *Session) runTrial(ctx context.Context, pt workloads.SearchPoint, level 
 func (s *Session) record(tr Trial, pt workloads.SearchPoint, level string) Trial {
 	tr.ID = len(s.res.Trials) + 1
 	tr.Index = *s.index
+	tr.Search.Layout = s.layout
 	tr.TimingsS = Timings{Insert: s.insertS, Build: s.buildS, Load: s.loadS}
 	tr.IndexBytes = s.mem
 	tr.Load.Repeat = pt.Repeat
@@ -233,5 +234,9 @@ func (s *Session) label(pt workloads.SearchPoint, level string) string {
 	case pt.Selectivity < 1:
 		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
 	}
-	return fmt.Sprintf("%s %s topk=%d nq=%d%s %s", s.index.Type, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)
+	layout := ""
+	if s.layout != "" {
+		layout = " layout=" + s.layout
+	}
+	return fmt.Sprintf("%s%s %s topk=%d nq=%d%s %s", s.index.Type, layout, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)
 }

@@ -26,6 +26,10 @@ type Truth struct {
 	Share      float64
 	FilterName string
 	FilterExpr string
+	// Bands, under tenancy, are the tenant size bands and BandOf each
+	// query's band (see tenantBands).
+	Bands  []TenantBand
+	BandOf []int8
 }
 
 // selfIDs is the id of each query's own row in the base, when the queries
@@ -113,7 +117,16 @@ func FilterTruths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Pla
 			}
 			logf("truth  exact top-%d for %d queries under filter %s (%s), %s, %s in %.2fs", gt.K, len(gt.IDs), fp.Name, fp.Expr, datasets.DescribeShares(shares), how, time.Since(t0).Seconds())
 		}
-		out[fp.Name] = Truth{Filters: filters, GT: gt, Share: mean, FilterName: fp.Name, FilterExpr: fp.Expr}
+		t := Truth{Filters: filters, GT: gt, Share: mean, FilterName: fp.Name, FilterExpr: fp.Expr}
+		if fp.Tenant {
+			t.Bands, t.BandOf = tenantBands(ds.Payload, filters)
+			if logf != nil {
+				for _, b := range t.Bands {
+					logf("tenant %s: %d tenants of %d..%d rows", b.Name, b.Tenants, b.MinRows, b.MaxRows)
+				}
+			}
+		}
+		out[fp.Name] = t
 	}
 	return out, nil
 }

@@ -56,6 +56,11 @@ type Filter struct {
 	Bound    *expr.Expr
 	Hint     string
 	Passing  int
+	// Tenanted marks tenancy's filter: the request is for tenant Tenant,
+	// which a target routes by its layout (a partition, a collection)
+	// rather than filter where the layout keeps tenants apart.
+	Tenanted bool
+	Tenant   int64
 }
 
 // SelectivityFilter returns a filter on the kind of label that passes the

@@ -58,6 +58,13 @@ func (p *Payload) QueryFilters(fp workloads.FilterPoint, nq int, seed int64) ([]
 			if err != nil {
 				return nil, nil, fmt.Errorf("filter %s (%s): %w", fp.Name, text, err)
 			}
+			if fp.Tenant {
+				t, ok := params["t"].(int64)
+				if !ok {
+					return nil, nil, fmt.Errorf("filter %s: tenant %v is not an int64", fp.Name, params["t"])
+				}
+				f.Tenanted, f.Tenant = true, t
+			}
 			byText[text] = f
 		}
 		out[q] = f

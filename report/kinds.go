@@ -42,10 +42,14 @@ func searchCell(t bench.Trial) string {
 // indexCell is the trials table's index column: the type, after its field
 // in a collection with several.
 func indexCell(t bench.Trial) string {
+	s := t.Index.Type
 	if t.Index.Field != "" {
-		return t.Index.Field + ":" + t.Index.Type
+		s = t.Index.Field + ":" + t.Index.Type
 	}
-	return t.Index.Type
+	if t.Search.Layout != "" {
+		s += " [" + t.Search.Layout + "]"
+	}
+	return s
 }
 
 // kindParts names a trial's kind in TrialName: nothing for ann, else

@@ -39,6 +39,7 @@ func sections() []section {
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
 		writeFilters,        // search.filters side by side (filters.go)
+		writeTenants,        // tenancy: by tenant size band (tenants.go)
 		writeRates,          // open loop and capacity (capacity.go)
 		// Tables of further load models (capacity, mixed, ingest) go here.
 		writeLoadSections, // mixed, ingest, server view

@@ -21,6 +21,9 @@ import (
 // each other, and it is the sub-benchmark name of the benchstat output.
 func TrialName(t bench.Trial) string {
 	parts := []string{"index=" + nameValue(t.Index.Type)}
+	if t.Search.Layout != "" {
+		parts = append(parts, "layout="+nameValue(t.Search.Layout))
+	}
 	parts = append(parts, kindParts(t)...)
 	parts = append(parts, paramParts(t.Index.Build)...)
 	parts = append(parts, paramParts(t.Search.Params)...)
@@ -110,6 +113,9 @@ func groupTrials(trials []bench.Trial) []group {
 // everything but the load level.
 func pointLabel(t bench.Trial) string {
 	s := t.Index.String()
+	if t.Search.Layout != "" {
+		s += " [" + t.Search.Layout + "]"
+	}
 	if sp := workloads.FormatParams(t.Search.Params); sp != "" {
 		s += " " + strings.Trim(sp, "()")
 	}

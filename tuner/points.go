@@ -25,12 +25,17 @@ type Shape struct {
 	// Filter is the search.filters filter the points ran under: each
 	// filter gets its own answer.
 	Filter string `json:"filter,omitempty"`
+	// Layout is the tenancy layout: each layout gets its own answer.
+	Layout string `json:"layout,omitempty"`
 }
 
 func (s Shape) String() string {
 	k := ""
 	if s.Kind != "" {
 		k = s.Kind + " "
+	}
+	if s.Layout != "" {
+		k += "layout " + s.Layout + ", "
 	}
 	if s.Filter != "" {
 		return fmt.Sprintf("%stopk=%d, filter %s", k, s.TopK, s.Filter)
@@ -117,8 +122,8 @@ func aggregate(trials []bench.Trial) []*point {
 		if t.Load.Model == workloads.LoadIngest {
 			continue
 		}
-		k := fmt.Sprintf("%s|%s|%s|%s|%d|%g|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), shapeKind(t.Search), requestOf(t.Search), t.Search.TopK,
-			selectivity(t.Search), t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
+		k := fmt.Sprintf("%s|%s|%s|%s|%d|%g|%s|%s|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), shapeKind(t.Search), requestOf(t.Search), t.Search.TopK,
+			selectivity(t.Search), t.Search.FilterName, t.Search.Layout, t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -129,7 +134,7 @@ func aggregate(trials []bench.Trial) []*point {
 		ts := groups[k]
 		t0 := ts[0]
 		p := &point{
-			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search), Kind: shapeKind(t0.Search), Filter: t0.Search.FilterName},
+			shape: Shape{TopK: t0.Search.TopK, Selectivity: selectivity(t0.Search), Kind: shapeKind(t0.Search), Filter: t0.Search.FilterName, Layout: t0.Search.Layout},
 			index: t0.Index, search: t0.Search.Params, nq: max(t0.Search.NQ, 1), request: requestOf(t0.Search),
 			concurrency: t0.Load.Concurrency, rate: t0.Load.Rate, level: levelOf(t0.Load),
 		}

@@ -448,7 +448,7 @@ func (d *decoder) params(dst *map[string][]Value) fieldFunc {
 
 func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 	if n.Kind != yaml.MappingNode {
-		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, fields, insert, indexes, search, load, goals, pricing; got %s", kindName(n))
+		return d.errf(n, "", "a workload must be a mapping with keys name, target, dataset, fields, insert, indexes, search, load, goals, pricing, tenancy; got %s", kindName(n))
 	}
 	return d.mapping(n, "", map[string]fieldFunc{
 		"name":    d.str(&s.Name),
@@ -481,6 +481,7 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 		"goals":   d.goals(&s.Goals),
 		"cluster": d.cluster(&s.Cluster),
 		"pricing": d.pricingSection(&s.Pricing),
+		"tenancy": d.tenancy(&s.Tenancy),
 	}, "name", "dataset", "indexes")
 }
 

@@ -86,7 +86,9 @@ type PayloadField struct {
 	// FromFile: the values come from dataset.payload_file (a column or
 	// key of this name) rather than a generator.
 	FromFile bool `json:"from_file,omitempty"`
-	Line     int  `json:"-"`
+	// Tenancy marks the field tenancy adds (each row's tenant).
+	Tenancy bool `json:"tenancy,omitempty"`
+	Line    int  `json:"-"`
 }
 
 // ExprKind is the expression kind of the field's values.
@@ -155,11 +157,16 @@ type FilterPoint struct {
 	Fixed    map[string]Value       `json:"fixed,omitempty"`
 	PerQuery map[string]ParamSource `json:"per_query,omitempty"`
 	Hint     string                 `json:"hint,omitempty"`
+	// Tenant marks tenancy's filter (each request's tenant).
+	Tenant bool `json:"tenant,omitempty"`
 }
 
 // FilterPoints expands search.filters into the plan's filters, in file
 // order, each swept placeholder's values in turn (none: no filters).
 func (s *Spec) FilterPoints() []FilterPoint {
+	if s.Tenancy != nil {
+		return []FilterPoint{s.Tenancy.TenantFilter()}
+	}
 	var out []FilterPoint
 	for _, f := range s.Search.Filters {
 		var swept []string

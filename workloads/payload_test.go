@@ -108,3 +108,77 @@ func FuzzFilterSpec(f *testing.F) {
 		}
 	})
 }
+
+const tenancyBase = `name: t
+target: {kind: embedded}
+dataset: {size: 5000, dim: 8}
+tenancy:
+  tenants: 100
+  layout: [partition_key, partitions]
+indexes:
+  - type: FLAT
+`
+
+func TestTenancyWorkload(t *testing.T) {
+	spec, err := Parse("w.yaml", []byte(tenancyBase), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := spec.Tenancy
+	if tn.Sizes != PayloadZipf || tn.Route != RouteSize || tn.NumPartitions != 16 {
+		t.Errorf("defaults %+v", tn)
+	}
+	plan := NewPlan(spec)
+	var layouts []string
+	for _, b := range plan.Builds {
+		layouts = append(layouts, b.Layout)
+		for _, pt := range b.Points {
+			if pt.Filter != TenantField {
+				t.Errorf("point %+v does not carry the tenant filter", pt)
+			}
+		}
+	}
+	if strings.Join(layouts, ",") != "partition_key,partitions" {
+		t.Errorf("builds by layout %v", layouts)
+	}
+	// Validating again (as loading a file dataset does) adds no second
+	// tenant field.
+	if err := Validate(spec); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range spec.Dataset.Payload {
+		if f.Name == TenantField {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d tenant fields after validating twice", n)
+	}
+}
+
+func TestTenancyErrors(t *testing.T) {
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"too many partitions", "tenants: 100", "tenants: 2000", `w.yaml:6: tenancy.layout[1]: partitions: 2000 tenants, one partition each, but Milvus allows 1024 partitions per collection`},
+		{"more tenants than rows", "tenants: 100", "tenants: 6000", `tenancy.tenants: 6000 tenants for 5000 rows`},
+		{"num_partitions range", "tenants: 100", "tenants: 100\n  num_partitions: 5000", `tenancy.num_partitions: 5000 is out of range (1..1024`},
+		{"num_partitions without key", "layout: [partition_key, partitions]", "layout: [partitions]\n  num_partitions: 8", `tenancy.num_partitions: only applies to layout partition_key`},
+		{"collections on milvus", "{kind: embedded}", "{kind: milvus, uri: \"http://localhost:19530\"}", ""},
+		{"unknown layout", "layout: [partition_key, partitions]", "layout: [shards]", `tenancy.layout[0]: "shards" is not allowed (allowed: partition_key, partitions, collections)`},
+		{"nq", "indexes:", "search: {nq: [4]}\nindexes:", `search.nq[0]: 4: a tenancy request is for one tenant; use nq: 1`},
+		{"mixed", "indexes:", "load: {model: mixed, concurrency: [1], insert_rate: [10]}\nindexes:", `tenancy: load.model mixed is not measured with tenancy`},
+		{"tenants missing", "  tenants: 100\n", "", `tenancy.tenants: is missing (required)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(tenancyBase, tc.from, tc.to, 1)
+			if tc.name == "collections on milvus" {
+				src = strings.Replace(src, "layout: [partition_key, partitions]", "layout: [collections]", 1)
+				tc.want = `tenancy.layout[0]: collections: one collection per tenant is measured on the embedded target`
+			}
+			_, err := Parse("w.yaml", []byte(src), noEnv)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error\n got %v\nwant one line containing %q", err, tc.want)
+			}
+		})
+	}
+}

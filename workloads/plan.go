@@ -100,6 +100,9 @@ type Build struct {
 	// built with Index (each field must be indexed before a load).
 	Fixed  []IndexConfig `json:"fixed,omitempty"`
 	Points []SearchPoint `json:"points"`
+	// Layout is the tenancy layout the build is measured in ("" without
+	// tenancy); builds of one layout are consecutive.
+	Layout string `json:"layout,omitempty"`
 }
 
 // Indexes returns every index of the build: Fixed, then Index.
@@ -114,8 +117,25 @@ type Plan struct {
 	Builds []Build `json:"builds"`
 }
 
-// NewPlan expands the sweeps of a validated Spec.
+// NewPlan expands the sweeps of a validated Spec: with tenancy, every
+// build once per layout, the layouts in turn.
 func NewPlan(s *Spec) *Plan {
+	p := newPlan(s)
+	if s.Tenancy == nil {
+		return p
+	}
+	builds := p.Builds
+	p.Builds = nil
+	for _, l := range s.Tenancy.Layouts {
+		for _, b := range builds {
+			b.Layout = l
+			p.Builds = append(p.Builds, b)
+		}
+	}
+	return p
+}
+
+func newPlan(s *Spec) *Plan {
 	p := &Plan{Spec: s}
 	for _, ix := range s.Indexes {
 		defaults := buildDefaults(ix.Type)

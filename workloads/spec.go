@@ -27,6 +27,8 @@ type Spec struct {
 	// Pricing overrides parts of the default Zilliz Cloud pricing table
 	// (nil: the defaults alone).
 	Pricing *Pricing `json:"pricing,omitempty"`
+	// Tenancy puts the rows behind N tenants (see tenancy.go).
+	Tenancy *TenancySpec `json:"tenancy,omitempty"`
 	// Warnings are problems found while decoding that do not stop the run
 	// (a credential written literally in the file); commands print them.
 	Warnings []string `json:"-"`

@@ -52,6 +52,7 @@ func applyDefaults(s *Spec) {
 	applyLoadDefaults(&s.Load, ds)
 	applyGoalDefaults(&s.Goals)
 	applyFieldDefaults(s)
+	applyTenancyDefaults(s)
 }
 
 // Load defaults (docs/workloads.md, "Load models").
@@ -197,6 +198,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 		}
 	}
 	if err := validateFields(s, lines, e); err != nil {
+		return err
+	}
+	if err := validateTenancy(s, e); err != nil {
 		return err
 	}
 	if err := validatePayload(s, e); err != nil {

@@ -59,6 +59,8 @@ type Target struct {
 	// payload holds the rows' scalar fields (by id) that expression
 	// filters are evaluated over.
 	payload *datasets.Payload
+	// tenancy, when set, keeps the rows behind tenants (see tenancy.go).
+	tenancy *tenancy
 	// live marks the rows not deleted; nil until the first delete or
 	// upsert. rowOf maps ids to their current row, built then too.
 	live  *bitset
@@ -132,6 +134,11 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 	t.name, t.metric, t.s = c.Name, c.Metric, newStore(c.Dim, c.Metric)
 	t.filters = new(sync.Map)
 	t.payload = c.Payload
+	tn, err := newTenancy(c)
+	if err != nil {
+		return err
+	}
+	t.tenancy = tn
 	// One allocation for the whole base: growing by append would hold up
 	// to three copies of it at once while reallocating.
 	t.s.data = make([]float32, 0, c.Rows*c.Dim)
@@ -286,6 +293,9 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 	if err := t.checkDenseField(cfg.Field); err != nil {
 		return err
 	}
+	if t.tenancy != nil {
+		return t.buildParts(cfg)
+	}
 	idx := builders[cfg.Type](t.s, cfg.Build)
 	idx.add(0)
 	t.idx = idx
@@ -298,6 +308,16 @@ func (t *Target) Load(context.Context) error {
 	defer t.mu.Unlock()
 	if t.s == nil {
 		return fmt.Errorf("embedded target: load before create")
+	}
+	if t.tenancy != nil {
+		if t.tenancy.parts == nil {
+			return fmt.Errorf("embedded target: load before build")
+		}
+		if err := t.eachPart(func(sub *Target) error { return sub.Load(context.Background()) }); err != nil {
+			return err
+		}
+		t.loaded = true
+		return nil
 	}
 	if t.idx == nil && t.hasDense() {
 		return fmt.Errorf("embedded target: load before build")
@@ -318,6 +338,9 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 	defer t.mu.RUnlock()
 	if !t.loaded {
 		return bench.SearchResult{}, fmt.Errorf("embedded target: collection %s is not loaded", t.name)
+	}
+	if t.tenancy != nil {
+		return t.searchTenant(req)
 	}
 	allow := t.allowed(req.Filter)
 	switch req.Kind {
@@ -385,6 +408,7 @@ func (t *Target) IndexMemoryBytes() int64 {
 	if t.idx != nil {
 		n += t.idx.memoryBytes()
 	}
+	_ = t.eachPart(func(sub *Target) error { n += sub.IndexMemoryBytes(); return nil })
 	return n
 }
 
@@ -393,6 +417,9 @@ func (t *Target) Release(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.loaded = false
+	if err := t.eachPart(func(sub *Target) error { return sub.Release(ctx) }); err != nil {
+		return err
+	}
 	return t.eachExtra(func(sub *Target) error { return sub.Release(ctx) })
 }
 
@@ -401,6 +428,9 @@ func (t *Target) DropIndex(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.idx, t.fidx, t.loaded = nil, nil, false
+	if t.tenancy != nil {
+		t.tenancy.parts = nil // each build makes its sub-collections anew
+	}
 	return t.eachExtra(func(sub *Target) error { return sub.DropIndex(ctx) })
 }
 
@@ -410,6 +440,7 @@ func (t *Target) Drop(context.Context) error {
 	t.s, t.ids, t.idx, t.loaded = nil, nil, nil, false
 	t.live, t.rowOf = nil, nil
 	t.mf, t.fidx = nil, nil
+	t.tenancy, t.payload = nil, nil
 	t.mu.Unlock()
 	return nil
 }

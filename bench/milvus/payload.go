@@ -19,7 +19,7 @@ import (
 // payloadFields adds the payload's scalar fields to schema: nullable when
 // a value is null (Milvus 2.5+ and Lite), varchar and array sizes from the
 // longest value.
-func payloadFields(schema *entity.Schema, p *datasets.Payload) *entity.Schema {
+func payloadFields(schema *entity.Schema, p *datasets.Payload, tenantKey bool) *entity.Schema {
 	for i, f := range p.Fields {
 		col := p.Column(i)
 		nulls, maxLen, maxCap := false, 16, 1
@@ -57,6 +57,9 @@ func payloadFields(schema *entity.Schema, p *datasets.Payload) *entity.Schema {
 		}
 		if nulls {
 			fd.WithNullable(true)
+		}
+		if tenantKey && f.Name == workloads.TenantField {
+			fd.WithIsPartitionKey(true)
 		}
 		schema.WithField(fd)
 	}
@@ -237,4 +240,89 @@ func templateValue(v any) (*schemapb.TemplateValue, error) {
 		return arr(&schemapb.TemplateArrayValue{Data: &schemapb.TemplateArrayValue_StringData{StringData: &schemapb.StringArray{Data: x}}}), nil
 	}
 	return nil, fmt.Errorf("unsupported value %T", v)
+}
+
+// partitionName is tenant's partition in the partitions layout.
+func partitionName(tenant int64) string { return fmt.Sprintf("t%d", tenant) }
+
+// tenantLayout is the collection's tenancy layout ("" without tenancy).
+func (t *Target) tenantLayout() string {
+	if t.tenancy == nil {
+		return ""
+	}
+	return t.layout
+}
+
+// createPartitions makes one partition per tenant (layout partitions).
+func (t *Target) createPartitions(ctx context.Context) error {
+	if t.tenantLayout() != workloads.LayoutPartitions {
+		return nil
+	}
+	for tenant := range t.tenancy.Tenants {
+		name := partitionName(int64(tenant))
+		err := t.setup(ctx, "create partition "+name, t.cfg.RequestTimeout, func(ctx context.Context) error {
+			return t.clients[0].CreatePartition(ctx, milvusclient.NewCreatePartitionOption(t.coll, name))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	t.logf("milvus: created %d partitions, one per tenant", t.tenancy.Tenants)
+	return nil
+}
+
+// byTenant splits rows by their tenant (layout partitions), in first-seen
+// order.
+func (t *Target) byTenant(ids []int64) (tenants []int64, groups map[int64][2][]int, err error) {
+	col := -1
+	for i, f := range t.payload.Fields {
+		if f.Name == workloads.TenantField {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil, nil, fmt.Errorf("milvus: the payload has no %s field", workloads.TenantField)
+	}
+	groups = map[int64][2][]int{}
+	values := t.payload.Column(col)
+	for j, id := range ids {
+		tenant, ok := values[id].Any().(int64)
+		if !ok {
+			return nil, nil, fmt.Errorf("milvus: row %d has no tenant", id)
+		}
+		g, seen := groups[tenant]
+		if !seen {
+			tenants = append(tenants, tenant)
+		}
+		g[0] = append(g[0], j)
+		groups[tenant] = g
+	}
+	return tenants, groups, nil
+}
+
+// insertPartitions inserts rows into their tenants' partitions.
+func (t *Target) insertPartitions(ctx context.Context, ids []int64, vecs [][]float32) error {
+	tenants, groups, err := t.byTenant(ids)
+	if err != nil {
+		return err
+	}
+	for _, tenant := range tenants {
+		rows := groups[tenant][0]
+		gi, gv := make([]int64, len(rows)), make([][]float32, len(rows))
+		for k, j := range rows {
+			gi[k], gv[k] = ids[j], vecs[j]
+		}
+		opt, err := t.rowsIn(gi, gv, partitionName(tenant))
+		if err != nil {
+			return err
+		}
+		err = t.setup(ctx, fmt.Sprintf("insert %d rows into %s partition %s", len(gi), t.coll, partitionName(tenant)), t.cfg.RequestTimeout, func(ctx context.Context) error {
+			_, err := t.client().Insert(ctx, opt)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -79,7 +79,10 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 		},
 		ExprTemplateValues: map[string]*schemapb.TemplateValue{},
 	}
-	if req.Filter != nil {
+	if f := req.Filter; f != nil && f.Tenanted && t.tenantLayout() == workloads.LayoutPartitions {
+		// The tenant's partition holds its rows alone: no filter.
+		sr.PartitionNames = []string{partitionName(f.Tenant)}
+	} else if req.Filter != nil {
 		text, vals, err := t.filterText(req.Filter)
 		if err != nil {
 			return nil, err

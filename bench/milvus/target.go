@@ -124,6 +124,9 @@ type Target struct {
 	labels        *datasets.Labels
 	// payload holds the rows' scalar fields (dataset.payload).
 	payload *datasets.Payload
+	// tenancy and layout: the collection's tenants (see CollectionSpec).
+	tenancy *workloads.TenancySpec
+	layout  string
 	created bool
 	tlsOpt  grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.
@@ -360,6 +363,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels, t.payload = c.Name, c.RunID, c.Metric, c.Labels, c.Payload
+	t.tenancy, t.layout = c.Tenancy, c.Layout
 	t.setFields(c)
 	var has bool
 	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
@@ -396,7 +400,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 			WithField(entity.NewField().WithName(FieldCategory).WithDataType(entity.FieldTypeVarChar).WithMaxLength(16))
 	}
 	if c.Payload != nil {
-		schema = payloadFields(schema, c.Payload)
+		schema = payloadFields(schema, c.Payload, c.Tenancy != nil && c.Layout == workloads.LayoutPartitionKey)
 	}
 	if len(c.Fields) > 0 {
 		if schema, err = fieldsSchema(c, t.isLite()); err != nil {
@@ -405,14 +409,18 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 		t.noteAnalyzers(c.Fields)
 	}
 	err = t.setup(ctx, "create collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) error {
-		return cl.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(c.Name, schema).
-			WithProperty(PropOwner, OwnerName).WithProperty(PropRunID, c.RunID))
+		opt := milvusclient.NewCreateCollectionOption(c.Name, schema).
+			WithProperty(PropOwner, OwnerName).WithProperty(PropRunID, c.RunID)
+		if c.Tenancy != nil && c.Layout == workloads.LayoutPartitionKey {
+			opt = opt.WithNumPartitions(int64(c.Tenancy.NumPartitions))
+		}
+		return cl.CreateCollection(ctx, opt)
 	})
 	if err != nil {
 		return err
 	}
 	t.created = true
-	return nil
+	return t.createPartitions(ctx)
 }
 
 // Preflight implements bench.Preflighter: before any expensive work it
@@ -463,6 +471,7 @@ func (t *Target) Attach(ctx context.Context, c bench.CollectionSpec) (int, error
 		return 0, err
 	}
 	t.coll, t.runID, t.metric, t.labels, t.payload, t.created = c.Name, c.RunID, c.Metric, c.Labels, c.Payload, true
+	t.tenancy, t.layout = c.Tenancy, c.Layout
 	t.setFields(c)
 	return rows, nil
 }
@@ -514,6 +523,9 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 	if len(t.fields) > 0 {
 		return fmt.Errorf("milvus: collection %q has sparse or text fields; rows go through InsertFields", t.coll)
 	}
+	if t.tenantLayout() == workloads.LayoutPartitions {
+		return t.insertPartitions(ctx, ids, vecs)
+	}
 	opt, err := t.rows(ids, vecs)
 	if err != nil {
 		return err
@@ -532,6 +544,11 @@ type rowData interface {
 
 // rows renders rows as the column-based data of an insert or upsert.
 func (t *Target) rows(ids []int64, vecs [][]float32) (rowData, error) {
+	return t.rowsIn(ids, vecs, "")
+}
+
+// rowsIn is rows for partition ("": the default).
+func (t *Target) rowsIn(ids []int64, vecs [][]float32, partition string) (rowData, error) {
 	dim := 0
 	if len(vecs) > 0 {
 		dim = len(vecs[0])
@@ -551,6 +568,9 @@ func (t *Target) rows(ids []int64, vecs [][]float32) (rowData, error) {
 			return nil, err
 		}
 		opt.WithColumns(cols...)
+	}
+	if partition != "" {
+		opt.WithPartition(partition)
 	}
 	return opt, nil
 }
@@ -780,7 +800,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
 		WithANNSField(t.vecField).WithConsistencyLevel(level).WithAnnParam(ann)
-	if req.Filter != nil {
+	if f := req.Filter; f != nil && f.Tenanted && t.tenantLayout() == workloads.LayoutPartitions {
+		opt = opt.WithPartitions(partitionName(f.Tenant))
+	} else if req.Filter != nil {
 		opt = opt.WithFilter(req.Filter.Expr)
 		if req.Filter.Hint != "" {
 			opt = opt.WithSearchParam("hints", req.Filter.Hint)

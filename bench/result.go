@@ -153,6 +153,9 @@ type SearchInfo struct {
 	// Layout is the tenancy layout the trial ran in (partition_key,
 	// partitions, collections; absent without tenancy).
 	Layout string `json:"layout,omitempty"`
+	// Scalar are the scalar indexes built on the payload fields, e.g.
+	// "cat:INVERTED,price:none" (absent without any).
+	Scalar string `json:"scalar,omitempty"`
 	// Kind is the search kind (absent: ann), Field the field a
 	// single-field kind searched, Hybrid a hybrid request's sub-requests
 	// and ranker (set in workloads with sparse or text fields).

@@ -98,6 +98,7 @@ func (r *Runner) Run(ctx context.Context) (res *Result, err error) {
 				return nil, err
 			}
 		}
+		s.scalar = b.Scalar
 		if r.pending(bi) > 0 {
 			if err := r.attempt(ctx, fmt.Sprintf("build %s", b.Index), func() error { return s.Build(ctx, b.Index) }); err != nil {
 				if r.OnError != workloads.OnErrorContinue || ctx.Err() != nil {
@@ -274,6 +275,9 @@ type Session struct {
 	fresh bool
 	// layout is the tenancy layout the collection is in ("" without).
 	layout string
+	// scalar are the scalar indexes the next Build makes (the plan
+	// build's; nil without).
+	scalar map[string]string
 }
 
 // relayout drops the collection and makes it anew in the tenancy layout
@@ -464,6 +468,13 @@ func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
 		r.logf("index  %s: the collection's own (not built or loaded by this run)", cfg)
 		return nil
 	}
+	if len(s.scalar) > 0 {
+		si, ok := r.Target.(ScalarIndexer)
+		if !ok {
+			return fmt.Errorf("build %s: this target builds no scalar indexes (%s)", cfg, workloads.ScalarText(s.scalar))
+		}
+		si.SetScalarIndexes(s.scalar)
+	}
 	fixed := workloads.FixedIndexes(r.Plan.Spec, cfg.Field)
 	for _, fx := range fixed {
 		r.logf("build  %s (fixed) ...", fx)
@@ -471,7 +482,11 @@ func (s *Session) Build(ctx context.Context, cfg workloads.IndexConfig) error {
 			return fmt.Errorf("build %s: %w", fx, err)
 		}
 	}
-	r.logf("build  %s ...", cfg)
+	if len(s.scalar) > 0 {
+		r.logf("build  %s with scalar indexes %s ...", cfg, workloads.ScalarText(s.scalar))
+	} else {
+		r.logf("build  %s ...", cfg)
+	}
 	t0 := time.Now()
 	if err := r.Target.BuildIndex(ctx, cfg); err != nil {
 		return fmt.Errorf("build %s: %w", cfg, err)

@@ -154,6 +154,13 @@ type SignalSource interface {
 	Signals(ctx context.Context) ServerSignals
 }
 
+// ScalarIndexer builds scalar indexes on payload fields (field → index
+// type, "" none) with the next BuildIndex; DropIndex drops them with the
+// vector index. Without it a plan with scalar indexes is refused.
+type ScalarIndexer interface {
+	SetScalarIndexes(map[string]string)
+}
+
 // TargetInfo is the provenance of a target; it never holds credentials.
 type TargetInfo struct {
 	Kind       string            `json:"kind"`

@@ -139,6 +139,7 @@ func (s *Session) record(tr Trial, pt workloads.SearchPoint, level string) Trial
 	tr.ID = len(s.res.Trials) + 1
 	tr.Index = *s.index
 	tr.Search.Layout = s.layout
+	tr.Search.Scalar = workloads.ScalarText(s.scalar)
 	tr.TimingsS = Timings{Insert: s.insertS, Build: s.buildS, Load: s.loadS}
 	tr.IndexBytes = s.mem
 	tr.Load.Repeat = pt.Repeat
@@ -237,6 +238,9 @@ func (s *Session) label(pt workloads.SearchPoint, level string) string {
 	layout := ""
 	if s.layout != "" {
 		layout = " layout=" + s.layout
+	}
+	if len(s.scalar) > 0 {
+		layout += " scalar=" + workloads.ScalarText(s.scalar)
 	}
 	return fmt.Sprintf("%s%s %s topk=%d nq=%d%s %s", s.index.Type, layout, workloads.FormatParams(pt.Params), pt.TopK, pt.NQ, filter, level)
 }

@@ -49,6 +49,9 @@ func indexCell(t bench.Trial) string {
 	if t.Search.Layout != "" {
 		s += " [" + t.Search.Layout + "]"
 	}
+	if t.Search.Scalar != "" {
+		s += " {" + t.Search.Scalar + "}"
+	}
 	return s
 }
 

@@ -24,6 +24,9 @@ func TrialName(t bench.Trial) string {
 	if t.Search.Layout != "" {
 		parts = append(parts, "layout="+nameValue(t.Search.Layout))
 	}
+	if t.Search.Scalar != "" {
+		parts = append(parts, "scalar="+nameValue(t.Search.Scalar))
+	}
 	parts = append(parts, kindParts(t)...)
 	parts = append(parts, paramParts(t.Index.Build)...)
 	parts = append(parts, paramParts(t.Search.Params)...)

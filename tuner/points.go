@@ -103,12 +103,17 @@ func configName(idx workloads.IndexConfig, search workloads.Params, request stri
 	return fmt.Sprintf("%s nq=%d", s, nq)
 }
 
-// requestOf names a trial's hybrid request ("" for other kinds).
+// requestOf names a trial's hybrid request and the scalar indexes it
+// ran with ("" for neither).
 func requestOf(s bench.SearchInfo) string {
-	if s.Hybrid == nil {
-		return ""
+	var parts []string
+	if s.Hybrid != nil {
+		parts = append(parts, "hybrid "+s.Hybrid.String())
 	}
-	return "hybrid " + s.Hybrid.String()
+	if s.Scalar != "" {
+		parts = append(parts, "scalar indexes "+s.Scalar)
+	}
+	return strings.Join(parts, " ")
 }
 
 // aggregate groups search trials into points, repeats of the same point
@@ -123,7 +128,7 @@ func aggregate(trials []bench.Trial) []*point {
 			continue
 		}
 		k := fmt.Sprintf("%s|%s|%s|%s|%d|%g|%s|%s|%d|%d|%g", t.Index, workloads.FormatParams(t.Search.Params), shapeKind(t.Search), requestOf(t.Search), t.Search.TopK,
-			selectivity(t.Search), t.Search.FilterName, t.Search.Layout, t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
+			selectivity(t.Search), t.Search.FilterName, t.Search.Layout+"|"+t.Search.Scalar, t.Search.NQ, t.Load.Concurrency, t.Load.Rate)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}

@@ -80,9 +80,9 @@ type PayloadField struct {
 	// Nulls is the share of rows whose value is null (a JSON field: whose
 	// "brand" key is missing).
 	Nulls float64 `json:"nulls,omitempty"`
-	// Index is the scalar index a Milvus target builds on the field
-	// ("": none).
-	Index string `json:"index,omitempty"`
+	// Indexes are the scalar indexes a Milvus target builds on the field,
+	// swept like the vector index's build parameters ("" is none).
+	Indexes []string `json:"index,omitempty"`
 	// FromFile: the values come from dataset.payload_file (a column or
 	// key of this name) rather than a generator.
 	FromFile bool `json:"from_file,omitempty"`
@@ -253,6 +253,50 @@ func (s *Spec) filterNames() []string {
 	return names
 }
 
+// ScalarChoices are the plan's scalar index combinations: one map (field
+// → index type, "" none) per combination of every payload field's
+// swept indexes, in file order; a single empty map without any.
+func (s *Spec) ScalarChoices() []map[string]string {
+	out := []map[string]string{{}}
+	for _, f := range s.Dataset.Payload {
+		if len(f.Indexes) == 0 {
+			continue
+		}
+		var next []map[string]string
+		for _, c := range out {
+			for _, ix := range f.Indexes {
+				m := map[string]string{}
+				for k, v := range c {
+					m[k] = v
+				}
+				m[f.Name] = ix
+				next = append(next, m)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// ScalarText names a scalar index combination: "cat:INVERTED,price:none"
+// in field order ("" when empty).
+func ScalarText(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		v := m[k]
+		if v == "" {
+			v = "none"
+		}
+		parts = append(parts, k+":"+v)
+	}
+	return strings.Join(parts, ",")
+}
+
 // PayloadKinds maps each payload field to its expression kind.
 func (s *Spec) PayloadKinds() map[string]expr.Kind {
 	m := map[string]expr.Kind{}
@@ -291,7 +335,14 @@ func (d *decoder) payload(dst *[]PayloadField) fieldFunc {
 				"length":       d.integer(&f.Length),
 				"correlation":  d.oneOf(&f.Correlation, CorrIndependent, CorrCorrelated, CorrAnti),
 				"nulls":        d.float(&f.Nulls),
-				"index":        d.oneOf(&f.Index, ScalarInverted, ScalarBitmap, ScalarSTLSort, ScalarTrie),
+				"index": listOf(d, &f.Indexes, func(n *yaml.Node, p string) (string, error) {
+					var x string
+					err := d.oneOf(&x, "none", ScalarInverted, ScalarBitmap, ScalarSTLSort, ScalarTrie)(n, p)
+					if x == "none" {
+						x = ""
+					}
+					return x, err
+				}),
 				"from_file": func(n *yaml.Node, p string) error {
 					s, err := d.scalar(n, p)
 					if err == nil && s != "true" && s != "false" {
@@ -487,8 +538,11 @@ func validatePayload(s *Spec, e func(field, format string, args ...any) error) e
 		} else if err := validateGenerated(f, fp, e); err != nil {
 			return err
 		}
-		if f.Index != "" {
-			if err := validateScalarIndex(s, f, fp, e); err != nil {
+		for j, ix := range f.Indexes {
+			if ix == "" {
+				continue
+			}
+			if err := validateScalarIndex(s, f, ix, fmt.Sprintf("%s.index[%d]", fp, j), e); err != nil {
 				return err
 			}
 		}
@@ -557,18 +611,18 @@ func validateGenerated(f PayloadField, fp string, e func(field, format string, a
 
 // validateScalarIndex checks a payload field's scalar index against
 // Milvus's rules for the field type.
-func validateScalarIndex(s *Spec, f PayloadField, fp string, e func(field, format string, args ...any) error) error {
+func validateScalarIndex(s *Spec, f PayloadField, ix, fp string, e func(field, format string, args ...any) error) error {
 	if s.Target.Kind != TargetMilvus {
-		return e(fp+".index", "scalar indexes are built by Milvus targets; the embedded target filters by scanning its payload")
+		return e(fp, "scalar indexes are built by Milvus targets; the embedded target filters by scanning its payload")
 	}
 	ok := map[string][]string{
 		ScalarInverted: {PayloadInt64, PayloadDouble, PayloadBool, PayloadVarchar, PayloadArrayInt64, PayloadArrayVarchar},
 		ScalarBitmap:   {PayloadInt64, PayloadBool, PayloadVarchar, PayloadArrayInt64, PayloadArrayVarchar},
 		ScalarSTLSort:  {PayloadInt64, PayloadDouble},
 		ScalarTrie:     {PayloadVarchar},
-	}[f.Index]
+	}[ix]
 	if !slices.Contains(ok, f.Type) {
-		return e(fp+".index", "%s does not index a %s field (it indexes %s)", f.Index, f.Type, strings.Join(ok, ", "))
+		return e(fp, "%s does not index a %s field (it indexes %s)", ix, f.Type, strings.Join(ok, ", "))
 	}
 	return nil
 }

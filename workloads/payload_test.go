@@ -71,7 +71,7 @@ func TestPayloadErrors(t *testing.T) {
 		{"duplicate field", `{name: price,`, `{name: cat,`, `dataset.payload[1].name: "cat" is already a field`},
 		{"nulls", `values: 5, length: 2}`, `values: 5, length: 2, nulls: 1.5}`, `dataset.payload[2].nulls: 1.5 is out of range`},
 		{"per-query with nq", "filters:", "nq: [1, 10]\n  filters:", `search.nq[1]: 10: filter "own" draws its values per query`},
-		{"scalar index on embedded", `min: 0, max: 10}`, `min: 0, max: 10, index: STL_SORT}`, `dataset.payload[1].index: scalar indexes are built by Milvus targets`},
+		{"scalar index on embedded", `min: 0, max: 10}`, `min: 0, max: 10, index: STL_SORT}`, `dataset.payload[1].index[0]: scalar indexes are built by Milvus targets`},
 		{"hints on embedded", "params: {c: {query: cat}}", "params: {c: {query: cat}}\n      hints: [iterative_filter]", `search.filters[0].hints: are Milvus search strategies`},
 		{"bad hint", "params: {c: {query: cat}}", "params: {c: {query: cat}}\n      hints: [sometimes]", `"sometimes" is not allowed (allowed: none, iterative_filter)`},
 		{"with selectivity", "filters:", "selectivity: [0.5]\n  filters:", `search.selectivity[0]: 0.5: use search.filters or search.selectivity`},
@@ -180,5 +180,29 @@ func TestTenancyErrors(t *testing.T) {
 				t.Errorf("error\n got %v\nwant one line containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestScalarIndexSweep(t *testing.T) {
+	src := strings.Replace(strings.Replace(payloadBase, "{kind: embedded}", `{kind: milvus, uri: "http://localhost:19530"}`, 1),
+		"{name: cat, type: varchar, values: 4, correlation: correlated}", "{name: cat, type: varchar, values: 4, correlation: correlated, index: [none, INVERTED, BITMAP]}", 1)
+	spec, err := Parse("w.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range NewPlan(spec).Builds {
+		got = append(got, ScalarText(b.Scalar))
+	}
+	if strings.Join(got, " ") != "cat:none cat:INVERTED cat:BITMAP" {
+		t.Errorf("builds by scalar index %q", got)
+	}
+	bad := strings.Replace(src, "index: [none, INVERTED, BITMAP]", "index: [TRIE]", 1)
+	if _, err := Parse("w.yaml", []byte(bad), noEnv); err != nil {
+		t.Errorf("TRIE on varchar: %v", err)
+	}
+	bad = strings.Replace(src, "{name: price, type: double, min: 0, max: 10}", "{name: price, type: double, min: 0, max: 10, index: [BITMAP]}", 1)
+	if _, err := Parse("w.yaml", []byte(bad), noEnv); err == nil || !strings.Contains(err.Error(), "dataset.payload[1].index[0]: BITMAP does not index a double field (it indexes int64, bool, varchar, array_int64, array_varchar)") {
+		t.Errorf("BITMAP on double: %v", err)
 	}
 }

@@ -103,6 +103,9 @@ type Build struct {
 	// Layout is the tenancy layout the build is measured in ("" without
 	// tenancy); builds of one layout are consecutive.
 	Layout string `json:"layout,omitempty"`
+	// Scalar are the payload fields' scalar indexes built with Index
+	// (field → type, "" none; nil without any).
+	Scalar map[string]string `json:"scalar,omitempty"`
 }
 
 // Indexes returns every index of the build: Fixed, then Index.
@@ -121,6 +124,16 @@ type Plan struct {
 // build once per layout, the layouts in turn.
 func NewPlan(s *Spec) *Plan {
 	p := newPlan(s)
+	if choices := s.ScalarChoices(); len(choices) > 1 || len(choices[0]) > 0 {
+		builds := p.Builds
+		p.Builds = nil
+		for _, b := range builds {
+			for _, c := range choices {
+				b.Scalar = c
+				p.Builds = append(p.Builds, b)
+			}
+		}
+	}
 	if s.Tenancy == nil {
 		return p
 	}

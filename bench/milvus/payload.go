@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/milvbench/milvbench/datasets"
@@ -148,19 +150,22 @@ func nullableColumn[T any, C column.Column](name string, vals []expr.Value, conv
 	return c, nil
 }
 
-// scalarIndexes builds the payload fields' scalar indexes (dataset.payload
-// index), each named after its field.
+// SetScalarIndexes implements bench.ScalarIndexer: the next BuildIndex
+// first builds these scalar indexes (field → type, "" none), each named
+// after its field; DropIndex drops them with the vector index.
+func (t *Target) SetScalarIndexes(m map[string]string) { t.scalar = m }
+
+// scalarIndexes builds the scalar indexes SetScalarIndexes named.
 func (t *Target) scalarIndexes(ctx context.Context) error {
-	if t.payload == nil {
-		return nil
-	}
-	for _, f := range t.payload.Fields {
-		if f.Index == "" {
+	for _, f := range slices.Sorted(maps.Keys(t.scalar)) {
+		typ := t.scalar[f]
+		if typ == "" {
 			continue
 		}
-		idx := index.NewGenericIndex(f.Name+"_idx", map[string]string{index.IndexTypeKey: f.Index})
-		err := t.setup(ctx, "create scalar index "+f.Index+" on "+f.Name, t.cfg.BuildTimeout, func(ctx context.Context) error {
-			_, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, f.Name, idx).WithIndexName(f.Name+"_idx"))
+		name := f + "_idx"
+		idx := index.NewGenericIndex(name, map[string]string{index.IndexTypeKey: typ})
+		err := t.setup(ctx, "create scalar index "+typ+" on "+f, t.cfg.BuildTimeout, func(ctx context.Context) error {
+			_, err := t.clients[0].CreateIndex(ctx, milvusclient.NewCreateIndexOption(t.coll, f, idx).WithIndexName(name))
 			return err
 		})
 		if err != nil {
@@ -170,13 +175,10 @@ func (t *Target) scalarIndexes(ctx context.Context) error {
 	return nil
 }
 
-// hasScalarIndexes reports whether the payload asks for scalar indexes.
+// hasScalarIndexes reports whether scalar indexes are asked for.
 func (t *Target) hasScalarIndexes() bool {
-	if t.payload == nil {
-		return false
-	}
-	for _, f := range t.payload.Fields {
-		if f.Index != "" {
+	for _, typ := range t.scalar {
+		if typ != "" {
 			return true
 		}
 	}

@@ -127,6 +127,9 @@ type Target struct {
 	// tenancy and layout: the collection's tenants (see CollectionSpec).
 	tenancy *workloads.TenancySpec
 	layout  string
+	// scalar are the scalar indexes the next build makes (see
+	// SetScalarIndexes).
+	scalar map[string]string
 	created bool
 	tlsOpt  grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.

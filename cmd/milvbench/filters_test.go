@@ -93,3 +93,41 @@ func TestExampleFiltersOnLite(t *testing.T) {
 		t.Errorf("anti-correlated recall %.4f (%.0f%% of queries at 0), correlated %.4f: want the anti-correlated filter far below", far.Recall, 100*far.RecallDist.Zero, near.Recall)
 	}
 }
+
+// TestScalarIndexSweepOnLite sweeps a payload field's scalar index (none,
+// INVERTED: the one Milvus Lite builds) as builds of their own; each
+// build's trials record it and FLAT stays exact under the filter.
+func TestScalarIndexSweepOnLite(t *testing.T) {
+	uri := needMilvus(t)
+	t.Setenv("MILVUS_URI", uri)
+	t.Setenv("MILVBENCH_CACHE", t.TempDir())
+	y := `name: it_scalar
+target: {kind: milvus, uri: "${MILVUS_URI}"}
+dataset:
+  size: 2000
+  dim: 8
+  queries: 50
+  payload:
+    - {name: cat, type: varchar, values: 8, correlation: correlated, index: [none, INVERTED]}
+indexes: [{type: FLAT}]
+search:
+  filters:
+    - {name: own, expr: 'cat == {c}', params: {c: {query: cat}}}
+load: {model: closed, concurrency: [1], warmup: 100ms, duration: 500ms}
+`
+	wl := filepath.Join(t.TempDir(), "scalar.yaml")
+	if err := os.WriteFile(wl, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runResult(t, wl)
+	var got []string
+	for _, tr := range res.Trials {
+		got = append(got, tr.Search.Scalar)
+		if tr.Recall < 1 || tr.Errors.Total != 0 {
+			t.Errorf("trial %d (%s): recall %.4f, %d errors", tr.ID, tr.Search.Scalar, tr.Recall, tr.Errors.Total)
+		}
+	}
+	if strings.Join(got, " ") != "cat:none cat:INVERTED" {
+		t.Errorf("trials by scalar index %q", got)
+	}
+}

@@ -129,7 +129,7 @@ type Target struct {
 	layout  string
 	// scalar are the scalar indexes the next build makes (see
 	// SetScalarIndexes).
-	scalar map[string]string
+	scalar  map[string]string
 	created bool
 	tlsOpt  grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.

@@ -154,14 +154,7 @@ func (fq *fieldQueries) vectors(field string, idx []int) [][]float32 {
 
 // furtherDense returns the values of field name when it is a dense field
 // other than the first (nil otherwise).
-func (r *Runner) furtherDense(name string) *FieldValues {
-	for _, f := range r.Fields {
-		if f.Name == name && f.Type == workloads.FieldDense {
-			return f
-		}
-	}
-	return nil
-}
+func (r *Runner) furtherDense(name string) *FieldValues { return furtherDense(r.Fields, name) }
 
 func (fq *fieldQueries) single(field, kind string, idx []int, sp *[]sparse.Vector, texts *[]string) {
 	f := fq.fields[field]

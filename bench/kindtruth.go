@@ -170,8 +170,12 @@ func (kt *kindTruths) hybrid(indexes []workloads.IndexConfig, h *workloads.Hybri
 
 // further returns the values of a dense field other than the first (nil
 // for any other field).
-func (kt *kindTruths) further(name string) *FieldValues {
-	for _, f := range kt.fields {
+func (kt *kindTruths) further(name string) *FieldValues { return furtherDense(kt.fields, name) }
+
+// furtherDense returns, of fields, the values of dense field name (only a
+// dense field other than the first has values; nil for any other).
+func furtherDense(fields []*FieldValues, name string) *FieldValues {
+	for _, f := range fields {
 		if f.Name == name && f.Type == workloads.FieldDense {
 			return f
 		}

@@ -583,7 +583,7 @@ func validateFields(s *Spec, lines map[string]int, e func(field, format string, 
 			continue
 		}
 		single++
-		typ := fieldTypeOf(kind)
+		typ := FieldTypeOf(kind)
 		if s.Search.Field == "" && countType(fields, typ) == 0 {
 			return e("search.kind", "%s needs a %s field and the collection has none", kind, typ)
 		}
@@ -607,7 +607,7 @@ func validateFields(s *Spec, lines map[string]int, e func(field, format string, 
 		}
 		for _, kind := range kinds {
 			if kind != KindHybrid && KindOf(f.Type) != kind {
-				return e("search.field", "field %q is %s; kind %s searches a %s field", f.Name, f.Type, kind, fieldTypeOf(kind))
+				return e("search.field", "field %q is %s; kind %s searches a %s field", f.Name, f.Type, kind, FieldTypeOf(kind))
 			}
 		}
 	}
@@ -843,8 +843,9 @@ func countType(fs []FieldSpec, typ string) int {
 	return n
 }
 
-// fieldTypeOf is the field type a single-field kind searches.
-func fieldTypeOf(kind string) string {
+// FieldTypeOf is the type of field a search kind searches: sparse for
+// sparse, text for bm25, dense for ann.
+func FieldTypeOf(kind string) string {
 	switch kind {
 	case KindSparse:
 		return FieldSparse
@@ -859,15 +860,12 @@ func fieldTypeOf(kind string) string {
 // and the search points of the workload's kind.
 func multiFieldBuild(s *Spec, ix IndexSweep, b Params) Build {
 	field := s.IndexField(ix)
-	build := Build{Index: IndexConfig{Type: ix.Type, Build: b, Field: field}}
+	build := Build{Index: IndexConfig{Type: ix.Type, Build: b, Field: field}, Fixed: FixedIndexes(s, field)}
 	fixedSearch := map[string]Params{}
 	for _, f := range s.CollectionFields() {
-		if f.Name == field {
-			continue
+		if f.Name != field {
+			_, fixedSearch[f.Name] = FixedIndex(f)
 		}
-		cfg, sp := FixedIndex(f)
-		build.Fixed = append(build.Fixed, cfg)
-		fixedSearch[f.Name] = sp
 	}
 	for _, kind := range s.SearchKinds() {
 		if kind != KindHybrid && s.SearchField(kind) != field {

@@ -260,7 +260,7 @@ func (t *Target) searchField(field, kind string, sp []sparse.Vector, texts []str
 		return nil, err
 	}
 	if want := workloads.KindOf(f.Type); want != kind {
-		return nil, fmt.Errorf("embedded target: field %s is %s; a %s request searches a %s field", f.Name, f.Type, kind, fieldTypeOf(kind))
+		return nil, fmt.Errorf("embedded target: field %s is %s; a %s request searches a %s field", f.Name, f.Type, kind, workloads.FieldTypeOf(kind))
 	}
 	x := t.fidx[f.Name]
 	if x == nil {
@@ -293,16 +293,6 @@ func (t *Target) searchField(field, kind string, sp []sparse.Vector, texts []str
 		out[qi] = hits
 	}
 	return out, nil
-}
-
-func fieldTypeOf(kind string) string {
-	switch kind {
-	case workloads.KindSparse:
-		return workloads.FieldSparse
-	case workloads.KindBM25:
-		return workloads.FieldText
-	}
-	return workloads.FieldDense
 }
 
 // searchDenseHits runs dense queries and returns hits scored as Milvus

@@ -472,7 +472,7 @@ search:
   topk: 10
   filters:
     - {name: own, expr: 'cat == {c}', params: {c: {query: cat}}}
-    - {name: range, expr: '{lo} <= price and price < {hi} or not ok', params: {lo: {uniform: [0, 50]}, hi: [60, 90]}}
+    - {name: range, expr: '{lo} <= price and price < {hi} or ok == false', params: {lo: {uniform: [0, 50]}, hi: [60, 90]}}
     - {name: arrays, expr: 'array_contains(tags, {t}) and array_length(labels) > 0', params: {t: {choice: [0, 1, 2]}}}
     - {name: json, expr: 'meta["brand"] == {b} or n in [1, 2, 3]', params: {b: {query: meta}}}
 load: {duration: 1s}

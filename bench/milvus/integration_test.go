@@ -473,7 +473,7 @@ search:
   filters:
     - {name: own, expr: 'cat == {c}', params: {c: {query: cat}}}
     - {name: range, expr: '{lo} <= price and price < {hi} or ok == false', params: {lo: {uniform: [0, 50]}, hi: [60, 90]}}
-    - {name: arrays, expr: 'array_contains(tags, {t}) and array_length(labels) > 0', params: {t: {choice: [0, 1, 2]}}}
+    - {name: arrays, expr: 'array_contains(tags, {t}) or array_contains_any(labels, ["t1", "t2"])', params: {t: {choice: [0, 1, 2]}}}
     - {name: json, expr: 'meta["brand"] == {b} or n in [1, 2, 3]', params: {b: {query: meta}}}
 load: {duration: 1s}
 `

@@ -129,9 +129,12 @@ type Target struct {
 	layout  string
 	// scalar are the scalar indexes the next build makes (see
 	// SetScalarIndexes).
-	scalar  map[string]string
-	created bool
-	tlsOpt  grpc.DialOption // nil for plaintext
+	scalar map[string]string
+	// tenantColls are the tenants' collections in the collections layout
+	// (see tenants.go).
+	tenantColls []*Target
+	created     bool
+	tlsOpt      grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.
 	noHealth atomic.Bool
 	// vecField is the vector field searched: FieldVector in milvbench's
@@ -368,6 +371,9 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	t.coll, t.runID, t.metric, t.labels, t.payload = c.Name, c.RunID, c.Metric, c.Labels, c.Payload
 	t.tenancy, t.layout = c.Tenancy, c.Layout
 	t.setFields(c)
+	if t.collectionsLayout() {
+		return t.createTenantCollections(ctx, c)
+	}
 	var has bool
 	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
 		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
@@ -526,8 +532,11 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 	if len(t.fields) > 0 {
 		return fmt.Errorf("milvus: collection %q has sparse or text fields; rows go through InsertFields", t.coll)
 	}
-	if t.tenantLayout() == workloads.LayoutPartitions {
+	switch t.tenantLayout() {
+	case workloads.LayoutPartitions:
 		return t.insertPartitions(ctx, ids, vecs)
+	case workloads.LayoutCollections:
+		return t.insertTenants(ctx, ids, vecs)
 	}
 	opt, err := t.rows(ids, vecs)
 	if err != nil {
@@ -618,6 +627,9 @@ func (t *Target) Flush(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "flush")
 	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.Flush(ctx) })
+	}
 	return t.setup(ctx, "flush "+t.coll, time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].Flush(ctx, milvusclient.NewFlushOption(t.coll))
 		if err != nil {
@@ -655,6 +667,12 @@ func indexParams(cfg workloads.IndexConfig, metric workloads.Metric) map[string]
 func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "build an index")
+	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error {
+			sub.scalar = t.scalar
+			return sub.BuildIndex(ctx, cfg)
+		})
 	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
@@ -759,6 +777,9 @@ func (t *Target) Load(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "load")
 	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.Load(ctx) })
+	}
 	err := t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].LoadCollection(ctx, milvusclient.NewLoadCollectionOption(t.coll))
 		if err != nil {
@@ -777,6 +798,9 @@ func (t *Target) Load(ctx context.Context) error {
 // default) take the lean path of search.go; output fields go through the
 // SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if t.collectionsLayout() {
+		return t.searchTenant(ctx, req)
+	}
 	switch req.Kind {
 	case workloads.KindSparse, workloads.KindBM25:
 		return t.searchField(ctx, req)
@@ -851,6 +875,9 @@ func (t *Target) Release(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "release")
 	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.Release(ctx) })
+	}
 	return t.setup(ctx, "release "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
 		return t.clients[0].ReleaseCollection(ctx, milvusclient.NewReleaseCollectionOption(t.coll))
 	})
@@ -860,6 +887,9 @@ func (t *Target) Release(ctx context.Context) error {
 func (t *Target) DropIndex(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "drop the index")
+	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.DropIndex(ctx) })
 	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
@@ -900,6 +930,13 @@ func (t *Target) Drop(ctx context.Context) error {
 	}
 	if !t.created {
 		return nil
+	}
+	if t.collectionsLayout() {
+		err := t.eachTenant(func(sub *Target) error { return sub.Drop(ctx) })
+		if err == nil {
+			t.created, t.tenantColls = false, nil
+		}
+		return err
 	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err

@@ -503,6 +503,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"base_file":    d.str(&ds.BaseFile),
 			"query_file":   d.str(&ds.QueryFile),
 			"truth_file":   d.str(&ds.TruthFile),
+			"vector_type":  d.oneOf(&ds.VectorType, VectorTypes()...),
 		})
 		ds.Metric = Metric(metric)
 		if err == nil && ds.Name != "" {

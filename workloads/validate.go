@@ -383,7 +383,8 @@ func validateSource(ds DatasetSpec, e func(field, format string, args ...any) er
 			name string
 			set  bool
 		}{{"path", ds.Path != ""}, {"base_file", ds.BaseFile != ""}, {"truth_file", ds.TruthFile != ""}, {"size", ds.Size != 0},
-			{"dim", ds.Dim != 0}, {"labels", ds.Labels != ""}} {
+			{"dim", ds.Dim != 0}, {"labels", ds.Labels != ""},
+			{"vector_type", ds.VectorType != ""}} {
 			if f.set {
 				return e("dataset."+f.name, "does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)")
 			}

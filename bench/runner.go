@@ -350,7 +350,8 @@ func (r *Runner) collectionSpec() CollectionSpec {
 			fields[i].Dim, fields[i].Metric = fv.Dim, fv.Metric
 		}
 	}
-	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Fields: fields}
+	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Fields: fields,
+		VectorType: ds.Info.VectorType}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this

@@ -89,6 +89,22 @@ var indexRules = map[string]indexRule{
 		},
 		search: []paramRule{{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}}},
 	},
+	// HNSW_SQ: HNSW over scalar-quantised codes, with an optional refine
+	// copy (knowhere's FaissHnswSqConfig; quantized.go checks the rules
+	// that span parameters, the vector type and the target).
+	"HNSW_SQ": {
+		build: []paramRule{
+			{name: "M", ints: ints(2, 2048, 30)},
+			{name: "efConstruction", ints: ints(1, intMax, 360)},
+			{name: "sq_type", choices: SQTypes()},
+			{name: "refine", bool: true},
+			{name: "refine_type", choices: RefineTypes()},
+		},
+		search: []paramRule{
+			{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}},
+			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1}},
+		},
+	},
 	"SCANN": {
 		build: []paramRule{
 			{name: "nlist", ints: ints(1, 65536, 128)},

@@ -301,6 +301,9 @@ func validateIndex(file, path string, ix IndexSweep, s *Spec, lines map[string]i
 		}
 	}
 	for _, b := range expand(ix.Build, buildDefaults(ix.Type)) {
+		if field, msg := checkVectorType(ix.Type, b, s); msg != "" {
+			return e(field, "%s", msg)
+		}
 		if rule.check != nil {
 			if msg := rule.check(b, s.Dataset.Dim); msg != "" {
 				return e("build", "%s", msg)

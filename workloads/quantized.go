@@ -36,6 +36,9 @@ func checkVectorType(typ string, b Params, s *Spec) (field, msg string) {
 	if _, dense := s.DenseField(); !dense || typ == IndexSparseInverted {
 		return "", ""
 	}
+	if s.Target.Kind == TargetMilvus && vt != VectorFloat {
+		return "type", fmt.Sprintf("%s over %s vectors: the milvus target creates FLOAT_VECTOR fields only so far (use target kind embedded)", typ, vt)
+	}
 	if embedded && vt != VectorFloat && !slices.Contains(EmbeddedTypedIndexes(), typ) {
 		return "type", fmt.Sprintf("%s over %s vectors is not built by the embedded target (it builds %s over them; use target kind milvus)", typ, vt, strings.Join(EmbeddedTypedIndexes(), ", "))
 	}

@@ -31,7 +31,6 @@ func TestQuantizedValid(t *testing.T) {
 		{"int8 HNSW", "{size: 1000, dim: 8, vector_type: int8}", "{type: HNSW}", "M=30"},
 		{"float16 FLAT", "{size: 1000, dim: 8, vector_type: float16}", "{type: FLAT}", ""},
 		{"milvus SQ4U", "{size: 1000, dim: 8}", "{type: HNSW_SQ, build: {sq_type: SQ4U}}", "sq_type=SQ4U"},
-		{"milvus IVF over float16", "{size: 1000, dim: 8, vector_type: float16}", "{type: IVF_FLAT}", "nlist=128"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,5 +49,16 @@ func TestQuantizedValid(t *testing.T) {
 				t.Errorf("build %q, want it to contain %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestVectorTypeMilvusRefused checks a Milvus workload with a vector type
+// its target does not create yet stops at validation.
+func TestVectorTypeMilvusRefused(t *testing.T) {
+	src := "name: q\ntarget: {kind: milvus, uri: http://localhost:19530}\ndataset: {size: 1000, dim: 8, vector_type: float16}\nindexes: [{type: HNSW}]\n"
+	_, err := Parse("w.yaml", []byte(src), noEnv)
+	want := "w.yaml:4: indexes[0].type: HNSW over float16 vectors: the milvus target creates FLOAT_VECTOR fields only so far (use target kind embedded)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
 	}
 }

@@ -356,6 +356,11 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "create a collection")
 	}
+	if c.VectorType != "" && c.VectorType != workloads.VectorFloat {
+		// Sending float32 to a FLOAT_VECTOR field would measure another
+		// collection than the one asked for: refuse before any write.
+		return fmt.Errorf("milvus target: vector_type %s is not supported yet (FLOAT_VECTOR only); the embedded target runs it", c.VectorType)
+	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels = c.Name, c.RunID, c.Metric, c.Labels
 	t.setFields(c)

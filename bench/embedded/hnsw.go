@@ -16,14 +16,19 @@ import (
 // Inserts run in parallel with striped node locks; searches after the build
 // read the graph without locks (the target serialises writes).
 type hnsw struct {
-	s        *store
-	sp       space // the distances the graph is built and searched on
-	m, m0    int
-	efc      int
-	ml       float64
-	levels   []uint8
-	l0       []uint32   // per node: count, then up to m0 neighbours
-	upper    [][]uint32 // per node: for layers 1..level: count, then up to m neighbours
+	s      *store
+	sp     space // the distances the graph is built and searched on
+	m, m0  int
+	efc    int
+	ml     float64
+	levels []uint8
+	l0     []uint32 // per node: count, then up to m0 neighbours
+	// upper holds, for the nodes above layer 0, their lists of layers
+	// 1..level back to back (count, then up to m neighbours each), from
+	// upperOff[node]: one array rather than a slice per node, whose 24-byte
+	// header would cost every node more than its upper links do.
+	upper    []uint32
+	upperOff []uint32
 	locks    [1024]sync.Mutex
 	epMu     sync.RWMutex
 	entry    uint32
@@ -104,8 +109,8 @@ func (h *hnsw) links(i uint32, layer int) []uint32 {
 		o := int(i) * (h.m0 + 1)
 		return h.l0[o : o+h.m0+1]
 	}
-	o := (layer - 1) * (h.m + 1)
-	return h.upper[i][o : o+h.m+1]
+	o := int(h.upperOff[i]) + (layer-1)*(h.m+1)
+	return h.upper[o : o+h.m+1]
 }
 
 // add inserts rows [from, sp.len()) into the graph, in parallel.
@@ -118,11 +123,10 @@ func (h *hnsw) add(from int) {
 	for i := from; i < n; i++ {
 		lv := h.level(uint32(i))
 		h.levels = append(h.levels, uint8(lv))
-		var up []uint32
+		h.upperOff = append(h.upperOff, uint32(len(h.upper)))
 		if lv > 0 {
-			up = make([]uint32, lv*(h.m+1))
+			h.upper = append(h.upper, make([]uint32, lv*(h.m+1))...)
 		}
-		h.upper = append(h.upper, up)
 	}
 	start := from
 	if h.empty {
@@ -393,9 +397,5 @@ func (h *hnsw) memoryBytes() int64 { return h.s.rawBytes() + h.graphBytes() }
 
 // graphBytes is the graph's links and levels.
 func (h *hnsw) graphBytes() int64 {
-	b := int64(len(h.l0))*4 + int64(len(h.levels))
-	for _, u := range h.upper {
-		b += int64(len(u))*4 + 24
-	}
-	return b
+	return int64(len(h.l0)+len(h.upper)+len(h.upperOff))*4 + int64(len(h.levels))
 }

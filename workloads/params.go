@@ -30,6 +30,8 @@ type floatRange struct {
 	lo, hi float64
 	hiOpen bool
 	def    float64
+	// noDefault: not sent unless given (the engine's default applies).
+	noDefault bool
 }
 
 type paramRule struct {
@@ -102,7 +104,7 @@ var indexRules = map[string]indexRule{
 		},
 		search: []paramRule{
 			{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}},
-			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1}},
+			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1, noDefault: true}},
 		},
 	},
 	"SCANN": {
@@ -313,6 +315,7 @@ func searchDefaults(typ string, topk int) Params {
 	p := Params{}
 	for _, r := range indexRules[typ].search {
 		switch {
+		case r.floats != nil && r.floats.noDefault:
 		case r.floats != nil:
 			p[r.name] = r.floats.def
 		case r.ints == nil:

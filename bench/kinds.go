@@ -183,7 +183,11 @@ func (fq *fieldQueries) single(field, kind string, idx []int, sp *[]sparse.Vecto
 // the other kinds.
 func (s *Session) truth(pt workloads.SearchPoint) Truth {
 	if pt.SearchKind() == workloads.KindANN && s.r.furtherDense(pt.Field) == nil {
-		return s.r.Truths[pt.Selectivity]
+		t := s.r.Truths[pt.Selectivity]
+		if s.index != nil && t.Typed[s.index.VectorType] != nil {
+			t.GT = t.Typed[s.index.VectorType] // built over another vector type
+		}
+		return t
 	}
 	return Truth{GT: s.r.KindTruths[TruthKey(s.built, pt)]}
 }

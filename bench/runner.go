@@ -326,6 +326,11 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 		if !ok || t.GT == nil || t.GT.K < plan.MaxTopK() || len(t.GT.IDs) != len(ds.Queries) || (sel < 1) != (t.Filter != nil) {
 			return nil, fmt.Errorf("bench: no ground truth covering %d queries at depth %d for selectivity %g", len(ds.Queries), plan.MaxTopK(), sel)
 		}
+		for _, vt := range indexVectorTypes(plan, ds) {
+			if gt := t.Typed[vt]; gt == nil || gt.K < plan.MaxTopK() || len(gt.IDs) != len(ds.Queries) {
+				return nil, fmt.Errorf("bench: no ground truth over %s vectors covering %d queries at depth %d for selectivity %g", vt, len(ds.Queries), plan.MaxTopK(), sel)
+			}
+		}
 	}
 	info, err := r.Target.Describe(ctx)
 	if err != nil {

@@ -164,3 +164,27 @@ func (ds *Dataset) storeAs(vt, base, queries string) error {
 	ds.Info.VectorType = vt
 	return nil
 }
+
+// As returns ds as a server storing its vectors as type vt holds them (a
+// new Dataset sharing ds's source and labels), with the checksum of the
+// stored values; ds itself is unchanged. ds must be float.
+func (ds *Dataset) As(ctx context.Context, vt string) (*Dataset, error) {
+	if ds.Info.VectorType != "" {
+		return nil, fmt.Errorf("dataset %s is already stored as %s", ds.Info.Name, ds.Info.VectorType)
+	}
+	c := *ds
+	c.Queries = append([][]float32(nil), ds.Queries...)
+	if err := c.storeAs(vt, ds.Info.Name, ds.Info.Name); err != nil {
+		return nil, err
+	}
+	if c.Info.VectorType == "" {
+		return &c, nil
+	}
+	c.Info.Name += "-" + vt
+	sum, err := Checksum(ctx, &c)
+	if err != nil {
+		return nil, err
+	}
+	c.Info.Checksum = sum
+	return &c, nil
+}

@@ -279,3 +279,33 @@ func TestVectorTypeBaseError(t *testing.T) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)
 	}
 }
+
+// TestDatasetAs checks a float set viewed as float16 matches the set
+// opened as float16 (values, checksum), and leaves the float set as it was.
+func TestDatasetAs(t *testing.T) {
+	ctx := context.Background()
+	spec := workloads.DatasetSpec{Source: "synthetic", Size: 300, Dim: 8, Metric: workloads.L2, Queries: 5, Seed: 4, Distribution: workloads.DistGaussian}
+	plain, err := NewSynthetic(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, q0 := plain.Info.Checksum, append([]float32(nil), plain.Queries[0]...)
+	as, err := plain.As(ctx, workloads.VectorFloat16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.VectorType = workloads.VectorFloat16
+	opened, err := NewSynthetic(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as.Info.Checksum != opened.Info.Checksum || as.Info.VectorType != "float16" || as.Info.Name != opened.Info.Name {
+		t.Errorf("As: %+v, opened as float16: %+v", as.Info, opened.Info)
+	}
+	if plain.Info.Checksum != sum || plain.Queries[0][0] != q0[0] || plain.Info.VectorType != "" {
+		t.Errorf("As changed the float set: %+v", plain.Info)
+	}
+	if _, err := as.As(ctx, workloads.VectorBFloat16); err == nil {
+		t.Error("As of a float16 set: no error")
+	}
+}

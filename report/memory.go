@@ -53,7 +53,7 @@ func writeMemory(b *strings.Builder, d *doc) {
 		return
 	}
 	b.WriteString("## Memory per million vectors\n\n")
-	fmt.Fprintf(b, "Vectors stored as %s. Reported: the index memory the target reported after the build, scaled linearly from %s rows to a million; estimate: the sizing formula (tuner/sizing.go) for a million %d-d vectors. Recall and QPS: the trial of each setting with the highest QPS.\n\n",
+	fmt.Fprintf(b, "Vectors stored as %s (an index config with vector_type: as that type). Reported: the index memory the target reported after the build, scaled linearly from %s rows to a million; estimate: the sizing formula (tuner/sizing.go) for a million %d-d vectors. Recall and QPS: the trial of each setting with the highest QPS.\n\n",
 		vt, thousands(float64(res.Dataset.Size)), res.Dataset.Dim)
 	b.WriteString("| index config | search params | recall | QPS (req/s) | reported (MiB per 1M) | estimate (MiB per 1M) |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {

@@ -33,13 +33,13 @@ func TestMemorySection(t *testing.T) {
 			trial(hnsw, 16, 2, 0.95, 180, 64<<20),
 			trial(sq, 16, 1, 0.90, 150, 25<<20),
 		}, []string{
-			"Vectors stored as float.",
+			"Vectors stored as float (an index",
 			// 64 MiB at 500k rows: 128 MiB per million; estimate 1M·(128·4 + 128) B = 610.4 MiB.
 			"| HNSW(M=16) | ef=16 | 0.9500 | 180.0 | 128.0 | 610.4 |",
 			"| HNSW_SQ(M=16,sq_type=SQ8) | ef=16 | 0.9000 | 150.0 | 50.0 | 244.1 |",
 		}, false},
 		{"float16 HNSW", "float16", []bench.Trial{trial(hnsw, 16, 1, 0.97, 90, 1<<20)}, []string{
-			"Vectors stored as float16.",
+			"Vectors stored as float16 (an index",
 			"| HNSW(M=16) | ef=16 | 0.9700 | 90.0 | 2.0 | 366.2 |",
 		}, false},
 	}

@@ -22,7 +22,8 @@ func IndexMemory(cfg workloads.IndexConfig, rows int64, dim int) (float64, strin
 // occupies once loaded, from Milvus's sizing formulas, and returns the
 // formula in words. raw = rows·dim·b, b the type's bytes per component (4
 // float, 2 float16 and bfloat16, 1 int8); codes whose size does not depend
-// on the type are written in rows·dim.
+// on the type are written in rows·dim. An index entry's own vector type
+// (cfg.VectorType) takes the place of vt.
 //
 //   - FLAT: raw (the vectors themselves).
 //   - IVF_FLAT: raw + nlist·dim·4 (the vectors, grouped by list, plus the
@@ -47,6 +48,9 @@ func IndexMemory(cfg workloads.IndexConfig, rows int64, dim int) (float64, strin
 //   - AUTOINDEX: as HNSW with M=30, the default Zilliz Cloud and Milvus
 //     pick for float vectors (an assumption: the server chooses).
 func IndexMemoryOf(cfg workloads.IndexConfig, rows int64, dim int, vt string) (float64, string) {
+	if cfg.VectorType != "" {
+		vt = cfg.VectorType // an index entry built over its own vector type
+	}
 	n, d := float64(rows), float64(dim)
 	b := float64(workloads.VectorBytes(vt))
 	raw := n * d * b

@@ -532,10 +532,11 @@ func (d *decoder) indexes(dst *[]IndexSweep) fieldFunc {
 			ip := fmt.Sprintf("%s[%d]", p, i)
 			x := IndexSweep{Line: it.Line}
 			err := d.mapping(it, ip, map[string]fieldFunc{
-				"type":   d.oneOf(&x.Type, IndexTypes()...),
-				"field":  d.str(&x.Field),
-				"build":  d.params(&x.Build),
-				"search": d.params(&x.Search),
+				"type":        d.oneOf(&x.Type, IndexTypes()...),
+				"field":       d.str(&x.Field),
+				"build":       d.params(&x.Build),
+				"search":      d.params(&x.Search),
+				"vector_type": d.oneOf(&x.VectorType, VectorTypes()...),
 			}, "type")
 			if err != nil {
 				return err

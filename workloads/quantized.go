@@ -30,9 +30,15 @@ var sqPrecision = map[string]int{"SQ4U": 1, "SQ6": 2, "SQ8": 3, "BF16": 4, "FP16
 // dataset's vector type and the target: HNSW_SQ's refine rules and what
 // the embedded target builds. It returns the field (relative to the index
 // entry) and the message, or "" when the point is fine.
-func checkVectorType(typ string, b Params, s *Spec) (field, msg string) {
-	vt := s.Dataset.Type()
+func checkVectorType(ix IndexSweep, b Params, s *Spec) (field, msg string) {
+	typ, vt := ix.Type, s.Dataset.Type()
 	embedded := s.Target.Kind == TargetEmbedded
+	if ix.VectorType != "" && ix.VectorType != vt {
+		if field, msg := checkIndexVectorType(ix, s); msg != "" {
+			return field, msg
+		}
+		vt = ix.VectorType
+	}
 	if _, dense := s.DenseField(); !dense || typ == IndexSparseInverted {
 		return "", ""
 	}
@@ -77,6 +83,25 @@ func checkVectorType(typ string, b Params, s *Spec) (field, msg string) {
 			return "build.refine", fmt.Sprintf("true without refine_type refines with FP32, which Milvus refuses over %s vectors (set refine_type: %s, lossless for them)", vt, lossless)
 		}
 		return "build.refine_type", fmt.Sprintf("%s over %s vectors is refused by Milvus (refine them with %s, which is lossless for them)", rt, vt, lossless)
+	}
+	return "", ""
+}
+
+// checkIndexVectorType checks an index entry's own vector_type: the
+// embedded target builds the entry over a copy of the float data stored as
+// float16 or bfloat16, for a dense-only workload that only searches.
+func checkIndexVectorType(ix IndexSweep, s *Spec) (field, msg string) {
+	switch {
+	case s.Target.Kind != TargetEmbedded:
+		return "vector_type", "an index entry's own vector_type is built by the embedded target only (for Milvus, set dataset.vector_type)"
+	case s.Dataset.Type() != VectorFloat:
+		return "vector_type", fmt.Sprintf("%s over dataset.vector_type %s: an index entry's own vector_type needs float data", ix.VectorType, s.Dataset.Type())
+	case ix.VectorType == VectorInt8:
+		return "vector_type", "int8 needs whole-number data: set dataset.vector_type: int8 instead"
+	case s.MultiField() || s.Dataset.Source == SourceCollection:
+		return "vector_type", "an index entry's own vector_type applies to a workload with one dense field of its own data"
+	case s.Load.Model == LoadMixed || s.Load.Model == LoadIngest:
+		return "vector_type", fmt.Sprintf("an index entry's own vector_type applies to load models that only search (closed, open, capacity), not %s", s.Load.Model)
 	}
 	return "", ""
 }

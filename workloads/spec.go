@@ -155,6 +155,10 @@ type IndexSweep struct {
 	Build  map[string][]Value `json:"build,omitempty"`
 	Search map[string][]Value `json:"search,omitempty"`
 	Line   int                `json:"-"`
+	// VectorType builds this entry over the vectors stored as another
+	// type than the dataset's (float16 or bfloat16; embedded target, float
+	// datasets), its recall against ground truth over that type's values.
+	VectorType string `json:"vector_type,omitempty"`
 }
 
 // SearchSweep holds the request shapes to sweep.

@@ -301,7 +301,7 @@ func validateIndex(file, path string, ix IndexSweep, s *Spec, lines map[string]i
 		}
 	}
 	for _, b := range expand(ix.Build, buildDefaults(ix.Type)) {
-		if field, msg := checkVectorType(ix.Type, b, s); msg != "" {
+		if field, msg := checkVectorType(ix, b, s); msg != "" {
 			return e(field, "%s", msg)
 		}
 		if rule.check != nil {

@@ -51,7 +51,7 @@ func TestMalformed(t *testing.T) {
 		"hnsw_bad_param_name.yaml":           `testdata/bad/hnsw_bad_param_name.yaml:5: indexes[0].build.efconstruction: HNSW has no build parameter "efconstruction" (allowed: M, efConstruction)`,
 		"hnsw_m_range.yaml":                  `testdata/bad/hnsw_m_range.yaml:5: indexes[0].build.M: 4096 is out of range (Milvus allows 2 ≤ M ≤ 2048)`,
 		"index_missing_type.yaml":            `testdata/bad/index_missing_type.yaml:4: indexes[0].type: is missing (required)`,
-		"index_not_mapping.yaml":             `testdata/bad/index_not_mapping.yaml:3: indexes[0]: must be a mapping of keys (build, field, search, type), got "FLAT"`,
+		"index_not_mapping.yaml":             `testdata/bad/index_not_mapping.yaml:3: indexes[0]: must be a mapping of keys (build, field, search, type, vector_type), got "FLAT"`,
 		"ingest_concurrency_range.yaml":      `testdata/bad/ingest_concurrency_range.yaml:6: load.insert_concurrency[1]: 2000 is out of range (allowed 1..1024)`,
 		"ingest_key_in_closed.yaml":          `testdata/bad/ingest_key_in_closed.yaml:5: load.insert_batch: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
 		"insert_batch_range.yaml":            `testdata/bad/insert_batch_range.yaml:4: insert.batch: -5 is out of range (allowed 1..1000000)`,

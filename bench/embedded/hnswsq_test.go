@@ -247,3 +247,67 @@ func TestHNSWSQMilvusOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexVectorType checks an index built over the float collection as
+// another vector type (IndexConfig.VectorType) answers as the same index
+// over a collection of that type (FLAT exactly; HNSW, built in parallel
+// and so not deterministic, with the same recall give or take), and
+// counts its vectors at that size.
+func TestIndexVectorType(t *testing.T) {
+	const dim, n, k = 16, 1200, 10
+	ctx := context.Background()
+	base := clustered(21, n, dim, 8)
+	queries := clustered(22, 10, dim, 8)
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	for _, vt := range []string{workloads.VectorFloat16, workloads.VectorBFloat16} {
+		for _, cfg := range []workloads.IndexConfig{{Type: "FLAT"}, {Type: "HNSW", Build: workloads.Params{"M": int64(8), "efConstruction": int64(40)}}} {
+			t.Run(vt+"/"+cfg.Type, func(t *testing.T) {
+				search := func(collType string, c workloads.IndexConfig) (bench.SearchResult, int64) {
+					tg := New()
+					if err := tg.Create(ctx, bench.CollectionSpec{Name: "t", Dim: dim, Metric: workloads.L2, VectorType: collType}); err != nil {
+						t.Fatal(err)
+					}
+					if err := tg.Insert(ctx, ids, base); err != nil {
+						t.Fatal(err)
+					}
+					if err := tg.BuildIndex(ctx, c); err != nil {
+						t.Fatal(err)
+					}
+					if err := tg.Load(ctx); err != nil {
+						t.Fatal(err)
+					}
+					res, err := tg.Search(ctx, bench.SearchRequest{Vectors: queries, TopK: k, Params: workloads.Params{"ef": int64(32)}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return res, tg.IndexMemoryBytes()
+				}
+				typed := cfg
+				typed.VectorType = vt
+				got, gotMem := search("", typed)
+				want, wantMem := search(vt, cfg)
+				if cfg.Type == "FLAT" {
+					for qi := range queries {
+						if fmt.Sprint(got.IDs[qi]) != fmt.Sprint(want.IDs[qi]) {
+							t.Fatalf("query %d: %v over a %s copy, %v over a %s collection", qi, got.IDs[qi], vt, want.IDs[qi], vt)
+						}
+					}
+				} else {
+					a := 0.0
+					for qi := range queries {
+						a += recallOf(got.IDs[qi], want.IDs[qi])
+					}
+					if a /= float64(len(queries)); a < 0.8 {
+						t.Errorf("HNSW over a %s copy agrees with HNSW over a %s collection on %.2f of the top-%d", vt, vt, a, k)
+					}
+				}
+				if gotMem != wantMem {
+					t.Errorf("memory %d over a %s copy, %d over a %s collection", gotMem, vt, wantMem, vt)
+				}
+			})
+		}
+	}
+}

@@ -300,12 +300,22 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 	if err := t.checkDenseField(cfg.Field); err != nil {
 		return err
 	}
-	if vt := t.s.vt; vt != "" && vt != workloads.VectorFloat && !slices.Contains(typedIndexes, cfg.Type) {
+	s := t.s
+	if cfg.VectorType != "" && cfg.VectorType != workloads.VectorFloat && cfg.VectorType != s.vt {
+		if s.typed() {
+			return fmt.Errorf("embedded target: %s over %s vectors: the collection stores %s", cfg.Type, cfg.VectorType, s.vt)
+		}
+		s = &store{dim: s.dim, l2: s.l2, vt: cfg.VectorType}
+	}
+	if vt := s.vt; s.typed() && !slices.Contains(typedIndexes, cfg.Type) {
 		return fmt.Errorf("embedded target: %s over %s vectors is not supported (it builds %s over them)", cfg.Type, vt, strings.Join(typedIndexes, ", "))
 	}
-	idx, err := builders[cfg.Type](t.s, cfg.Build)
+	idx, err := builders[cfg.Type](s, cfg.Build)
 	if err != nil {
 		return err
+	}
+	if s != t.s {
+		idx = &typedIndex{index: idx, src: t.s, s: s}
 	}
 	idx.add(0)
 	t.idx = idx

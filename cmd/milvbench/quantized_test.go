@@ -51,12 +51,14 @@ func TestQuantizedExample(t *testing.T) {
 				}
 				mem[tr.Index.String()] = tr.IndexBytes
 			}
-			if len(mem) != 4 || len(res.Trials) != 12 {
-				t.Fatalf("%d index configs, %d trials; want 4 and 12", len(mem), len(res.Trials))
+			if len(mem) != 5 || len(res.Trials) != 15 {
+				t.Fatalf("%d index configs, %d trials; want 5 and 15", len(mem), len(res.Trials))
 			}
-			var hnsw, sq8, sq8r, fp16 string
+			var hnsw, hnsw16, sq8, sq8r, fp16 string
 			for k := range mem {
 				switch {
+				case strings.HasPrefix(k, "HNSW(") && strings.Contains(k, "vector_type=float16"):
+					hnsw16 = k
 				case strings.HasPrefix(k, "HNSW("):
 					hnsw = k
 				case strings.Contains(k, "refine=true"):
@@ -73,11 +75,17 @@ func TestQuantizedExample(t *testing.T) {
 			if !(mem[sq8] < mem[fp16] && mem[fp16] <= mem[hnsw]) {
 				t.Errorf("memory: SQ8 %d, FP16 %d, HNSW %d bytes: want SQ8 < FP16 ≤ HNSW", mem[sq8], mem[fp16], mem[hnsw])
 			}
+			// HNSW over float16 storage: FP16 codes' size (float data), or
+			// the same as HNSW (a float16 dataset: the entry's type is the
+			// dataset's); its recall is against float16 ground truth.
+			if mem[hnsw16] != mem[fp16] || recall[hnsw16] < 0.95 {
+				t.Errorf("HNSW over float16: %d bytes (FP16 codes %d), recall at ef=80 %.3f", mem[hnsw16], mem[fp16], recall[hnsw16])
+			}
 			md, err := os.ReadFile(filepath.Join(out, "report.md"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"## Memory per million vectors", "Vectors stored as " + tt.vt + ".", "| " + sq8r + " | ef=80,refine_k=2 |"} {
+			for _, want := range []string{"## Memory per million vectors", "Vectors stored as " + tt.vt + " (", "| " + sq8r + " | ef=80,refine_k=2 |"} {
 				if !strings.Contains(string(md), want) {
 					t.Errorf("report.md lacks %q", want)
 				}

@@ -352,7 +352,7 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	var ties []string
 	var tieNote string
 	if g.Recall > 0 { // with the accuracy fixed by the goal, throughput decides, and its ties
-		configs, ties, tieNote = breakTies(configs, best, rows, dim, g.TieBand())
+		configs, ties, tieNote = breakTies(configs, best, rows, dim, m.vectorType, g.TieBand())
 	}
 	if tieNote != "" {
 		rec.Notes = append(rec.Notes, sh.String()+": "+tieNote)

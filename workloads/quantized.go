@@ -46,7 +46,7 @@ func checkVectorType(ix IndexSweep, b Params, s *Spec) (field, msg string) {
 		return "type", fmt.Sprintf("%s over %s vectors: the milvus target creates FLOAT_VECTOR fields only so far (use target kind embedded)", typ, vt)
 	}
 	if embedded && vt != VectorFloat && !slices.Contains(EmbeddedTypedIndexes(), typ) {
-		return "type", fmt.Sprintf("%s over %s vectors is not built by the embedded target (it builds %s over them; use target kind milvus)", typ, vt, strings.Join(EmbeddedTypedIndexes(), ", "))
+		return "type", fmt.Sprintf("%s over %s vectors is not built by the embedded target (it builds %s over them)", typ, vt, strings.Join(EmbeddedTypedIndexes(), ", "))
 	}
 	if typ != "HNSW_SQ" {
 		return "", ""

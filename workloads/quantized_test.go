@@ -15,7 +15,7 @@ var quantizedMalformed = map[string]string{
 	"sq_refine_k_below_one.yaml":         `testdata/bad/sq_refine_k_below_one.yaml:7: indexes[0].search.refine_k: 0.5 is out of range (Milvus allows 1 ≤ refine_k ≤ 3.4028234663852886e+38)`,
 	"sq_int8.yaml":                       `testdata/bad/sq_int8.yaml:4: indexes[0].type: HNSW_SQ over int8 vectors: Milvus indexes INT8_VECTOR with HNSW (use HNSW or FLAT)`,
 	"sq_fp16_data_fp32_refine.yaml":      `testdata/bad/sq_fp16_data_fp32_refine.yaml:6: indexes[0].build.refine: true without refine_type refines with FP32, which Milvus refuses over float16 vectors (set refine_type: FP16, lossless for them)`,
-	"typed_ivf_embedded.yaml":            `testdata/bad/typed_ivf_embedded.yaml:4: indexes[0].type: IVF_FLAT over bfloat16 vectors is not built by the embedded target (it builds FLAT, HNSW, HNSW_SQ over them; use target kind milvus)`,
+	"typed_ivf_embedded.yaml":            `testdata/bad/typed_ivf_embedded.yaml:4: indexes[0].type: IVF_FLAT over bfloat16 vectors is not built by the embedded target (it builds FLAT, HNSW, HNSW_SQ over them)`,
 	"index_vector_type_int8.yaml":        `testdata/bad/index_vector_type_int8.yaml:5: indexes[0].vector_type: int8 needs whole-number data: set dataset.vector_type: int8 instead`,
 	"index_vector_type_typed_data.yaml":  `testdata/bad/index_vector_type_typed_data.yaml:5: indexes[0].vector_type: bfloat16 over dataset.vector_type float16: an index entry's own vector_type needs float data`,
 	"vector_type_unknown.yaml":           `testdata/bad/vector_type_unknown.yaml:2: dataset.vector_type: "float64" is not allowed (allowed: float, float16, bfloat16, int8)`,

@@ -131,7 +131,7 @@ func (b typedBase) Scan(ctx context.Context, batch int, fn func(first int64, vec
 	var rows [][]float32
 	return b.Base.Scan(ctx, batch, func(first int64, vecs [][]float32) error {
 		d := b.Dim()
-		if cap(buf) < len(vecs)*d {
+		if cap(buf) < len(vecs)*d || len(rows) < len(vecs) {
 			buf, rows = make([]float32, len(vecs)*d), make([][]float32, len(vecs))
 		}
 		for i, v := range vecs {

@@ -42,8 +42,8 @@ func checkVectorType(ix IndexSweep, b Params, s *Spec) (field, msg string) {
 	if _, dense := s.DenseField(); !dense || typ == IndexSparseInverted {
 		return "", ""
 	}
-	if s.Target.Kind == TargetMilvus && vt != VectorFloat {
-		return "type", fmt.Sprintf("%s over %s vectors: the milvus target creates FLOAT_VECTOR fields only so far (use target kind embedded)", typ, vt)
+	if s.Target.Kind == TargetMilvus && (vt == VectorInt8 || (vt != VectorFloat && s.MultiField())) {
+		return "type", fmt.Sprintf("%s over %s vectors: the milvus target creates FLOAT_VECTOR, and FLOAT16 or BFLOAT16 in a collection of one dense field, only so far (use target kind embedded)", typ, vt)
 	}
 	if embedded && vt != VectorFloat && !slices.Contains(EmbeddedTypedIndexes(), typ) {
 		return "type", fmt.Sprintf("%s over %s vectors is not built by the embedded target (it builds %s over them)", typ, vt, strings.Join(EmbeddedTypedIndexes(), ", "))

@@ -54,13 +54,18 @@ func TestQuantizedValid(t *testing.T) {
 	}
 }
 
-// TestVectorTypeMilvusRefused checks a Milvus workload with a vector type
-// its target does not create yet stops at validation.
-func TestVectorTypeMilvusRefused(t *testing.T) {
-	src := "name: q\ntarget: {kind: milvus, uri: http://localhost:19530}\ndataset: {size: 1000, dim: 8, vector_type: float16}\nindexes: [{type: HNSW}]\n"
-	_, err := Parse("w.yaml", []byte(src), noEnv)
-	want := "w.yaml:4: indexes[0].type: HNSW over float16 vectors: the milvus target creates FLOAT_VECTOR fields only so far (use target kind embedded)"
-	if err == nil || err.Error() != want {
-		t.Fatalf("err = %v, want %s", err, want)
+// TestVectorTypeMilvus checks which vector types a Milvus workload may
+// name: float16 and bfloat16 on a collection of one dense field, not int8.
+func TestVectorTypeMilvus(t *testing.T) {
+	for _, tt := range []struct{ vt, err string }{
+		{"float16", ""},
+		{"bfloat16", ""},
+		{"int8", "w.yaml:4: indexes[0].type: HNSW over int8 vectors: the milvus target creates FLOAT_VECTOR, and FLOAT16 or BFLOAT16 in a collection of one dense field, only so far (use target kind embedded)"},
+	} {
+		src := "name: q\ntarget: {kind: milvus, uri: http://localhost:19530}\ndataset: {size: 1000, dim: 8, vector_type: " + tt.vt + "}\nindexes: [{type: HNSW}]\n"
+		_, err := Parse("w.yaml", []byte(src), noEnv)
+		if (tt.err == "") != (err == nil) || (err != nil && err.Error() != tt.err) {
+			t.Errorf("%s: err = %v, want %q", tt.vt, err, tt.err)
+		}
 	}
 }

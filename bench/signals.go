@@ -188,12 +188,18 @@ func watchServer(ctx context.Context, t Target, start time.Time, every time.Dura
 		defer close(done)
 		tick := time.NewTicker(every)
 		defer tick.Stop()
-		for read(lctx) {
+		// The first reading is the window's start: taken under ctx, not
+		// lctx, so a window that ends before this goroutine first runs
+		// (an ingest trial of a few small inserts on a busy host) still
+		// has it; stop waits for it.
+		ok := read(ctx)
+		for ok {
 			select {
 			case <-tick.C:
 			case <-lctx.Done():
 				return
 			}
+			ok = read(lctx)
 		}
 	}()
 	return func() []ServerSample {

@@ -100,6 +100,11 @@ func checkIndexVectorType(ix IndexSweep, s *Spec) (field, msg string) {
 		return "vector_type", "int8 needs whole-number data: set dataset.vector_type: int8 instead"
 	case s.MultiField() || s.Dataset.Source == SourceCollection:
 		return "vector_type", "an index entry's own vector_type applies to a workload with one dense field of its own data"
+	case s.Dataset.Metric == Cosine:
+		// The embedded target keeps COSINE rows normalised: a converted
+		// copy of them is not the stored type's values normalised, which
+		// ground truth (and a server) would compare.
+		return "vector_type", "an index entry's own vector_type applies to metrics L2 and IP; for COSINE set dataset.vector_type"
 	case s.Load.Model == LoadMixed || s.Load.Model == LoadIngest:
 		return "vector_type", fmt.Sprintf("an index entry's own vector_type applies to load models that only search (closed, open, capacity), not %s", s.Load.Model)
 	}

@@ -54,6 +54,17 @@ func TestQuantizedValid(t *testing.T) {
 	}
 }
 
+// TestIndexVectorTypeCosine checks an index entry's own vector type is
+// refused under COSINE (the converted copy would not be the type's values).
+func TestIndexVectorTypeCosine(t *testing.T) {
+	src := "name: q\ndataset: {size: 1000, dim: 8, metric: COSINE}\nindexes:\n  - type: HNSW\n    vector_type: float16\n"
+	_, err := Parse("w.yaml", []byte(src), noEnv)
+	want := "w.yaml:5: indexes[0].vector_type: an index entry's own vector_type applies to metrics L2 and IP; for COSINE set dataset.vector_type"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+}
+
 // TestVectorTypeMilvus checks which vector types a Milvus workload may
 // name: float16 and bfloat16 on a collection of one dense field, not int8.
 func TestVectorTypeMilvus(t *testing.T) {

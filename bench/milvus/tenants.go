@@ -16,7 +16,7 @@ import (
 // tenantTarget is a target for tenant's collection.
 func (t *Target) tenantTarget(tenant int64) *Target {
 	sub := &Target{cfg: t.cfg, clients: t.clients, serverVersion: t.serverVersion, consistency: t.consistency,
-		tlsOpt: t.tlsOpt, vecField: FieldVector, coll: fmt.Sprintf("%s_t%d", t.coll, tenant), scalar: t.scalar}
+		tlsOpt: t.tlsOpt, vecField: FieldVector, coll: fmt.Sprintf("%s_t%d", t.coll, tenant), scalar: t.scalar, vectorType: t.vectorType}
 	return sub
 }
 

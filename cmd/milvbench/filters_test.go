@@ -12,7 +12,7 @@ import (
 )
 
 // filtersWorkload is example:filters, shrunk, on the given target.
-func filtersWorkload(t *testing.T, target string) string {
+func filtersWorkload(t *testing.T, target, duration string) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("..", "..", "workloads", "examples", "filters.yaml"))
 	if err != nil {
@@ -22,7 +22,7 @@ func filtersWorkload(t *testing.T, target string) string {
 	for _, r := range [][2]string{
 		{"kind: embedded", target},
 		{"size: 50000", "size: 5000"}, {"queries: 500", "queries: 100"},
-		{"warmup: 500ms", "warmup: 200ms"}, {"duration: 2s", "duration: 1s"},
+		{"warmup: 500ms", "warmup: 200ms"}, {"duration: 2s", "duration: " + duration},
 		{"\nname: filters\n", "\nname: it_filters\n"},
 	} {
 		if !strings.Contains(y, r[0]) {
@@ -72,7 +72,7 @@ func checkFilterTrials(t *testing.T, res bench.Result) map[string]bench.Trial {
 
 func TestExampleFiltersEmbedded(t *testing.T) {
 	t.Setenv("MILVBENCH_CACHE", t.TempDir())
-	wl := filtersWorkload(t, "kind: embedded")
+	wl := filtersWorkload(t, "kind: embedded", "500ms")
 	checkFilterTrials(t, runResult(t, wl))
 	md, err := os.ReadFile(filepath.Join(filepath.Dir(wl), "out", "report.md"))
 	if err != nil || !strings.Contains(string(md), "## Filters") || !strings.Contains(string(md), "| anti_correlated | `cat_far == {c}` |") {
@@ -88,7 +88,7 @@ func TestExampleFiltersOnLite(t *testing.T) {
 	uri := needMilvus(t)
 	t.Setenv("MILVUS_URI", uri)
 	t.Setenv("MILVBENCH_CACHE", t.TempDir())
-	res := runResult(t, filtersWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}"))
+	res := runResult(t, filtersWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}", "1s"))
 	hnsw := checkFilterTrials(t, res)
 	near, far := hnsw["correlated"], hnsw["anti_correlated"]
 	if !(far.Recall < near.Recall-0.2) || far.RecallDist.Zero < 0.05 {

@@ -381,8 +381,9 @@ func (p *proxy) cut() {
 	p.conns = nil
 }
 
-// runSpec runs a parsed workload against the server and returns its trials.
-func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
+// specRunner parses src, points it at the server and returns a runner for
+// it, with every ground truth; the caller closes the target.
+func specRunner(t *testing.T, uri, src, dir string) (*bench.Runner, *milvus.Target) {
 	t.Helper()
 	spec, err := workloads.Parse(filepath.Join(dir, "w.yaml"), []byte(src), noEnv)
 	if err != nil {
@@ -390,18 +391,24 @@ func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
 	}
 	plan, ds, truths, cfg := prepare(t, spec, uri, dir)
 	ctx := context.Background()
-	tgt, err := milvus.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
 	filterTruths, err := bench.FilterTruths(ctx, ds, plan, datasets.GTCache{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
-		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}
-	res, err := r.Run(ctx)
+	tgt, err := milvus.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
+		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}, tgt
+}
+
+// runSpec runs a parsed workload against the server and returns its trials.
+func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
+	t.Helper()
+	r, tgt := specRunner(t, uri, src, dir)
+	defer tgt.Close()
+	res, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,23 +516,9 @@ load: {duration: 1s}
 // filter (by filter name), then drops the collection.
 func recallEveryQuery(t *testing.T, uri, src, dir string) map[string]float64 {
 	t.Helper()
-	spec, err := workloads.Parse(filepath.Join(dir, "w.yaml"), []byte(src), noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, ds, truths, cfg := prepare(t, spec, uri, dir)
-	ctx := context.Background()
-	filterTruths, err := bench.FilterTruths(ctx, ds, plan, datasets.GTCache{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgt, err := milvus.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, tgt := specRunner(t, uri, src, dir)
 	defer tgt.Close()
-	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
-		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}
+	ctx, plan := context.Background(), r.Plan
 	s, err := r.Open(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -44,21 +44,9 @@ func (t *Target) createTenantCollections(ctx context.Context, c bench.Collection
 
 // insertTenants inserts rows into their tenants' collections.
 func (t *Target) insertTenants(ctx context.Context, ids []int64, vecs [][]float32) error {
-	tenants, groups, err := t.byTenant(ids)
-	if err != nil {
-		return err
-	}
-	for _, tenant := range tenants {
-		rows := groups[tenant][0]
-		gi, gv := make([]int64, len(rows)), make([][]float32, len(rows))
-		for k, j := range rows {
-			gi[k], gv[k] = ids[j], vecs[j]
-		}
-		if err := t.tenantColls[tenant].Insert(ctx, gi, gv); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.byTenantRows(ids, vecs, func(tenant int64, gi []int64, gv [][]float32) error {
+		return t.tenantColls[tenant].Insert(ctx, gi, gv)
+	})
 }
 
 // eachTenant applies fn to every tenant's collection, in tenant order.

@@ -92,6 +92,31 @@ func IndexMemoryOf(cfg workloads.IndexConfig, rows int64, dim int, vt string) (f
 			f += fmt.Sprintf(" + rows·dim·%g (%s refine)", sqBytes[rt], rt)
 		}
 		return mem, f
+	case "HNSW_PQ", "HNSW_PRQ", "IVF_RABITQ":
+		// Codes per row: m·nbits bits (PQ), nrq times that (PRQ), one bit
+		// per component (RaBitQ); graph links (HNSW) or centroids (IVF);
+		// a refine copy at its type's size.
+		var mem float64
+		var f string
+		switch cfg.Type {
+		case "IVF_RABITQ":
+			mem, f = n*d/8+centroids, "rows·dim/8 (1-bit codes) + nlist·dim·4"
+		default:
+			m := float64(cfg.Build.Int("m", 32))
+			nbits := float64(cfg.Build.Int("nbits", 8))
+			nrq := 1.0
+			if cfg.Type == "HNSW_PRQ" {
+				nrq = float64(cfg.Build.Int("nrq", 2))
+			}
+			mem = n*m*nbits*nrq/8 + graph
+			f = fmt.Sprintf("rows·m·nbits·nrq/8 (codes; m=%g, nbits=%g, nrq=%g) + rows·8M, M=%g", m, nbits, nrq, M)
+		}
+		if on, _ := cfg.Build["refine"].(bool); on {
+			rt := cfg.Build.String("refine_type", "FP32")
+			mem += n * d * sqBytes[rt]
+			f += fmt.Sprintf(" + rows·dim·%g (%s refine)", sqBytes[rt], rt)
+		}
+		return mem, f + " (assumed: Milvus only, not checked against a server here)"
 	case "DISKANN":
 		return codes, w("raw/4", "rows·dim") + " (in memory; the rest on disk)"
 	case "SCANN":

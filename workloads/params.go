@@ -107,6 +107,41 @@ var indexRules = map[string]indexRule{
 			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1, noDefault: true}},
 		},
 	},
+	// HNSW_PQ and HNSW_PRQ: HNSW over product (and residual) quantised
+	// codes with an optional refine copy (Milvus 2.6; knowhere's names).
+	// Milvus targets only.
+	"HNSW_PQ": {
+		build: append(hnswPQBuild(), paramRule{name: "refine", bool: true}, paramRule{name: "refine_type", choices: RefineTypes()}),
+		search: []paramRule{
+			{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}},
+			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1, noDefault: true}},
+		},
+		check: pqDivides,
+	},
+	"HNSW_PRQ": {
+		build: append(hnswPQBuild(), paramRule{name: "nrq", ints: ints(1, 16, 2)}, paramRule{name: "refine", bool: true}, paramRule{name: "refine_type", choices: RefineTypes()}),
+		search: []paramRule{
+			{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}},
+			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1, noDefault: true}},
+		},
+		check: pqDivides,
+	},
+	// IVF_RABITQ: IVF lists of RaBitQ one-bit codes with an optional refine
+	// copy; rbq_bits_query quantises the query (0: not), the name knowhere
+	// and Milvus's documentation use (client/v2 2.6.2's builder spells it
+	// rbq_query_bits). Milvus 2.6, Milvus targets only.
+	"IVF_RABITQ": {
+		build: []paramRule{
+			{name: "nlist", ints: ints(1, 65536, 128)},
+			{name: "refine", bool: true},
+			{name: "refine_type", choices: RefineTypes()},
+		},
+		search: []paramRule{
+			{name: "nprobe", ints: &intRange{lo: 1, hiParam: "nlist", def: 8}},
+			{name: "rbq_bits_query", ints: &intRange{lo: 0, hi: 8, noDefault: true}},
+			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1, noDefault: true}},
+		},
+	},
 	"SCANN": {
 		build: []paramRule{
 			{name: "nlist", ints: ints(1, 65536, 128)},
@@ -136,6 +171,26 @@ var indexRules = map[string]indexRule{
 		},
 		search: []paramRule{{name: "drop_ratio_search", floats: &floatRange{lo: 0, hi: 1, hiOpen: true}}},
 	},
+}
+
+// hnswPQBuild are HNSW_PQ's and HNSW_PRQ's graph and codebook parameters:
+// m sub-quantisers (a divisor of the dimension; Milvus's default 32) of
+// nbits bits (1..24, default 8).
+func hnswPQBuild() []paramRule {
+	return []paramRule{
+		{name: "M", ints: ints(2, 2048, 30)},
+		{name: "efConstruction", ints: ints(1, intMax, 360)},
+		{name: "m", ints: &intRange{lo: 1, hi: 65536, noDefault: true}},
+		{name: "nbits", ints: ints(1, 24, 8)},
+	}
+}
+
+// pqDivides: a product quantiser's m must divide the dimension.
+func pqDivides(b Params, dim int) string {
+	if m := b.Int("m", 0); m > 0 && dim > 0 && dim%m != 0 {
+		return fmt.Sprintf("m=%d must divide the vector dimension %d (allowed m: %s)", m, dim, divisors(dim))
+	}
+	return ""
 }
 
 // IndexSparseInverted is the index of sparse vectors and BM25 outputs.

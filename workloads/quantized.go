@@ -48,7 +48,15 @@ func checkVectorType(ix IndexSweep, b Params, s *Spec) (field, msg string) {
 	if embedded && vt != VectorFloat && !slices.Contains(EmbeddedTypedIndexes(), typ) {
 		return "type", fmt.Sprintf("%s over %s vectors is not built by the embedded target (it builds %s over them)", typ, vt, strings.Join(EmbeddedTypedIndexes(), ", "))
 	}
-	if typ != "HNSW_SQ" {
+	switch typ {
+	case "HNSW_PQ", "HNSW_PRQ", "IVF_RABITQ":
+		// Quantised codes refined with a refine_type copy only with refine.
+		if _, hasRT := b["refine_type"]; hasRT && b["refine"] != true {
+			return "build.refine_type", "applies only with refine: true"
+		}
+		return "", ""
+	case "HNSW_SQ":
+	default:
 		return "", ""
 	}
 	if vt == VectorInt8 {

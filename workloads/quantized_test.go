@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,40 @@ func TestVectorTypeMilvus(t *testing.T) {
 		if (tt.err == "") != (err == nil) || (err != nil && err.Error() != tt.err) {
 			t.Errorf("%s: err = %v, want %q", tt.vt, err, tt.err)
 		}
+	}
+}
+
+// TestMilvusQuantizedIndexes: HNSW_PQ, HNSW_PRQ and IVF_RABITQ take
+// Milvus's parameter names and ranges, one line per mistake.
+func TestMilvusQuantizedIndexes(t *testing.T) {
+	base := `name: q
+target: {kind: milvus, uri: "http://localhost:19530"}
+dataset: {size: 1000, dim: 96}
+indexes:
+  - type: %s
+    build: {%s}
+    search: {%s}
+`
+	for _, tc := range []struct{ typ, build, search, want string }{
+		{"HNSW_PQ", "M: 16, m: 32, nbits: 8, refine: true, refine_type: SQ8", "ef: [32, 64], refine_k: 2", ""},
+		{"HNSW_PRQ", "m: 12, nrq: 4, nbits: 4", "ef: 40", ""},
+		{"IVF_RABITQ", "nlist: 256, refine: true, refine_type: FP16", "nprobe: 16, rbq_bits_query: [0, 4, 8], refine_k: 3", ""},
+		{"HNSW_PQ", "m: 7", "ef: 32", "w.yaml:6: indexes[0].build: m=7 must divide the vector dimension 96 (allowed m: 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 96)"},
+		{"HNSW_PRQ", "m: 8, nrq: 17", "ef: 32", "indexes[0].build.nrq: 17 is out of range"},
+		{"HNSW_PQ", "m: 8, nbits: 25", "ef: 32", "indexes[0].build.nbits: 25 is out of range"},
+		{"IVF_RABITQ", "nlist: 64", "nprobe: 8, rbq_bits_query: 9", "indexes[0].search.rbq_bits_query: 9 is out of range"},
+		{"IVF_RABITQ", "nlist: 64, refine_type: SQ8", "nprobe: 8", "indexes[0].build.refine_type: applies only with refine: true"},
+		{"HNSW_PQ", "m: 8, refine: true", "ef: 32, refine_k: 0.5", "indexes[0].search.refine_k: 0.5 is out of range"},
+		{"IVF_RABITQ", "nlist: 64, refine: true, refine_type: SQ3", "nprobe: 8", "indexes[0].build.refine_type: SQ3 is not allowed (allowed: FP32, SQ6, SQ8, FP16, BF16)"},
+	} {
+		t.Run(tc.typ+" "+tc.build+" "+tc.search, func(t *testing.T) {
+			_, err := Parse("w.yaml", []byte(fmt.Sprintf(base, tc.typ, tc.build, tc.search)), noEnv)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n")):
+				t.Errorf("error %v, want one line with %q", err, tc.want)
+			}
+		})
 	}
 }

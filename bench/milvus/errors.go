@@ -67,6 +67,12 @@ func classify(err error) string {
 		}
 		return bench.ClassOther
 	}
+	// A server that does not know an index type is not unavailable, though
+	// Milvus Lite answers it with that code ("unknown index_type: 'X'"):
+	// retrying cannot help (and Lite's retry meets a half-made index).
+	if strings.Contains(strings.ToLower(err.Error()), "unknown index_type") {
+		return bench.ClassOther
+	}
 	switch merr.Code(err) {
 	case codeRateLimit, codeTooManyRequests:
 		return bench.ClassRateLimited

@@ -28,6 +28,10 @@ func TestClassify(t *testing.T) {
 		{merr.ErrServiceRateLimit, bench.ClassRateLimited},
 		{merr.ErrServiceQuotaExceeded, bench.ClassQuota},
 		{errors.New("boom"), bench.ClassOther},
+		// Milvus Lite 3.2.2 refuses an index type it lacks with the
+		// "unavailable" code: not retried.
+		{merr.WrapErrServiceUnavailable("unknown index_type: 'HNSW_PQ'"), bench.ClassOther},
+		{merr.WrapErrServiceUnavailable("node down"), bench.ClassUnavailable},
 	}
 	for _, tt := range tests {
 		if got := classify(tt.err); got != tt.want {

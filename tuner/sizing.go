@@ -47,7 +47,21 @@ func IndexMemory(cfg workloads.IndexConfig, rows int64, dim int) (float64, strin
 //     assumption) + raw when with_raw_data (Milvus's default) + nlist·dim·4.
 //   - AUTOINDEX: as HNSW with M=30, the default Zilliz Cloud and Milvus
 //     pick for float vectors (an assumption: the server chooses).
+//   - HNSW_PQ, HNSW_PRQ: rows·m·nbits·nrq/8 codes + the graph as HNSW's;
+//     IVF_RABITQ: rows·dim/8 one-bit codes + centroids; each with a
+//     refine copy as HNSW_SQ's (assumed: no server here builds them).
+//
+// With mmap.enabled the same bytes are memory-mapped files: the figure is
+// what the page cache holds when every page is hot, not a floor.
 func IndexMemoryOf(cfg workloads.IndexConfig, rows int64, dim int, vt string) (float64, string) {
+	mem, f := indexMemoryOf(cfg, rows, dim, vt)
+	if on, _ := cfg.Build[workloads.MmapKey].(bool); on {
+		f += " (mmap.enabled: memory-mapped, resident only when its pages are hot)"
+	}
+	return mem, f
+}
+
+func indexMemoryOf(cfg workloads.IndexConfig, rows int64, dim int, vt string) (float64, string) {
 	if cfg.VectorType != "" {
 		vt = cfg.VectorType // an index entry built over its own vector type
 	}

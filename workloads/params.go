@@ -193,6 +193,11 @@ func pqDivides(b Params, dim int) string {
 	return ""
 }
 
+// MmapKey is the index property that memory-maps the index's files
+// (Milvus 2.4+), sweepable as a build parameter of any index on a Milvus
+// target: it trades resident memory for page-cache reads.
+const MmapKey = "mmap.enabled"
+
 // IndexSparseInverted is the index of sparse vectors and BM25 outputs.
 const IndexSparseInverted = "SPARSE_INVERTED_INDEX"
 

@@ -116,3 +116,33 @@ indexes:
 		})
 	}
 }
+
+func TestMmapSweep(t *testing.T) {
+	src := `name: m
+target: {kind: milvus, uri: "http://localhost:19530"}
+dataset: {size: 1000, dim: 16}
+indexes:
+  - type: HNSW
+    build: {M: 16, mmap.enabled: [false, true]}
+`
+	spec, err := Parse("w.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range NewPlan(spec).Builds {
+		got = append(got, fmt.Sprint(b.Index.Build[MmapKey]))
+	}
+	if strings.Join(got, " ") != "false true" {
+		t.Errorf("builds by mmap.enabled %v", got)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"kind: milvus, uri: \"http://localhost:19530\"", "kind: embedded", "w.yaml:6: indexes[0].build.mmap.enabled: is a Milvus index property"},
+		{"[false, true]", "[yes]", "indexes[0].build.mmap.enabled: must be true or false, got yes"},
+	} {
+		_, err := Parse("w.yaml", []byte(strings.Replace(src, tc.from, tc.to, 1)), noEnv)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+}

@@ -287,6 +287,17 @@ func validateIndex(file, path string, ix IndexSweep, s *Spec, lines map[string]i
 		return &Error{File: file, Line: line, Field: fp, Msg: fmt.Sprintf(format, args...)}
 	}
 	for _, name := range sortedKeys(ix.Build) {
+		if name == MmapKey {
+			if s.Target.Kind != TargetMilvus {
+				return e("build."+name, "is a Milvus index property (memory-mapped index files); the embedded target keeps every index in memory")
+			}
+			for _, v := range ix.Build[name] {
+				if _, ok := v.(bool); !ok {
+					return e("build."+name, "must be true or false, got %v", v)
+				}
+			}
+			continue
+		}
 		r, ok := findRule(rule.build, name)
 		if !ok {
 			return e("build."+name, "%s has no build parameter %q (allowed: %s)", ix.Type, name, ruleNames(rule.build))

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/workloads"
 	"github.com/milvus-io/milvus/pkg/v2/util/merr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -79,5 +81,25 @@ func TestTransportOptions(t *testing.T) {
 				t.Errorf("TLS option %v, want TLS %v", opt != nil, tt.tls)
 			}
 		})
+	}
+}
+
+func TestCheckServerVersion(t *testing.T) {
+	for _, tc := range []struct {
+		typ, version, want string
+	}{
+		{"HNSW_PQ", "v2.3.21", "milvus: HNSW_PQ needs Milvus 2.6 or later; this server is v2.3.21"},
+		{"IVF_RABITQ", "v2.5.4", "milvus: IVF_RABITQ needs Milvus 2.6 or later; this server is v2.5.4"},
+		{"HNSW_SQ", "v2.6.3", ""},
+		{"HNSW_PRQ", "v3.0.0", ""},
+		{"HNSW", "v2.3.21", ""},
+		{"SPARSE_INVERTED_INDEX", "v2.3.21", "needs Milvus 2.4 or later"},
+		{"HNSW_PQ", "2.6-dev", ""},
+		{"HNSW_PQ", "unknown", ""},
+	} {
+		err := checkServerVersion(workloads.IndexConfig{Type: tc.typ}, tc.version)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s on %s: %v, want %q", tc.typ, tc.version, err, tc.want)
+		}
 	}
 }

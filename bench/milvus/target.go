@@ -362,6 +362,31 @@ func (t *Target) CheckIndex(cfg workloads.IndexConfig) error {
 	if t.isLite() {
 		return checkLiteSparse(cfg)
 	}
+	return checkServerVersion(cfg, t.serverVersion)
+}
+
+// indexSince is the first Milvus release that builds each index type
+// newer than 2.3 (the release notes of 2.4, 2.5 and 2.6).
+var indexSince = map[string][2]int{
+	"HNSW_SQ": {2, 6}, "HNSW_PQ": {2, 6}, "HNSW_PRQ": {2, 6}, "IVF_RABITQ": {2, 6},
+	workloads.IndexSparseInverted: {2, 4},
+}
+
+// checkServerVersion refuses, in one line, an index type the server's
+// release predates (a version it cannot parse is let through: the first
+// request will say).
+func checkServerVersion(cfg workloads.IndexConfig, version string) error {
+	need, ok := indexSince[cfg.Type]
+	if !ok {
+		return nil
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(version, "v"), "%d.%d", &major, &minor); err != nil {
+		return nil
+	}
+	if major < need[0] || (major == need[0] && minor < need[1]) {
+		return fmt.Errorf("milvus: %s needs Milvus %d.%d or later; this server is %s", cfg.Type, need[0], need[1], version)
+	}
 	return nil
 }
 

@@ -399,7 +399,11 @@ func runSpec(t *testing.T, uri, src, dir string) []bench.Trial {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
+	kindTruths, err := bench.RangeGroupTruths(ctx, ds, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths, KindTruths: kindTruths,
 		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}
 	res, err := r.Run(ctx)
 	if err != nil {

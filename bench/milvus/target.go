@@ -794,7 +794,7 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		vecs[i] = entity.FloatVector(v)
 	}
 	ann := index.NewCustomAnnParam()
-	for k, v := range req.Params {
+	for k, v := range rangeParams(req) {
 		ann.WithExtraParam(k, v)
 	}
 	level := t.consistency
@@ -803,6 +803,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
 		WithANNSField(t.vecField).WithConsistencyLevel(level).WithAnnParam(ann)
+	if g := req.Group; g != nil {
+		opt = opt.WithGroupByField(g.Field).WithGroupSize(g.GroupSize).WithStrictGroupSize(g.Strict)
+	}
 	if f := req.Filter; f != nil && f.Tenanted && t.tenantLayout() == workloads.LayoutPartitions {
 		opt = opt.WithPartitions(partitionName(f.Tenant))
 	} else if req.Filter != nil {

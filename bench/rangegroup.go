@@ -212,6 +212,29 @@ type RangeQuality struct {
 	InRange CountDist `json:"in_range"`
 }
 
+// GroupQuality is what a group trial found beside its recall: the
+// distributions of hits returned per query and of hits in the exact
+// grouped answer (fewer than topk × group_size when groups are small).
+type GroupQuality struct {
+	Results CountDist `json:"results"`
+	Exact   CountDist `json:"exact"`
+}
+
+// groupQuality computes a group trial's counts over the answered
+// queries (nil when none was answered).
+func groupQuality(gt *datasets.GroundTruth, a *answers) *GroupQuality {
+	var results, exact []int
+	for qi, ids := range a.ids {
+		if a.seen[qi].Load() {
+			results, exact = append(results, len(ids)), append(exact, len(gt.IDs[qi]))
+		}
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	return &GroupQuality{Results: newCountDist(results), Exact: newCountDist(exact)}
+}
+
 // CountDist summarises a count per query.
 type CountDist struct {
 	Mean float64 `json:"mean"`

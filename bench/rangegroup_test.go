@@ -244,8 +244,8 @@ load: {concurrency: 1, warmup: 5ms, duration: 60ms}
 		if s.Range != nil && (tr.Range == nil || tr.Range.Precision != 1) {
 			t.Errorf("%s: range quality %+v, want precision 1", name, tr.Range)
 		}
-		if s.Range == nil && tr.Range != nil {
-			t.Errorf("%s: range quality on a group trial", name)
+		if s.Range == nil && (tr.Range != nil || tr.Group == nil || tr.Group.Results.Max == 0) {
+			t.Errorf("%s: group trial with range quality %+v, group quality %+v", name, tr.Range, tr.Group)
 		}
 		switch tr.Index.Type {
 		case "FLAT":
@@ -254,6 +254,9 @@ load: {concurrency: 1, warmup: 5ms, duration: 60ms}
 			}
 			if s.Range != nil && tr.Range.Results != tr.Range.InRange {
 				t.Errorf("%s: results %+v, in range %+v", name, tr.Range.Results, tr.Range.InRange)
+			}
+			if s.Group != nil && tr.Group.Results != tr.Group.Exact {
+				t.Errorf("%s: hits %+v, exact %+v", name, tr.Group.Results, tr.Group.Exact)
 			}
 		default:
 			hnswLoses = hnswLoses || tr.Recall < 1

@@ -78,7 +78,9 @@ type Trial struct {
 	// Recall): the low percentiles, the minimum, the share at zero.
 	RecallDist *RecallDist `json:"recall_dist,omitempty"`
 	// Range is a range trial's precision and result counts.
-	Range       *RangeQuality `json:"range_quality,omitempty"`
+	Range *RangeQuality `json:"range_quality,omitempty"`
+	// Group is a group trial's hit counts.
+	Group       *GroupQuality `json:"group_quality,omitempty"`
 	QPS         float64       `json:"qps"`
 	QueriesPerS float64       `json:"queries_per_s"`
 	Requests    int64         `json:"requests"`

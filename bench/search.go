@@ -185,6 +185,9 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 	if pt.Range != nil && truth.GT != nil {
 		tr.Range = rangeQuality(truth.GT, pt.TopK, w.ans)
 	}
+	if pt.Group != nil && truth.GT != nil {
+		tr.Group = groupQuality(truth.GT, w.ans)
+	}
 	var err error
 	if tr.LatencyMS, tr.Histogram, err = DigestHistogram(w.latency); err != nil {
 		return Trial{}, err

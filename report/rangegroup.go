@@ -37,16 +37,19 @@ func writeRangeGroup(b *strings.Builder, d *doc) {
 	}
 	if len(groups) > 0 {
 		b.WriteString("## Grouping search\n\n")
-		b.WriteString("Recall: the share of the exact grouped answer's hits (the topk groups by their best hit, up to group_size hits each) the answer holds.\n\n")
-		b.WriteString("| # | index | params | group | load | recall | recall p5 | QPS | p99 (ms) |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("Recall: the share of the exact grouped answer's hits (the topk groups by their best hit, up to group_size hits each) the answer holds. Hits and exact hits: per query, mean / p50 / p90 / max, and the share of queries with none.\n\n")
+		b.WriteString("| # | index | params | group | load | recall | recall p5 | hits | exact hits | QPS | p99 (ms) |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, t := range groups {
-			p5 := "-"
+			p5, hits, exact := "-", "-", "-"
 			if t.RecallDist != nil {
 				p5 = fmt.Sprintf("%.4f", t.RecallDist.P5)
 			}
-			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %.4f | %s | %.1f | %.3f |\n", t.ID, indexCell(t), paramsText(t.Search.Params),
-				t.Search.Group.String(), levelText(t.Load), t.Recall, p5, t.QPS, t.LatencyMS.P99)
+			if q := t.Group; q != nil {
+				hits, exact = countText(q.Results), countText(q.Exact)
+			}
+			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %.4f | %s | %s | %s | %.1f | %.3f |\n", t.ID, indexCell(t), paramsText(t.Search.Params),
+				t.Search.Group.String(), levelText(t.Load), t.Recall, p5, hits, exact, t.QPS, t.LatencyMS.P99)
 		}
 		b.WriteString("\n")
 	}

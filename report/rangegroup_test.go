@@ -21,6 +21,9 @@ func TestRangeGroupReport(t *testing.T) {
 		if r != nil {
 			tr.Range = &bench.RangeQuality{Precision: 0.95, Results: bench.CountDist{Mean: 4.5, P50: 4, P90: 9, Max: 10, Zero: 0.25}, InRange: bench.CountDist{Mean: 6, P50: 6, P90: 10, Max: 10}}
 		}
+		if g != nil {
+			tr.Group = &bench.GroupQuality{Results: bench.CountDist{Mean: 20, P50: 20, P90: 30, Max: 30}, Exact: bench.CountDist{Mean: 30, P50: 30, P90: 30, Max: 30}}
+		}
 		return tr
 	}
 	trials := []bench.Trial{
@@ -50,7 +53,7 @@ func TestRangeGroupReport(t *testing.T) {
 		"| 2 | HNSW | ef=32 | radius=0.5 | c=1 | 0.8000 | 0.9500 | 4.5 / 4 / 9 / 10 (25% none) | 6.0 / 6 / 10 / 10 (0% none) |",
 		"| 3 | HNSW | ef=32 | radius=0.5,range_filter=0.9 |",
 		"## Grouping search",
-		"| 5 | HNSW | ef=32 | doc:3:strict | c=1 | 0.8000 |",
+		"| 5 | HNSW | ef=32 | doc:3:strict | c=1 | 0.8000 | - | 20.0 / 20 / 30 / 30 (0% none) | 30.0 / 30 / 30 / 30 (0% none) |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)

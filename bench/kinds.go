@@ -213,7 +213,7 @@ func TruthKey(indexes []workloads.IndexConfig, pt workloads.SearchPoint) string 
 	case workloads.KindRange:
 		return "range:" + pt.Range.String()
 	case workloads.KindGroup:
-		return fmt.Sprintf("group:%s:topk=%d", pt.Group.String(), pt.TopK)
+		return fmt.Sprintf("group:%s:topk=%d", pt.Group, pt.TopK)
 	case workloads.KindHybrid:
 		h := pt.Hybrid
 		key := "hybrid:" + h.Ranker

@@ -43,8 +43,11 @@ type RangePoint struct {
 	RangeFilter *float64 `json:"range_filter,omitempty"`
 }
 
-// String renders the point as radius=R,range_filter=F.
+// String renders the point as radius=R,range_filter=F ("" for nil).
 func (r *RangePoint) String() string {
+	if r == nil {
+		return ""
+	}
 	s := fmt.Sprintf("radius=%g", r.Radius)
 	if r.RangeFilter != nil {
 		s += fmt.Sprintf(",range_filter=%g", *r.RangeFilter)
@@ -59,8 +62,11 @@ type GroupPoint struct {
 	Strict    bool   `json:"strict_group_size,omitempty"`
 }
 
-// String renders the point as field:size[:strict].
+// String renders the point as field:size[:strict] ("" for nil).
 func (g *GroupPoint) String() string {
+	if g == nil {
+		return ""
+	}
 	s := fmt.Sprintf("%s:%d", g.Field, g.GroupSize)
 	if g.Strict {
 		s += ":strict"

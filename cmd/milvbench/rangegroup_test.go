@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/milvbench/milvbench/workloads"
 )
 
 // TestRangeGroupRun runs kinds range and group through the CLI on the
@@ -58,5 +60,31 @@ load: {concurrency: 1, warmup: 50ms, duration: 300ms}
 	md, err := os.ReadFile(filepath.Join(filepath.Dir(wl), "out", "report.md"))
 	if err != nil || !strings.Contains(string(md), "## Range search") || !strings.Contains(string(md), "## Grouping search") {
 		t.Errorf("report.md lacks the range and grouping sections (%v)", err)
+	}
+}
+
+// TestRangeGroupNotScaledOut: prepare and shards refuse range and group
+// workloads in one line (merge could not tell their trials apart), and
+// still take the same workload as ann.
+func TestRangeGroupNotScaledOut(t *testing.T) {
+	for _, tc := range []struct {
+		search, want string
+	}{
+		{"search: {kind: range, range: {radius: 0.5}}", "search kinds range and group cannot be scaled out yet"},
+		{"search: {kind: group, group: {field: doc}}", "search kinds range and group cannot be scaled out yet"},
+		{"search: {kind: ann}", ""},
+	} {
+		spec, err := workloads.Parse("w.yaml", []byte(`name: so
+target: {kind: milvus, uri: "http://127.0.0.1:1"}
+dataset: {size: 1000, dim: 8, metric: IP, payload: [{name: doc, type: int64, values: 10}]}
+indexes: [{type: FLAT}]
+`+tc.search+"\n"), func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkScaleOut(spec)
+		if (tc.want == "") != (err == nil) || (err != nil && (!strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n"))) {
+			t.Errorf("%s: error %v, want one line with %q", tc.search, err, tc.want)
+		}
 	}
 }

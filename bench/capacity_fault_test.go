@@ -38,6 +38,9 @@ type faultTarget struct {
 const (
 	tripWindow = 100
 	quiet      = 200 * time.Millisecond
+	// tripAfter: the 50/s and 400/s probes of TestCapacityFailedProbe send
+	// at most 30 + 240 searches (warm-up and window).
+	tripAfter = 285
 )
 
 func (f *faultTarget) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
@@ -48,7 +51,8 @@ func (f *faultTarget) Search(ctx context.Context, req bench.SearchRequest) (benc
 		f.mu.Unlock()
 		return bench.SearchResult{}, classErr(bench.ClassUnavailable)
 	}
-	if now.Sub(f.last) >= quiet {
+	alone := now.Sub(f.last) >= quiet
+	if alone {
 		f.tripped = false
 	}
 	f.last = now
@@ -57,6 +61,13 @@ func (f *faultTarget) Search(ctx context.Context, req bench.SearchRequest) (benc
 		f.arrivals = f.arrivals[1:]
 	}
 	if f.limit > 0 && len(f.arrivals) == tripWindow && now.Sub(f.arrivals[0]).Seconds() < tripWindow/f.limit {
+		f.tripped = true
+	}
+	// On a loaded host the generator may never reach limit/s: after the
+	// searches the probes below the limit send (tripAfter), any search
+	// that is not alone trips it too, so the probe above the limit fails
+	// whatever rate it achieved.
+	if f.limit > 0 && f.searches > tripAfter && !alone {
 		f.tripped = true
 	}
 	tripped := f.tripped

@@ -181,7 +181,11 @@ func (s *Session) truth(pt workloads.SearchPoint) Truth {
 		if pt.Filter != "" {
 			return s.r.FilterTruths[pt.Filter]
 		}
-		return s.r.Truths[pt.Selectivity]
+		t := s.r.Truths[pt.Selectivity]
+		if s.index != nil && t.Typed[s.index.VectorType] != nil {
+			t.GT = t.Typed[s.index.VectorType] // built over another vector type
+		}
+		return t
 	}
 	return Truth{GT: s.r.KindTruths[TruthKey(s.built, pt)]}
 }

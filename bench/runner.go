@@ -365,6 +365,11 @@ func (r *Runner) newSession(ctx context.Context, truth bool) (*Session, error) {
 		if !ok || t.GT == nil || t.GT.K < plan.MaxTopK() || len(t.GT.IDs) != len(ds.Queries) || (sel < 1) != (t.Filter != nil) {
 			return nil, fmt.Errorf("bench: no ground truth covering %d queries at depth %d for selectivity %g", len(ds.Queries), plan.MaxTopK(), sel)
 		}
+		for _, vt := range indexVectorTypes(plan, ds) {
+			if gt := t.Typed[vt]; gt == nil || gt.K < plan.MaxTopK() || len(gt.IDs) != len(ds.Queries) {
+				return nil, fmt.Errorf("bench: no ground truth over %s vectors covering %d queries at depth %d for selectivity %g", vt, len(ds.Queries), plan.MaxTopK(), sel)
+			}
+		}
 	}
 	for _, fp := range plan.Spec.FilterPoints() {
 		if !truth {
@@ -400,7 +405,7 @@ func (r *Runner) collectionSpec(layout string) CollectionSpec {
 		}
 	}
 	return CollectionSpec{Name: r.Collection, Dim: ds.Info.Dim, Metric: ds.Info.Metric, RunID: r.RunID, Rows: ds.Base.Size(), Labels: ds.Labels, Payload: ds.Payload, Fields: fields,
-		Tenancy: r.Plan.Spec.Tenancy, Layout: layout}
+		Tenancy: r.Plan.Spec.Tenancy, Layout: layout, VectorType: ds.Info.VectorType}
 }
 
 // reuse attaches, on resume, to the collection an earlier attempt of this

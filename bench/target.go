@@ -194,6 +194,9 @@ type CollectionSpec struct {
 	// FieldInserter). Empty means today's one dense field; Dim is 0 when
 	// the collection has no dense field.
 	Fields []CollectionField
+	// VectorType is the dense field's element type (workloads.VectorFloat16,
+	// VectorBFloat16, VectorInt8); "" or VectorFloat: FLOAT_VECTOR.
+	VectorType string
 }
 
 // SearchRequest is one search call carrying len(Vectors) queries (for

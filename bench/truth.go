@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/milvbench/milvbench/datasets"
@@ -30,6 +31,10 @@ type Truth struct {
 	// query's band (see tenantBands).
 	Bands  []TenantBand
 	BandOf []int8
+	// Typed holds, per vector type an index entry is built over (its own
+	// vector_type), the exact ground truth over the values that type
+	// stores, under the same filter.
+	Typed map[string]*datasets.GroundTruth
 }
 
 // selfIDs is the id of each query's own row in the base, when the queries
@@ -77,6 +82,26 @@ func Truths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Plan, cac
 			logf("truth  exact top-%d for %d queries%s %s in %.2fs", gt.K, len(gt.IDs), what, how, time.Since(t0).Seconds())
 		}
 		out[sel] = Truth{Filter: f, GT: gt, Self: selfIDs(ds)}
+		for _, vt := range indexVectorTypes(plan, ds) {
+			tds, err := ds.As(ctx, vt)
+			if err != nil {
+				return nil, err
+			}
+			t0 := time.Now()
+			tgt, hit, err := datasets.GroundTruthFor(ctx, tds, opt, key, cache)
+			if err != nil {
+				return nil, fmt.Errorf("ground truth over %s%s: %w", vt, what, err)
+			}
+			if logf != nil {
+				logf("truth  exact top-%d for %d queries over %s%s %s in %.2fs", tgt.K, len(tgt.IDs), vt, what, map[bool]string{true: "cached", false: "computed"}[hit], time.Since(t0).Seconds())
+			}
+			t := out[sel]
+			if t.Typed == nil {
+				t.Typed = map[string]*datasets.GroundTruth{}
+			}
+			t.Typed[vt] = tgt
+			out[sel] = t
+		}
 	}
 	return out, nil
 }
@@ -137,4 +162,18 @@ func (t Truth) filterFor(q int) *datasets.Filter {
 		return t.Filters[q]
 	}
 	return t.Filter
+}
+
+// indexVectorTypes are the vector types index entries of the plan are
+// built over that differ from the dataset's, in plan order.
+func indexVectorTypes(plan *workloads.Plan, ds *datasets.Dataset) []string {
+	var out []string
+	for _, b := range plan.Builds {
+		vt := b.Index.VectorType
+		if vt == "" || vt == ds.Info.VectorType || (vt == workloads.VectorFloat && ds.Info.VectorType == "") || slices.Contains(out, vt) {
+			continue
+		}
+		out = append(out, vt)
+	}
+	return out
 }

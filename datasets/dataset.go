@@ -24,6 +24,9 @@ type Info struct {
 	Seed         int64            `json:"seed,omitempty"`
 	Clusters     int              `json:"clusters,omitempty"`
 	Checksum     string           `json:"checksum"`
+	// VectorType is the type the vectors are stored as, and ground truth
+	// computed on (float16, bfloat16, int8); absent for float.
+	VectorType string `json:"vector_type,omitempty"`
 }
 
 // Base streams the base vectors in row order.

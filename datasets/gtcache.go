@@ -167,6 +167,10 @@ func GroundTruthFor(ctx context.Context, ds *Dataset, opt GTOptions, filterKey s
 		return nil, false, errors.New("ground truth: dataset has no checksum")
 	}
 	key := GTKey(ds.Info.Checksum, ds.Info.Metric, opt.K, filterKey)
+	if ds.Info.VectorType != "" {
+		// Float ground truth keeps its key; every other type has its own.
+		key = GTKey(ds.Info.Checksum+"\x00"+ds.Info.VectorType, ds.Info.Metric, opt.K, filterKey)
+	}
 	if cache.Dir != "" {
 		gt, err := cache.Get(key)
 		if err != nil {

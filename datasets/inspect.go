@@ -116,6 +116,9 @@ func truthHeader(path string) error {
 		if r.dtype == "<f4" {
 			return fmt.Errorf("%s: holds float32, not integer ids", path)
 		}
+		if r.dtype == "<f2" {
+			return fmt.Errorf("%s: holds float16, not integer ids", path)
+		}
 	case strings.HasSuffix(path, ".parquet"):
 		f, pf, err := openParquet(path)
 		if err != nil {

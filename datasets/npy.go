@@ -14,8 +14,8 @@ import (
 
 // NumPy .npy files (format versions 1–3): a header naming dtype and shape,
 // then the array in C order. Two-dimensional little-endian float32 ('<f4'),
-// uint8 ('|u1'), int32 ('<i4') and int64 ('<i8', for neighbour ids) arrays
-// are supported.
+// float16 ('<f2'), uint8 ('|u1'), int8 ('|i1'), int32 ('<i4') and int64
+// ('<i8', for neighbour ids) arrays are supported.
 
 // NpyReader reads a 2-D .npy file one row at a time.
 type NpyReader struct {
@@ -37,7 +37,7 @@ var (
 	npyShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
 )
 
-var npyElem = map[string]int{"<f4": 4, "|u1": 1, "<u1": 1, "<i4": 4, "<i8": 8}
+var npyElem = map[string]int{"<f4": 4, "<f2": 2, "|u1": 1, "<u1": 1, "|i1": 1, "<i1": 1, "<i4": 4, "<i8": 8}
 
 // OpenNpy opens a .npy file and checks its header and size.
 func OpenNpy(path string) (*NpyReader, error) {
@@ -97,7 +97,7 @@ func openNpy(f *os.File, path string) (*NpyReader, error) {
 	}
 	elem, ok := npyElem[m[1]]
 	if !ok {
-		return nil, fmt.Errorf("%s: offset %d: dtype %q not supported (use float32 '<f4', uint8 '|u1', int32 '<i4' or int64 '<i8')", path, start, m[1])
+		return nil, fmt.Errorf("%s: offset %d: dtype %q not supported (use float32 '<f4', float16 '<f2', uint8 '|u1', int8 '|i1', int32 '<i4' or int64 '<i8')", path, start, m[1])
 	}
 	if fo := npyFortran.FindStringSubmatch(h); fo == nil || fo[1] != "False" {
 		return nil, fmt.Errorf("%s: offset %d: only C-order arrays are supported (fortran_order must be False)", path, start)
@@ -188,9 +188,21 @@ func (n *NpyReader) ReadFloat32(dst []float32) error {
 			}
 			dst[j] = x
 		}
+	case "<f2":
+		for j := range dst {
+			x := Float16Value(binary.LittleEndian.Uint16(n.raw[2*j:]))
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("%s: offset %d: row %d component %d is %v", n.path, at+int64(2*j), n.row-1, j, x)
+			}
+			dst[j] = x
+		}
 	case "|u1", "<u1":
 		for j := range dst {
 			dst[j] = float32(n.raw[j])
+		}
+	case "|i1", "<i1":
+		for j := range dst {
+			dst[j] = float32(int8(n.raw[j]))
 		}
 	case "<i4":
 		for j := range dst {
@@ -209,13 +221,20 @@ func (n *NpyReader) ReadInt64(dst []int64) error {
 	if n.dtype == "<f4" {
 		return fmt.Errorf("%s: holds float32, not integer ids", n.path)
 	}
+	if n.dtype == "<f2" {
+		return fmt.Errorf("%s: holds float16, not integer ids", n.path)
+	}
 	if _, err := n.next(); err != nil {
 		return err
 	}
 	for j := range dst {
 		switch n.elem {
 		case 1:
-			dst[j] = int64(n.raw[j])
+			if n.dtype[1:] == "i1" {
+				dst[j] = int64(int8(n.raw[j]))
+			} else {
+				dst[j] = int64(n.raw[j])
+			}
 		case 4:
 			dst[j] = int64(int32(binary.LittleEndian.Uint32(n.raw[4*j:])))
 		default:
@@ -225,8 +244,8 @@ func (n *NpyReader) ReadInt64(dst []int64) error {
 	return nil
 }
 
-// WriteNpy writes a 2-D array to path; T is float32, uint8, int32 or int64.
-func WriteNpy[T float32 | uint8 | int32 | int64](path string, rows [][]T) (err error) {
+// WriteNpy writes a 2-D array to path; T is float32, uint8, int8, int32 or int64.
+func WriteNpy[T float32 | uint8 | int8 | int32 | int64](path string, rows [][]T) (err error) {
 	dim := 0
 	if len(rows) > 0 {
 		dim = len(rows[0])
@@ -238,6 +257,8 @@ func WriteNpy[T float32 | uint8 | int32 | int64](path string, rows [][]T) (err e
 		descr = "<f4"
 	case uint8:
 		descr = "|u1"
+	case int8:
+		descr = "|i1"
 	case int32:
 		descr = "<i4"
 	case int64:
@@ -272,6 +293,8 @@ func WriteNpy[T float32 | uint8 | int32 | int64](path string, rows [][]T) (err e
 				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
 			case uint8:
 				b = append(b, v)
+			case int8:
+				b = append(b, byte(v))
 			case int32:
 				b = binary.LittleEndian.AppendUint32(b, uint32(v))
 			case int64:

@@ -356,6 +356,9 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	if spec.Size != 0 && truth != nil {
 		truth = nil // neighbours of the full base do not apply to a prefix
 	}
+	if spec.Type() != workloads.VectorFloat {
+		truth = nil // the file's neighbours are of the values before conversion
+	}
 	ds := &Dataset{
 		Info: Info{
 			Name: datasetName(spec.Source, files), Source: files.Format, Size: base.Size(), Dim: base.Dim(),
@@ -364,6 +367,9 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 		Base:    base,
 		Queries: queries,
 		Labels:  LabelsFor(spec),
+	}
+	if err := ds.storeAs(spec.Type(), files.Base[0], files.Queries); err != nil {
+		return nil, nil, err
 	}
 	sum, err := Checksum(ctx, ds)
 	if err != nil {

@@ -239,7 +239,7 @@ func TestPayloadFile(t *testing.T) {
 		})
 	}
 	for _, tc := range []struct{ name, body, want string }{
-		{"wrong type", `{"brand": 1}`, `bad.jsonl:1: field "brand": want a string for a varchar field, got 1`},
+		{"wrong type", `{"brand": 1}`, `bad.jsonl:1: field "brand": want a string (the field is varchar), got 1`},
 		{"not an object", "[1]\n", `bad.jsonl:1: not a JSON object`},
 		{"too few rows", `{"brand": "a"}`, `has 1 rows, the base has 3`},
 		{"too many rows", "{}\n{}\n{}\n{}\n", `bad.jsonl:4: more rows than the base's 3`},

@@ -153,7 +153,7 @@ func payloadValue(pf workloads.PayloadField, raw any) (expr.Value, error) {
 		return expr.Null(), nil
 	}
 	bad := func(want string) (expr.Value, error) {
-		return expr.Value{}, fmt.Errorf("want %s for a %s field, got %s", want, pf.Type, describeJSON(raw))
+		return expr.Value{}, fmt.Errorf("want %s (the field is %s), got %s", want, pf.Type, describeJSON(raw))
 	}
 	switch pf.Type {
 	case workloads.PayloadInt64:

@@ -24,6 +24,7 @@ type Synthetic struct {
 	cum          []float64   // skewed only: cumulative cluster weights
 	spread       float32
 	normalise    bool
+	int8Scale    float32 // > 0: vector_type int8, rows are rounded to whole numbers
 }
 
 // Stream ids separate the base rows from the queries and the centres.
@@ -43,6 +44,13 @@ func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, er
 		size: spec.Size, dim: spec.Dim, seed: uint64(spec.Seed),
 		distribution: spec.Distribution,
 		normalise:    spec.Metric == workloads.IP || spec.Metric == workloads.Cosine,
+	}
+	if spec.VectorType == workloads.VectorInt8 {
+		// About four standard deviations of a component map to 127.
+		g.int8Scale = 28
+		if g.normalise {
+			g.int8Scale = 127 * float32(math.Sqrt(float64(spec.Dim))) / 4
+		}
 	}
 	if spec.Distribution == workloads.DistClustered || spec.Distribution == workloads.DistSkewed {
 		if spec.Clusters < 1 {
@@ -85,6 +93,12 @@ func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, er
 		},
 		Base:    g,
 		Queries: queries,
+	}
+	if vt := spec.Type(); vt != workloads.VectorFloat {
+		ds.Info.Name += "-" + vt
+		if err := ds.storeAs(vt, ds.Info.Name, ds.Info.Name); err != nil {
+			return nil, err
+		}
 	}
 	sum, err := Checksum(ctx, ds)
 	if err != nil {
@@ -135,6 +149,11 @@ func (g *Synthetic) fill(stream, i uint64, v []float32) {
 			for j := range v {
 				v[j] *= inv
 			}
+		}
+	}
+	if g.int8Scale > 0 {
+		for j, x := range v {
+			v[j] = float32(max(-128, min(127, math.Round(float64(x*g.int8Scale)))))
 		}
 	}
 }

@@ -34,7 +34,7 @@ func writeFilters(b *strings.Builder, d *doc) {
 		return first[pointKeyNoFilter(x)] - first[pointKeyNoFilter(y)]
 	})
 	b.WriteString("## Filters\n\n")
-	b.WriteString("Each query's filter is bound to its own values (see the expression), so a filter's share of rows varies per query; *passing* is the mean share. ")
+	b.WriteString("Each query's filter is bound to its own values (see the expression), so a filter's share of rows varies per query; the passing column is the mean share. ")
 	b.WriteString("Compare rows of one index and search parameters: at equal passing share, a filter whose rows lie far from the query costs recall and time that the mean recall alone can hide, and p5 shows it.\n\n")
 	b.WriteString("| # | index | search | filter | expression | passing | recall | p5 | recall 0 | QPS | p99 (ms) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range ts {

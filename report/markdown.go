@@ -34,6 +34,7 @@ func sections() []section {
 		writeGenerators,
 		writeStages,
 		writeTrials,
+		writeMemory,         // memory per million vectors beside recall and QPS (memory.go)
 		writeColdWarm,       // first requests after a load, reload, idle (coldwarm.go)
 		writeCPU,            // client and server CPU per query (cpu.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)

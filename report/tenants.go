@@ -26,7 +26,7 @@ func writeTenants(b *strings.Builder, d *doc) {
 		fmt.Fprintf(b, "%d tenants of %s sizes, requests routed %s, layouts %s. ", tn.Tenants, tn.Sizes,
 			map[string]string{"size": "in proportion to each tenant's rows", "uniform": "to every tenant equally often"}[tn.Route], strings.Join(tn.Layouts, ", "))
 	}
-	b.WriteString("Each request is for one tenant; its recall is over that tenant's rows alone. Bands rank tenants by rows: *largest* the top 10%, *small* the bottom half, *median* the rest. Latency is per request, from its band's own histogram.\n\n")
+	b.WriteString("Each request is for one tenant; its recall is over that tenant's rows alone. Bands rank tenants by rows: the largest band is the top 10%, small the bottom half, median the rest. Latency is per request, from its band's own histogram.\n\n")
 	b.WriteString("| # | index [layout] | search | band | tenants | rows each | queries | recall | p5 | recall 0 | requests | p50 (ms) | p99 (ms) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range ts {
 		for _, bd := range t.Bands {

@@ -321,10 +321,10 @@ func tiedWith(a, top *point, band float64) (bool, string) {
 // the answer stable from run to run, and the same for tune and the grid.
 // It returns the reordered configs, the tied ones after the first, and a
 // note when the choice is not the fastest measured.
-func breakTies(configs []string, best map[string]*point, rows int64, dim int, band float64) ([]string, []string, string) {
+func breakTies(configs []string, best map[string]*point, rows int64, dim int, vt string, band float64) ([]string, []string, string) {
 	fastest := best[configs[0]]
 	mem := func(p *point) float64 {
-		b, _ := IndexMemory(p.index, rows, dim)
+		b, _ := IndexMemoryOf(p.index, rows, dim, vt)
 		return b
 	}
 	tied := []string{configs[0]}

@@ -352,7 +352,7 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	var ties []string
 	var tieNote string
 	if g.Recall > 0 { // with the accuracy fixed by the goal, throughput decides, and its ties
-		configs, ties, tieNote = breakTies(configs, best, rows, dim, g.TieBand())
+		configs, ties, tieNote = breakTies(configs, best, rows, dim, m.vectorType, g.TieBand())
 	}
 	if tieNote != "" {
 		rec.Notes = append(rec.Notes, sh.String()+": "+tieNote)
@@ -386,7 +386,7 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	}
 	a.BatchSizes = batchOptions(pts, top, g)
 	if rows > 0 && dim > 0 {
-		a.Memory = memoryOf(top, rows, dim, m.testRows)
+		a.Memory = memoryOf(top, rows, dim, m.vectorType, m.testRows)
 		a.SelfHosted = selfHosted(pts, top, g, m, a.Memory)
 		cloud, pick, err := cloudOptions(top, in, m, rows, dim)
 		if err != nil {
@@ -457,8 +457,8 @@ func batchOptions(pts []*point, top *point, g workloads.Goals) []BatchOption {
 // memoryOf estimates the chosen index's loaded memory at production size
 // from the sizing formula and, where the target reported it, from the
 // measured size scaled linearly from the tested rows.
-func memoryOf(top *point, rows int64, dim int, testRows int) *Memory {
-	est, formula := IndexMemory(top.index, rows, dim)
+func memoryOf(top *point, rows int64, dim int, vt string, testRows int) *Memory {
+	est, formula := IndexMemoryOf(top.index, rows, dim, vt)
 	src := "Milvus sizing formula " + formula
 	mem := &Memory{
 		Formula:      formula,

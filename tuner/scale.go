@@ -22,12 +22,14 @@ type measuredTarget struct {
 	cores     int
 	inProcess bool
 	testRows  int
-	describe  string
-	short     string
+	// vectorType is the type the measured vectors were stored as.
+	vectorType string
+	describe   string
+	short      string
 }
 
 func measuredOn(res *bench.Result, c workloads.ClusterSpec) measuredTarget {
-	m := measuredTarget{kind: res.Provenance.Target.Kind, testRows: res.Dataset.Size}
+	m := measuredTarget{kind: res.Provenance.Target.Kind, testRows: res.Dataset.Size, vectorType: res.Dataset.VectorType}
 	src := c.Source
 	if src == "" {
 		src = "workload cluster section"

@@ -12,55 +12,99 @@ import (
 const LoadHeadroom = 1.15
 
 // IndexMemory estimates the memory an index of cfg over rows float32
-// vectors of dimension dim occupies once loaded, from Milvus's sizing
-// formulas, and returns the formula in words. raw = rows·dim·4 bytes.
+// vectors of dimension dim occupies once loaded; see IndexMemoryOf.
+func IndexMemory(cfg workloads.IndexConfig, rows int64, dim int) (float64, string) {
+	return IndexMemoryOf(cfg, rows, dim, workloads.VectorFloat)
+}
+
+// IndexMemoryOf estimates the memory an index of cfg over rows vectors of
+// dimension dim stored as vector type vt (float, float16, bfloat16, int8)
+// occupies once loaded, from Milvus's sizing formulas, and returns the
+// formula in words. raw = rows·dim·b, b the type's bytes per component (4
+// float, 2 float16 and bfloat16, 1 int8); codes whose size does not depend
+// on the type are written in rows·dim. An index entry's own vector type
+// (cfg.VectorType) takes the place of vt.
 //
 //   - FLAT: raw (the vectors themselves).
 //   - IVF_FLAT: raw + nlist·dim·4 (the vectors, grouped by list, plus the
 //     float32 centroids).
-//   - IVF_SQ8: raw/4 + nlist·dim·4 (one byte per component instead of four).
+//   - IVF_SQ8: rows·dim + nlist·dim·4 (one byte per component).
 //   - IVF_PQ: rows·m·nbits/8 (the codes) + 2^nbits·dim·4 (m codebooks of
 //     2^nbits sub-vectors of dim/m floats) + nlist·dim·4 (centroids).
-//   - HNSW: raw·(1 + 2M/dim). The vectors, plus the graph: every node has
-//     up to 2M neighbours on layer 0, each a 4-byte id, i.e. 8M bytes per
-//     node against 4·dim bytes of vector; the upper layers hold a fraction
+//   - HNSW: raw + rows·8M. The vectors, plus the graph: every node has
+//     up to 2M neighbours on layer 0, each a 4-byte id (for float vectors
+//     raw·(1 + 2M/dim), Milvus's guide); the upper layers hold a fraction
 //     1/(M−1) of that again (a node reaches layer l with probability
 //     M^−l), which the formula, like Milvus's guide, leaves out.
-//   - DISKANN: raw/4 in memory (PQ codes for navigation; the graph and the
-//     full vectors stay on disk).
-//   - SCANN: raw/4 (its quantized codes, taken as IVF_SQ8's: an
+//   - HNSW_SQ: rows·dim·s + rows·8M + rows·dim·r: the codes (s bytes a
+//     component: 1 SQ8, 2 FP16 and BF16, 0.75 SQ6, 0.5 SQ4U), the graph as
+//     HNSW's, and with refine the refine copy (r: 4 FP32, the default, 2
+//     FP16 and BF16, 1 SQ8, 0.75 SQ6); no raw vectors.
+//   - DISKANN: rows·dim in memory (PQ codes for navigation, taken as a
+//     quarter of float32 vectors; the graph and the full vectors stay on
+//     disk).
+//   - SCANN: rows·dim (its quantized codes, taken as IVF_SQ8's: an
 //     assumption) + raw when with_raw_data (Milvus's default) + nlist·dim·4.
 //   - AUTOINDEX: as HNSW with M=30, the default Zilliz Cloud and Milvus
 //     pick for float vectors (an assumption: the server chooses).
-func IndexMemory(cfg workloads.IndexConfig, rows int64, dim int) (float64, string) {
+func IndexMemoryOf(cfg workloads.IndexConfig, rows int64, dim int, vt string) (float64, string) {
+	if cfg.VectorType != "" {
+		vt = cfg.VectorType // an index entry built over its own vector type
+	}
 	n, d := float64(rows), float64(dim)
-	raw := n * d * 4
+	b := float64(workloads.VectorBytes(vt))
+	raw := n * d * b
+	typed := vt != "" && vt != workloads.VectorFloat
+	// w picks the words: float vectors keep the formulas' float32 forms
+	// (raw/4 is rows·dim).
+	w := func(float, other string) string {
+		if typed {
+			return other
+		}
+		return float
+	}
+	rawW := fmt.Sprintf("raw = rows·dim·%g (%s)", b, vt)
+	codes := n * d
 	nlist := float64(cfg.Build.Int("nlist", 128))
 	centroids := nlist * d * 4
+	M := float64(cfg.Build.Int("M", 30))
+	graph := n * 8 * M
 	switch cfg.Type {
 	case "FLAT":
-		return raw, "raw = rows·dim·4"
+		return raw, w("raw = rows·dim·4", rawW)
 	case "IVF_FLAT":
-		return raw + centroids, "raw + nlist·dim·4"
+		return raw + centroids, w("raw", rawW) + " + nlist·dim·4"
 	case "IVF_SQ8":
-		return raw/4 + centroids, "raw/4 + nlist·dim·4"
+		return codes + centroids, w("raw/4", "rows·dim") + " + nlist·dim·4"
 	case "IVF_PQ":
 		m := float64(cfg.Build.Int("m", max(dim/8, 1)))
 		nbits := float64(cfg.Build.Int("nbits", 8))
 		return n*m*nbits/8 + math.Exp2(nbits)*d*4 + centroids, "rows·m·nbits/8 + 2^nbits·dim·4 + nlist·dim·4"
 	case "HNSW":
-		M := float64(cfg.Build.Int("M", 30))
-		return raw * (1 + 2*M/d), fmt.Sprintf("raw·(1 + 2M/dim), M=%g", M)
+		return raw + graph, w(fmt.Sprintf("raw·(1 + 2M/dim), M=%g", M), fmt.Sprintf("%s + rows·8M, M=%g", rawW, M))
+	case "HNSW_SQ":
+		sq := cfg.Build.String("sq_type", "SQ8")
+		mem := n*d*sqBytes[sq] + graph
+		f := fmt.Sprintf("rows·dim·%g (%s codes) + rows·8M, M=%g", sqBytes[sq], sq, M)
+		if on, _ := cfg.Build["refine"].(bool); on {
+			rt := cfg.Build.String("refine_type", "FP32")
+			mem += n * d * sqBytes[rt]
+			f += fmt.Sprintf(" + rows·dim·%g (%s refine)", sqBytes[rt], rt)
+		}
+		return mem, f
 	case "DISKANN":
-		return raw / 4, "raw/4 (in memory; the rest on disk)"
+		return codes, w("raw/4", "rows·dim") + " (in memory; the rest on disk)"
 	case "SCANN":
-		mem, f := raw/4+centroids, "raw/4 + nlist·dim·4"
+		mem, f := codes+centroids, w("raw/4", "rows·dim")+" + nlist·dim·4"
 		if v, ok := cfg.Build["with_raw_data"].(bool); !ok || v {
-			mem, f = mem+raw, "raw/4 + raw (with_raw_data) + nlist·dim·4"
+			mem, f = mem+raw, w("raw/4 + raw (with_raw_data) + nlist·dim·4", "rows·dim + raw (with_raw_data) + nlist·dim·4, "+rawW)
 		}
 		return mem, f
 	case "AUTOINDEX":
-		return raw * (1 + 2*30/d), "as HNSW with M=30: raw·(1 + 60/dim) (assumed: the server picks the index)"
+		return raw + n*8*30, w("as HNSW with M=30: raw·(1 + 60/dim)", "as HNSW with M=30: "+rawW+" + rows·240") + " (assumed: the server picks the index)"
 	}
-	return raw, "raw (no formula for " + cfg.Type + ")"
+	return raw, w("raw", rawW) + " (no formula for " + cfg.Type + ")"
 }
+
+// sqBytes is the size of one component in each HNSW_SQ code and refine type.
+var sqBytes = map[string]float64{"SQ4U": 0.5, "SQ6": 0.75, "SQ8": 1, "FP16": 2, "BF16": 2, "FP32": 4, "FLAT": 4}

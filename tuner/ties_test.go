@@ -44,7 +44,7 @@ func TestBreakTies(t *testing.T) {
 				configs = append(configs, p.config())
 				best[p.config()] = p
 			}
-			got, ties, note := breakTies(configs, best, 1_000_000, 128, 0.15)
+			got, ties, note := breakTies(configs, best, 1_000_000, 128, "", 0.15)
 			if got[0] != configs[tt.pick] || len(got) != len(configs) {
 				t.Errorf("order %v, want %s first", got, configs[tt.pick])
 			}

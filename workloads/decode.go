@@ -509,6 +509,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"truth_file":   d.str(&ds.TruthFile),
 			"payload":      d.payload(&ds.Payload),
 			"payload_file": d.str(&ds.PayloadFile),
+			"vector_type":  d.oneOf(&ds.VectorType, VectorTypes()...),
 		})
 		ds.Metric = Metric(metric)
 		if err == nil && ds.Name != "" {
@@ -537,10 +538,11 @@ func (d *decoder) indexes(dst *[]IndexSweep) fieldFunc {
 			ip := fmt.Sprintf("%s[%d]", p, i)
 			x := IndexSweep{Line: it.Line}
 			err := d.mapping(it, ip, map[string]fieldFunc{
-				"type":   d.oneOf(&x.Type, IndexTypes()...),
-				"field":  d.str(&x.Field),
-				"build":  d.params(&x.Build),
-				"search": d.params(&x.Search),
+				"type":        d.oneOf(&x.Type, IndexTypes()...),
+				"field":       d.str(&x.Field),
+				"build":       d.params(&x.Build),
+				"search":      d.params(&x.Search),
+				"vector_type": d.oneOf(&x.VectorType, VectorTypes()...),
 			}, "type")
 			if err != nil {
 				return err

@@ -30,6 +30,8 @@ type floatRange struct {
 	lo, hi float64
 	hiOpen bool
 	def    float64
+	// noDefault: not sent unless given (the engine's default applies).
+	noDefault bool
 }
 
 type paramRule struct {
@@ -88,6 +90,22 @@ var indexRules = map[string]indexRule{
 			{name: "efConstruction", ints: ints(1, intMax, 360)},
 		},
 		search: []paramRule{{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}}},
+	},
+	// HNSW_SQ: HNSW over scalar-quantised codes, with an optional refine
+	// copy (knowhere's FaissHnswSqConfig; quantized.go checks the rules
+	// that span parameters, the vector type and the target).
+	"HNSW_SQ": {
+		build: []paramRule{
+			{name: "M", ints: ints(2, 2048, 30)},
+			{name: "efConstruction", ints: ints(1, intMax, 360)},
+			{name: "sq_type", choices: SQTypes()},
+			{name: "refine", bool: true},
+			{name: "refine_type", choices: RefineTypes()},
+		},
+		search: []paramRule{
+			{name: "ef", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}},
+			{name: "refine_k", floats: &floatRange{lo: 1, hi: math.MaxFloat32, def: 1, noDefault: true}},
+		},
 	},
 	"SCANN": {
 		build: []paramRule{
@@ -297,6 +315,7 @@ func searchDefaults(typ string, topk int) Params {
 	p := Params{}
 	for _, r := range indexRules[typ].search {
 		switch {
+		case r.floats != nil && r.floats.noDefault:
 		case r.floats != nil:
 			p[r.name] = r.floats.def
 		case r.ints == nil:

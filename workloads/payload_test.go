@@ -163,7 +163,7 @@ func TestTenancyErrors(t *testing.T) {
 		{"more tenants than rows", "tenants: 100", "tenants: 6000", `tenancy.tenants: 6000 tenants for 5000 rows`},
 		{"num_partitions range", "tenants: 100", "tenants: 100\n  num_partitions: 5000", `tenancy.num_partitions: 5000 is out of range (1..1024`},
 		{"num_partitions without key", "layout: [partition_key, partitions]", "layout: [partitions]\n  num_partitions: 8", `tenancy.num_partitions: only applies to layout partition_key`},
-		{"collections on milvus", "{kind: embedded}", "{kind: milvus, uri: \"http://localhost:19530\"}", ""},
+		{"too many collections", "tenants: 100", "tenants: 70000", `tenancy.layout[1]: partitions: 70000 tenants`},
 		{"unknown layout", "layout: [partition_key, partitions]", "layout: [shards]", `tenancy.layout[0]: "shards" is not allowed (allowed: partition_key, partitions, collections)`},
 		{"nq", "indexes:", "search: {nq: [4]}\nindexes:", `search.nq[0]: 4: a tenancy request is for one tenant; use nq: 1`},
 		{"mixed", "indexes:", "load: {model: mixed, concurrency: [1], insert_rate: [10]}\nindexes:", `tenancy: load.model mixed is not measured with tenancy`},
@@ -171,9 +171,9 @@ func TestTenancyErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := strings.Replace(tenancyBase, tc.from, tc.to, 1)
-			if tc.name == "collections on milvus" {
-				src = strings.Replace(src, "layout: [partition_key, partitions]", "layout: [collections]", 1)
-				tc.want = `tenancy.layout[0]: collections: one collection per tenant is measured on the embedded target`
+			if tc.name == "too many collections" {
+				src = strings.Replace(strings.Replace(src, "layout: [partition_key, partitions]", "layout: [collections]", 1), "size: 5000", "size: 100000", 1)
+				tc.want = `tenancy.layout[0]: collections: 70000 tenants, but Milvus allows 65536 collections (rootCoord.maxCollectionNum)`
 			}
 			_, err := Parse("w.yaml", []byte(src), noEnv)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

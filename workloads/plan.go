@@ -16,15 +16,24 @@ type IndexConfig struct {
 	// Field is the field the index is on, set for collections with
 	// sparse or text fields ("" in a single dense vector workload).
 	Field string `json:"field,omitempty"`
+	// VectorType, when set, is the type the vectors this index is built
+	// over are stored as (an index entry's vector_type), not the dataset's.
+	VectorType string `json:"vector_type,omitempty"`
 }
 
 // String renders the config as TYPE(k=v,...) with keys sorted, after
-// "field:" when Field is set.
+// "field:" when Field is set, and with vector_type=T among the keys when
+// VectorType is set.
 func (c IndexConfig) String() string {
-	if c.Field != "" {
-		return c.Field + ":" + c.Type + FormatParams(c.Build)
+	b := c.Build
+	if c.VectorType != "" {
+		b = b.Clone()
+		b["vector_type"] = c.VectorType
 	}
-	return c.Type + FormatParams(c.Build)
+	if c.Field != "" {
+		return c.Field + ":" + c.Type + FormatParams(b)
+	}
+	return c.Type + FormatParams(b)
 }
 
 // SearchPoint is one plan point against a built index: the request shape
@@ -164,7 +173,7 @@ func newPlan(s *Spec) *Plan {
 			defaults = fieldBuildDefaults(ix.Type, f.Type)
 		}
 		for _, b := range expand(ix.Build, defaults) {
-			build := Build{Index: IndexConfig{Type: ix.Type, Build: b}}
+			build := Build{Index: IndexConfig{Type: ix.Type, Build: b, VectorType: ix.VectorType}}
 			if multi {
 				build = multiFieldBuild(s, ix, b)
 				p.Builds = append(p.Builds, build)

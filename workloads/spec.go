@@ -84,6 +84,30 @@ const (
 	SourceHDF5 = "hdf5"
 )
 
+// Vector element types (dataset.vector_type): the type the server stores
+// the dense vectors as, and the values ground truth is computed on.
+const (
+	VectorFloat    = "float"
+	VectorFloat16  = "float16"
+	VectorBFloat16 = "bfloat16"
+	VectorInt8     = "int8"
+)
+
+// VectorTypes lists the values of dataset.vector_type, the default first.
+func VectorTypes() []string { return []string{VectorFloat, VectorFloat16, VectorBFloat16, VectorInt8} }
+
+// VectorBytes is the size of one vector component stored as type t (4 for
+// float and unknown types).
+func VectorBytes(t string) int {
+	switch t {
+	case VectorFloat16, VectorBFloat16:
+		return 2
+	case VectorInt8:
+		return 1
+	}
+	return 4
+}
+
 // DatasetSpec describes where vectors come from.
 type DatasetSpec struct {
 	// Name is a public dataset fetched into the cache (`milvbench dataset
@@ -118,6 +142,9 @@ type DatasetSpec struct {
 	BaseFile  string `json:"base_file,omitempty"`
 	QueryFile string `json:"query_file,omitempty"`
 	TruthFile string `json:"truth_file,omitempty"`
+	// VectorType is the element type the server stores the dense vectors
+	// as (float, float16, bfloat16, int8); "" means float.
+	VectorType string `json:"vector_type,omitempty"`
 }
 
 // InsertSpec controls how base vectors are loaded into the target.
@@ -135,6 +162,10 @@ type IndexSweep struct {
 	Build  map[string][]Value `json:"build,omitempty"`
 	Search map[string][]Value `json:"search,omitempty"`
 	Line   int                `json:"-"`
+	// VectorType builds this entry over the vectors stored as another
+	// type than the dataset's (float16 or bfloat16; embedded target, float
+	// datasets), its recall against ground truth over that type's values.
+	VectorType string `json:"vector_type,omitempty"`
 }
 
 // SearchSweep holds the request shapes to sweep.
@@ -401,4 +432,12 @@ func identity(s *Spec) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// Type is the dataset's vector element type: VectorType, or float when unset.
+func (ds DatasetSpec) Type() string {
+	if ds.VectorType == "" {
+		return VectorFloat
+	}
+	return ds.VectorType
 }

@@ -151,9 +151,6 @@ func validateTenancy(s *Spec, e func(field, format string, args ...any) error) e
 				return e(f, "partitions: %d tenants, one partition each, but Milvus allows %d partitions per collection (rootCoord.maxPartitionNum); use partition_key", t.Tenants, MaxPartitions)
 			}
 		case LayoutCollections:
-			if s.Target.Kind == TargetMilvus {
-				return e(f, "collections: one collection per tenant is measured on the embedded target; on Milvus use partition_key or partitions")
-			}
 			if t.Tenants > MaxCollections {
 				return e(f, "collections: %d tenants, but Milvus allows %d collections (rootCoord.maxCollectionNum)", t.Tenants, MaxCollections)
 			}

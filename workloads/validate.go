@@ -311,6 +311,9 @@ func validateIndex(file, path string, ix IndexSweep, s *Spec, lines map[string]i
 		}
 	}
 	for _, b := range expand(ix.Build, buildDefaults(ix.Type)) {
+		if field, msg := checkVectorType(ix, b, s); msg != "" {
+			return e(field, "%s", msg)
+		}
 		if rule.check != nil {
 			if msg := rule.check(b, s.Dataset.Dim); msg != "" {
 				return e("build", "%s", msg)
@@ -393,7 +396,8 @@ func validateSource(ds DatasetSpec, e func(field, format string, args ...any) er
 			name string
 			set  bool
 		}{{"path", ds.Path != ""}, {"base_file", ds.BaseFile != ""}, {"truth_file", ds.TruthFile != ""}, {"size", ds.Size != 0},
-			{"dim", ds.Dim != 0}, {"labels", ds.Labels != ""}} {
+			{"dim", ds.Dim != 0}, {"labels", ds.Labels != ""},
+			{"vector_type", ds.VectorType != ""}} {
 			if f.set {
 				return e("dataset."+f.name, "does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)")
 			}

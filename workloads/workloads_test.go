@@ -51,7 +51,7 @@ func TestMalformed(t *testing.T) {
 		"hnsw_bad_param_name.yaml":           `testdata/bad/hnsw_bad_param_name.yaml:5: indexes[0].build.efconstruction: HNSW has no build parameter "efconstruction" (allowed: M, efConstruction)`,
 		"hnsw_m_range.yaml":                  `testdata/bad/hnsw_m_range.yaml:5: indexes[0].build.M: 4096 is out of range (Milvus allows 2 ≤ M ≤ 2048)`,
 		"index_missing_type.yaml":            `testdata/bad/index_missing_type.yaml:4: indexes[0].type: is missing (required)`,
-		"index_not_mapping.yaml":             `testdata/bad/index_not_mapping.yaml:3: indexes[0]: must be a mapping of keys (build, field, search, type), got "FLAT"`,
+		"index_not_mapping.yaml":             `testdata/bad/index_not_mapping.yaml:3: indexes[0]: must be a mapping of keys (build, field, search, type, vector_type), got "FLAT"`,
 		"ingest_concurrency_range.yaml":      `testdata/bad/ingest_concurrency_range.yaml:6: load.insert_concurrency[1]: 2000 is out of range (allowed 1..1024)`,
 		"ingest_key_in_closed.yaml":          `testdata/bad/ingest_key_in_closed.yaml:5: load.insert_batch: does not apply to load model closed (it uses: model, concurrency, duration, interval, on_error, repeat, think_time, warmup)`,
 		"insert_batch_range.yaml":            `testdata/bad/insert_batch_range.yaml:4: insert.batch: -5 is out of range (allowed 1..1000000)`,
@@ -115,10 +115,10 @@ func TestMalformed(t *testing.T) {
 		"think_time_in_open.yaml":            `testdata/bad/think_time_in_open.yaml:7: load.think_time: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
 		"topk_above_size.yaml":               `testdata/bad/topk_above_size.yaml:4: search.topk[0]: 100 is larger than dataset.size (50)`,
 		"topk_too_large.yaml":                `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
-		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN, SPARSE_INVERTED_INDEX)`,
+		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, HNSW_SQ, IVF_FLAT, IVF_PQ, IVF_SQ8, SCANN, SPARSE_INVERTED_INDEX)`,
 		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, fields, goals, indexes, insert, load, name, pricing, search, target, tenancy)`,
 		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
-		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, name, path, payload, payload_file, preload, queries, query_file, seed, size, source, truth_file)`,
+		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, name, path, payload, payload_file, preload, queries, query_file, seed, size, source, truth_file, vector_type)`,
 		"collection_embedded.yaml":           `testdata/bad/collection_embedded.yaml:3: dataset.source: collection measures an existing collection on a server: it needs target.kind: milvus (this target is embedded)`,
 		"collection_unnamed.yaml":            `testdata/bad/collection_unnamed.yaml:2: target.collection: names the existing collection to measure (dataset.source: collection)`,
 		"collection_size.yaml":               `testdata/bad/collection_size.yaml:5: dataset.size: does not apply to source: collection (the collection's rows are the base, its index says the metric; only query_file, queries and seed apply)`,
@@ -142,6 +142,7 @@ func TestMalformed(t *testing.T) {
 		"zero_concurrency.yaml":              `testdata/bad/zero_concurrency.yaml:5: load.concurrency[1]: 0 is out of range (allowed 1..4096)`,
 	}
 	maps.Copy(want, clusterMalformed)
+	maps.Copy(want, quantizedMalformed)
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
 		t.Fatal(err)

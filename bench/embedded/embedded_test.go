@@ -103,6 +103,9 @@ var testIndexes = []struct {
 }{
 	{workloads.IndexConfig{Type: "FLAT"}, nil, 1, 1, true},
 	{workloads.IndexConfig{Type: "HNSW", Build: workloads.Params{"M": int64(16), "efConstruction": int64(100)}}, workloads.Params{"ef": int64(100)}, 0.95, 0.7, true},
+	{workloads.IndexConfig{Type: "HNSW_SQ", Build: workloads.Params{"M": int64(16), "efConstruction": int64(100)}}, workloads.Params{"ef": int64(100)}, 0.85, 0.6, false},
+	{workloads.IndexConfig{Type: "HNSW_SQ", Build: workloads.Params{"M": int64(16), "efConstruction": int64(100), "sq_type": "SQ8", "refine": true}}, workloads.Params{"ef": int64(100), "refine_k": 2.0}, 0.95, 0.7, true},
+	{workloads.IndexConfig{Type: "HNSW_SQ", Build: workloads.Params{"M": int64(16), "efConstruction": int64(100), "sq_type": "FP16"}}, workloads.Params{"ef": int64(100)}, 0.95, 0.7, true},
 	{workloads.IndexConfig{Type: "IVF_FLAT", Build: workloads.Params{"nlist": int64(32)}}, workloads.Params{"nprobe": int64(32)}, 1, 1, true},
 	{workloads.IndexConfig{Type: "IVF_SQ8", Build: workloads.Params{"nlist": int64(32)}}, workloads.Params{"nprobe": int64(32)}, 0.9, 0.9, false},
 	{workloads.IndexConfig{Type: "IVF_PQ", Build: workloads.Params{"nlist": int64(32), "m": int64(8), "nbits": int64(8)}}, workloads.Params{"nprobe": int64(32)}, 0.6, 0.6, false},

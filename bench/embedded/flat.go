@@ -91,4 +91,4 @@ func (b storeBase) Scan(ctx context.Context, batch int, fn func(first int64, vec
 	return ctx.Err()
 }
 
-func (f *flat) memoryBytes() int64 { return int64(len(f.s.data)) * 4 }
+func (f *flat) memoryBytes() int64 { return f.s.rawBytes() }

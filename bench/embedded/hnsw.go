@@ -16,13 +16,19 @@ import (
 // Inserts run in parallel with striped node locks; searches after the build
 // read the graph without locks (the target serialises writes).
 type hnsw struct {
-	s        *store
-	m, m0    int
-	efc      int
-	ml       float64
-	levels   []uint8
-	l0       []uint32   // per node: count, then up to m0 neighbours
-	upper    [][]uint32 // per node: for layers 1..level: count, then up to m neighbours
+	s      *store
+	sp     space // the distances the graph is built and searched on
+	m, m0  int
+	efc    int
+	ml     float64
+	levels []uint8
+	l0     []uint32 // per node: count, then up to m0 neighbours
+	// upper holds, for the nodes above layer 0, their lists of layers
+	// 1..level back to back (count, then up to m neighbours each), from
+	// upperOff[node]: one array rather than a slice per node, whose 24-byte
+	// header would cost every node more than its upper links do.
+	upper    []uint32
+	upperOff []uint32
 	locks    [1024]sync.Mutex
 	epMu     sync.RWMutex
 	entry    uint32
@@ -31,10 +37,32 @@ type hnsw struct {
 	visited  sync.Pool
 }
 
+// space is what an HNSW graph measures distances in: the raw vectors
+// (*store) for HNSW, quantised codes for HNSW_SQ (hnswsq.go). A query is
+// first put in the space's query form (prepare); node gives a stored row
+// in that form, so the graph compares a row with its neighbours (while
+// inserting it and choosing links) in the same way as with a query.
+type space interface {
+	len() int
+	// prepare returns q in query form, using buf when it needs memory.
+	prepare(q, buf []float32) []float32
+	// node returns row i in query form, using buf when it needs memory.
+	node(i uint32, buf []float32) []float32
+	// dist is the distance (smaller is closer) between a query form and row i.
+	dist(pq []float32, i uint32) float32
+	// distIDs sets out[j] to dist(pq, ids[j]).
+	distIDs(pq []float32, ids []uint32, out []float32)
+}
+
 func newHNSW(s *store, p workloads.Params) *hnsw {
+	return newHNSWOn(s, s, p)
+}
+
+// newHNSWOn is an HNSW graph over the rows of s whose distances are sp's.
+func newHNSWOn(s *store, sp space, p workloads.Params) *hnsw {
 	m := p.Int("M", 30)
 	return &hnsw{
-		s: s, m: m, m0: 2 * m, efc: p.Int("efConstruction", 360),
+		s: s, sp: sp, m: m, m0: 2 * m, efc: p.Int("efConstruction", 360),
 		ml: 1 / math.Log(float64(max(m, 2))), empty: true,
 	}
 }
@@ -81,13 +109,13 @@ func (h *hnsw) links(i uint32, layer int) []uint32 {
 		o := int(i) * (h.m0 + 1)
 		return h.l0[o : o+h.m0+1]
 	}
-	o := (layer - 1) * (h.m + 1)
-	return h.upper[i][o : o+h.m+1]
+	o := int(h.upperOff[i]) + (layer-1)*(h.m+1)
+	return h.upper[o : o+h.m+1]
 }
 
-// add inserts rows [from, s.len()) into the graph, in parallel.
+// add inserts rows [from, sp.len()) into the graph, in parallel.
 func (h *hnsw) add(from int) {
-	n := h.s.len()
+	n := h.sp.len()
 	if from >= n {
 		return
 	}
@@ -95,11 +123,10 @@ func (h *hnsw) add(from int) {
 	for i := from; i < n; i++ {
 		lv := h.level(uint32(i))
 		h.levels = append(h.levels, uint8(lv))
-		var up []uint32
+		h.upperOff = append(h.upperOff, uint32(len(h.upper)))
 		if lv > 0 {
-			up = make([]uint32, lv*(h.m+1))
+			h.upper = append(h.upper, make([]uint32, lv*(h.m+1))...)
 		}
-		h.upper = append(h.upper, up)
 	}
 	start := from
 	if h.empty {
@@ -144,14 +171,14 @@ func (h *hnsw) add(from int) {
 // and then descend from the new top, instead of each raising the top
 // themselves with upper layers nobody links.
 func (h *hnsw) insert(q uint32) {
-	vec := h.s.row(q)
+	vec := h.sp.node(q, nil)
 	lv := int(h.levels[q])
 	h.epMu.Lock()
 	ep, top := h.entry, h.maxLevel
 	if lv <= top {
 		h.epMu.Unlock()
 	}
-	cur := cand{h.s.dist(vec, ep), ep}
+	cur := cand{h.sp.dist(vec, ep), ep}
 	for layer := top; layer > lv; layer-- {
 		cur = h.greedy(vec, cur, layer, true)
 	}
@@ -201,11 +228,11 @@ func (h *hnsw) connect(e, q uint32, d float32, layer, limit int) {
 		l[0]++
 		return
 	}
-	ev := h.s.row(e)
+	ev := h.sp.node(e, nil)
 	cs := make([]cand, 0, n+1)
 	cs = append(cs, cand{d, q})
 	for _, x := range l[1 : n+1] {
-		cs = append(cs, cand{h.s.dist(ev, x), x})
+		cs = append(cs, cand{h.sp.dist(ev, x), x})
 	}
 	sort.Slice(cs, func(a, b int) bool { return cs[a].d < cs[b].d })
 	sel := h.selectNeighbours(cs, limit)
@@ -223,11 +250,13 @@ func (h *hnsw) selectNeighbours(cs []cand, m int) []cand {
 		return cs
 	}
 	out := make([]cand, 0, m)
+	var buf []float32
 	for _, c := range cs {
-		cv := h.s.row(c.id)
+		cv := h.sp.node(c.id, buf)
+		buf = cv
 		good := true
 		for _, o := range out {
-			if h.s.distVec(cv, h.s.row(o.id)) < c.d {
+			if h.sp.dist(cv, o.id) < c.d {
 				good = false
 				break
 			}
@@ -268,7 +297,7 @@ func (h *hnsw) greedy(q []float32, cur cand, layer int, locked bool) cand {
 		if len(links) > len(ds) {
 			ds = make([]float32, len(links))
 		}
-		h.s.distIDs(q, links, ds)
+		h.sp.distIDs(q, links, ds)
 		for i, x := range links {
 			if d := ds[i]; d < cur.d {
 				cur, changed = cand{d, x}, true
@@ -310,7 +339,7 @@ func (h *hnsw) searchLayer(q []float32, ep cand, ef, layer int, locked bool, all
 			}
 		}
 		ds := vis.ds[:len(fresh)]
-		h.s.distIDs(q, fresh, ds)
+		h.sp.distIDs(q, fresh, ds)
 		for i, x := range fresh {
 			d := ds[i]
 			if len(res) < ef || d < res[0].d {
@@ -338,11 +367,12 @@ func (h *hnsw) search(q []float32, k int, p workloads.Params, allow *bitset) []c
 	if h.empty {
 		return nil
 	}
+	q = h.sp.prepare(q, nil)
 	if allow != nil && float64(allow.count) < bruteForceShare*float64(len(h.levels)) {
 		res := make(maxHeap, 0, k+1)
 		for i := range uint32(len(h.levels)) {
 			if allow.has(i) {
-				res.offer(cand{h.s.dist(q, i), i}, k)
+				res.offer(cand{h.sp.dist(q, i), i}, k)
 			}
 		}
 		return res.sorted()
@@ -351,7 +381,7 @@ func (h *hnsw) search(q []float32, k int, p workloads.Params, allow *bitset) []c
 	h.epMu.RLock()
 	ep, top := h.entry, h.maxLevel
 	h.epMu.RUnlock()
-	cur := cand{h.s.dist(q, ep), ep}
+	cur := cand{h.sp.dist(q, ep), ep}
 	for layer := top; layer > 0; layer-- {
 		cur = h.greedy(q, cur, layer, false)
 	}
@@ -362,10 +392,10 @@ func (h *hnsw) search(q []float32, k int, p workloads.Params, allow *bitset) []c
 	return w
 }
 
-func (h *hnsw) memoryBytes() int64 {
-	b := int64(len(h.s.data))*4 + int64(len(h.l0))*4 + int64(len(h.levels))
-	for _, u := range h.upper {
-		b += int64(len(u))*4 + 24
-	}
-	return b
+// memoryBytes is the raw vectors at their type's size and the graph.
+func (h *hnsw) memoryBytes() int64 { return h.s.rawBytes() + h.graphBytes() }
+
+// graphBytes is the graph's links and levels.
+func (h *hnsw) graphBytes() int64 {
+	return int64(len(h.l0)+len(h.upper)+len(h.upperOff))*4 + int64(len(h.levels))
 }

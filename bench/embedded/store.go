@@ -8,10 +8,16 @@ import (
 // store holds the raw vectors row-major; row i is the i-th inserted vector.
 // Vectors for COSINE are stored normalised, so every metric is either squared
 // L2 or negative inner product over stored rows.
+//
+// A collection of FLOAT16, BFLOAT16 or INT8 vectors (vt) keeps the values
+// those types hold, converted on insert, as float32 so the float32 kernels
+// serve every type; the memory it reports counts them at the type's size
+// (rawBytes), which is what a server storing that type holds.
 type store struct {
 	dim  int
 	l2   bool
 	data []float32
+	vt   string // "" or workloads.VectorFloat: float32
 }
 
 func newStore(dim int, m workloads.Metric) *store {
@@ -45,6 +51,20 @@ func (s *store) distVec(a, b []float32) float32 {
 	}
 	return -vecmath.Dot(a, b)
 }
+
+// typed reports whether rows are stored as a type other than float32.
+func (s *store) typed() bool { return s.vt != "" && s.vt != workloads.VectorFloat }
+
+// rawBytes is the size of the stored vectors at their type's size.
+func (s *store) rawBytes() int64 {
+	return int64(len(s.data)) * int64(workloads.VectorBytes(s.vt))
+}
+
+// prepare implements space: queries are compared as they are.
+func (s *store) prepare(q, _ []float32) []float32 { return q }
+
+// node implements space: row i is its own query form.
+func (s *store) node(i uint32, _ []float32) []float32 { return s.row(i) }
 
 // distIDs sets out[i] to the internal distance between q and row ids[i].
 func (s *store) distIDs(q []float32, ids []uint32, out []float32) {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/milvbench/milvbench/bench"
@@ -28,13 +30,18 @@ type index interface {
 
 // builders maps each supported index type to its constructor. Adding an index
 // type means adding an entry here and nothing outside this package.
-var builders = map[string]func(s *store, p workloads.Params) index{
-	"FLAT":     func(s *store, _ workloads.Params) index { return &flat{s: s} },
-	"HNSW":     func(s *store, p workloads.Params) index { return newHNSW(s, p) },
-	"IVF_FLAT": func(s *store, p workloads.Params) index { return newIVF(s, p, ivfFlat{}) },
-	"IVF_SQ8":  func(s *store, p workloads.Params) index { return newIVF(s, p, &ivfSQ8{}) },
-	"IVF_PQ":   func(s *store, p workloads.Params) index { return newIVF(s, p, newIVFPQ(s.dim, p)) },
+var builders = map[string]func(s *store, p workloads.Params) (index, error){
+	"FLAT":     func(s *store, _ workloads.Params) (index, error) { return &flat{s: s}, nil },
+	"HNSW":     func(s *store, p workloads.Params) (index, error) { return newHNSW(s, p), nil },
+	"HNSW_SQ":  newHNSWSQ,
+	"IVF_FLAT": func(s *store, p workloads.Params) (index, error) { return newIVF(s, p, ivfFlat{}), nil },
+	"IVF_SQ8":  func(s *store, p workloads.Params) (index, error) { return newIVF(s, p, &ivfSQ8{}), nil },
+	"IVF_PQ":   func(s *store, p workloads.Params) (index, error) { return newIVF(s, p, newIVFPQ(s.dim, p)), nil },
 }
+
+// typedIndexes are the index types the embedded target builds over
+// FLOAT16, BFLOAT16 and INT8 vectors (HNSW_SQ not over INT8).
+var typedIndexes = []string{"FLAT", "HNSW", "HNSW_SQ"}
 
 // batchSearcher is implemented by indexes that answer a batch of queries
 // faster together than one by one.
@@ -132,6 +139,7 @@ func (t *Target) Create(_ context.Context, c bench.CollectionSpec) error {
 		}
 	}
 	t.name, t.metric, t.s = c.Name, c.Metric, newStore(c.Dim, c.Metric)
+	t.s.vt = c.VectorType
 	t.filters = new(sync.Map)
 	t.payload = c.Payload
 	tn, err := newTenancy(c)
@@ -170,6 +178,9 @@ func (t *Target) Insert(_ context.Context, ids []int64, vecs [][]float32) error 
 func (t *Target) appendRows(ids []int64, vecs [][]float32) {
 	for _, v := range vecs {
 		t.s.data = append(t.s.data, v...)
+		if t.s.typed() {
+			_ = datasets.StoreAs(t.s.vt, t.s.data[len(t.s.data)-t.s.dim:]) // checkRows has checked it converts
+		}
 		if t.metric == workloads.Cosine {
 			vecmath.Normalize(t.s.data[len(t.s.data)-t.s.dim:])
 		}
@@ -234,9 +245,16 @@ func (t *Target) checkRows(ids []int64, vecs [][]float32) error {
 	if len(ids) != len(vecs) {
 		return fmt.Errorf("embedded target: %d ids for %d vectors", len(ids), len(vecs))
 	}
+	var scratch []float32
 	for i, v := range vecs {
 		if len(v) != t.s.dim {
 			return fmt.Errorf("embedded target: vector %d has dim %d, collection has %d", ids[i], len(v), t.s.dim)
+		}
+		if t.s.typed() {
+			scratch = append(scratch[:0], v...)
+			if err := datasets.StoreAs(t.s.vt, scratch); err != nil {
+				return fmt.Errorf("embedded target: vector %d: %v", ids[i], err)
+			}
 		}
 	}
 	return nil
@@ -296,7 +314,23 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 	if t.tenancy != nil {
 		return t.buildParts(cfg)
 	}
-	idx := builders[cfg.Type](t.s, cfg.Build)
+	s := t.s
+	if cfg.VectorType != "" && cfg.VectorType != workloads.VectorFloat && cfg.VectorType != s.vt {
+		if s.typed() {
+			return fmt.Errorf("embedded target: %s over %s vectors: the collection stores %s", cfg.Type, cfg.VectorType, s.vt)
+		}
+		s = &store{dim: s.dim, l2: s.l2, vt: cfg.VectorType}
+	}
+	if vt := s.vt; s.typed() && !slices.Contains(typedIndexes, cfg.Type) {
+		return fmt.Errorf("embedded target: %s over %s vectors is not supported (it builds %s over them)", cfg.Type, vt, strings.Join(typedIndexes, ", "))
+	}
+	idx, err := builders[cfg.Type](s, cfg.Build)
+	if err != nil {
+		return err
+	}
+	if s != t.s {
+		idx = &typedIndex{index: idx, src: t.s, s: s}
+	}
 	idx.add(0)
 	t.idx = idx
 	return nil
@@ -385,6 +419,12 @@ func (t *Target) searchDense(vecs [][]float32, k int, params workloads.Params, a
 	for qi, q := range vecs {
 		if len(q) != t.s.dim {
 			return nil, fmt.Errorf("embedded target: query has dim %d, collection has %d", len(q), t.s.dim)
+		}
+		if t.s.typed() {
+			q = append([]float32(nil), q...)
+			if err := datasets.StoreAs(t.s.vt, q); err != nil {
+				return nil, fmt.Errorf("embedded target: query %d: %v", qi, err)
+			}
 		}
 		if t.metric == workloads.Cosine {
 			q = append([]float32(nil), q...)

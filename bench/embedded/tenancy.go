@@ -83,7 +83,7 @@ func (t *Target) buildParts(cfg workloads.IndexConfig) error {
 	parts := make(map[int64]*Target, len(rowsOf))
 	for p, rows := range rowsOf {
 		sub := New()
-		spec := bench.CollectionSpec{Name: fmt.Sprintf("%s.%s%d", t.name, tn.layout, p), Dim: dim, Metric: t.metric, Rows: len(rows), Payload: t.payload}
+		spec := bench.CollectionSpec{Name: fmt.Sprintf("%s.%s%d", t.name, tn.layout, p), Dim: dim, Metric: t.metric, Rows: len(rows), Payload: t.payload, VectorType: t.s.vt}
 		if err := sub.Create(context.Background(), spec); err != nil {
 			return err
 		}

@@ -37,6 +37,10 @@ func (t *Target) isLite() bool { return strings.HasPrefix(t.serverVersion, "milv
 func (t *Target) setFields(c bench.CollectionSpec) {
 	t.fields, t.dim = slices.Clone(c.Fields), c.Dim
 	t.vecField = FieldVector
+	t.vectorType = "" // FLOAT_VECTOR
+	if c.VectorType == workloads.VectorFloat16 || c.VectorType == workloads.VectorBFloat16 {
+		t.vectorType = c.VectorType
+	}
 	if len(c.Fields) == 0 {
 		return
 	}

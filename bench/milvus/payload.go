@@ -275,7 +275,7 @@ func (t *Target) createPartitions(ctx context.Context) error {
 
 // byTenant splits rows by their tenant (layout partitions), in first-seen
 // order.
-func (t *Target) byTenant(ids []int64) (tenants []int64, groups map[int64][2][]int, err error) {
+func (t *Target) byTenant(ids []int64) (tenants []int64, groups map[int64][]int, err error) {
 	col := -1
 	for i, f := range t.payload.Fields {
 		if f.Name == workloads.TenantField {
@@ -285,46 +285,51 @@ func (t *Target) byTenant(ids []int64) (tenants []int64, groups map[int64][2][]i
 	if col < 0 {
 		return nil, nil, fmt.Errorf("milvus: the payload has no %s field", workloads.TenantField)
 	}
-	groups = map[int64][2][]int{}
+	groups = map[int64][]int{}
 	values := t.payload.Column(col)
 	for j, id := range ids {
 		tenant, ok := values[id].Any().(int64)
 		if !ok {
 			return nil, nil, fmt.Errorf("milvus: row %d has no tenant", id)
 		}
-		g, seen := groups[tenant]
-		if !seen {
+		if _, seen := groups[tenant]; !seen {
 			tenants = append(tenants, tenant)
 		}
-		g[0] = append(g[0], j)
-		groups[tenant] = g
+		groups[tenant] = append(groups[tenant], j)
 	}
 	return tenants, groups, nil
 }
 
-// insertPartitions inserts rows into their tenants' partitions.
-func (t *Target) insertPartitions(ctx context.Context, ids []int64, vecs [][]float32) error {
+// byTenantRows calls fn with each tenant's rows of ids and vecs, tenants
+// in first-seen order.
+func (t *Target) byTenantRows(ids []int64, vecs [][]float32, fn func(tenant int64, ids []int64, vecs [][]float32) error) error {
 	tenants, groups, err := t.byTenant(ids)
 	if err != nil {
 		return err
 	}
 	for _, tenant := range tenants {
-		rows := groups[tenant][0]
+		rows := groups[tenant]
 		gi, gv := make([]int64, len(rows)), make([][]float32, len(rows))
 		for k, j := range rows {
 			gi[k], gv[k] = ids[j], vecs[j]
 		}
-		opt, err := t.rowsIn(gi, gv, partitionName(tenant))
-		if err != nil {
-			return err
-		}
-		err = t.setup(ctx, fmt.Sprintf("insert %d rows into %s partition %s", len(gi), t.coll, partitionName(tenant)), t.cfg.RequestTimeout, func(ctx context.Context) error {
-			_, err := t.client().Insert(ctx, opt)
-			return err
-		})
-		if err != nil {
+		if err := fn(tenant, gi, gv); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertPartitions inserts rows into their tenants' partitions.
+func (t *Target) insertPartitions(ctx context.Context, ids []int64, vecs [][]float32) error {
+	return t.byTenantRows(ids, vecs, func(tenant int64, gi []int64, gv [][]float32) error {
+		opt, err := t.rowsIn(gi, gv, partitionName(tenant))
+		if err != nil {
+			return err
+		}
+		return t.setup(ctx, fmt.Sprintf("insert %d rows into %s partition %s", len(gi), t.coll, partitionName(tenant)), t.cfg.RequestTimeout, func(ctx context.Context) error {
+			_, err := t.client().Insert(ctx, opt)
+			return err
+		})
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
@@ -50,7 +51,7 @@ func (t *Target) searchIDs(ctx context.Context, req bench.SearchRequest) (bench.
 // and the search params anns_field, topk, offset, metric_type (empty: the
 // index's), round_decimal, ignore_growing and the index params as JSON.
 func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest, error) {
-	phg, err := placeholderGroup(req.Vectors)
+	phg, err := typedPlaceholderGroup(t.vectorType, req.Vectors)
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +140,27 @@ func groupParams(g *workloads.GroupPoint) [][2]string {
 // one buffer of the exact size (protowire) instead of copying each vector
 // into its own slice and marshalling those by reflection.
 func placeholderGroup(vecs [][]float32) ([]byte, error) {
+	return typedPlaceholderGroup("", vecs)
+}
+
+// typedPlaceholderGroup is placeholderGroup for a vector field of type vt:
+// float16 and bfloat16 queries go as a Float16Vector or BFloat16Vector
+// placeholder of 2-byte values, each component rounded to nearest as the
+// dataset's values were (entity.Float16Vector bytes, as the SDK sends them).
+func typedPlaceholderGroup(vt string, vecs [][]float32) ([]byte, error) {
 	const tag = "$0"
+	typ, width, bits := commonpb.PlaceholderType_FloatVector, 4, func(float32) uint16 { return 0 }
+	switch vt {
+	case workloads.VectorFloat16:
+		typ, width, bits = commonpb.PlaceholderType_Float16Vector, 2, datasets.Float16Bits
+	case workloads.VectorBFloat16:
+		typ, width, bits = commonpb.PlaceholderType_BFloat16Vector, 2, datasets.BFloat16Bits
+	}
 	value := 0 // the PlaceholderValue's encoded size
 	value += protowire.SizeTag(1) + protowire.SizeBytes(len(tag))
-	value += protowire.SizeTag(2) + protowire.SizeVarint(uint64(commonpb.PlaceholderType_FloatVector))
+	value += protowire.SizeTag(2) + protowire.SizeVarint(uint64(typ))
 	for _, v := range vecs {
-		value += protowire.SizeTag(3) + protowire.SizeBytes(4*len(v))
+		value += protowire.SizeTag(3) + protowire.SizeBytes(width*len(v))
 	}
 	b := make([]byte, 0, protowire.SizeTag(1)+protowire.SizeBytes(value))
 	b = protowire.AppendTag(b, 1, protowire.BytesType) // PlaceholderGroup.placeholders
@@ -152,12 +168,16 @@ func placeholderGroup(vecs [][]float32) ([]byte, error) {
 	b = protowire.AppendTag(b, 1, protowire.BytesType) // PlaceholderValue.tag
 	b = protowire.AppendString(b, tag)
 	b = protowire.AppendTag(b, 2, protowire.VarintType) // PlaceholderValue.type
-	b = protowire.AppendVarint(b, uint64(commonpb.PlaceholderType_FloatVector))
+	b = protowire.AppendVarint(b, uint64(typ))
 	for _, v := range vecs {
 		b = protowire.AppendTag(b, 3, protowire.BytesType) // PlaceholderValue.values
-		b = protowire.AppendVarint(b, uint64(4*len(v)))
+		b = protowire.AppendVarint(b, uint64(width*len(v)))
 		for _, x := range v {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+			if width == 2 {
+				b = binary.LittleEndian.AppendUint16(b, bits(x))
+			} else {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+			}
 		}
 	}
 	if len(b) != cap(b) {

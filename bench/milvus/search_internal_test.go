@@ -40,9 +40,12 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 		version string
 		tmpl    map[string]any
 		hint    string
+		vt      string // the vector field's type ("": FLOAT_VECTOR)
 	}{
 		{name: "one 128-d query", req: bench.SearchRequest{Vectors: [][]float32{vec(128, 1)}, TopK: 10, Params: workloads.Params{"ef": int64(64)}}, level: entity.ClBounded},
 		{name: "nq 3, no params", req: bench.SearchRequest{Vectors: [][]float32{vec(4, 1), vec(4, 2), vec(4, 3)}, TopK: 100}, level: entity.ClSession},
+		{name: "float16, nq 2", req: bench.SearchRequest{Vectors: [][]float32{vec(16, 1), vec(16, 2)}, TopK: 10, Params: workloads.Params{"ef": int64(32)}}, level: entity.ClBounded, vt: workloads.VectorFloat16},
+		{name: "bfloat16", req: bench.SearchRequest{Vectors: [][]float32{vec(16, 3)}, TopK: 10, Params: workloads.Params{"ef": int64(32), "refine_k": 2.0}}, level: entity.ClBounded, vt: workloads.VectorBFloat16},
 		{name: "mixed params", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 2)}, TopK: 5,
 			Params: workloads.Params{"nprobe": int64(16), "radius": 0.5, "range_filter": 1e21, "level": int64(2), "with<html>": "a&b", "flag": true}}, level: entity.ClEventually},
 		{name: "strong with a filter", req: bench.SearchRequest{Vectors: [][]float32{vec(16, 4)}, TopK: 1, Strong: true,
@@ -68,14 +71,33 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tg := &Target{coll: "milvbench_x", consistency: tt.level, vecField: FieldVector, serverVersion: tt.version}
+			tg := &Target{coll: "milvbench_x", consistency: tt.level, vecField: FieldVector, serverVersion: tt.version, vectorType: tt.vt}
+			if tt.vt != "" {
+				// Queries reach a typed target as the dataset stored them:
+				// already float16 or bfloat16 values. (The SDK's own
+				// bfloat16 conversion truncates; on such values it is exact.)
+				for _, v := range tt.req.Vectors {
+					if err := datasets.StoreAs(tt.vt, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			got, err := tg.searchRequest(tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			vecs := make([]entity.Vector, len(tt.req.Vectors))
 			for i, v := range tt.req.Vectors {
-				vecs[i] = entity.FloatVector(v)
+				// The SDK's own conversion of the float32 query: the lean
+				// path's rounding must give the same bytes.
+				switch tt.vt {
+				case workloads.VectorFloat16:
+					vecs[i] = entity.FloatVector(v).ToFloat16Vector()
+				case workloads.VectorBFloat16:
+					vecs[i] = entity.FloatVector(v).ToBFloat16Vector()
+				default:
+					vecs[i] = entity.FloatVector(v)
+				}
 			}
 			ann := index.NewCustomAnnParam()
 			for k, v := range tt.req.Params {

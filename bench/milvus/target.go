@@ -9,6 +9,7 @@ package milvus
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/workloads"
 	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
+	"github.com/milvus-io/milvus/client/v2/column"
 	"github.com/milvus-io/milvus/client/v2/entity"
 	"github.com/milvus-io/milvus/client/v2/index"
 	"github.com/milvus-io/milvus/client/v2/milvusclient"
@@ -129,11 +131,17 @@ type Target struct {
 	layout  string
 	// scalar are the scalar indexes the next build makes (see
 	// SetScalarIndexes).
-	scalar  map[string]string
-	created bool
-	tlsOpt  grpc.DialOption // nil for plaintext
+	scalar map[string]string
+	// tenantColls are the tenants' collections in the collections layout
+	// (see tenants.go).
+	tenantColls []*Target
+	created     bool
+	tlsOpt      grpc.DialOption // nil for plaintext
 	// noHealth records that the server does not implement CheckHealth.
 	noHealth atomic.Bool
+	// vectorType is the vector field's element type: "" (FLOAT_VECTOR),
+	// workloads.VectorFloat16 or VectorBFloat16.
+	vectorType string
 	// vecField is the vector field searched: FieldVector in milvbench's
 	// collections, the attached collection's own otherwise.
 	vecField string
@@ -364,12 +372,19 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "create a collection")
 	}
+	vecType, err := vectorFieldType(c)
+	if err != nil {
+		return err
+	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels, t.payload = c.Name, c.RunID, c.Metric, c.Labels, c.Payload
 	t.tenancy, t.layout = c.Tenancy, c.Layout
 	t.setFields(c)
+	if t.collectionsLayout() {
+		return t.createTenantCollections(ctx, c)
+	}
 	var has bool
-	err := t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
+	err = t.setup(ctx, "has collection "+c.Name, t.cfg.RequestTimeout, func(ctx context.Context) (err error) {
 		has, err = cl.HasCollection(ctx, milvusclient.NewHasCollectionOption(c.Name))
 		return err
 	})
@@ -397,7 +412,7 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	schema := entity.NewSchema().WithName(c.Name).
 		WithField(entity.NewField().WithName(FieldID).WithDataType(entity.FieldTypeInt64).WithIsPrimaryKey(true)).
-		WithField(entity.NewField().WithName(FieldVector).WithDataType(entity.FieldTypeFloatVector).WithDim(int64(c.Dim)))
+		WithField(entity.NewField().WithName(FieldVector).WithDataType(vecType).WithDim(int64(c.Dim)))
 	if c.Labels != nil {
 		schema.WithField(entity.NewField().WithName(FieldLabel).WithDataType(entity.FieldTypeInt64)).
 			WithField(entity.NewField().WithName(FieldCategory).WithDataType(entity.FieldTypeVarChar).WithMaxLength(16))
@@ -526,8 +541,11 @@ func (t *Target) Insert(ctx context.Context, ids []int64, vecs [][]float32) erro
 	if len(t.fields) > 0 {
 		return fmt.Errorf("milvus: collection %q has sparse or text fields; rows go through InsertFields", t.coll)
 	}
-	if t.tenantLayout() == workloads.LayoutPartitions {
+	switch t.tenantLayout() {
+	case workloads.LayoutPartitions:
 		return t.insertPartitions(ctx, ids, vecs)
+	case workloads.LayoutCollections:
+		return t.insertTenants(ctx, ids, vecs)
 	}
 	opt, err := t.rows(ids, vecs)
 	if err != nil {
@@ -556,8 +574,15 @@ func (t *Target) rowsIn(ids []int64, vecs [][]float32, partition string) (rowDat
 	if len(vecs) > 0 {
 		dim = len(vecs[0])
 	}
-	opt := milvusclient.NewColumnBasedInsertOption(t.coll).
-		WithInt64Column(FieldID, ids).WithFloatVectorColumn(FieldVector, dim, vecs)
+	opt := milvusclient.NewColumnBasedInsertOption(t.coll).WithInt64Column(FieldID, ids)
+	switch t.vectorType {
+	case workloads.VectorFloat16:
+		opt.WithColumns(column.NewColumnFloat16Vector(FieldVector, dim, halfBytes(vecs, datasets.Float16Bits)))
+	case workloads.VectorBFloat16:
+		opt.WithColumns(column.NewColumnBFloat16Vector(FieldVector, dim, halfBytes(vecs, datasets.BFloat16Bits)))
+	default:
+		opt.WithFloatVectorColumn(FieldVector, dim, vecs)
+	}
 	if t.labels != nil {
 		labels, cats := make([]int64, len(ids)), make([]string, len(ids))
 		for i, id := range ids {
@@ -618,6 +643,9 @@ func (t *Target) Flush(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "flush")
 	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.Flush(ctx) })
+	}
 	return t.setup(ctx, "flush "+t.coll, time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].Flush(ctx, milvusclient.NewFlushOption(t.coll))
 		if err != nil {
@@ -655,6 +683,12 @@ func indexParams(cfg workloads.IndexConfig, metric workloads.Metric) map[string]
 func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "build an index")
+	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error {
+			sub.scalar = t.scalar
+			return sub.BuildIndex(ctx, cfg)
+		})
 	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
@@ -759,6 +793,9 @@ func (t *Target) Load(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "load")
 	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.Load(ctx) })
+	}
 	err := t.setup(ctx, "load "+t.coll, 24*time.Hour, func(ctx context.Context) error {
 		task, err := t.clients[0].LoadCollection(ctx, milvusclient.NewLoadCollectionOption(t.coll))
 		if err != nil {
@@ -777,6 +814,9 @@ func (t *Target) Load(ctx context.Context) error {
 // default) take the lean path of search.go; output fields go through the
 // SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if t.collectionsLayout() {
+		return t.searchTenant(ctx, req)
+	}
 	switch req.Kind {
 	case workloads.KindSparse, workloads.KindBM25:
 		return t.searchField(ctx, req)
@@ -791,7 +831,7 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	}
 	vecs := make([]entity.Vector, len(req.Vectors))
 	for i, v := range req.Vectors {
-		vecs[i] = entity.FloatVector(v)
+		vecs[i] = typedVector(t.vectorType, v)
 	}
 	ann := index.NewCustomAnnParam()
 	for k, v := range rangeParams(req) {
@@ -854,6 +894,9 @@ func (t *Target) Release(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "release")
 	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.Release(ctx) })
+	}
 	return t.setup(ctx, "release "+t.coll, t.cfg.RequestTimeout, func(ctx context.Context) error {
 		return t.clients[0].ReleaseCollection(ctx, milvusclient.NewReleaseCollectionOption(t.coll))
 	})
@@ -863,6 +906,9 @@ func (t *Target) Release(ctx context.Context) error {
 func (t *Target) DropIndex(ctx context.Context) error {
 	if t.readOnly {
 		return errReadOnly(t.coll, "drop the index")
+	}
+	if t.collectionsLayout() {
+		return t.eachTenant(func(sub *Target) error { return sub.DropIndex(ctx) })
 	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
@@ -904,6 +950,13 @@ func (t *Target) Drop(ctx context.Context) error {
 	if !t.created {
 		return nil
 	}
+	if t.collectionsLayout() {
+		err := t.eachTenant(func(sub *Target) error { return sub.Drop(ctx) })
+		if err == nil {
+			t.created, t.tenantColls = false, nil
+		}
+		return err
+	}
 	if err := t.mustOwn(ctx); err != nil {
 		return err
 	}
@@ -926,4 +979,49 @@ func (t *Target) Close() error {
 	}
 	t.clients = nil
 	return errors.Join(errs...)
+}
+
+// vectorFieldType is the type of the collection's vector field for c's
+// vector type: FLOAT16 and BFLOAT16 vectors (Milvus 2.4+) on a collection
+// of one dense field; INT8 and typed vectors beside other fields are not
+// sent yet.
+func vectorFieldType(c bench.CollectionSpec) (entity.FieldType, error) {
+	switch c.VectorType {
+	case "", workloads.VectorFloat:
+		return entity.FieldTypeFloatVector, nil
+	case workloads.VectorFloat16, workloads.VectorBFloat16:
+		if len(c.Fields) > 0 {
+			return 0, fmt.Errorf("milvus target: vector_type %s with sparse or text fields is not supported yet", c.VectorType)
+		}
+		if c.VectorType == workloads.VectorFloat16 {
+			return entity.FieldTypeFloat16Vector, nil
+		}
+		return entity.FieldTypeBFloat16Vector, nil
+	}
+	return 0, fmt.Errorf("milvus target: vector_type %s is not supported yet (float, float16, bfloat16)", c.VectorType)
+}
+
+// halfBytes renders rows as 16-bit floats (little-endian, bits from the
+// dataset's rounding), the bytes of entity.Float16Vector and BFloat16Vector.
+func halfBytes(vecs [][]float32, bits func(float32) uint16) [][]byte {
+	out := make([][]byte, len(vecs))
+	for i, v := range vecs {
+		b := make([]byte, 0, 2*len(v))
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint16(b, bits(x))
+		}
+		out[i] = b
+	}
+	return out
+}
+
+// typedVector is v as the SDK vector of a field of type vt.
+func typedVector(vt string, v []float32) entity.Vector {
+	switch vt {
+	case workloads.VectorFloat16:
+		return entity.Float16Vector(halfBytes([][]float32{v}, datasets.Float16Bits)[0])
+	case workloads.VectorBFloat16:
+		return entity.BFloat16Vector(halfBytes([][]float32{v}, datasets.BFloat16Bits)[0])
+	}
+	return entity.FloatVector(v)
 }

@@ -1,16 +1,18 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/milvbench/milvbench/bench"
+	"github.com/milvbench/milvbench/datasets"
 )
 
 // filtersWorkload is example:filters, shrunk, on the given target.
-func filtersWorkload(t *testing.T, target string) string {
+func filtersWorkload(t *testing.T, target, duration string) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("..", "..", "workloads", "examples", "filters.yaml"))
 	if err != nil {
@@ -20,7 +22,7 @@ func filtersWorkload(t *testing.T, target string) string {
 	for _, r := range [][2]string{
 		{"kind: embedded", target},
 		{"size: 50000", "size: 5000"}, {"queries: 500", "queries: 100"},
-		{"warmup: 500ms", "warmup: 200ms"}, {"duration: 2s", "duration: 1s"},
+		{"warmup: 500ms", "warmup: 200ms"}, {"duration: 2s", "duration: " + duration},
 		{"\nname: filters\n", "\nname: it_filters\n"},
 	} {
 		if !strings.Contains(y, r[0]) {
@@ -70,7 +72,7 @@ func checkFilterTrials(t *testing.T, res bench.Result) map[string]bench.Trial {
 
 func TestExampleFiltersEmbedded(t *testing.T) {
 	t.Setenv("MILVBENCH_CACHE", t.TempDir())
-	wl := filtersWorkload(t, "kind: embedded")
+	wl := filtersWorkload(t, "kind: embedded", "500ms")
 	checkFilterTrials(t, runResult(t, wl))
 	md, err := os.ReadFile(filepath.Join(filepath.Dir(wl), "out", "report.md"))
 	if err != nil || !strings.Contains(string(md), "## Filters") || !strings.Contains(string(md), "| anti_correlated | `cat_far == {c}` |") {
@@ -86,7 +88,7 @@ func TestExampleFiltersOnLite(t *testing.T) {
 	uri := needMilvus(t)
 	t.Setenv("MILVUS_URI", uri)
 	t.Setenv("MILVBENCH_CACHE", t.TempDir())
-	res := runResult(t, filtersWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}"))
+	res := runResult(t, filtersWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}", "1s"))
 	hnsw := checkFilterTrials(t, res)
 	near, far := hnsw["correlated"], hnsw["anti_correlated"]
 	if !(far.Recall < near.Recall-0.2) || far.RecallDist.Zero < 0.05 {
@@ -129,5 +131,63 @@ load: {model: closed, concurrency: [1], warmup: 100ms, duration: 500ms}
 	}
 	if strings.Join(got, " ") != "cat:none cat:INVERTED" {
 		t.Errorf("trials by scalar index %q", got)
+	}
+}
+
+// TestPayloadFileRun: a file dataset (fvecs) with its payload in a JSON
+// Lines file beside it, filtered by a field of the file: FLAT is exact,
+// and a payload row of the wrong type stops the run with one line naming
+// the file and line.
+func TestPayloadFileRun(t *testing.T) {
+	t.Setenv("MILVBENCH_CACHE", t.TempDir())
+	dir := t.TempDir()
+	var base, queries [][]float32
+	var lines []string
+	for i := range 600 {
+		base = append(base, []float32{float32(i % 7), float32(i % 11), float32(i % 13), float32(i)})
+		lines = append(lines, fmt.Sprintf(`{"brand": "b%d", "price": %d}`, i%5, i%100))
+	}
+	for i := range 30 {
+		queries = append(queries, []float32{float32(i % 5), float32(i % 3), 1, float32(i * 20)})
+	}
+	for name, rows := range map[string][][]float32{"base.fvecs": base, "query.fvecs": queries} {
+		if err := datasets.WriteFvecs(filepath.Join(dir, name), rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "payload.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wl := filepath.Join(dir, "w.yaml")
+	y := `name: it_payload_file
+dataset:
+  source: fvecs
+  base_file: base.fvecs
+  query_file: query.fvecs
+  payload_file: payload.jsonl
+  payload:
+    - {name: brand, type: varchar, from_file: true}
+    - {name: price, type: int64, from_file: true}
+indexes: [{type: FLAT}]
+search:
+  filters:
+    - {name: brand, expr: 'brand == {b} and price < {p}', params: {b: {choice: [b0, b3]}, p: [50]}}
+load: {model: closed, concurrency: [1], warmup: 100ms, duration: 300ms}
+`
+	if err := os.WriteFile(wl, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runResult(t, wl)
+	if len(res.Trials) != 1 || res.Trials[0].Recall != 1 || res.Trials[0].Search.Selectivity <= 0 || res.Trials[0].Search.Selectivity >= 0.2 {
+		t.Fatalf("trials %+v", res.Trials)
+	}
+	lines[42] = `{"brand": "b1", "price": "cheap"}`
+	if err := os.WriteFile(filepath.Join(dir, "payload.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := execute("run", wl, "--out", filepath.Join(dir, "out2"), "--quiet")
+	want := `payload.jsonl:43: field "price": want a whole number (the field is int64), got "cheap"`
+	if err == nil || !strings.Contains(stderr+err.Error(), want) {
+		t.Errorf("run with a bad payload row: %v\n%s\nwant %q", err, stderr, want)
 	}
 }

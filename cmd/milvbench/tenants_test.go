@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,13 +12,13 @@ import (
 
 // tenantsWorkload is a small tenancy workload: FLAT, exact within any
 // tenant's rows, and HNSW, in every layout given.
-func tenantsWorkload(t *testing.T, target, layouts string) string {
+func tenantsWorkload(t *testing.T, target, layouts string, tenants int) string {
 	t.Helper()
 	y := `name: it_tenants
 target:
   ` + target + `
 dataset: {size: 4000, dim: 16, metric: L2, queries: 150, seed: 5, distribution: clustered}
-tenancy: {tenants: 60, sizes: zipf, route: size, layout: [` + layouts + `]}
+tenancy: {tenants: ` + strconv.Itoa(tenants) + `, sizes: zipf, route: size, layout: [` + layouts + `]}
 indexes:
   - type: FLAT
   - type: HNSW
@@ -37,7 +38,7 @@ load: {model: closed, concurrency: [1], warmup: 200ms, duration: 1s}
 // three size bands with their tenants and requests; FLAT finds every
 // neighbour within the tenant (the layout routed each request to its
 // tenant's rows, and only those).
-func checkTenantTrials(t *testing.T, res bench.Result, layouts []string) map[string]bench.Trial {
+func checkTenantTrials(t *testing.T, res bench.Result, layouts []string, want int) map[string]bench.Trial {
 	t.Helper()
 	hnsw := map[string]bench.Trial{}
 	seen := map[string]int{}
@@ -53,7 +54,7 @@ func checkTenantTrials(t *testing.T, res bench.Result, layouts []string) map[str
 				t.Errorf("trial %d band %s: %d requests", tr.ID, b.Name, b.Requests)
 			}
 		}
-		if strings.Join(parts, ",") != "small,median,largest" || tenants != 60 {
+		if strings.Join(parts, ",") != "small,median,largest" || tenants != want {
 			t.Errorf("trial %d: bands %v over %d tenants", tr.ID, parts, tenants)
 		}
 		if tr.Errors.Total != 0 || tr.RecallN < 10 {
@@ -78,22 +79,23 @@ func checkTenantTrials(t *testing.T, res bench.Result, layouts []string) map[str
 
 func TestTenantsEmbedded(t *testing.T) {
 	t.Setenv("MILVBENCH_CACHE", t.TempDir())
-	wl := tenantsWorkload(t, "kind: embedded", "partition_key, partitions, collections")
-	checkTenantTrials(t, runResult(t, wl), []string{"partition_key", "partitions", "collections"})
+	wl := tenantsWorkload(t, "kind: embedded", "partition_key, partitions, collections", 60)
+	checkTenantTrials(t, runResult(t, wl), []string{"partition_key", "partitions", "collections"}, 60)
 	md, err := os.ReadFile(filepath.Join(filepath.Dir(wl), "out", "report.md"))
 	if err != nil || !strings.Contains(string(md), "## Tenants") || !strings.Contains(string(md), "| largest |") {
 		t.Errorf("report.md lacks the Tenants section (%v)", err)
 	}
 }
 
-// TestTenantsOnLite: partition key and partitions on Milvus Lite. Under
+// TestTenantsOnLite: every layout on Milvus Lite. Under
 // the partitions layout a request searches its tenant's partition alone,
 // so even HNSW answers a small tenant exactly.
 func TestTenantsOnLite(t *testing.T) {
 	uri := needMilvus(t)
 	t.Setenv("MILVUS_URI", uri)
 	t.Setenv("MILVBENCH_CACHE", t.TempDir())
-	hnsw := checkTenantTrials(t, runResult(t, tenantsWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}", "partition_key, partitions")), []string{"partition_key", "partitions"})
+	// 12 tenants: a collection each is 12 collections to build and load.
+	hnsw := checkTenantTrials(t, runResult(t, tenantsWorkload(t, "kind: milvus\n  uri: ${MILVUS_URI}", "partition_key, partitions, collections", 12)), []string{"partition_key", "partitions", "collections"}, 12)
 	if small := hnsw["partitions"].Bands[0]; small.Queries > 0 && small.Recall < 0.99 {
 		t.Errorf("partitions layout: small tenants' recall %.4f, want their partitions searched exactly", small.Recall)
 	}

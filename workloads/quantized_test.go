@@ -1,0 +1,82 @@
+package workloads
+
+import (
+	"strings"
+	"testing"
+)
+
+// quantizedMalformed are the testdata/bad files of vector types and
+// HNSW_SQ, with their exact errors (TestMalformed runs them).
+var quantizedMalformed = map[string]string{
+	"sq_unknown_type.yaml":               `testdata/bad/sq_unknown_type.yaml:5: indexes[0].build.sq_type: SQ9 is not allowed (allowed: SQ8, SQ4U, SQ6, FP16, BF16)`,
+	"sq_milvus_only.yaml":                `testdata/bad/sq_milvus_only.yaml:6: indexes[0].build.sq_type: SQ4U is built by Milvus only; the embedded target builds SQ8, FP16, BF16 (use target kind milvus)`,
+	"sq_refine_less_precise.yaml":        `testdata/bad/sq_refine_less_precise.yaml:8: indexes[0].build.refine_type: SQ8 is not more precise than sq_type FP16 (Milvus needs a refine_type more precise than sq_type; order SQ4U < SQ6 < SQ8 < BF16 < FP16 < FP32)`,
+	"sq_refine_type_without_refine.yaml": `testdata/bad/sq_refine_type_without_refine.yaml:6: indexes[0].build.refine_type: applies only with refine: true`,
+	"sq_refine_k_below_one.yaml":         `testdata/bad/sq_refine_k_below_one.yaml:7: indexes[0].search.refine_k: 0.5 is out of range (Milvus allows 1 ≤ refine_k ≤ 3.4028234663852886e+38)`,
+	"sq_int8.yaml":                       `testdata/bad/sq_int8.yaml:4: indexes[0].type: HNSW_SQ over int8 vectors: Milvus indexes INT8_VECTOR with HNSW (use HNSW or FLAT)`,
+	"sq_fp16_data_fp32_refine.yaml":      `testdata/bad/sq_fp16_data_fp32_refine.yaml:6: indexes[0].build.refine: true without refine_type refines with FP32, which Milvus refuses over float16 vectors (set refine_type: FP16, lossless for them)`,
+	"typed_ivf_embedded.yaml":            `testdata/bad/typed_ivf_embedded.yaml:4: indexes[0].type: IVF_FLAT over bfloat16 vectors is not built by the embedded target (it builds FLAT, HNSW, HNSW_SQ over them)`,
+	"index_vector_type_int8.yaml":        `testdata/bad/index_vector_type_int8.yaml:5: indexes[0].vector_type: int8 needs whole-number data: set dataset.vector_type: int8 instead`,
+	"index_vector_type_typed_data.yaml":  `testdata/bad/index_vector_type_typed_data.yaml:5: indexes[0].vector_type: bfloat16 over dataset.vector_type float16: an index entry's own vector_type needs float data`,
+	"vector_type_unknown.yaml":           `testdata/bad/vector_type_unknown.yaml:2: dataset.vector_type: "float64" is not allowed (allowed: float, float16, bfloat16, int8)`,
+}
+
+// TestQuantizedValid checks the HNSW_SQ and vector-type combinations that
+// are allowed parse, with Milvus's defaults filled in.
+func TestQuantizedValid(t *testing.T) {
+	tests := []struct{ name, dataset, index, want string }{
+		{"sq8", "{size: 1000, dim: 8}", "{type: HNSW_SQ}", "HNSW_SQ(M=30,efConstruction=360)"},
+		{"sq8 refine fp32", "{size: 1000, dim: 8}", "{type: HNSW_SQ, build: {sq_type: SQ8, refine: true}, search: {refine_k: [1, 2.5]}}", "refine=true"},
+		{"sq8 refine fp16", "{size: 1000, dim: 8}", "{type: HNSW_SQ, build: {sq_type: SQ8, refine: true, refine_type: FP16}}", "refine_type=FP16"},
+		{"bf16 refine fp16", "{size: 1000, dim: 8}", "{type: HNSW_SQ, build: {sq_type: BF16, refine: true, refine_type: FP16}}", "sq_type=BF16"},
+		{"fp16 data, fp16 refine", "{size: 1000, dim: 8, vector_type: float16}", "{type: HNSW_SQ, build: {refine: true, refine_type: FP16}}", "refine_type=FP16"},
+		{"int8 HNSW", "{size: 1000, dim: 8, vector_type: int8}", "{type: HNSW}", "M=30"},
+		{"float16 FLAT", "{size: 1000, dim: 8, vector_type: float16}", "{type: FLAT}", ""},
+		{"milvus SQ4U", "{size: 1000, dim: 8}", "{type: HNSW_SQ, build: {sq_type: SQ4U}}", "sq_type=SQ4U"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := ""
+			if strings.HasPrefix(tt.name, "milvus") {
+				target = "target: {kind: milvus, uri: http://localhost:19530}\n"
+			}
+			src := "name: q\n" + target + "dataset: " + tt.dataset + "\nindexes: [" + tt.index + "]\nload: {duration: 200ms}\n"
+			spec, err := Parse("w.yaml", []byte(src), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := NewPlan(spec)
+			got := p.Builds[0].Index.String()
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("build %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIndexVectorTypeCosine checks an index entry's own vector type is
+// refused under COSINE (the converted copy would not be the type's values).
+func TestIndexVectorTypeCosine(t *testing.T) {
+	src := "name: q\ndataset: {size: 1000, dim: 8, metric: COSINE}\nindexes:\n  - type: HNSW\n    vector_type: float16\n"
+	_, err := Parse("w.yaml", []byte(src), noEnv)
+	want := "w.yaml:5: indexes[0].vector_type: an index entry's own vector_type applies to metrics L2 and IP; for COSINE set dataset.vector_type"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+}
+
+// TestVectorTypeMilvus checks which vector types a Milvus workload may
+// name: float16 and bfloat16 on a collection of one dense field, not int8.
+func TestVectorTypeMilvus(t *testing.T) {
+	for _, tt := range []struct{ vt, err string }{
+		{"float16", ""},
+		{"bfloat16", ""},
+		{"int8", "w.yaml:4: indexes[0].type: HNSW over int8 vectors: the milvus target creates FLOAT_VECTOR, and FLOAT16 or BFLOAT16 in a collection of one dense field, only so far (use target kind embedded)"},
+	} {
+		src := "name: q\ntarget: {kind: milvus, uri: http://localhost:19530}\ndataset: {size: 1000, dim: 8, vector_type: " + tt.vt + "}\nindexes: [{type: HNSW}]\n"
+		_, err := Parse("w.yaml", []byte(src), noEnv)
+		if (tt.err == "") != (err == nil) || (err != nil && err.Error() != tt.err) {
+			t.Errorf("%s: err = %v, want %q", tt.vt, err, tt.err)
+		}
+	}
+}

@@ -142,6 +142,16 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 	}
 }
 
+// TestGroupRefusedOn23: Milvus 2.3 has no grouping search, so a group
+// request is refused in one line before anything is sent.
+func TestGroupRefusedOn23(t *testing.T) {
+	tg := &Target{coll: "milvbench_x", vecField: FieldVector, serverVersion: "v2.3.21"}
+	_, err := tg.Search(t.Context(), bench.SearchRequest{Vectors: [][]float32{{1, 2}}, TopK: 3, Kind: workloads.KindGroup, Group: &workloads.GroupPoint{Field: "doc", GroupSize: 1}})
+	if err == nil || !strings.Contains(err.Error(), "needs Milvus 2.4 or later; the server is v2.3.21") {
+		t.Errorf("error %v", err)
+	}
+}
+
 func TestParamsJSON(t *testing.T) {
 	for i, p := range []workloads.Params{
 		nil, {}, {"ef": int64(64)}, {"nprobe": 16, "b": int64(-3)}, {"radius": 0.25, "x": 1e-7, "y": 3e21, "s": "<&>\"", "t": false},

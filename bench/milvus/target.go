@@ -814,6 +814,9 @@ func (t *Target) Load(ctx context.Context) error {
 // default) take the lean path of search.go; output fields go through the
 // SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if req.Group != nil && strings.HasPrefix(t.serverVersion, "v2.3") {
+		return bench.SearchResult{}, fmt.Errorf("milvus: grouping search (group_by_field) needs Milvus 2.4 or later; the server is %s", t.serverVersion)
+	}
 	if t.collectionsLayout() {
 		return t.searchTenant(ctx, req)
 	}

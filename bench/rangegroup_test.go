@@ -266,3 +266,70 @@ load: {concurrency: 1, warmup: 5ms, duration: 60ms}
 		t.Error("HNSW at ef 5 found every hit of every point: the test cannot see a lossy index")
 	}
 }
+
+// dropLast is a target whose answers lose their last hit.
+type dropLast struct{ bench.Target }
+
+func (d dropLast) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	res, err := d.Target.Search(ctx, req)
+	for i, ids := range res.IDs {
+		if len(ids) > 0 {
+			res.IDs[i] = ids[:len(ids)-1]
+		}
+	}
+	return res, err
+}
+
+// TestRangeGroupQuickRecall: Session.Recall (the tuner's quick recall)
+// scores group points at topk × group_size like a trial: FLAT with strict
+// groups of 3 is exact, and so is a FLAT range point; a target that drops
+// the last hit of the last group loses it from the group's recall.
+func TestRangeGroupQuickRecall(t *testing.T) {
+	f := newRGFixture(t, workloads.IP)
+	src := fmt.Sprintf(`name: rgq
+dataset:
+  size: 600
+  dim: 8
+  queries: 12
+  metric: IP
+  seed: 7
+  payload: [{name: doc, type: int64, values: 60, correlation: correlated}]
+indexes: [{type: FLAT}]
+search:
+  topk: 5
+  kind: [range, group]
+  range: {radius: %g}
+  group: {field: doc, group_size: 3, strict_group_size: true}
+`, f.lo)
+	spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := workloads.NewPlan(spec)
+	ctx := context.Background()
+	kt, err := bench.RangeGroupTruths(ctx, f.ds, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: f.ds, KindTruths: kt, Collection: "milvbench_rgq", RunID: "t"}
+	s, err := r.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Build(ctx, plan.Builds[0].Index); err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range plan.Builds[0].Points {
+		got, err := s.Recall(ctx, pt)
+		if err != nil || got != 1 {
+			t.Errorf("%s %v %v: quick recall %g (%v), want 1", pt.Kind, pt.Range, pt.Group, got, err)
+		}
+	}
+	r.Target = dropLast{r.Target}
+	for _, pt := range plan.Builds[0].Points {
+		got, err := s.Recall(ctx, pt)
+		if pt.Group != nil && (err != nil || got >= 1 || got < 0.9) {
+			t.Errorf("group %v, last hit dropped: quick recall %g (%v), want 14/15 or so", pt.Group, got, err)
+		}
+	}
+}

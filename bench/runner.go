@@ -676,7 +676,7 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	recall, _ := ans.recall(truth.GT, pt.TopK)
+	recall, _ := ans.recall(truth.GT, recallDepth(pt))
 	return recall, nil
 }
 

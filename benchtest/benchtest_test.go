@@ -99,9 +99,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 // TestRangeGroupBenchmarks: range and group points are sub-benchmarks of
-// their own, named by their parameters, and measure recall 1 on FLAT
-// (strict groups: a non-strict embedded answer keeps what its first
-// deep-enough search holds of each group).
+// their own, named by their parameters, and measure recall 1 on FLAT.
 func TestRangeGroupBenchmarks(t *testing.T) {
 	rf := 0.99
 	w := Spec(&workloads.Spec{

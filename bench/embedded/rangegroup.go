@@ -11,8 +11,10 @@ import (
 // by top-k searches of the index at a growing depth, as knowhere's
 // iterative range search does: the depth starts at twice what the answer
 // holds (topk, or topk × group_size) and doubles until the answer is
-// complete — topk hits in range, or topk groups (each of group_size hits
-// under strict_group_size) — or the deepest hit lies beyond the radius
+// complete — topk hits in range, or topk groups of group_size hits each
+// (or all of a smaller group's rows; with or without strict_group_size:
+// the reference fills its groups, and the flag only tells a server it may
+// stop early) — or the deepest hit lies beyond the radius
 // (a range request: nothing further can be in range), or the depth covers
 // the collection. An index searched at depth k' uses max(ef, k') (HNSW)
 // or its nprobe as for any top-k' search, so the answer is exact on FLAT
@@ -40,6 +42,19 @@ func (t *Target) searchRangeGroup(req bench.SearchRequest, allow *bitset) (bench
 		}
 	}
 	rows := t.s.len()
+	sizes := map[string]int{} // rows per group, counted when a group is short
+	groupRows := func(k string) int {
+		n, ok := sizes[k]
+		if !ok {
+			for _, id := range t.ids {
+				if kk, err := keys(id); err == nil && kk == k {
+					n++
+				}
+			}
+			sizes[k] = n
+		}
+		return n
+	}
 	out := bench.SearchResult{IDs: make([][]int64, len(req.Vectors))}
 	for qi, q := range req.Vectors {
 		want := req.TopK
@@ -55,7 +70,7 @@ func (t *Target) searchRangeGroup(req bench.SearchRequest, allow *bitset) (bench
 			var done bool
 			if req.Range != nil {
 				ids, done = t.inRange(found[0], req.Range, req.TopK)
-			} else if ids, done, err = t.grouped(found[0], req.Group, req.TopK, keys); err != nil {
+			} else if ids, done, err = t.grouped(found[0], req.Group, req.TopK, keys, groupRows); err != nil {
 				return bench.SearchResult{}, err
 			}
 			if done || depth >= rows || len(found[0]) < depth {
@@ -94,8 +109,9 @@ func (t *Target) inRange(found []cand, r *workloads.RangePoint, topk int) ([]int
 
 // grouped groups found (closest first) by the group field: the first
 // topk groups met, up to group_size hits each, in the order met; done
-// when there are topk groups (each full under strict_group_size).
-func (t *Target) grouped(found []cand, g *workloads.GroupPoint, topk int, key func(id int64) (string, error)) ([]int64, bool, error) {
+// when there are topk groups, each full (group_size hits, or all of the
+// group's rows, groupRows).
+func (t *Target) grouped(found []cand, g *workloads.GroupPoint, topk int, key func(id int64) (string, error), groupRows func(string) int) ([]int64, bool, error) {
 	var order []string
 	hits := map[string][]int64{}
 	for _, c := range found {
@@ -119,7 +135,7 @@ func (t *Target) grouped(found []cand, g *workloads.GroupPoint, topk int, key fu
 	var ids []int64
 	for _, k := range order {
 		ids = append(ids, hits[k]...)
-		if g.Strict && len(hits[k]) < g.GroupSize {
+		if done && len(hits[k]) < g.GroupSize && len(hits[k]) < groupRows(k) {
 			done = false
 		}
 	}

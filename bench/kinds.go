@@ -125,6 +125,8 @@ func (fq *fieldQueries) fill(req *SearchRequest, idx []int) {
 		req.Vectors = fq.vectors(fq.pt.Field, idx)
 	case workloads.KindSparse, workloads.KindBM25:
 		fq.single(fq.pt.Field, req.Kind, idx, &req.Sparse, &req.Texts)
+	case workloads.KindRange, workloads.KindGroup:
+		req.Vectors, req.Range, req.Group = fq.vectors(fq.pt.Field, idx), fq.pt.Range, fq.pt.Group
 	case workloads.KindHybrid:
 		req.Hybrid = fq.pt.Hybrid
 		req.Subs = make([]SubQueries, len(fq.pt.Hybrid.Requests))
@@ -212,6 +214,10 @@ func TruthKey(indexes []workloads.IndexConfig, pt workloads.SearchPoint) string 
 	case workloads.KindBM25:
 		k1, b := bm25Params(indexes, pt.Field)
 		return fmt.Sprintf("bm25:%s:k1=%g:b=%g", pt.Field, k1, b)
+	case workloads.KindRange:
+		return "range:" + pt.Range.String()
+	case workloads.KindGroup:
+		return fmt.Sprintf("group:%s:topk=%d", pt.Group, pt.TopK)
 	case workloads.KindHybrid:
 		h := pt.Hybrid
 		key := "hybrid:" + h.Ranker

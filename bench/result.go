@@ -76,14 +76,18 @@ type Trial struct {
 	RecallN int                   `json:"recall_queries"`
 	// RecallDist is the distribution of per-query recall (its mean is
 	// Recall): the low percentiles, the minimum, the share at zero.
-	RecallDist  *RecallDist `json:"recall_dist,omitempty"`
-	QPS         float64     `json:"qps"`
-	QueriesPerS float64     `json:"queries_per_s"`
-	Requests    int64       `json:"requests"`
-	LatencyMS   LatencyMS   `json:"latency_ms"`
-	Errors      ErrorCounts `json:"errors"`
-	TimingsS    Timings     `json:"timings_s"`
-	IndexBytes  int64       `json:"index_memory_bytes,omitempty"`
+	RecallDist *RecallDist `json:"recall_dist,omitempty"`
+	// Range is a range trial's precision and result counts.
+	Range *RangeQuality `json:"range_quality,omitempty"`
+	// Group is a group trial's hit counts.
+	Group       *GroupQuality `json:"group_quality,omitempty"`
+	QPS         float64       `json:"qps"`
+	QueriesPerS float64       `json:"queries_per_s"`
+	Requests    int64         `json:"requests"`
+	LatencyMS   LatencyMS     `json:"latency_ms"`
+	Errors      ErrorCounts   `json:"errors"`
+	TimingsS    Timings       `json:"timings_s"`
+	IndexBytes  int64         `json:"index_memory_bytes,omitempty"`
 	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
 	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`
@@ -162,6 +166,9 @@ type SearchInfo struct {
 	Kind   string                 `json:"kind,omitempty"`
 	Field  string                 `json:"field,omitempty"`
 	Hybrid *workloads.HybridPoint `json:"hybrid,omitempty"`
+	// Range and Group are a range or group trial's parameters.
+	Range *workloads.RangePoint `json:"range,omitempty"`
+	Group *workloads.GroupPoint `json:"group,omitempty"`
 }
 
 // LoadInfo describes the load model and level of a trial.

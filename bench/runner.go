@@ -676,7 +676,7 @@ func (s *Session) Recall(ctx context.Context, pt workloads.SearchPoint) (float64
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	recall, _ := ans.recall(truth.GT, pt.TopK)
+	recall, _ := ans.recall(truth.GT, recallDepth(pt))
 	return recall, nil
 }
 
@@ -761,7 +761,7 @@ var errStopScan = fmt.Errorf("bench: stop scan")
 
 func searchInfo(pt workloads.SearchPoint, t Truth) SearchInfo {
 	si := SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(t.Filter),
-		Kind: pt.Kind, Field: pt.Field, Hybrid: pt.Hybrid}
+		Kind: pt.Kind, Field: pt.Field, Hybrid: pt.Hybrid, Range: pt.Range, Group: pt.Group}
 	if t.Filters != nil {
 		si.Filter, si.FilterName, si.Selectivity = t.FilterExpr, t.FilterName, t.Share
 	}

@@ -160,10 +160,11 @@ func (r *searchRec) window(start, end time.Time) (window, error) {
 // searchTrial turns a measured window into a trial: recall over the
 // answers, QPS over the window, the latency summaries and histograms.
 func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo) (Trial, error) {
-	recall, n := w.ans.recall(truth.GT, pt.TopK)
+	depth := recallDepth(pt)
+	recall, n := w.ans.recall(truth.GT, depth)
 	var answered *QueryRecall
 	if w.ans.perQuery {
-		answered = w.ans.each(truth.GT, pt.TopK)
+		answered = w.ans.each(truth.GT, depth)
 	}
 	secs := w.elapsed.Seconds()
 	load.WindowS = secs
@@ -172,7 +173,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 		Load:        load,
 		Recall:      recall,
 		RecallN:     n,
-		RecallDist:  NewRecallDist(w.ans.recalls(truth.GT, pt.TopK)),
+		RecallDist:  NewRecallDist(w.ans.recalls(truth.GT, depth)),
 		QPS:         float64(w.ok) / secs,
 		QueriesPerS: float64(w.ok) * float64(pt.NQ) / secs,
 		Requests:    w.ok + w.errs.Total,
@@ -180,6 +181,12 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 		Series:      w.series,
 		Answered:    answered,
 		Bands:       bandResults(truth.Bands, w.bands, w.ans, truth.GT, pt.TopK),
+	}
+	if pt.Range != nil && truth.GT != nil {
+		tr.Range = rangeQuality(truth.GT, pt.TopK, w.ans)
+	}
+	if pt.Group != nil && truth.GT != nil {
+		tr.Group = groupQuality(truth.GT, w.ans)
 	}
 	var err error
 	if tr.LatencyMS, tr.Histogram, err = DigestHistogram(w.latency); err != nil {

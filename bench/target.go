@@ -231,6 +231,13 @@ type SearchRequest struct {
 	// that sub-request's search parameters. TopK is the fused limit.
 	Hybrid *workloads.HybridPoint
 	Subs   []SubQueries
+	// Range and Group are a range or group request's parameters (kinds
+	// range and group, on the dense field: Vectors are its queries). A
+	// range request returns at most TopK hits in range, closest first; a
+	// group request TopK groups of up to Group.GroupSize hits each, the
+	// groups by their best hit.
+	Range *workloads.RangePoint
+	Group *workloads.GroupPoint
 }
 
 // SearchResult holds, per query, the ids found, closest first.

@@ -234,6 +234,10 @@ func (s *Session) label(pt workloads.SearchPoint, level string) string {
 		filter = " filter=" + pt.Filter
 	case pt.Selectivity < 1:
 		filter = fmt.Sprintf(" filter=%g", pt.Selectivity)
+	case pt.Range != nil:
+		filter = " range " + pt.Range.String()
+	case pt.Group != nil:
+		filter = " group " + pt.Group.String()
 	}
 	layout := ""
 	if s.layout != "" {

@@ -161,7 +161,7 @@ func measure(b *testing.B, s *bench.Session, pt workloads.SearchPoint) {
 func pointName(idx workloads.IndexConfig, pt workloads.SearchPoint, model string) string {
 	return report.TrialName(bench.Trial{
 		Index:  idx,
-		Search: bench.SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity},
+		Search: bench.SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Kind: pt.Kind, Range: pt.Range, Group: pt.Group},
 		Load:   bench.LoadInfo{Model: model, Concurrency: pt.Concurrency},
 	})
 }
@@ -183,6 +183,10 @@ func open(ctx context.Context, spec *workloads.Spec) (*bench.Session, func() err
 	if err != nil {
 		return nil, nil, err
 	}
+	kindTruths, err := bench.RangeGroupTruths(ctx, ds, plan, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	target, err := targets.Open(ctx, spec, targets.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -190,7 +194,7 @@ func open(ctx context.Context, spec *workloads.Spec) (*bench.Session, func() err
 	var id [4]byte
 	_, _ = rand.Read(id[:])
 	r := &bench.Runner{
-		Target: target, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
+		Target: target, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths, KindTruths: kindTruths,
 		Collection: targets.CollectionName(spec), RunID: "benchtest-" + hex.EncodeToString(id[:]), Harness: "benchtest",
 	}
 	s, err := r.Open(ctx)

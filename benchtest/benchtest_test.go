@@ -97,3 +97,51 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeGroupBenchmarks: range and group points are sub-benchmarks of
+// their own, named by their parameters, and measure recall 1 on FLAT.
+func TestRangeGroupBenchmarks(t *testing.T) {
+	rf := 0.99
+	w := Spec(&workloads.Spec{
+		Name: "benchtest_rg",
+		Dataset: workloads.DatasetSpec{Size: 2000, Dim: 8, Queries: 50, Seed: 3, Metric: workloads.IP,
+			Payload: []workloads.PayloadField{{Name: "doc", Type: workloads.PayloadInt64, Values: 100}}},
+		Indexes: []workloads.IndexSweep{{Type: "FLAT"}},
+		Search: workloads.SearchSweep{TopK: []int{5}, Kinds: []string{workloads.KindRange, workloads.KindGroup},
+			Range: &workloads.RangeSweep{Radius: []float64{0.1}, RangeFilter: []float64{rf}},
+			Group: &workloads.GroupSweep{Field: "doc", GroupSize: []int{1, 2}, Strict: true}},
+		Load: workloads.LoadSpec{Concurrency: []int{1}},
+	})
+	want := []string{
+		"index=FLAT/kind=range/radius=0.1/range_filter=0.99/topk=5/nq=1/c=1",
+		"index=FLAT/kind=group/group_by=doc/group_size=1/strict_group_size/topk=5/nq=1/c=1",
+		"index=FLAT/kind=group/group_by=doc/group_size=2/strict_group_size/topk=5/nq=1/c=1",
+	}
+	if got, err := Names(w); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("Names = %q, %v; want %q", got, err, want)
+	}
+	spec, err := w.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, closeAll, err := open(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := closeAll(); err != nil {
+			t.Error(err)
+		}
+	}()
+	bd := workloads.NewPlan(spec).Builds[0]
+	if err := s.Build(ctx, bd.Index); err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range bd.Points {
+		r := testing.Benchmark(func(b *testing.B) { measure(b, s, pt) })
+		if r.N < 1 || r.Extra["recall"] != 1 {
+			t.Errorf("%s: N %d recall %v, want FLAT exact", pointName(bd.Index, pt, spec.Load.Model), r.N, r.Extra["recall"])
+		}
+	}
+}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/milvbench/milvbench/bench"
@@ -23,6 +24,10 @@ func kindText(t bench.Trial) string {
 	switch {
 	case t.Search.Hybrid != nil:
 		return "hybrid " + t.Search.Hybrid.String()
+	case t.Search.Range != nil:
+		return "range " + t.Search.Range.String()
+	case t.Search.Group != nil:
+		return "group " + t.Search.Group.String()
 	case t.Search.Kind != "" && t.Search.Kind != workloads.KindANN:
 		return t.Search.Kind + " on " + t.Search.Field
 	}
@@ -61,9 +66,25 @@ func kindParts(t bench.Trial) []string {
 	if t.Index.Field == "" && kindOf(t) == workloads.KindANN {
 		return nil
 	}
-	parts := []string{"field=" + nameValue(t.Index.Field), "kind=" + nameValue(kindOf(t))}
+	var parts []string
+	if t.Index.Field != "" {
+		parts = append(parts, "field="+nameValue(t.Index.Field))
+	}
+	parts = append(parts, "kind="+nameValue(kindOf(t)))
 	if h := t.Search.Hybrid; h != nil {
 		parts = append(parts, "request="+nameValue(h.String()))
+	}
+	if r := t.Search.Range; r != nil {
+		parts = append(parts, "radius="+strconv.FormatFloat(r.Radius, 'g', -1, 64))
+		if r.RangeFilter != nil {
+			parts = append(parts, "range_filter="+strconv.FormatFloat(*r.RangeFilter, 'g', -1, 64))
+		}
+	}
+	if g := t.Search.Group; g != nil {
+		parts = append(parts, "group_by="+nameValue(g.Field), "group_size="+strconv.Itoa(g.GroupSize))
+		if g.Strict {
+			parts = append(parts, "strict_group_size")
+		}
 	}
 	return parts
 }

@@ -38,6 +38,7 @@ func sections() []section {
 		writeColdWarm,       // first requests after a load, reload, idle (coldwarm.go)
 		writeCPU,            // client and server CPU per query (cpu.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
+		writeRangeGroup,     // range precision and counts, grouping recall (rangegroup.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
 		writeFilters,        // search.filters side by side (filters.go)
 		writeTenants,        // tenancy: by tenant size band (tenants.go)

@@ -46,10 +46,17 @@ func (s Shape) String() string {
 	return fmt.Sprintf("%stopk=%d", k, s.TopK)
 }
 
-// shapeKind is the Shape.Kind of a trial's search: "" for ann.
+// shapeKind is the Shape.Kind of a trial's search: "" for ann; a range
+// or group request with its parameters ("range radius=0.5", "group
+// doc:3"), since another radius or group size asks another question.
 func shapeKind(s bench.SearchInfo) string {
-	if s.Kind == workloads.KindANN {
+	switch {
+	case s.Kind == workloads.KindANN:
 		return ""
+	case s.Range != nil:
+		return s.Kind + " " + s.Range.String()
+	case s.Group != nil:
+		return s.Kind + " " + s.Group.String()
 	}
 	return s.Kind
 }

@@ -475,6 +475,8 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				"field":   d.str(&s.Search.Field),
 				"hybrid":  d.hybrid(&s.Search.Hybrid),
 				"filters": d.filters(&s.Search.Filters),
+				"range":   d.rangeSweep(&s.Search.Range),
+				"group":   d.groupSweep(&s.Search.Group),
 			})
 		},
 		"load":    d.load(&s.Load),

@@ -40,7 +40,9 @@ const (
 )
 
 // SearchKinds lists the search kinds in documentation order.
-func SearchKinds() []string { return []string{KindANN, KindSparse, KindBM25, KindHybrid} }
+func SearchKinds() []string {
+	return []string{KindANN, KindSparse, KindBM25, KindHybrid, KindRange, KindGroup}
+}
 
 // KindOf is the search kind a single-field request on a field of type t
 // makes.

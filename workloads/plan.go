@@ -61,6 +61,9 @@ type SearchPoint struct {
 	Kind   string       `json:"kind,omitempty"`
 	Field  string       `json:"field,omitempty"`
 	Hybrid *HybridPoint `json:"hybrid,omitempty"`
+	// Range and Group are a range or group point's parameters.
+	Range *RangePoint `json:"range,omitempty"`
+	Group *GroupPoint `json:"group,omitempty"`
 	// Filter names the point's search.filters filter (a FilterPoint; ""
 	// none).
 	Filter string `json:"filter,omitempty"`
@@ -188,12 +191,18 @@ func newPlan(s *Spec) *Plan {
 			for _, topk := range s.Search.TopK {
 				for _, sp := range expand(ix.Search, searchDefaults(ix.Type, topk)) {
 					for _, sel := range s.Search.Selectivity {
+						if !s.HasANN() {
+							break // range and group alone
+						}
 						for _, filter := range s.filterNames() {
 							for _, nq := range s.Search.NQ {
 								pt := SearchPoint{Params: sp, TopK: topk, NQ: nq, Selectivity: sel, Filter: filter}
 								build.Points = append(build.Points, repeatPoints(levels(s.Load, pt), s.Load.Repeat)...)
 							}
 						}
+					}
+					for _, nq := range s.Search.NQ {
+						build.Points = append(build.Points, rangeGroupPoints(s, sp, topk, nq)...)
 					}
 				}
 			}

@@ -186,6 +186,9 @@ type SearchSweep struct {
 	Kinds  []string     `json:"kind,omitempty"`
 	Field  string       `json:"field,omitempty"`
 	Hybrid *HybridSweep `json:"hybrid,omitempty"`
+	// Range and Group are the parameters of kinds range and group.
+	Range *RangeSweep `json:"range,omitempty"`
+	Group *GroupSweep `json:"group,omitempty"`
 	// Filters are expression filters on the payload fields, each a
 	// dimension of the plan like selectivity.
 	Filters []FilterSpec `json:"filters,omitempty"`

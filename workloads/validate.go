@@ -200,6 +200,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	if err := validateFields(s, lines, e); err != nil {
 		return err
 	}
+	if err := validateRangeGroup(s, e); err != nil {
+		return err
+	}
 	if err := validateTenancy(s, e); err != nil {
 		return err
 	}

@@ -381,6 +381,8 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 	case "", workloads.KindANN:
 	case workloads.KindSparse, workloads.KindBM25, workloads.KindHybrid:
 		return t.searchKind(req, allow)
+	case workloads.KindRange, workloads.KindGroup:
+		return t.searchRangeGroup(req, allow)
 	default:
 		return bench.SearchResult{}, fmt.Errorf("embedded target: unknown search kind %q", req.Kind)
 	}

@@ -395,11 +395,15 @@ func specRunner(t *testing.T, uri, src, dir string) (*bench.Runner, *milvus.Targ
 	if err != nil {
 		t.Fatal(err)
 	}
+	kindTruths, err := bench.RangeGroupTruths(ctx, ds, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tgt, err := milvus.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths,
+	return &bench.Runner{Target: tgt, Plan: plan, Data: ds, Truths: truths, FilterTruths: filterTruths, KindTruths: kindTruths,
 		Collection: "milvbench_" + spec.Name, RunID: "it-" + spec.Name}, tgt
 }
 

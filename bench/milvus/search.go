@@ -55,7 +55,7 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 	if err != nil {
 		return nil, err
 	}
-	params, err := paramsJSON(req.Params)
+	params, err := paramsJSON(rangeParams(req))
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +80,9 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 		},
 		ExprTemplateValues: map[string]*schemapb.TemplateValue{},
 	}
+	for _, kv := range groupParams(req.Group) {
+		sr.SearchParams = append(sr.SearchParams, &commonpb.KeyValuePair{Key: kv[0], Value: kv[1]})
+	}
 	if f := req.Filter; f != nil && f.Tenanted && t.tenantLayout() == workloads.LayoutPartitions {
 		// The tenant's partition holds its rows alone: no filter.
 		sr.PartitionNames = []string{partitionName(f.Tenant)}
@@ -97,6 +100,38 @@ func (t *Target) searchRequest(req bench.SearchRequest) (*milvuspb.SearchRequest
 		}
 	}
 	return sr, nil
+}
+
+// rangeParams are req's index search params with a range request's
+// radius and range_filter beside them, where the SDK's
+// AnnParam.WithRadius and WithRangeFilter put them.
+func rangeParams(req bench.SearchRequest) workloads.Params {
+	if req.Range == nil {
+		return req.Params
+	}
+	p := make(workloads.Params, len(req.Params)+2)
+	for k, v := range req.Params {
+		p[k] = v
+	}
+	p["radius"] = req.Range.Radius
+	if f := req.Range.RangeFilter; f != nil {
+		p["range_filter"] = *f
+	}
+	return p
+}
+
+// groupParams are the search params of a group request, as the SDK's
+// WithGroupByField, WithGroupSize and WithStrictGroupSize set them
+// (strict_group_size only when true).
+func groupParams(g *workloads.GroupPoint) [][2]string {
+	if g == nil {
+		return nil
+	}
+	kv := [][2]string{{"group_by_field", g.Field}, {"group_size", strconv.Itoa(g.GroupSize)}}
+	if g.Strict {
+		kv = append(kv, [2]string{"strict_group_size", "true"})
+	}
+	return kv
 }
 
 // placeholderGroup encodes the query vectors as the SDK does, a

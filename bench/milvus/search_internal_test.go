@@ -22,6 +22,7 @@ import (
 // request the SDK's own Search would (searchOption.Request), byte for byte
 // in the encoded query vectors, for the shapes the harness sends.
 func TestSearchRequestMatchesSDK(t *testing.T) {
+	rangeFilter := 0.75
 	vec := func(dim, seed int) []float32 {
 		v := make([]float32, dim)
 		for i := range v {
@@ -59,6 +60,14 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 		{name: "inlined on 2.3", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 5)}, TopK: 10, Filter: &datasets.Filter{Expr: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, Template: "cat == {c} and price < {p} and array_contains_any(tags, {t})",
 			Params: map[string]any{"c": "c3", "p": 2.5, "t": []int64{1, 2}}, Hint: "iterative_filter"}},
 			level: entity.ClBounded, version: "v2.3.21", filter: `cat == "c3" and price < 2.5 and array_contains_any(tags, [1, 2])`, hint: "iterative_filter"},
+		{name: "range with range_filter", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 6)}, TopK: 10, Kind: workloads.KindRange, Params: workloads.Params{"ef": int64(32)},
+			Range: &workloads.RangePoint{Radius: 0.25, RangeFilter: &rangeFilter}}, level: entity.ClBounded},
+		{name: "range without range_filter", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 6)}, TopK: 10, Kind: workloads.KindRange,
+			Range: &workloads.RangePoint{Radius: 12}}, level: entity.ClBounded},
+		{name: "group", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 7), vec(8, 8)}, TopK: 4, Kind: workloads.KindGroup, Params: workloads.Params{"ef": int64(64)},
+			Group: &workloads.GroupPoint{Field: "doc", GroupSize: 3}}, level: entity.ClBounded},
+		{name: "strict group", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 7)}, TopK: 4, Kind: workloads.KindGroup,
+			Group: &workloads.GroupPoint{Field: "doc", GroupSize: 2, Strict: true}}, level: entity.ClBounded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +103,12 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 			for k, v := range tt.req.Params {
 				ann.WithExtraParam(k, v)
 			}
+			if r := tt.req.Range; r != nil {
+				ann.WithRadius(r.Radius)
+				if r.RangeFilter != nil {
+					ann.WithRangeFilter(*r.RangeFilter)
+				}
+			}
 			level := tt.level
 			if tt.req.Strong {
 				level = entity.ClStrong
@@ -108,6 +123,9 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 			if tt.hint != "" {
 				opt = opt.WithSearchParam("hints", tt.hint)
 			}
+			if g := tt.req.Group; g != nil {
+				opt = opt.WithGroupByField(g.Field).WithGroupSize(g.GroupSize).WithStrictGroupSize(g.Strict)
+			}
 			want, err := opt.Request()
 			if err != nil {
 				t.Fatal(err)
@@ -121,6 +139,16 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 				t.Errorf("lean request differs from the SDK's:\n got %v\nwant %v", got, want)
 			}
 		})
+	}
+}
+
+// TestGroupRefusedOn23: Milvus 2.3 has no grouping search, so a group
+// request is refused in one line before anything is sent.
+func TestGroupRefusedOn23(t *testing.T) {
+	tg := &Target{coll: "milvbench_x", vecField: FieldVector, serverVersion: "v2.3.21"}
+	_, err := tg.Search(t.Context(), bench.SearchRequest{Vectors: [][]float32{{1, 2}}, TopK: 3, Kind: workloads.KindGroup, Group: &workloads.GroupPoint{Field: "doc", GroupSize: 1}})
+	if err == nil || !strings.Contains(err.Error(), "needs Milvus 2.4 or later; the server is v2.3.21") {
+		t.Errorf("error %v", err)
 	}
 }
 

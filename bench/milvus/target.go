@@ -839,6 +839,9 @@ func (t *Target) Load(ctx context.Context) error {
 // default) take the lean path of search.go; output fields go through the
 // SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if req.Group != nil && strings.HasPrefix(t.serverVersion, "v2.3") {
+		return bench.SearchResult{}, fmt.Errorf("milvus: grouping search (group_by_field) needs Milvus 2.4 or later; the server is %s", t.serverVersion)
+	}
 	if t.collectionsLayout() {
 		return t.searchTenant(ctx, req)
 	}
@@ -859,7 +862,7 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		vecs[i] = typedVector(t.vectorType, v)
 	}
 	ann := index.NewCustomAnnParam()
-	for k, v := range req.Params {
+	for k, v := range rangeParams(req) {
 		ann.WithExtraParam(k, v)
 	}
 	level := t.consistency
@@ -868,6 +871,9 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 	}
 	opt := milvusclient.NewSearchOption(t.coll, req.TopK, vecs).
 		WithANNSField(t.vecField).WithConsistencyLevel(level).WithAnnParam(ann)
+	if g := req.Group; g != nil {
+		opt = opt.WithGroupByField(g.Field).WithGroupSize(g.GroupSize).WithStrictGroupSize(g.Strict)
+	}
 	if f := req.Filter; f != nil && f.Tenanted && t.tenantLayout() == workloads.LayoutPartitions {
 		opt = opt.WithPartitions(partitionName(f.Tenant))
 	} else if req.Filter != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -493,6 +494,9 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 				return nil, err
 			}
 		}
+		if err := addRangeGroupTruths(ctx, w, plan, logf); err != nil {
+			return nil, err
+		}
 		w.gtS = time.Since(t0).Seconds()
 	}
 	ok = true
@@ -539,4 +543,18 @@ func newVersion() *cobra.Command {
 				harnessVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, embedded.Version)
 		},
 	}
+}
+
+// addRangeGroupTruths adds the exact answers of the plan's range and
+// group points to the run's kind truths.
+func addRangeGroupTruths(ctx context.Context, w *workloadRun, plan *workloads.Plan, logf func(format string, args ...any)) error {
+	gts, err := bench.RangeGroupTruths(ctx, w.ds, plan, logf)
+	if err != nil || len(gts) == 0 {
+		return err
+	}
+	if w.kindTruths == nil {
+		w.kindTruths = map[string]*datasets.GroundTruth{}
+	}
+	maps.Copy(w.kindTruths, gts)
+	return nil
 }

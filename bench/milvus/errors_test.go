@@ -103,3 +103,17 @@ func TestCheckServerVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckReleaseForVectors(t *testing.T) {
+	if err := checkReleaseFor("float16 vectors", vectorSince["float16"], "v2.3.5-lite"); err == nil || err.Error() != "milvus: float16 vectors needs Milvus 2.4 or later; this server is v2.3.5-lite" {
+		t.Errorf("2.3: %v", err)
+	}
+	for _, v := range []string{"v2.4.0", "v2.6.3", "milvus_lite-3.2.2", ""} {
+		if err := checkReleaseFor("bfloat16 vectors", vectorSince["bfloat16"], v); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	if err := checkReleaseFor("float vectors", vectorSince["float"], "v2.3.5"); err != nil {
+		t.Error(err)
+	}
+}

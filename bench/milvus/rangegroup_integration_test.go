@@ -3,9 +3,9 @@ package milvus_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/milvbench/milvbench/datasets"

@@ -130,17 +130,13 @@ func FilterTruths(ctx context.Context, ds *datasets.Dataset, plan *workloads.Pla
 		if err != nil {
 			return nil, fmt.Errorf("ground truth under filter %s: %w", fp.Name, err)
 		}
-		mean := 0.0
-		for _, s := range shares {
-			mean += s
-		}
-		mean /= float64(max(1, len(shares)))
+		mean, spread := datasets.ShareSummary(shares)
 		if logf != nil {
 			how := "computed"
 			if hit {
 				how = "cached"
 			}
-			logf("truth  exact top-%d for %d queries under filter %s (%s), %s, %s in %.2fs", gt.K, len(gt.IDs), fp.Name, fp.Expr, datasets.DescribeShares(shares), how, time.Since(t0).Seconds())
+			logf("truth  exact top-%d for %d queries under filter %s (%s), %s, %s in %.2fs", gt.K, len(gt.IDs), fp.Name, fp.Expr, spread, how, time.Since(t0).Seconds())
 		}
 		t := Truth{Filters: filters, GT: gt, Share: mean, FilterName: fp.Name, FilterExpr: fp.Expr}
 		if fp.Tenant {

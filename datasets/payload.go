@@ -159,12 +159,10 @@ func nameHash(s string) uint64 {
 // regions are a correlated field's regions of vector space: each row's and
 // each query's nearest and (for queries) farthest region.
 type regions struct {
-	count   int
-	row     []int32 // nearest region of each base row
-	near    []int32 // nearest region of each query
-	far     []int32 // farthest region of each query
-	sizes   []int   // rows per region
-	farFrom [][]int32
+	count int
+	row   []int32   // nearest region of each base row
+	sizes []int     // rows per region
+	order [][]int32 // per query, the regions nearest first
 }
 
 // findRegions assigns every row and query of ds to the nearest of a few
@@ -192,8 +190,7 @@ func findRegions(ctx context.Context, ds *Dataset, spec workloads.DatasetSpec, f
 		rows := rng.Perm(n)[:k]
 		sort.Ints(rows)
 		sds[f] = &seeds{rows: rows, vecs: make([][]float32, k)}
-		for j, r := range rows {
-			_ = j
+		for _, r := range rows {
 			want[r] = append(want[r], f)
 		}
 	}
@@ -236,9 +233,7 @@ func findRegions(ctx context.Context, ds *Dataset, spec workloads.DatasetSpec, f
 		for _, c := range r.row {
 			r.sizes[c]++
 		}
-		r.near = make([]int32, len(ds.Queries))
-		r.far = make([]int32, len(ds.Queries))
-		r.farFrom = make([][]int32, len(ds.Queries))
+		r.order = make([][]int32, len(ds.Queries))
 		for q, v := range ds.Queries {
 			v = Prepare(metric, v)
 			ds := make([]float32, r.count)
@@ -250,9 +245,7 @@ func findRegions(ctx context.Context, ds *Dataset, spec workloads.DatasetSpec, f
 				order[c] = int32(c)
 			}
 			slices.SortStableFunc(order, func(a, b int32) int { return cmpF32(ds[a], ds[b]) })
-			r.near[q], r.far[q] = order[0], order[len(order)-1]
-			slices.Reverse(order)
-			r.farFrom[q] = order // farthest first
+			r.order[q] = order
 		}
 	}
 	return out, nil
@@ -385,7 +378,7 @@ func (g *fieldGen) query(q int, r *regions) expr.Value {
 	rng := g.rng(2, uint64(q))
 	region := -1
 	if r != nil {
-		region = int(r.near[q])
+		region = int(r.order[q][0])
 		if g.f.Correlation == workloads.CorrAnti {
 			region = g.farthestValueRegion(q, r)
 		}
@@ -399,7 +392,7 @@ func (g *fieldGen) query(q int, r *regions) expr.Value {
 // farthest region.
 func (g *fieldGen) farthestValueRegion(q int, r *regions) int {
 	if g.valueOf == nil {
-		return int(r.far[q])
+		return int(r.order[q][len(r.order[q])-1])
 	}
 	// Walk regions nearest-first; the last category to appear is the one
 	// whose closest region is farthest away.
@@ -410,8 +403,8 @@ func (g *fieldGen) farthestValueRegion(q int, r *regions) int {
 			left++
 		}
 	}
-	for j := len(r.farFrom[q]) - 1; j >= 0; j-- { // nearest first
-		c := int(r.farFrom[q][j])
+	for _, c32 := range r.order[q] { // nearest first
+		c := int(c32)
 		v := g.valueOf[c]
 		if !seen[v] {
 			seen[v] = true

@@ -284,3 +284,46 @@ func FuzzPayloadJSONL(f *testing.F) {
 		}
 	})
 }
+
+// TestFilteredTruthCheckFailsOnWrongNulls shows the brute-force check can
+// fail: an evaluator that treats a comparison on null as false (so that
+// `not (price <= 50)` keeps null rows, where Milvus Lite's three-valued
+// logic drops them) gives another ground truth for some query.
+func TestFilteredTruthCheckFailsOnWrongNulls(t *testing.T) {
+	ds := openPayload(t, payloadSpec(3000, 60))
+	ctx := context.Background()
+	fp := workloads.FilterPoint{Name: "not", Expr: `not (price <= 50)`}
+	filters, _, err := ds.Payload.QueryFilters(fp, len(ds.Queries), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, _, err := FilteredTruth(ctx, ds, 10, filters, GTCache{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	le, _ := expr.Parse(`price <= 50`)
+	wrong := func(id int64) bool { // null: "price <= 50" false, so not → true
+		ok, err := le.Eval(ds.Payload.Row(int(id)))
+		return err == nil && !ok
+	}
+	nullsKept := 0
+	for i := range ds.Payload.Rows() {
+		if wrong(int64(i)) && !filters[0].Allow(int64(i)) {
+			nullsKept++
+		}
+	}
+	bad, err := ExactTopK(ctx, ds.Base, ds.Queries, ds.Info.Metric, GTOptions{K: 10, Filter: wrong, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	differ := 0
+	for q := range ds.Queries {
+		if !slices.Equal(gt.IDs[q], bad.IDs[q]) {
+			differ++
+		}
+	}
+	t.Logf("the wrong semantics keeps %d null rows; %d of %d queries get another top-10", nullsKept, differ, len(ds.Queries))
+	if nullsKept == 0 || differ == 0 {
+		t.Errorf("the wrong null semantics went unnoticed: %d null rows kept, %d queries differ", nullsKept, differ)
+	}
+}

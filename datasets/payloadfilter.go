@@ -7,10 +7,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/milvbench/milvbench/expr"
 	"github.com/milvbench/milvbench/workloads"
+	"gonum.org/v1/gonum/stat"
 )
 
 // QueryFilters binds the plan filter fp for every query — its fixed
@@ -304,20 +304,14 @@ func (t *topK) result() ([]int64, []float32) {
 	return cut(items, t.k) // distances as ExactTopK keeps them (Distance's)
 }
 
-// describeShares summarises per-query pass shares for log lines.
-func describeShares(shares []float64) string {
+// ShareSummary is the mean of the per-query pass shares of a filter and
+// a log line of their spread (gonum's mean and empirical median).
+func ShareSummary(shares []float64) (mean float64, text string) {
 	if len(shares) == 0 {
-		return ""
+		return 0, ""
 	}
 	s := slices.Clone(shares)
 	slices.Sort(s)
-	mean := 0.0
-	for _, x := range s {
-		mean += x
-	}
-	mean /= float64(len(s))
-	return strings.TrimSpace(fmt.Sprintf("passing %.3g of rows on average (min %.3g, median %.3g, max %.3g)", mean, s[0], s[len(s)/2], s[len(s)-1]))
+	mean = stat.Mean(s, nil)
+	return mean, fmt.Sprintf("passing %.3g of rows on average (min %.3g, median %.3g, max %.3g)", mean, s[0], stat.Quantile(0.5, stat.Empirical, s, nil), s[len(s)-1])
 }
-
-// DescribeShares is describeShares for the bench package's log lines.
-func DescribeShares(shares []float64) string { return describeShares(shares) }

@@ -24,15 +24,17 @@ func writeFilters(b *strings.Builder, d *doc) {
 	if len(ts) == 0 {
 		return
 	}
-	first := map[string]int{} // each point's first trial, to keep plan order
+	// Group each point's trials at its first trial's place (plan order).
+	first := map[string]int{}
+	rank := map[int]int{} // trial ID → its point's first position
 	for i, t := range ts {
-		if _, ok := first[pointKeyNoFilter(t)]; !ok {
-			first[pointKeyNoFilter(t)] = i
+		k := pointKeyNoFilter(t)
+		if _, ok := first[k]; !ok {
+			first[k] = i
 		}
+		rank[t.ID] = first[k]
 	}
-	slices.SortStableFunc(ts, func(x, y bench.Trial) int {
-		return first[pointKeyNoFilter(x)] - first[pointKeyNoFilter(y)]
-	})
+	slices.SortStableFunc(ts, func(x, y bench.Trial) int { return rank[x.ID] - rank[y.ID] })
 	b.WriteString("## Filters\n\n")
 	b.WriteString("Each query's filter is bound to its own values (see the expression), so a filter's share of rows varies per query; the passing column is the mean share. ")
 	b.WriteString("Compare rows of one index and search parameters: at equal passing share, a filter whose rows lie far from the query costs recall and time that the mean recall alone can hide, and p5 shows it.\n\n")

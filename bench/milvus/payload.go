@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/expr"
@@ -192,12 +191,8 @@ func (t *Target) templates() bool {
 	if t.isLite() {
 		return false
 	}
-	v := strings.TrimPrefix(t.serverVersion, "v")
-	var major, minor int
-	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
-		return false
-	}
-	return major > 2 || (major == 2 && minor >= 5)
+	ok, known := releaseAtLeast(t.serverVersion, [2]int{2, 5})
+	return ok && known
 }
 
 // filterText is the expression a request sends, and the template values

@@ -390,14 +390,21 @@ func checkReleaseFor(what string, need [2]int, version string) error {
 	if need == [2]int{} || strings.HasPrefix(version, "milvus_lite") {
 		return nil
 	}
-	var major, minor int
-	if _, err := fmt.Sscanf(strings.TrimPrefix(version, "v"), "%d.%d", &major, &minor); err != nil {
-		return nil
-	}
-	if major < need[0] || (major == need[0] && minor < need[1]) {
+	if ok, known := releaseAtLeast(version, need); known && !ok {
 		return fmt.Errorf("milvus: %s needs Milvus %d.%d or later; this server is %s", what, need[0], need[1], version)
 	}
 	return nil
+}
+
+// releaseAtLeast reports whether a server version ("v2.3.5-lite",
+// "2.6.3") is release need or later; known is false for a version it
+// cannot read (Milvus Lite's "milvus_lite-3.2.2" among them).
+func releaseAtLeast(version string, need [2]int) (ok, known bool) {
+	var major, minor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(version, "v"), "%d.%d", &major, &minor); err != nil {
+		return false, false
+	}
+	return major > need[0] || (major == need[0] && minor >= need[1]), true
 }
 
 // Create implements bench.Target. An existing collection of that name is

@@ -148,6 +148,11 @@ func cuTypes(g workloads.Goals, p workloads.Pricing) []string {
 // picks the cheapest that can carry the latency goal (-1: none).
 func cloudOptions(top *point, in Inputs, m measuredTarget, rows int64, dim int) ([]CloudOption, int, error) {
 	g, p := in.Goals, in.Pricing
+	level := g.BuildLevel
+	if level == nil {
+		level = trialBuildLevel(top.index)
+	}
+	dim, dimWords := sizingDim(dim, m.vectorType)
 	var out []CloudOption
 	pick := -1
 	for _, t := range cuTypes(g, p) {
@@ -155,12 +160,18 @@ func cloudOptions(top *point, in Inputs, m measuredTarget, rows int64, dim int) 
 		if !ok {
 			return nil, -1, fmt.Errorf("pricing describes no CU type %s", t)
 		}
-		capCUs, need, err := CapacityCUs(p, t, rows, dim, g.BuildLevel)
+		capCUs, need, err := CapacityCUs(p, t, rows, dim, level)
 		if err != nil {
 			return nil, -1, err
 		}
 		_, how, _ := VectorsPerCU(p, t, dim)
-		if _, lw := BuildLevelFactor(p, t, g.BuildLevel); lw != "" {
+		if dimWords != "" {
+			how = dimWords + "; " + how
+		}
+		if _, lw := BuildLevelFactor(p, t, level); lw != "" {
+			if g.BuildLevel == nil {
+				lw += ", the build_level of the chosen AUTOINDEX build"
+			}
 			how += ", " + lw
 		}
 		capSrc := fmt.Sprintf("%s rows ÷ vectors per %s CU (%s; %s), at least %d", Count(float64(rows)), t, how, p.SourceOf("cu_types."+t+".vectors_per_cu"), max(ct.MinCUs, 1))
@@ -311,4 +322,32 @@ func (o CloudOption) SensitivityWords(currency string) string {
 		return fmt.Sprintf("The CU count does not hang on the assumed %s queries/s per CU: off by ±30%% it is still %s, set by capacity.", Count(o.QPSPerCU.Value), units(total, "CU"))
 	}
 	return fmt.Sprintf("The CU count hangs on the %s %s queries/s per CU: %s, against %s.", o.QPSPerCU.Basis, Count(o.QPSPerCU.Value), joinAnd(parts), units(total, "CU"))
+}
+
+// trialBuildLevel returns the Zilliz Cloud build_level an AUTOINDEX build
+// was measured with (nil: none, or another index type).
+func trialBuildLevel(idx workloads.IndexConfig) *int {
+	if idx.Type != "AUTOINDEX" {
+		return nil
+	}
+	if _, ok := idx.Build["build_level"]; !ok {
+		return nil
+	}
+	v := idx.Build.Int("build_level", 1)
+	return &v
+}
+
+// sizingDim returns the dimension of the FLOAT_VECTOR whose raw size
+// equals a vector of dim components stored as vt, the dimension the
+// published per-CU capacity (given for float vectors) is read at, and
+// words saying so ("" for float vectors). It is an assumption: Zilliz
+// publishes capacity for float vectors only, and raw vector bytes are
+// what grows with dim in that table.
+func sizingDim(dim int, vt string) (int, string) {
+	b := workloads.VectorBytes(vt)
+	if vt == "" || vt == workloads.VectorFloat || b >= 4 {
+		return dim, ""
+	}
+	d := max((dim*b+3)/4, 1)
+	return d, fmt.Sprintf("%d-d %s vectors take %d bytes each, sized as %d-d float vectors (assumed: capacity follows raw vector bytes)", dim, vt, dim*b, d)
 }

@@ -22,6 +22,9 @@ type intRange struct {
 	hiParam   string
 	def       int
 	noDefault bool
+	// optional: a build parameter with no default that is not required
+	// either (not sent unless given: Zilliz Cloud's build_level).
+	optional bool
 }
 
 // floatRange is a range of a number parameter, lo ≤ v ≤ hi (v < hi when
@@ -155,7 +158,11 @@ var indexRules = map[string]indexRule{
 	"DISKANN": {
 		search: []paramRule{{name: "search_list", ints: &intRange{loIsTopK: true, hi: intMax, noDefault: true}}},
 	},
+	// AUTOINDEX: Zilliz Cloud's build_level (0 capacity-first, 1 balanced,
+	// 2 precision-first; clusters compatible with Milvus 2.6) trades recall
+	// for storage capacity; level (1–10) trades speed for recall per search.
 	"AUTOINDEX": {
+		build:  []paramRule{{name: "build_level", ints: &intRange{lo: 0, hi: 2, noDefault: true, optional: true}}},
 		search: []paramRule{{name: "level", ints: ints(1, 10, 1)}},
 	},
 	// SPARSE_INVERTED_INDEX indexes a sparse field or a text field's BM25

@@ -104,6 +104,14 @@ indexes:
 		{"IVF_RABITQ", "nlist: 64, refine_type: SQ8", "nprobe: 8", "indexes[0].build.refine_type: applies only with refine: true"},
 		{"HNSW_PQ", "m: 8, refine: true", "ef: 32, refine_k: 0.5", "indexes[0].search.refine_k: 0.5 is out of range"},
 		{"IVF_RABITQ", "nlist: 64, refine: true, refine_type: SQ3", "nprobe: 8", "indexes[0].build.refine_type: SQ3 is not allowed (allowed: FP32, SQ6, SQ8, FP16, BF16)"},
+		{"SCANN", "nlist: 64, with_raw_data: true", "nprobe: 8, reorder_k: [10, 100]", ""},
+		{"SCANN", "nlist: 64, with_raw_data: 1", "nprobe: 8", "indexes[0].build.with_raw_data"},
+		{"SCANN", "nlist: 64", "nprobe: 8, reorder_k: 5", "indexes[0].search.reorder_k: 5 is out of range"},
+		{"DISKANN", "", "search_list: [10, 100]", ""},
+		{"DISKANN", "", "search_list: 3", "indexes[0].search.search_list: 3 is out of range"},
+		{"AUTOINDEX", "build_level: [0, 1, 2]", "level: [1, 5]", ""},
+		{"AUTOINDEX", "build_level: 3", "level: 1", "indexes[0].build.build_level: 3 is out of range"},
+		{"AUTOINDEX", "", "level: 11", "indexes[0].search.level: 11 is out of range"},
 	} {
 		t.Run(tc.typ+" "+tc.build+" "+tc.search, func(t *testing.T) {
 			_, err := Parse("w.yaml", []byte(fmt.Sprintf(base, tc.typ, tc.build, tc.search)), noEnv)

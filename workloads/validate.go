@@ -317,7 +317,7 @@ func validateIndex(file, path string, ix IndexSweep, s *Spec, lines map[string]i
 		}
 	}
 	for _, r := range rule.build {
-		if r.ints != nil && r.ints.noDefault && ix.Build[r.name] == nil {
+		if r.ints != nil && r.ints.noDefault && !r.ints.optional && ix.Build[r.name] == nil {
 			return e("build."+r.name, "is required for %s", ix.Type)
 		}
 	}

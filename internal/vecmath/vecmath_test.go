@@ -36,7 +36,7 @@ func TestBatchKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, tc := range []struct{ dim, rows int }{
 		{8, 1}, {8, 2}, {16, 5}, {24, 3}, {32, 7}, {40, 4}, {128, 33}, {100, 9}, {3, 4}, {128, 0},
-		{9, 3}, {15, 2}, {50, 7}, {50, 8}, {33, 1}, {391, 5},
+		{9, 3}, {15, 2}, {50, 7}, {50, 8}, {33, 1}, {391, 5}, {384, 256}, {384, 257}, {17, 11},
 	} {
 		t.Run(fmt.Sprintf("dim%d_rows%d", tc.dim, tc.rows), func(t *testing.T) {
 			q, rows := randVec(r, tc.dim), randVec(r, tc.dim*tc.rows)

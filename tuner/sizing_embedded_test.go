@@ -15,7 +15,8 @@ import (
 
 // TestIndexMemoryMatchesEmbedded holds the sizing formulas to what the
 // embedded target reports after the build (IndexMemoryBytes) for FLAT,
-// HNSW and HNSW_SQ with and without refine over each vector type: within
+// HNSW and HNSW_SQ with and without refine over each vector type, and
+// IVF_FLAT, IVF_SQ8 and IVF_PQ over float vectors: within
 // 10%. The embedded target counts raw vectors at the type's size, the
 // codes at theirs and the graph's links as it holds them (upper layers
 // and list counts included, which the formula leaves out). go test -v
@@ -43,6 +44,9 @@ func TestIndexMemoryMatchesEmbedded(t *testing.T) {
 			switch vt {
 			case workloads.VectorFloat:
 				configs = append(configs,
+					workloads.IndexConfig{Type: "IVF_FLAT", Build: workloads.Params{"nlist": int64(64)}},
+					workloads.IndexConfig{Type: "IVF_SQ8", Build: workloads.Params{"nlist": int64(64)}},
+					workloads.IndexConfig{Type: "IVF_PQ", Build: workloads.Params{"nlist": int64(64), "m": int64(16), "nbits": int64(8)}},
 					workloads.IndexConfig{Type: "HNSW_SQ", Build: with("sq_type", "SQ8", "refine", true)},
 					workloads.IndexConfig{Type: "HNSW_SQ", Build: with("sq_type", "SQ8", "refine", true, "refine_type", "FP16")})
 			case workloads.VectorFloat16:

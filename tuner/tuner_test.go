@@ -69,10 +69,10 @@ func TestIndexMemory(t *testing.T) {
 		want  float64
 	}{
 		{"FLAT", nil, raw},
-		{"IVF_FLAT", p("nlist", 1024), raw + 1024*128*4},                             // 512,524,288
-		{"IVF_SQ8", p("nlist", 1024), raw/4 + 1024*128*4},                            // 128,524,288
-		{"IVF_PQ", p("nlist", 1024, "m", 16, "nbits", 8), 16e6 + 256*128*4 + 524288}, // codes + codebooks + centroids
-		{"HNSW", p("M", 16, "efConstruction", 200), raw * (1 + 32.0/128)},            // 640,000,000
+		{"IVF_FLAT", p("nlist", 1024), raw + 1024*128*4},                                             // 512,524,288
+		{"IVF_SQ8", p("nlist", 1024), raw/4 + 1024*128*4},                                            // 128,524,288
+		{"IVF_PQ", p("nlist", 1024, "m", 16, "nbits", 8), 16e6 + 256*128*4 + 524288 + 1024*16*256*4}, // codes + codebooks + centroids + L2 precomputed tables
+		{"HNSW", p("M", 16, "efConstruction", 200), raw * (1 + 32.0/128)},                            // 640,000,000
 		{"HNSW", p("M", 8), raw * (1 + 16.0/128)},
 		{"DISKANN", nil, raw / 4},
 		{"SCANN", p("nlist", 1024), raw/4 + raw + 1024*128*4},

@@ -53,10 +53,11 @@ func distanceQuantiles(t *testing.T, spec workloads.DatasetSpec, p float64) (lo,
 // 1, result counts those of the truth, so the server's distances and
 // bounds are the ones the ground truth uses. A ring (range_filter at the
 // 0.3% quantile) must still return only in-range rows (precision 1); its
-// recall is logged: Lite 3.2.2 misses in-range rows that lie far behind
-// the nearest (see docs/search-kinds.md). Grouping recall is 1 at group
-// size 1; at size 3 it is logged (Lite fills groups from a bounded
-// candidate pool) and must exceed 0.5.
+// recall is logged: Lite 3.2.2 filters its nearest limit×5 rows by the
+// range rather than searching by range, so rows behind those are missed
+// (see docs/search-kinds.md). Grouping recall is 1 at group size 1; at
+// size 3 it is logged (Lite groups its nearest max(limit×size×3,
+// limit×10) rows) and must exceed 0.5.
 func TestRangeGroupOnMilvus(t *testing.T) {
 	uri := serverURI(t)
 	// Milvus 2.3 (make test-standalone) has range search but no grouping

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -116,6 +117,7 @@ func ConfigFrom(t workloads.TargetSpec) (Config, error) {
 // Target implements bench.Target against a Milvus server.
 type Target struct {
 	cfg           Config
+	liteRangeNote sync.Once // the note on Lite's range and grouping search, logged once
 	clients       []*milvusclient.Client
 	next          atomic.Uint64
 	serverVersion string
@@ -859,6 +861,11 @@ func (t *Target) Load(ctx context.Context) error {
 // default) take the lean path of search.go; output fields go through the
 // SDK's Search, which decodes them by the collection's schema.
 func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.SearchResult, error) {
+	if t.isLite() && ((req.Range != nil && req.Range.RangeFilter != nil) || req.Group != nil) {
+		t.liteRangeNote.Do(func() {
+			t.logf("milvus: Milvus Lite answers a ring (range_filter) or a grouping search from its nearest limit×5 rows (grouping: max(limit×group_size×3, limit×10)), not by range: rows in range or groups behind those are missed, which lowers recall; measure these kinds on a Milvus server (docs/search-kinds.md)")
+		})
+	}
 	if req.Group != nil && strings.HasPrefix(t.serverVersion, "v2.3") {
 		return bench.SearchResult{}, fmt.Errorf("milvus: grouping search (group_by_field) needs Milvus 2.4 or later; the server is %s", t.serverVersion)
 	}

@@ -160,17 +160,17 @@ func report(data string, dim int, ours, peers []measurement) {
 		ratio := o.QPS / p.QPS
 		switch {
 		case o.Index == "FLAT" && o.Params == "nq=1":
-			targets = append(targets, fmt.Sprintf("TARGET FLAT data=%s nq=1 (%d-d) qps ≥ 0.9× faiss: %s (ratio %.2f)", data, dim, verdict(ratio >= 0.9), ratio))
+			targets = append(targets, fmt.Sprintf("TARGET FLAT data=%s nq=1 (%d-d) qps ≥ 0.9× faiss: %s (ratio %.3f)", data, dim, verdict(ratio >= 0.9), ratio))
 		case o.Index == "FLAT":
 			targets = append(targets, fmt.Sprintf("TARGET FLAT data=%s recall=1.0 and qps ≥ 0.5× faiss: %s (recall %.4f, ratio %.2f)", data, verdict(o.Recall >= 0.9999 && ratio >= 0.5), o.Recall, ratio))
-			targets = append(targets, fmt.Sprintf("TARGET FLAT data=%s (%d-d) qps ≥ 0.9× faiss: %s (ratio %.2f)", data, dim, verdict(ratio >= 0.9), ratio))
+			targets = append(targets, fmt.Sprintf("TARGET FLAT data=%s (%d-d) qps ≥ 0.9× faiss: %s (ratio %.3f)", data, dim, verdict(ratio >= 0.9), ratio))
 		case o.Index == "IVF_FLAT":
 			targets = append(targets, fmt.Sprintf("TARGET IVF_FLAT data=%s %s qps ≥ 0.7× faiss and |Δrecall| ≤ 0.01: %s (ratio %.2f, Δrecall %+.4f)", data, o.Params, verdict(ratio >= 0.7 && abs(o.Recall-p.Recall) <= 0.01), ratio, o.Recall-p.Recall))
 		default:
 			targets = append(targets, fmt.Sprintf("TARGET %s data=%s %s |Δrecall| ≤ 0.03: %s (Δrecall %+.4f)", o.Index, data, o.Params, verdict(abs(o.Recall-p.Recall) <= 0.03), o.Recall-p.Recall))
 		}
 		if o.Index == "IVF_PQ" {
-			targets = append(targets, fmt.Sprintf("TARGET IVF_PQ data=%s %s qps ≥ 0.8× faiss: %s (ratio %.2f)", data, o.Params, verdict(ratio >= 0.8), ratio))
+			targets = append(targets, fmt.Sprintf("TARGET IVF_PQ data=%s %s qps ≥ 0.8× faiss: %s (ratio %.3f)", data, o.Params, verdict(ratio >= 0.8), ratio))
 		}
 	}
 	build := fmt.Sprintf("M=%d,efConstruction=%d", hnswM, hnswEC)

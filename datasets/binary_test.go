@@ -410,6 +410,10 @@ func TestBinaryFiles(t *testing.T) {
 	for name, spec := range specs {
 		t.Run(name, func(t *testing.T) {
 			spec.VectorType, spec.Dim = workloads.VectorBinary, 64
+			info, _, err := Inspect(spec, dir)
+			if err != nil || info.Dim != 64 || info.Size != 300 || info.Queries != 12 {
+				t.Fatalf("Inspect: %+v, %v", info, err)
+			}
 			got, _, err := Open(t.Context(), spec, dir)
 			if err != nil {
 				t.Fatal(err)
@@ -432,6 +436,9 @@ func TestBinaryFiles(t *testing.T) {
 			_, _, err = Open(t.Context(), spec, dir)
 			if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "rows are 8 bytes wide, but vector_type binary with dim 128 needs dim/8 = 16 bytes a row") {
 				t.Errorf("dim 128 over 8-byte rows: %v", err)
+			}
+			if _, _, ierr := Inspect(spec, dir); ierr == nil || err == nil || ierr.Error() != err.Error() {
+				t.Errorf("Inspect of dim 128: %v; Open: %v", ierr, err)
 			}
 		})
 	}

@@ -158,6 +158,21 @@ func floats(path string, row int64, vals []parquet.Value, dst []float32) ([]floa
 	return dst, nil
 }
 
+// embWidth is the number of components an emb value holds: a list's
+// elements, or a binary value's bytes (packed binary vectors).
+func embWidth(vals []parquet.Value) int {
+	n := 0
+	for _, v := range vals {
+		switch v.Kind() {
+		case parquet.ByteArray, parquet.FixedLenByteArray:
+			n += len(v.ByteArray())
+		default:
+			n++
+		}
+	}
+	return n
+}
+
 // ParquetBase streams base vectors from train*.parquet files.
 type ParquetBase struct {
 	files []string
@@ -186,14 +201,7 @@ func OpenParquetBase(files []string, limit int) (*ParquetBase, error) {
 	}
 	stop := errors.New("stop")
 	err := ParquetTable(files[0], []string{"emb"}, func(_ int64, vals map[string][]parquet.Value) error {
-		for _, v := range vals["emb"] {
-			switch v.Kind() {
-			case parquet.ByteArray, parquet.FixedLenByteArray:
-				b.dim += len(v.ByteArray()) // packed binary: a byte a column
-			default:
-				b.dim++
-			}
-		}
+		b.dim = embWidth(vals["emb"])
 		return stop
 	})
 	if err != nil && !errors.Is(err, stop) {

@@ -80,10 +80,46 @@ func (b binaryBase) Scan(ctx context.Context, batch int, fn func(first int64, ve
 	})
 }
 
+// checkPackedFiles checks that an npy or HDF5 binary dataset's arrays hold
+// bytes (uint8): float or wider arrays, an unpacked 0/1 array above all,
+// would otherwise be read as packed bytes without a word. Parquet's
+// list<uint8> arrives as integers, checked value by value.
+func checkPackedFiles(files Files) error {
+	const want = "vector_type binary reads uint8 arrays of packed bits, dim/8 columns (numpy.packbits)"
+	for _, f := range []struct{ path, hdf5 string }{{files.Base[0], HDF5Train}, {files.Queries, HDF5Test}} {
+		switch files.Format {
+		case workloads.SourceNpy:
+			r, err := OpenNpy(f.path)
+			if err != nil {
+				return err
+			}
+			dtype := r.dtype
+			r.Close()
+			if dtype != "|u1" && dtype != "<u1" {
+				return fmt.Errorf("%s: dtype %q: %s", f.path, dtype, want)
+			}
+		case workloads.SourceHDF5:
+			r, err := openHDF5Rows(f.path, f.hdf5)
+			if err != nil {
+				return err
+			}
+			dt := r.d.dt
+			r.Close()
+			if dt.class != 0 || dt.size != 1 || dt.signed {
+				return fmt.Errorf("%s: offset %d: dataset %s holds %s: %s", f.path, dt.off, f.hdf5, dt, want)
+			}
+		}
+	}
+	return nil
+}
+
 // unpackBinary turns a file dataset's packed base and queries into rows of
-// bits, checking their width against the workload's dim (dim/8 bytes a
-// row) when it gives one.
+// bits, checking their type (checkPackedFiles) and their width against the
+// workload's dim (dim/8 bytes a row) when it gives one.
 func unpackBinary(spec workloads.DatasetSpec, base Base, queries [][]float32, files Files) (Base, [][]float32, error) {
+	if err := checkPackedFiles(files); err != nil {
+		return nil, nil, err
+	}
 	cols := base.Dim()
 	if spec.Dim != 0 && cols*8 != spec.Dim {
 		return nil, nil, fmt.Errorf("%s: rows are %d bytes wide, but vector_type binary with dim %d needs dim/8 = %d bytes a row (packed bits, 8 to a byte)", files.Base[0], cols, spec.Dim, spec.Dim/8)

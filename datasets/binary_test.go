@@ -442,20 +442,65 @@ func TestBinaryFiles(t *testing.T) {
 			}
 		})
 	}
-	// Bytes out of range (an int32 npy) and a float file under binary.
-	if err := WriteNpy(filepath.Join(dir, "big.npy"), [][]int32{{1, 300}}); err != nil {
+	// Queries of the wrong width, arrays that are not uint8 (an unpacked
+	// 0/1 float array above all), and a byte out of range in parquet's
+	// integers.
+	if err := WriteNpy(filepath.Join(dir, "narrow.npy"), [][]uint8{{1, 3}}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = Open(t.Context(), workloads.DatasetSpec{Source: workloads.SourceNpy, BaseFile: "base.npy", QueryFile: "big.npy", Metric: workloads.Hamming, VectorType: workloads.VectorBinary}, dir)
-	if err == nil || !strings.Contains(err.Error(), "big.npy: query 0 is 2 bytes wide, the base's rows 8") {
-		t.Errorf("2-column queries: %v", err)
+	unpacked := make([][]float32, 4)
+	for i := range unpacked {
+		unpacked[i] = want[i]
 	}
-	if err := WriteNpy(filepath.Join(dir, "bigq.npy"), [][]int32{{1, 300, 0, 0, 0, 0, 0, 0}}); err != nil {
+	if err := WriteNpy(filepath.Join(dir, "bits.npy"), unpacked); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = Open(t.Context(), workloads.DatasetSpec{Source: workloads.SourceNpy, BaseFile: "base.npy", QueryFile: "bigq.npy", Metric: workloads.Hamming, VectorType: workloads.VectorBinary}, dir)
-	if err == nil || !strings.Contains(err.Error(), "bigq.npy: query 0 column 1 is 300: vector_type binary reads packed bytes") {
-		t.Errorf("a 300 byte: %v", err)
+	if err := os.MkdirAll(filepath.Join(dir, "big"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	type intRow struct {
+		ID  int64   `parquet:"id"`
+		Emb []int32 `parquet:"emb,list"`
+	}
+	for _, name := range []string{"train.parquet", "test.parquet"} {
+		if err := writeParquet(filepath.Join(dir, "big", name), []intRow{{0, []int32{1, 300}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tiny, err := filepath.Abs("testdata/hdf5/tiny_latest_extensible.hdf5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fl struct{ Files []string }
+	in, err = json.Marshal(map[string]any{"base": [][]float32{{0.5, 1}}, "queries": [][]float32{{0.5, 1}}, "metric": "JACCARD", "dtype": "float32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdir := t.TempDir()
+	if err := testenv.RunScript(t, bytes.NewReader(in), &fl, "binary_gt.py", "files", fdir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(fdir, "binary.hdf5"), filepath.Join(dir, "float.hdf5")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		spec workloads.DatasetSpec
+		want string
+	}{
+		{workloads.DatasetSpec{Source: workloads.SourceNpy, BaseFile: "base.npy", QueryFile: "narrow.npy"}, "narrow.npy: query 0 is 2 bytes wide, the base's rows 8 (dim/8 = 8 bytes for dim 64)"},
+		{workloads.DatasetSpec{Source: workloads.SourceNpy, BaseFile: "bits.npy", QueryFile: "queries.npy"}, `bits.npy: dtype "<f4": vector_type binary reads uint8 arrays of packed bits, dim/8 columns (numpy.packbits)`},
+		{workloads.DatasetSpec{Source: workloads.SourceHDF5, BaseFile: tiny}, "the file's distance is angular (metric COSINE), but vector_type binary is compared by hamming or jaccard"},
+		{workloads.DatasetSpec{Source: workloads.SourceHDF5, BaseFile: "float.hdf5"}, "dataset train holds float32: vector_type binary reads uint8 arrays"},
+		{workloads.DatasetSpec{Source: workloads.SourceParquet, Path: "big"}, "big/test.parquet: query 0 column 1 is 300: vector_type binary reads packed bytes"},
+	} {
+		tt.spec.VectorType = workloads.VectorBinary
+		if tt.spec.Source != workloads.SourceHDF5 { // the file names its metric
+			tt.spec.Metric = workloads.Hamming
+		}
+		_, _, err := Open(t.Context(), tt.spec, dir)
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.spec.QueryFile+tt.spec.Path, err, tt.want)
+		}
 	}
 	// An HDF5 file naming jaccard read as float vectors is refused.
 	_, _, err = Open(t.Context(), workloads.DatasetSpec{Source: workloads.SourceHDF5, BaseFile: "binary.hdf5"}, dir)

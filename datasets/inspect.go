@@ -59,6 +59,9 @@ func Inspect(spec workloads.DatasetSpec, dir string) (Info, Files, error) {
 	}
 	if spec.Type() == workloads.VectorBinary {
 		// Packed rows: dim/8 bytes each, as Open checks them.
+		if err := checkPackedFiles(files); err != nil {
+			return info, files, err
+		}
 		if qDim != info.Dim {
 			return info, files, fmt.Errorf("%s: query 0 is %d bytes wide, the base's rows %d (dim/8 = %d bytes for dim %d)", files.Queries, qDim, info.Dim, info.Dim, 8*info.Dim)
 		}

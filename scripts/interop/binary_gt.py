@@ -6,7 +6,8 @@ and h5py for the files) alone and no code shared with milvbench.
     binary_gt.py files OUTDIR < fixture.json
 
 The fixture: {"base": [[byte, ...], ...], "queries": [[byte, ...], ...],
-"metric": "HAMMING" | "JACCARD"}: rows of packed bits, dim/8 bytes each,
+"metric": "HAMMING" | "JACCARD", "dtype": "uint8" (default) or "float32" for
+files that must be refused}: rows of packed bits, dim/8 bytes each,
 in numpy.packbits order (bit j of a vector is bit 7 - j%8 of byte j/8).
 
 gt prints {"dists": [[distance of every base row, in row order], per
@@ -70,8 +71,9 @@ def write_files(out, base, qs, metric):
 def main():
     mode = sys.argv[1]
     fx = json.load(sys.stdin)
-    base = np.asarray(fx["base"], dtype=np.uint8)
-    qs = np.asarray(fx["queries"], dtype=np.uint8)
+    dtype = fx.get("dtype", "uint8")  # float32: a file binary vectors must refuse
+    base = np.asarray(fx["base"], dtype=dtype)
+    qs = np.asarray(fx["queries"], dtype=dtype)
     if mode == "gt":
         variant = sys.argv[2] if len(sys.argv) > 2 else "exact"
         json.dump({"dists": distances(base, qs, fx["metric"], variant).tolist()}, sys.stdout)

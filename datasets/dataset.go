@@ -86,8 +86,13 @@ func (ds *Dataset) Filter(selectivity float64) (*Filter, error) {
 
 // Distance returns the metric's distance between a and b, smaller is closer:
 // squared L2 for L2, negative inner product for IP, negative cosine for
-// COSINE. Vectors for COSINE must already be normalised (see Prepare).
+// COSINE; for HAMMING and JACCARD over rows of bits (binary.go) the number
+// of differing bits and the Jaccard distance. Vectors for COSINE must
+// already be normalised (see Prepare).
 func Distance(m workloads.Metric) func(a, b []float32) float32 {
+	if workloads.BinaryMetric(m) {
+		return binaryDistance(m)
+	}
 	if m == workloads.L2 {
 		return vecmath.L2Sq
 	}
@@ -106,9 +111,10 @@ func Prepare(m workloads.Metric, v []float32) []float32 {
 }
 
 // Score converts an internal distance back to the number Milvus reports:
-// squared L2 for L2, inner product for IP, cosine similarity for COSINE.
+// squared L2 for L2, inner product for IP, cosine similarity for COSINE,
+// the distance itself for HAMMING and JACCARD.
 func Score(m workloads.Metric, d float32) float32 {
-	if m == workloads.L2 {
+	if m == workloads.L2 || workloads.BinaryMetric(m) {
 		return d
 	}
 	return -d

@@ -97,6 +97,9 @@ func ExactTopK(ctx context.Context, base Base, queries [][]float32, metric workl
 	if err := checkGTInput(base.Dim(), queries, opt.K); err != nil {
 		return nil, err
 	}
+	if workloads.BinaryMetric(metric) {
+		return exactTopKBinary(ctx, base, queries, metric, opt)
+	}
 	s := newGTScan(base.Dim(), queries, metric, opt)
 	err := base.Scan(ctx, gtBlock, func(first int64, vecs [][]float32) error {
 		if err := s.loadBatch(first, vecs); err != nil {

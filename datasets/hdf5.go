@@ -129,10 +129,12 @@ func (f *HDF5File) Metric() (workloads.Metric, error) {
 		return workloads.Cosine, nil
 	case "ip", "dot", "inner_product":
 		return workloads.IP, nil
-	case "hamming", "jaccard":
-		return "", f.h.errf(at, "distance %s is for binary vectors, which milvbench does not support yet", printable(dist))
+	case "hamming":
+		return workloads.Hamming, nil
+	case "jaccard":
+		return workloads.Jaccard, nil
 	}
-	return "", f.h.errf(at, "distance %s is not known (euclidean, angular, ip or dot)", printable(dist))
+	return "", f.h.errf(at, "distance %s is not known (euclidean, angular, ip, dot, hamming or jaccard)", printable(dist))
 }
 
 // Rows opens one of the file's two-dimensional numeric datasets for reading
@@ -422,6 +424,13 @@ func hdf5Metric(path string, spec workloads.DatasetSpec) (workloads.Metric, erro
 	m, err := f.Metric()
 	if err != nil {
 		return "", err
+	}
+	if binary := spec.Type() == workloads.VectorBinary; m != "" && workloads.BinaryMetric(m) != binary {
+		dist, at, _ := f.Distance()
+		if binary {
+			return "", fmt.Errorf("%s: offset %d: the file's distance is %s (metric %s), but vector_type binary is compared by hamming or jaccard", path, at, printable(dist), m)
+		}
+		return "", fmt.Errorf("%s: offset %d: the file's distance is %s (metric %s), for binary vectors: set dataset.vector_type: binary (the file holds them packed, dim/8 bytes a row)", path, at, printable(dist), m)
 	}
 	switch {
 	case m == "" && spec.Metric == "":

@@ -57,6 +57,19 @@ func Inspect(spec workloads.DatasetSpec, dir string) (Info, Files, error) {
 	if qRows == 0 {
 		return info, files, fmt.Errorf("%s: no queries", files.Queries)
 	}
+	if spec.Type() == workloads.VectorBinary {
+		// Packed rows: dim/8 bytes each, as Open checks them.
+		if err := checkPackedFiles(files); err != nil {
+			return info, files, err
+		}
+		if qDim != info.Dim {
+			return info, files, fmt.Errorf("%s: query 0 is %d bytes wide, the base's rows %d (dim/8 = %d bytes for dim %d)", files.Queries, qDim, info.Dim, info.Dim, 8*info.Dim)
+		}
+		if spec.Dim != 0 && 8*info.Dim != spec.Dim {
+			return info, files, fmt.Errorf("%s: rows are %d bytes wide, but vector_type binary with dim %d needs dim/8 = %d bytes a row (packed bits, 8 to a byte)", files.Base[0], info.Dim, spec.Dim, spec.Dim/8)
+		}
+		info.Dim, qDim = 8*info.Dim, 8*qDim
+	}
 	if qDim != info.Dim {
 		return info, files, fmt.Errorf("%s: offset 0: queries have dimension %d but base %s has %d", files.Queries, qDim, files.Base[0], info.Dim)
 	}
@@ -86,7 +99,7 @@ func parquetShape(path string) (rows, dim int, err error) {
 	f.Close()
 	stop := errors.New("stop")
 	err = ParquetTable(path, []string{"id", "emb"}, func(_ int64, vals map[string][]parquet.Value) error {
-		dim = len(vals["emb"])
+		dim = embWidth(vals["emb"])
 		return stop
 	})
 	if err != nil && !errors.Is(err, stop) {

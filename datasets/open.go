@@ -347,6 +347,11 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	if len(queries) == 0 {
 		return nil, nil, fmt.Errorf("%s: no queries", files.Queries)
 	}
+	if spec.Type() == workloads.VectorBinary {
+		if base, queries, err = unpackBinary(spec, base, queries, files); err != nil {
+			return nil, nil, err
+		}
+	}
 	if d := len(queries[0]); d != base.Dim() {
 		return nil, nil, fmt.Errorf("%s: offset 0: queries have dimension %d but base %s has %d", files.Queries, d, files.Base[0], base.Dim())
 	}

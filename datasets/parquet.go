@@ -128,6 +128,9 @@ func columnNames(s *parquet.Schema) string {
 }
 
 // floats converts an emb column's values to float32, rejecting NaN and ±Inf.
+// Packed binary vectors come as a binary (or fixed-size binary) value or a
+// list of integers (list<uint8>), one byte value each (binary.go unpacks
+// them).
 func floats(path string, row int64, vals []parquet.Value, dst []float32) ([]float32, error) {
 	dst = dst[:0]
 	for j, v := range vals {
@@ -137,8 +140,15 @@ func floats(path string, row int64, vals []parquet.Value, dst []float32) ([]floa
 			x = v.Float()
 		case parquet.Double:
 			x = float32(v.Double())
+		case parquet.Int32:
+			x = float32(v.Int32())
+		case parquet.ByteArray, parquet.FixedLenByteArray:
+			for _, b := range v.ByteArray() {
+				dst = append(dst, float32(b))
+			}
+			continue
 		default:
-			return nil, fmt.Errorf("%s: row %d: emb holds %s values, want float or double", path, row, v.Kind())
+			return nil, fmt.Errorf("%s: row %d: emb holds %s values, want float or double (or bytes for vector_type binary)", path, row, v.Kind())
 		}
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 			return nil, fmt.Errorf("%s: row %d: emb component %d is %v", path, row, j, x)
@@ -146,6 +156,21 @@ func floats(path string, row int64, vals []parquet.Value, dst []float32) ([]floa
 		dst = append(dst, x)
 	}
 	return dst, nil
+}
+
+// embWidth is the number of components an emb value holds: a list's
+// elements, or a binary value's bytes (packed binary vectors).
+func embWidth(vals []parquet.Value) int {
+	n := 0
+	for _, v := range vals {
+		switch v.Kind() {
+		case parquet.ByteArray, parquet.FixedLenByteArray:
+			n += len(v.ByteArray())
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // ParquetBase streams base vectors from train*.parquet files.
@@ -176,7 +201,7 @@ func OpenParquetBase(files []string, limit int) (*ParquetBase, error) {
 	}
 	stop := errors.New("stop")
 	err := ParquetTable(files[0], []string{"emb"}, func(_ int64, vals map[string][]parquet.Value) error {
-		b.dim = len(vals["emb"])
+		b.dim = embWidth(vals["emb"])
 		return stop
 	})
 	if err != nil && !errors.Is(err, stop) {

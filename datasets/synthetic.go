@@ -25,7 +25,17 @@ type Synthetic struct {
 	spread       float32
 	normalise    bool
 	int8Scale    float32 // > 0: vector_type int8, rows are rounded to whole numbers
+	binary       bool    // vector_type binary: rows of 0/1 bits
 }
+
+// binaryFlip is the chance that a clustered binary row's bit differs from
+// its cluster centre's: rows of one cluster are about 2·0.3·0.7·dim =
+// 0.42·dim bits apart, rows of two clusters about dim/2 (at 256 bits 108
+// ± 8 against 128 ± 8), so a query's neighbours are its cluster's, and an
+// IVF list boundary through a cluster costs recall as on real data (with
+// 0.1 every cluster sat whole in one list and BIN_IVF_FLAT at nprobe 1 was
+// exact).
+const binaryFlip = 0.3
 
 // Stream ids separate the base rows from the queries and the centres.
 const (
@@ -45,6 +55,9 @@ func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, er
 		distribution: spec.Distribution,
 		normalise:    spec.Metric == workloads.IP || spec.Metric == workloads.Cosine,
 	}
+	if spec.VectorType == workloads.VectorBinary {
+		g.binary, g.normalise = true, false
+	}
 	if spec.VectorType == workloads.VectorInt8 {
 		// About four standard deviations of a component map to 127.
 		g.int8Scale = 28
@@ -60,6 +73,11 @@ func NewSynthetic(ctx context.Context, spec workloads.DatasetSpec) (*Dataset, er
 		g.centers = make([][]float32, spec.Clusters)
 		for c := range g.centers {
 			g.centers[c] = gaussian(rng, spec.Dim, 1)
+			if g.binary { // random bits: the signs of a Gaussian
+				for j, x := range g.centers[c] {
+					g.centers[c][j] = float32(max(0, math.Copysign(1, float64(x))))
+				}
+			}
 		}
 		// Within-cluster spread relative to the distance between centres
 		// (≈ √(2·dim)); the value makes neighbours within a cluster close
@@ -129,6 +147,10 @@ func (g *Synthetic) row(stream, i uint64) []float32 {
 
 func (g *Synthetic) fill(stream, i uint64, v []float32) {
 	rng := g.rng(stream, i)
+	if g.binary {
+		g.fillBits(rng, v)
+		return
+	}
 	if g.centers == nil {
 		for j := range v {
 			v[j] = float32(rng.NormFloat64())
@@ -154,6 +176,24 @@ func (g *Synthetic) fill(stream, i uint64, v []float32) {
 	if g.int8Scale > 0 {
 		for j, x := range v {
 			v[j] = float32(max(-128, min(127, math.Round(float64(x*g.int8Scale)))))
+		}
+	}
+}
+
+// fillBits fills v with a binary row: uniform random bits (gaussian), or
+// a cluster centre's bits each flipped with chance binaryFlip.
+func (g *Synthetic) fillBits(rng *rand.Rand, v []float32) {
+	if g.centers == nil {
+		for j := range v {
+			v[j] = float32(rng.IntN(2))
+		}
+		return
+	}
+	c := g.centers[g.cluster(rng)]
+	for j := range v {
+		v[j] = c[j]
+		if rng.Float64() < binaryFlip {
+			v[j] = 1 - c[j]
 		}
 	}
 }
@@ -207,6 +247,11 @@ func Checksum(ctx context.Context, ds *Dataset) (string, error) {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
 		}
 		h.Write(b)
+	}
+	if ds.Info.VectorType == workloads.VectorBinary {
+		// 0/1 rows hash alike as bits or as floats: the type keeps a
+		// binary set apart from float rows of the same values.
+		h.Write([]byte("vector_type binary\x00"))
 	}
 	err := ds.Base.Scan(ctx, 4096, func(_ int64, vecs [][]float32) error {
 		for _, v := range vecs {

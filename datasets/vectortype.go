@@ -107,6 +107,8 @@ func StoreAs(vt string, v []float32) error {
 			}
 			v[j] = r
 		}
+	case workloads.VectorBinary:
+		return checkBits(v)
 	case workloads.VectorInt8:
 		for j, x := range v {
 			if x != float32(math.Trunc(float64(x))) || x < -128 || x > 127 {

@@ -495,7 +495,7 @@ func (d *decoder) dataset(ds *DatasetSpec) fieldFunc {
 			"source":       d.oneOf(&ds.Source, SourceSynthetic, SourceFvecs, SourceBvecs, SourceNpy, SourceParquet, SourceDir, SourceCollection, SourceHDF5),
 			"size":         d.integer(&ds.Size),
 			"dim":          d.integer(&ds.Dim),
-			"metric":       d.oneOf(&metric, string(L2), string(IP), string(Cosine)),
+			"metric":       d.oneOf(&metric, string(L2), string(IP), string(Cosine), string(Hamming), string(Jaccard)),
 			"queries":      d.integer(&ds.Queries),
 			"seed":         d.int64(&ds.Seed),
 			"distribution": d.oneOf(&ds.Distribution, DistGaussian, DistClustered, DistSkewed),

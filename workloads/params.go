@@ -64,6 +64,13 @@ func ints(lo, hi, def int) *intRange { return &intRange{lo: lo, hi: hi, def: def
 // indexRules follows Milvus 2.4–2.6's documented parameter ranges and defaults.
 var indexRules = map[string]indexRule{
 	"FLAT": {},
+	// BIN_FLAT and BIN_IVF_FLAT index binary vectors (HAMMING, JACCARD)
+	// with FLAT's and IVF_FLAT's parameters and ranges.
+	"BIN_FLAT": {},
+	"BIN_IVF_FLAT": {
+		build:  []paramRule{{name: "nlist", ints: ints(1, 65536, 128)}},
+		search: []paramRule{{name: "nprobe", ints: &intRange{lo: 1, hiParam: "nlist", def: 8}}},
+	},
 	"IVF_FLAT": {
 		build:  []paramRule{{name: "nlist", ints: ints(1, 65536, 128)}},
 		search: []paramRule{{name: "nprobe", ints: &intRange{lo: 1, hiParam: "nlist", def: 8}}},

@@ -42,6 +42,9 @@ func checkVectorType(ix IndexSweep, b Params, s *Spec) (field, msg string) {
 	if _, dense := s.DenseField(); !dense || typ == IndexSparseInverted {
 		return "", ""
 	}
+	if field, msg := checkBinaryIndex(typ, vt); msg != "" || vt == VectorBinary {
+		return field, msg
+	}
 	if s.Target.Kind == TargetMilvus && (vt == VectorInt8 || (vt != VectorFloat && s.MultiField())) {
 		return "type", fmt.Sprintf("%s over %s vectors: the milvus target creates FLOAT_VECTOR, and FLOAT16 or BFLOAT16 in a collection of one dense field, only so far (use target kind embedded)", typ, vt)
 	}
@@ -106,6 +109,8 @@ func checkIndexVectorType(ix IndexSweep, s *Spec) (field, msg string) {
 		return "vector_type", fmt.Sprintf("%s over dataset.vector_type %s: an index entry's own vector_type needs float data", ix.VectorType, s.Dataset.Type())
 	case ix.VectorType == VectorInt8:
 		return "vector_type", "int8 needs whole-number data: set dataset.vector_type: int8 instead"
+	case ix.VectorType == VectorBinary:
+		return "vector_type", "binary needs packed-bit data: set dataset.vector_type: binary instead"
 	case s.MultiField() || s.Dataset.Source == SourceCollection:
 		return "vector_type", "an index entry's own vector_type applies to a workload with one dense field of its own data"
 	case s.Dataset.Metric == Cosine:

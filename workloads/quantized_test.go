@@ -19,7 +19,7 @@ var quantizedMalformed = map[string]string{
 	"typed_ivf_embedded.yaml":            `testdata/bad/typed_ivf_embedded.yaml:4: indexes[0].type: IVF_FLAT over bfloat16 vectors is not built by the embedded target (it builds FLAT, HNSW, HNSW_SQ over them)`,
 	"index_vector_type_int8.yaml":        `testdata/bad/index_vector_type_int8.yaml:5: indexes[0].vector_type: int8 needs whole-number data: set dataset.vector_type: int8 instead`,
 	"index_vector_type_typed_data.yaml":  `testdata/bad/index_vector_type_typed_data.yaml:5: indexes[0].vector_type: bfloat16 over dataset.vector_type float16: an index entry's own vector_type needs float data`,
-	"vector_type_unknown.yaml":           `testdata/bad/vector_type_unknown.yaml:2: dataset.vector_type: "float64" is not allowed (allowed: float, float16, bfloat16, int8)`,
+	"vector_type_unknown.yaml":           `testdata/bad/vector_type_unknown.yaml:2: dataset.vector_type: "float64" is not allowed (allowed: float, float16, bfloat16, int8, binary)`,
 }
 
 // TestQuantizedValid checks the HNSW_SQ and vector-type combinations that

@@ -50,6 +50,10 @@ const (
 	L2     Metric = "L2"
 	IP     Metric = "IP"
 	Cosine Metric = "COSINE"
+	// Hamming and Jaccard compare binary vectors (vector_type binary)
+	// only: the count of differing bits, and 1 − |a∧b|/|a∨b|.
+	Hamming Metric = "HAMMING"
+	Jaccard Metric = "JACCARD"
 )
 
 // Synthetic distributions.
@@ -91,13 +95,18 @@ const (
 	VectorFloat16  = "float16"
 	VectorBFloat16 = "bfloat16"
 	VectorInt8     = "int8"
+	// VectorBinary is packed bits (Milvus BINARY_VECTOR): dim is the
+	// number of bits, a multiple of 8; see binary.go.
+	VectorBinary = "binary"
 )
 
 // VectorTypes lists the values of dataset.vector_type, the default first.
-func VectorTypes() []string { return []string{VectorFloat, VectorFloat16, VectorBFloat16, VectorInt8} }
+func VectorTypes() []string {
+	return []string{VectorFloat, VectorFloat16, VectorBFloat16, VectorInt8, VectorBinary}
+}
 
 // VectorBytes is the size of one vector component stored as type t (4 for
-// float and unknown types).
+// float and unknown types; binary's components are bits, see VectorRawBytes).
 func VectorBytes(t string) int {
 	switch t {
 	case VectorFloat16, VectorBFloat16:

@@ -21,6 +21,9 @@ func applyDefaults(s *Spec) {
 	}
 	if ds.Metric == "" && ds.Name == "" && ds.Source != SourceHDF5 { // a dataset name or an HDF5 file names its metric
 		ds.Metric = L2
+		if ds.VectorType == VectorBinary {
+			ds.Metric = Hamming
+		}
 	}
 	if ds.Queries == 0 {
 		ds.Queries = 1000
@@ -160,6 +163,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 		return err
 	}
 	if err := validateAttached(s, e); err != nil {
+		return err
+	}
+	if err := validateBinary(s, e); err != nil {
 		return err
 	}
 	synthetic := ds.Source == SourceSynthetic

@@ -18,7 +18,7 @@ func TestMalformed(t *testing.T) {
 		"bad_arrivals.yaml":                  `testdata/bad/bad_arrivals.yaml:7: load.arrivals: "bursty" is not allowed (allowed: constant, poisson)`,
 		"bad_duration.yaml":                  `testdata/bad/bad_duration.yaml:5: load.duration: "10" is not a duration (use a number with a unit: 500ms, 10s, 2m)`,
 		"bad_env_reference.yaml":             `testdata/bad/bad_env_reference.yaml:3: dataset.size: "${1SIZE}" is not a valid environment variable reference (use ${NAME} with letters, digits and _)`,
-		"bad_metric.yaml":                    `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE)`,
+		"bad_metric.yaml":                    `testdata/bad/bad_metric.yaml:5: dataset.metric: "l2" is not allowed (allowed: L2, IP, COSINE, HAMMING, JACCARD)`,
 		"bad_name.yaml":                      `testdata/bad/bad_name.yaml:1: name: "my bench!" is not allowed: use a letter then up to 63 letters, digits or _ (it names collections)`,
 		"capacity_key_in_open.yaml":          `testdata/bad/capacity_key_in_open.yaml:7: load.start_rate: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
 		"capacity_max_below_start.yaml":      `testdata/bad/capacity_max_below_start.yaml:7: load.max_rate: 100 is below load.start_rate (500)`,
@@ -115,7 +115,7 @@ func TestMalformed(t *testing.T) {
 		"think_time_in_open.yaml":            `testdata/bad/think_time_in_open.yaml:7: load.think_time: does not apply to load model open (it uses: model, arrivals, duration, interval, max_in_flight, on_error, rate, repeat, warmup)`,
 		"topk_above_size.yaml":               `testdata/bad/topk_above_size.yaml:4: search.topk[0]: 100 is larger than dataset.size (50)`,
 		"topk_too_large.yaml":                `testdata/bad/topk_too_large.yaml:4: search.topk[0]: 20000 is out of range (Milvus allows 1..16384)`,
-		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, DISKANN, FLAT, HNSW, HNSW_PQ, HNSW_PRQ, HNSW_SQ, IVF_FLAT, IVF_PQ, IVF_RABITQ, IVF_SQ8, SCANN, SPARSE_INVERTED_INDEX)`,
+		"unknown_index_type.yaml":            `testdata/bad/unknown_index_type.yaml:4: indexes[0].type: "HNSW_SQ9" is not allowed (allowed: AUTOINDEX, BIN_FLAT, BIN_IVF_FLAT, DISKANN, FLAT, HNSW, HNSW_PQ, HNSW_PRQ, HNSW_SQ, IVF_FLAT, IVF_PQ, IVF_RABITQ, IVF_SQ8, SCANN, SPARSE_INVERTED_INDEX)`,
 		"unknown_key.yaml":                   `testdata/bad/unknown_key.yaml:4: loads: unknown key "loads" (allowed: cluster, dataset, fields, goals, indexes, insert, load, name, pricing, search, target, tenancy)`,
 		"unknown_load_model.yaml":            `testdata/bad/unknown_load_model.yaml:5: load.model: "burst" is not allowed (allowed: closed, open, capacity, mixed, ingest)`,
 		"unknown_nested_key.yaml":            `testdata/bad/unknown_nested_key.yaml:4: dataset.dimension: unknown key "dimension" (allowed: base_file, categories, clusters, dim, distribution, labels, metric, name, path, payload, payload_file, preload, queries, query_file, seed, size, source, truth_file, vector_type)`,
@@ -143,6 +143,7 @@ func TestMalformed(t *testing.T) {
 	}
 	maps.Copy(want, clusterMalformed)
 	maps.Copy(want, quantizedMalformed)
+	maps.Copy(want, binaryMalformed)
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -116,6 +116,9 @@ func TestVectorTypeTarget(t *testing.T) {
 	const dim, n, k = 16, 1500, 10
 	ctx := context.Background()
 	for _, vt := range workloads.VectorTypes() {
+		if vt == workloads.VectorBinary {
+			continue // its own metrics and indexes: binary_test.go
+		}
 		spec := workloads.DatasetSpec{Source: "synthetic", Size: n, Dim: dim, Metric: workloads.L2, Queries: 20, Seed: 5,
 			Distribution: workloads.DistClustered, Clusters: 10, VectorType: vt}
 		ds, err := datasets.NewSynthetic(ctx, spec)

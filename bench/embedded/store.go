@@ -18,10 +18,13 @@ type store struct {
 	l2   bool
 	data []float32
 	vt   string // "" or workloads.VectorFloat: float32
+	// metric is the collection's; the binary indexes (binary.go) read
+	// HAMMING or JACCARD from it.
+	metric workloads.Metric
 }
 
 func newStore(dim int, m workloads.Metric) *store {
-	return &store{dim: dim, l2: m == workloads.L2}
+	return &store{dim: dim, l2: m == workloads.L2, metric: m}
 }
 
 // len is the number of rows stored (0 without a dense field, dim 0).
@@ -57,7 +60,7 @@ func (s *store) typed() bool { return s.vt != "" && s.vt != workloads.VectorFloa
 
 // rawBytes is the size of the stored vectors at their type's size.
 func (s *store) rawBytes() int64 {
-	return int64(len(s.data)) * int64(workloads.VectorBytes(s.vt))
+	return workloads.VectorRawBytes(s.vt, int64(len(s.data)))
 }
 
 // prepare implements space: queries are compared as they are.

@@ -4,6 +4,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
@@ -37,6 +38,9 @@ var builders = map[string]func(s *store, p workloads.Params) (index, error){
 	"IVF_FLAT": func(s *store, p workloads.Params) (index, error) { return newIVF(s, p, ivfFlat{}), nil },
 	"IVF_SQ8":  func(s *store, p workloads.Params) (index, error) { return newIVF(s, p, &ivfSQ8{}), nil },
 	"IVF_PQ":   func(s *store, p workloads.Params) (index, error) { return newIVF(s, p, newIVFPQ(s.dim, p)), nil },
+	// Binary vectors (binary.go).
+	"BIN_FLAT":     newBinFlat,
+	"BIN_IVF_FLAT": newBinIVF,
 }
 
 // typedIndexes are the index types the embedded target builds over
@@ -315,13 +319,21 @@ func (t *Target) BuildIndex(_ context.Context, cfg workloads.IndexConfig) error 
 		return t.buildParts(cfg)
 	}
 	s := t.s
+	if cfg.VectorType == workloads.VectorBinary && s.vt != workloads.VectorBinary {
+		return fmt.Errorf("embedded target: %s over binary vectors: the collection stores %s (set dataset.vector_type: binary)", cfg.Type, cmp.Or(s.vt, workloads.VectorFloat))
+	}
 	if cfg.VectorType != "" && cfg.VectorType != workloads.VectorFloat && cfg.VectorType != s.vt {
 		if s.typed() {
 			return fmt.Errorf("embedded target: %s over %s vectors: the collection stores %s", cfg.Type, cfg.VectorType, s.vt)
 		}
 		s = &store{dim: s.dim, l2: s.l2, vt: cfg.VectorType}
 	}
-	if vt := s.vt; s.typed() && !slices.Contains(typedIndexes, cfg.Type) {
+	if bin := slices.Contains(workloads.BinaryIndexes(), cfg.Type); bin != (s.vt == workloads.VectorBinary) {
+		if bin {
+			return fmt.Errorf("embedded target: %s indexes binary vectors only; the collection stores %s vectors", cfg.Type, cmp.Or(s.vt, workloads.VectorFloat))
+		}
+		return fmt.Errorf("embedded target: %s over binary vectors is not supported (it builds %s over them)", cfg.Type, strings.Join(workloads.BinaryIndexes(), ", "))
+	} else if vt := s.vt; s.typed() && !bin && !slices.Contains(typedIndexes, cfg.Type) {
 		return fmt.Errorf("embedded target: %s over %s vectors is not supported (it builds %s over them)", cfg.Type, vt, strings.Join(typedIndexes, ", "))
 	}
 	idx, err := builders[cfg.Type](s, cfg.Build)

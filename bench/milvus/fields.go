@@ -38,7 +38,7 @@ func (t *Target) setFields(c bench.CollectionSpec) {
 	t.fields, t.dim = slices.Clone(c.Fields), c.Dim
 	t.vecField = FieldVector
 	t.vectorType = "" // FLOAT_VECTOR
-	if c.VectorType == workloads.VectorFloat16 || c.VectorType == workloads.VectorBFloat16 {
+	if c.VectorType == workloads.VectorFloat16 || c.VectorType == workloads.VectorBFloat16 || c.VectorType == workloads.VectorBinary {
 		t.vectorType = c.VectorType
 	}
 	if len(c.Fields) == 0 {

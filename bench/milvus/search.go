@@ -146,21 +146,27 @@ func placeholderGroup(vecs [][]float32) ([]byte, error) {
 // typedPlaceholderGroup is placeholderGroup for a vector field of type vt:
 // float16 and bfloat16 queries go as a Float16Vector or BFloat16Vector
 // placeholder of 2-byte values, each component rounded to nearest as the
-// dataset's values were (entity.Float16Vector bytes, as the SDK sends them).
+// dataset's values were (entity.Float16Vector bytes, as the SDK sends them);
+// binary queries (rows of bits) as a BinaryVector placeholder of their
+// packed bytes (entity.BinaryVector, dim/8 bytes).
 func typedPlaceholderGroup(vt string, vecs [][]float32) ([]byte, error) {
 	const tag = "$0"
 	typ, width, bits := commonpb.PlaceholderType_FloatVector, 4, func(float32) uint16 { return 0 }
+	size := func(v []float32) int { return width * len(v) }
 	switch vt {
 	case workloads.VectorFloat16:
 		typ, width, bits = commonpb.PlaceholderType_Float16Vector, 2, datasets.Float16Bits
 	case workloads.VectorBFloat16:
 		typ, width, bits = commonpb.PlaceholderType_BFloat16Vector, 2, datasets.BFloat16Bits
+	case workloads.VectorBinary:
+		typ, width = commonpb.PlaceholderType_BinaryVector, 0
+		size = func(v []float32) int { return len(v) / 8 }
 	}
 	value := 0 // the PlaceholderValue's encoded size
 	value += protowire.SizeTag(1) + protowire.SizeBytes(len(tag))
 	value += protowire.SizeTag(2) + protowire.SizeVarint(uint64(typ))
 	for _, v := range vecs {
-		value += protowire.SizeTag(3) + protowire.SizeBytes(width*len(v))
+		value += protowire.SizeTag(3) + protowire.SizeBytes(size(v))
 	}
 	b := make([]byte, 0, protowire.SizeTag(1)+protowire.SizeBytes(value))
 	b = protowire.AppendTag(b, 1, protowire.BytesType) // PlaceholderGroup.placeholders
@@ -171,7 +177,11 @@ func typedPlaceholderGroup(vt string, vecs [][]float32) ([]byte, error) {
 	b = protowire.AppendVarint(b, uint64(typ))
 	for _, v := range vecs {
 		b = protowire.AppendTag(b, 3, protowire.BytesType) // PlaceholderValue.values
-		b = protowire.AppendVarint(b, uint64(width*len(v)))
+		b = protowire.AppendVarint(b, uint64(size(v)))
+		if width == 0 {
+			b = append(b, datasets.PackBytes(v)...)
+			continue
+		}
 		for _, x := range v {
 			if width == 2 {
 				b = binary.LittleEndian.AppendUint16(b, bits(x))

@@ -627,6 +627,12 @@ func (t *Target) rowsIn(ids []int64, vecs [][]float32, partition string) (rowDat
 		opt.WithColumns(column.NewColumnFloat16Vector(FieldVector, dim, halfBytes(vecs, datasets.Float16Bits)))
 	case workloads.VectorBFloat16:
 		opt.WithColumns(column.NewColumnBFloat16Vector(FieldVector, dim, halfBytes(vecs, datasets.BFloat16Bits)))
+	case workloads.VectorBinary:
+		packed := make([][]byte, len(vecs))
+		for i, v := range vecs {
+			packed[i] = datasets.PackBytes(v)
+		}
+		opt.WithColumns(column.NewColumnBinaryVector(FieldVector, dim, packed))
 	default:
 		opt.WithFloatVectorColumn(FieldVector, dim, vecs)
 	}
@@ -1037,23 +1043,26 @@ func (t *Target) Close() error {
 }
 
 // vectorFieldType is the type of the collection's vector field for c's
-// vector type: FLOAT16 and BFLOAT16 vectors (Milvus 2.4+) on a collection
-// of one dense field; INT8 and typed vectors beside other fields are not
-// sent yet.
+// vector type: FLOAT16 and BFLOAT16 vectors (Milvus 2.4+) and
+// BINARY_VECTOR (dim bits) on a collection of one dense field; INT8 and
+// typed vectors beside other fields are not sent yet.
 func vectorFieldType(c bench.CollectionSpec) (entity.FieldType, error) {
 	switch c.VectorType {
 	case "", workloads.VectorFloat:
 		return entity.FieldTypeFloatVector, nil
-	case workloads.VectorFloat16, workloads.VectorBFloat16:
+	case workloads.VectorFloat16, workloads.VectorBFloat16, workloads.VectorBinary:
 		if len(c.Fields) > 0 {
 			return 0, fmt.Errorf("milvus target: vector_type %s with sparse or text fields is not supported yet", c.VectorType)
 		}
-		if c.VectorType == workloads.VectorFloat16 {
+		switch c.VectorType {
+		case workloads.VectorFloat16:
 			return entity.FieldTypeFloat16Vector, nil
+		case workloads.VectorBinary:
+			return entity.FieldTypeBinaryVector, nil
 		}
 		return entity.FieldTypeBFloat16Vector, nil
 	}
-	return 0, fmt.Errorf("milvus target: vector_type %s is not supported yet (float, float16, bfloat16)", c.VectorType)
+	return 0, fmt.Errorf("milvus target: vector_type %s is not supported yet (float, float16, bfloat16, binary)", c.VectorType)
 }
 
 // halfBytes renders rows as 16-bit floats (little-endian, bits from the
@@ -1077,6 +1086,8 @@ func typedVector(vt string, v []float32) entity.Vector {
 		return entity.Float16Vector(halfBytes([][]float32{v}, datasets.Float16Bits)[0])
 	case workloads.VectorBFloat16:
 		return entity.BFloat16Vector(halfBytes([][]float32{v}, datasets.BFloat16Bits)[0])
+	case workloads.VectorBinary:
+		return entity.BinaryVector(datasets.PackBytes(v))
 	}
 	return entity.FloatVector(v)
 }

@@ -74,7 +74,7 @@ func TestSizingDim(t *testing.T) {
 		dim  int
 		vt   string
 		want int
-	}{{768, "", 768}, {768, workloads.VectorFloat, 768}, {768, workloads.VectorBFloat16, 384}, {769, workloads.VectorFloat16, 385}, {3, workloads.VectorInt8, 1}} {
+	}{{768, "", 768}, {768, workloads.VectorFloat, 768}, {768, workloads.VectorBFloat16, 384}, {769, workloads.VectorFloat16, 385}, {3, workloads.VectorInt8, 1}, {1024, workloads.VectorBinary, 32}, {8, workloads.VectorBinary, 1}} {
 		if got, _ := sizingDim(tt.dim, tt.vt); got != tt.want {
 			t.Errorf("sizingDim(%d, %s) = %d, want %d", tt.dim, tt.vt, got, tt.want)
 		}

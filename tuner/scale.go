@@ -344,10 +344,10 @@ func trialBuildLevel(idx workloads.IndexConfig) *int {
 // publishes capacity for float vectors only, and raw vector bytes are
 // what grows with dim in that table.
 func sizingDim(dim int, vt string) (int, string) {
-	b := workloads.VectorBytes(vt)
-	if vt == "" || vt == workloads.VectorFloat || b >= 4 {
+	if vt == "" || vt == workloads.VectorFloat {
 		return dim, ""
 	}
-	d := max((dim*b+3)/4, 1)
-	return d, fmt.Sprintf("%d-d %s vectors take %d bytes each, sized as %d-d float vectors (assumed: capacity follows raw vector bytes)", dim, vt, dim*b, d)
+	b := workloads.VectorRawBytes(vt, int64(dim))
+	d := max(int((b+3)/4), 1)
+	return d, fmt.Sprintf("%d-d %s vectors take %d bytes each, sized as %d-d float vectors (assumed: capacity follows raw vector bytes)", dim, vt, b, d)
 }

@@ -343,7 +343,7 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 	if len(configs) == 0 {
 		a.Failure = failure(pts, g)
 		if denseOnly(pts) {
-			a.Rule = ruleCheck(nil, pts, rows, dim, g, best)
+			a.Rule = ruleCheck(nil, pts, rows, dim, m.vectorType, g, best)
 		}
 		a.Summary = failureSummary(sh, a.Failure)
 		return a, nil
@@ -395,7 +395,7 @@ func answer(sh Shape, pts []*point, rec *Recommendation, in Inputs, m measuredTa
 		a.Cloud, a.CloudPick = cloud, pick
 	}
 	if denseOnly(pts) {
-		a.Rule = ruleCheck(top, pts, rows, dim, g, best)
+		a.Rule = ruleCheck(top, pts, rows, dim, m.vectorType, g, best)
 	} else if a.Memory != nil {
 		rec.Notes = append(rec.Notes, sh.String()+": memory and CU sizing count the dense vectors and their index only; the sparse and text fields' indexes are not in the sizing model (the trials' index_memory_bytes holds what the target measured).")
 	}

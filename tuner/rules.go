@@ -23,6 +23,22 @@ const (
 // min(4096, √n) and m = dim/8; otherwise HNSW with M=16, efConstruction=200.
 // The rules are a starting point; the measurements decide.
 func RuleOfThumb(rows int64, dim int, memoryBound bool) (workloads.IndexConfig, string) {
+	return RuleOfThumbFor(workloads.VectorFloat, rows, dim, memoryBound)
+}
+
+// RuleOfThumbFor is RuleOfThumb for vectors stored as vt: binary vectors
+// take BIN_FLAT below 100k rows and BIN_IVF_FLAT with nlist = min(4096,
+// √n) from there (the only binary index types besides them are
+// Milvus-only and newer).
+func RuleOfThumbFor(vt string, rows int64, dim int, memoryBound bool) (workloads.IndexConfig, string) {
+	if vt == workloads.VectorBinary {
+		if rows < ruleFlatBelow {
+			return workloads.IndexConfig{Type: "BIN_FLAT", Build: workloads.Params{}},
+				fmt.Sprintf("below %s rows exact search (BIN_FLAT) is cheap enough", Count(ruleFlatBelow))
+		}
+		return workloads.IndexConfig{Type: "BIN_IVF_FLAT", Build: RuleParams("BIN_IVF_FLAT", rows, dim)},
+			"binary vectors from 100k rows: BIN_IVF_FLAT with nlist = min(4096, √n)"
+	}
 	switch {
 	case rows < ruleFlatBelow:
 		return workloads.IndexConfig{Type: "FLAT", Build: workloads.Params{}},
@@ -42,7 +58,7 @@ func RuleOfThumb(rows int64, dim int, memoryBound bool) (workloads.IndexConfig, 
 func RuleParams(typ string, rows int64, dim int) workloads.Params {
 	nlist := int64(min(ruleMaxNlist, max(1, math.Round(math.Sqrt(float64(rows))))))
 	switch typ {
-	case "IVF_FLAT", "IVF_SQ8", "SCANN":
+	case "IVF_FLAT", "IVF_SQ8", "SCANN", "BIN_IVF_FLAT":
 		return workloads.Params{"nlist": nlist}
 	case "IVF_PQ":
 		m := max(dim/8, 1)
@@ -80,9 +96,9 @@ func paramDiffs(got, rule workloads.Params) []string {
 // ruleCheck sets the rule of thumb beside the measured choice (top, nil
 // when nothing met the goals); best holds the best passing point of every
 // config and pts every point, to find the rule's type among them.
-func ruleCheck(top *point, pts []*point, rows int64, dim int, g workloads.Goals, best map[string]*point) *RuleCheck {
+func ruleCheck(top *point, pts []*point, rows int64, dim int, vt string, g workloads.Goals, best map[string]*point) *RuleCheck {
 	memoryBound := len(g.CUTypes) > 0 && !slices.Contains(g.CUTypes, CUPerformance)
-	rule, reason := RuleOfThumb(rows, dim, memoryBound)
+	rule, reason := RuleOfThumbFor(vt, rows, dim, memoryBound)
 	rc := &RuleCheck{Rule: rule, Reason: reason}
 	measuredType := false
 	for _, p := range pts {

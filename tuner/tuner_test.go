@@ -292,16 +292,22 @@ func TestRuleOfThumb(t *testing.T) {
 		dim         int
 		memoryBound bool
 		want        string
+		vt          string
 	}{
-		{50_000, 128, false, "FLAT"},
-		{1_000_000, 128, false, "HNSW(M=16,efConstruction=200)"},
-		{4_000_000, 768, true, "IVF_PQ(m=96,nbits=8,nlist=2000)"},   // √4M = 2000, 768/8 = 96
-		{100_000_000, 100, true, "IVF_PQ(m=10,nbits=8,nlist=4096)"}, // 100/8 = 12 does not divide 100: 10
-		{500_000, 768, true, "HNSW(M=16,efConstruction=200)"},       // below 1M rows
-		{200_000, 128, false, "HNSW(M=16,efConstruction=200)"},
+		{50_000, 128, false, "FLAT", ""},
+		{50_000, 256, false, "BIN_FLAT", workloads.VectorBinary},
+		{1_000_000, 256, true, "BIN_IVF_FLAT(nlist=1000)", workloads.VectorBinary},
+		{1_000_000, 128, false, "HNSW(M=16,efConstruction=200)", ""},
+		{4_000_000, 768, true, "IVF_PQ(m=96,nbits=8,nlist=2000)", ""},   // √4M = 2000, 768/8 = 96
+		{100_000_000, 100, true, "IVF_PQ(m=10,nbits=8,nlist=4096)", ""}, // 100/8 = 12 does not divide 100: 10
+		{500_000, 768, true, "HNSW(M=16,efConstruction=200)", ""},       // below 1M rows
+		{200_000, 128, false, "HNSW(M=16,efConstruction=200)", ""},
 	}
 	for _, tt := range tests {
 		got, _ := RuleOfThumb(tt.rows, tt.dim, tt.memoryBound)
+		if tt.vt != "" {
+			got, _ = RuleOfThumbFor(tt.vt, tt.rows, tt.dim, tt.memoryBound)
+		}
 		if got.String() != tt.want {
 			t.Errorf("%d×%d memory-bound=%v: %s, want %s", tt.rows, tt.dim, tt.memoryBound, got, tt.want)
 		}

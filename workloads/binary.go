@@ -51,7 +51,11 @@ func validateBinary(s *Spec, e func(field, format string, args ...any) error) er
 	case ds.Metric != "" && !BinaryMetric(ds.Metric):
 		return e("dataset.metric", "%s does not apply to vector_type binary (allowed: %s)", ds.Metric, names(BinaryMetrics()))
 	case ds.Dim != 0 && ds.Dim%8 != 0:
-		return e("dataset.dim", "%d is not a multiple of 8: vector_type binary packs 8 bits to a byte and dim counts the bits (e.g. %d or %d)", ds.Dim, ds.Dim/8*8, ds.Dim/8*8+8)
+		lo, hi := ds.Dim/8*8, ds.Dim/8*8+8
+		if lo == 0 {
+			return e("dataset.dim", "%d is not a multiple of 8: vector_type binary packs 8 bits to a byte and dim counts the bits (e.g. %d)", ds.Dim, hi)
+		}
+		return e("dataset.dim", "%d is not a multiple of 8: vector_type binary packs 8 bits to a byte and dim counts the bits (e.g. %d or %d)", ds.Dim, lo, hi)
 	case ds.Source == SourceFvecs || ds.Source == SourceBvecs:
 		return e("dataset.source", "%s does not hold packed bits: vector_type binary reads npy (uint8, dim/8 columns), parquet, hdf5 or generates them (synthetic)", ds.Source)
 	case s.MultiField():

@@ -80,14 +80,17 @@ type Trial struct {
 	// Range is a range trial's precision and result counts.
 	Range *RangeQuality `json:"range_quality,omitempty"`
 	// Group is a group trial's hit counts.
-	Group       *GroupQuality `json:"group_quality,omitempty"`
-	QPS         float64       `json:"qps"`
-	QueriesPerS float64       `json:"queries_per_s"`
-	Requests    int64         `json:"requests"`
-	LatencyMS   LatencyMS     `json:"latency_ms"`
-	Errors      ErrorCounts   `json:"errors"`
-	TimingsS    Timings       `json:"timings_s"`
-	IndexBytes  int64         `json:"index_memory_bytes,omitempty"`
+	Group *GroupQuality `json:"group_quality,omitempty"`
+	// Iterator is an iterator trial's batches, duplicates and times to
+	// first and last batch.
+	Iterator    *IteratorQuality `json:"iterator,omitempty"`
+	QPS         float64          `json:"qps"`
+	QueriesPerS float64          `json:"queries_per_s"`
+	Requests    int64            `json:"requests"`
+	LatencyMS   LatencyMS        `json:"latency_ms"`
+	Errors      ErrorCounts      `json:"errors"`
+	TimingsS    Timings          `json:"timings_s"`
+	IndexBytes  int64            `json:"index_memory_bytes,omitempty"`
 	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
 	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`
@@ -169,6 +172,8 @@ type SearchInfo struct {
 	// Range and Group are a range or group trial's parameters.
 	Range *workloads.RangePoint `json:"range,omitempty"`
 	Group *workloads.GroupPoint `json:"group,omitempty"`
+	// Iterator is an iterator trial's batch size and limit.
+	Iterator *workloads.IteratorPoint `json:"iterator,omitempty"`
 }
 
 // LoadInfo describes the load model and level of a trial.

@@ -120,10 +120,12 @@ type Target struct {
 	next          atomic.Uint64
 	serverVersion string
 	consistency   entity.ConsistencyLevel
-	coll          string
-	runID         string
-	metric        workloads.Metric
-	labels        *datasets.Labels
+	// iter is the collection id and iterator path iterations share.
+	iter   iterInfo
+	coll   string
+	runID  string
+	metric workloads.Metric
+	labels *datasets.Labels
 	// payload holds the rows' scalar fields (dataset.payload).
 	payload *datasets.Payload
 	// tenancy and layout: the collection's tenants (see CollectionSpec).
@@ -423,6 +425,9 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels, t.payload = c.Name, c.RunID, c.Metric, c.Labels, c.Payload
+	t.iter.mu.Lock()
+	t.iter.coll = "" // a new collection: its id and iterator path are found again
+	t.iter.mu.Unlock()
 	t.tenancy, t.layout = c.Tenancy, c.Layout
 	t.setFields(c)
 	if t.collectionsLayout() {
@@ -866,6 +871,8 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		return t.searchTenant(ctx, req)
 	}
 	switch req.Kind {
+	case workloads.KindIterator:
+		return t.searchIterator(ctx, req)
 	case workloads.KindSparse, workloads.KindBM25:
 		return t.searchField(ctx, req)
 	case workloads.KindHybrid:

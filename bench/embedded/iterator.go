@@ -39,7 +39,7 @@ func (t *Target) searchIterator(req bench.SearchRequest, allow *bitset) (bench.S
 	var bound float32
 	atBound := map[uint32]bool{} // rows returned at the bound
 	var prev float32
-	for len(out) < it.Limit {
+	for len(out) < it.Limit && rows > 0 {
 		want := min(it.BatchSize, it.Limit-len(out))
 		var batch []cand
 		for depth := min(len(out)+want, rows); ; depth = min(2*depth, rows) {

@@ -79,18 +79,18 @@ type Trial struct {
 	RecallDist *RecallDist `json:"recall_dist,omitempty"`
 	// Range is a range trial's precision and result counts.
 	Range *RangeQuality `json:"range_quality,omitempty"`
-	// Group is a group trial's hit counts.
-	Group *GroupQuality `json:"group_quality,omitempty"`
 	// Iterator is an iterator trial's batches, duplicates and times to
 	// first and last batch.
-	Iterator    *IteratorQuality `json:"iterator,omitempty"`
-	QPS         float64          `json:"qps"`
-	QueriesPerS float64          `json:"queries_per_s"`
-	Requests    int64            `json:"requests"`
-	LatencyMS   LatencyMS        `json:"latency_ms"`
-	Errors      ErrorCounts      `json:"errors"`
-	TimingsS    Timings          `json:"timings_s"`
-	IndexBytes  int64            `json:"index_memory_bytes,omitempty"`
+	Iterator *IteratorQuality `json:"iterator,omitempty"`
+	// Group is a group trial's hit counts.
+	Group       *GroupQuality `json:"group_quality,omitempty"`
+	QPS         float64       `json:"qps"`
+	QueriesPerS float64       `json:"queries_per_s"`
+	Requests    int64         `json:"requests"`
+	LatencyMS   LatencyMS     `json:"latency_ms"`
+	Errors      ErrorCounts   `json:"errors"`
+	TimingsS    Timings       `json:"timings_s"`
+	IndexBytes  int64         `json:"index_memory_bytes,omitempty"`
 	// Histogram is the merged latency histogram (µs): HDR V2 compressed, as
 	// the standard base64 text ("HISTF...") HDR tools read.
 	Histogram string `json:"latency_histogram"`

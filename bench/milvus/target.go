@@ -120,12 +120,12 @@ type Target struct {
 	next          atomic.Uint64
 	serverVersion string
 	consistency   entity.ConsistencyLevel
+	coll          string
+	runID         string
+	metric        workloads.Metric
+	labels        *datasets.Labels
 	// iter is the collection id and iterator path iterations share.
-	iter   iterInfo
-	coll   string
-	runID  string
-	metric workloads.Metric
-	labels *datasets.Labels
+	iter iterInfo
 	// payload holds the rows' scalar fields (dataset.payload).
 	payload *datasets.Payload
 	// tenancy and layout: the collection's tenants (see CollectionSpec).

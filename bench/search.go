@@ -162,7 +162,6 @@ func (r *searchRec) window(start, end time.Time) (window, error) {
 // searchTrial turns a measured window into a trial: recall over the
 // answers, QPS over the window, the latency summaries and histograms.
 func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo) (Trial, error) {
-	var err error
 	depth := recallDepth(pt)
 	recall, n := w.ans.recall(truth.GT, depth)
 	var answered *QueryRecall
@@ -191,6 +190,7 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 	if pt.Group != nil && truth.GT != nil {
 		tr.Group = groupQuality(truth.GT, w.ans)
 	}
+	var err error
 	if w.iter != nil {
 		if tr.Iterator, err = w.iter.quality(w.ans); err != nil {
 			return Trial{}, err

@@ -472,11 +472,12 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 					err := d.oneOf(&k, SearchKinds()...)(n, p)
 					return k, err
 				}),
-				"field":    d.str(&s.Search.Field),
-				"hybrid":   d.hybrid(&s.Search.Hybrid),
-				"filters":  d.filters(&s.Search.Filters),
-				"range":    d.rangeSweep(&s.Search.Range),
-				"group":    d.groupSweep(&s.Search.Group),
+				"field":   d.str(&s.Search.Field),
+				"hybrid":  d.hybrid(&s.Search.Hybrid),
+				"filters": d.filters(&s.Search.Filters),
+				"range":   d.rangeSweep(&s.Search.Range),
+				"group":   d.groupSweep(&s.Search.Group),
+				// kind iterator's parameters (iterator.go)
 				"iterator": d.iteratorSweep(&s.Search.Iterator),
 			})
 		},

@@ -274,8 +274,8 @@ type v1Iter struct {
 	collID   int64
 	batch    int
 	cache    []iterHit
-	tail     float32
-	width    float32
+	tail     float64
+	width    float64
 	filtered []int64
 	filtD    float32
 	hasFiltD bool
@@ -303,7 +303,7 @@ func (t *Target) iterV1(ctx context.Context, req bench.SearchRequest, collID int
 	}
 	v.cache = first
 	v.updateWidth(first)
-	v.tail = first[len(first)-1].d
+	v.tail = float64(first[len(first)-1].d)
 	if err := v.updateFiltered(first); err != nil {
 		return nil, err
 	}
@@ -311,7 +311,8 @@ func (t *Target) iterV1(ctx context.Context, req bench.SearchRequest, collID int
 	var prev float32
 	for len(out) < it.Limit {
 		want := min(it.BatchSize, it.Limit-len(out))
-		if len(v.cache) < want {
+		filled := len(v.cache) < want
+		if filled {
 			page, err := v.fill(ctx)
 			if err != nil {
 				return nil, err
@@ -324,7 +325,7 @@ func (t *Target) iterV1(ctx context.Context, req bench.SearchRequest, collID int
 		}
 		page := v.cache[:n:n]
 		v.cache = v.cache[n:]
-		if n == it.BatchSize {
+		if filled && n == it.BatchSize { // pymilvus widens only after a fill
 			v.updateWidth(page)
 		}
 		t.batchDone(st, start, &prev, page, len(out) == 0)
@@ -336,9 +337,12 @@ func (t *Target) iterV1(ctx context.Context, req bench.SearchRequest, collID int
 }
 
 // updateWidth sets the ring width to the distance a full page spans
-// (0.05 when it spans none, so radius and range_filter differ).
+// (0.05 when it spans none, so radius and range_filter differ). Ring
+// bounds are computed in float64, as Python does with the float32
+// scores: float32 arithmetic sends other radii, and HNSW's range search
+// then answers other rows.
 func (v *v1Iter) updateWidth(page []iterHit) {
-	w := page[len(page)-1].d - page[0].d
+	w := float64(page[len(page)-1].d) - float64(page[0].d)
 	if v.t.metric != workloads.L2 {
 		w = -w
 	}
@@ -377,12 +381,12 @@ func (v *v1Iter) fill(ctx context.Context) ([]iterHit, error) {
 		limit = min(limit, int(ef))
 	}
 	for try := 1; ; try++ {
-		radius := v.tail + v.width*float32(try)
+		radius := v.tail + v.width*float64(try)
 		if v.t.metric != workloads.L2 {
-			radius = v.tail - v.width*float32(try)
+			radius = v.tail - v.width*float64(try)
 		}
-		rf := float64(v.tail)
-		ring := &workloads.RangePoint{Radius: float64(radius), RangeFilter: &rf}
+		rf := v.tail
+		ring := &workloads.RangePoint{Radius: radius, RangeFilter: &rf}
 		sr, err := v.t.iterV1Request(v.q, v.params, v.collID, limit, ring, v.filtered)
 		if err != nil {
 			return nil, err
@@ -396,7 +400,7 @@ func (v *v1Iter) fill(ctx context.Context) ([]iterHit, error) {
 		}
 		if len(page) > 0 {
 			got = append(got, page...)
-			v.tail = page[len(page)-1].d
+			v.tail = float64(page[len(page)-1].d)
 		}
 		if len(got) >= v.batch || try > iterMaxTries {
 			return got, nil

@@ -31,8 +31,11 @@ const (
 type IterStats struct {
 	// Path is how it ran (IterEmbedded, IterV2, IterV1).
 	Path string
-	// Batches is the number of non-empty batches returned.
-	Batches int
+	// Batches is the number of non-empty batches returned, Requests the
+	// searches sent for them (v1 serves some batches from its cache and
+	// probes rings that come back empty; the embedded engine counts its
+	// index searches).
+	Batches, Requests int
 	// FirstBatch and LastBatch are the times from the iteration's start
 	// to its first and last non-empty batch.
 	FirstBatch, LastBatch time.Duration
@@ -49,8 +52,10 @@ type IteratorQuality struct {
 	// Iterations is the number of iterations measured.
 	Iterations int64 `json:"iterations"`
 	// Batches is the distribution of non-empty batches per iteration,
-	// Returned of results per query (of the answered queries).
+	// Requests of the searches sent for them, Returned of results per
+	// query (of the answered queries).
 	Batches  CountDist `json:"batches"`
+	Requests CountDist `json:"requests"`
 	Returned CountDist `json:"returned"`
 	// Duplicates counts ids returned more than once within a query's
 	// iteration (over the answered queries; 0 for a correct iterator),
@@ -74,6 +79,7 @@ type iterRec struct {
 	first, last *Tally
 	mu          sync.Mutex
 	batches     []int
+	requests    []int
 	order       int64
 	paths       map[string]int64
 }
@@ -92,6 +98,7 @@ func (r *iterRec) record(slot int, s *IterStats) {
 	r.last.Record(slot, s.LastBatch)
 	r.mu.Lock()
 	r.batches = append(r.batches, s.Batches)
+	r.requests = append(r.requests, s.Requests)
 	r.order += int64(s.OrderViolations)
 	r.paths[s.Path]++
 	r.mu.Unlock()
@@ -102,7 +109,7 @@ func (r *iterRec) record(slot int, s *IterStats) {
 func (r *iterRec) quality(a *answers) (*IteratorQuality, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	q := &IteratorQuality{Iterations: int64(len(r.batches)), Batches: newCountDist(r.batches), OrderViolations: r.order}
+	q := &IteratorQuality{Iterations: int64(len(r.batches)), Batches: newCountDist(r.batches), Requests: newCountDist(r.requests), OrderViolations: r.order}
 	var paths []string
 	for p := range r.paths {
 		paths = append(paths, p)

@@ -21,21 +21,21 @@ func writeIterator(b *strings.Builder, d *doc) {
 		return
 	}
 	b.WriteString("## Iterator search\n\n")
-	b.WriteString("One operation is one whole iteration of one query: batches of batch_size until limit results. Recall: the share of the exact top-limit the whole iteration returned (a duplicate counts once). Duplicates: ids returned twice within an iteration (queries with any). Order: results returned after a farther one, by the distances returned. Batches and results: per query, mean / p50 / p90 / max. First and last batch: time from the iteration's start to its first and last non-empty batch. Path: how the target iterated (embedded; v2-server, Milvus's own iterator; v1-client, pymilvus's range-search iterator run by the harness).\n\n")
-	b.WriteString("| # | index | params | iterator | path | load | recall | duplicates | order | batches | results | first batch p50 / p99 (ms) | last batch p50 / p99 (ms) | iterations/s |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("One operation is one whole iteration of one query: batches of batch_size until limit results. Recall: the share of the exact top-limit the whole iteration returned (a duplicate counts once). Duplicates: ids returned twice within an iteration (queries with any). Order: results returned after a farther one, by the distances returned. Batches, searches (the requests or index searches sent for them) and results: per query, mean / p50 / p90 / max. First and last batch: time from the iteration's start to its first and last non-empty batch. Path: how the target iterated (embedded; v2-server, Milvus's own iterator; v1-client, pymilvus's range-search iterator run by the harness).\n\n")
+	b.WriteString("| # | index | params | iterator | path | load | recall | duplicates | order | batches | searches | results | first batch p50 / p99 (ms) | last batch p50 / p99 (ms) | iterations/s |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range its {
-		path, dups, order, batches, results, first, last := "-", "-", "-", "-", "-", "-", "-"
+		path, dups, order, batches, searches, results, first, last := "-", "-", "-", "-", "-", "-", "-", "-"
 		if q := t.Iterator; q != nil {
 			path = q.Paths
 			dups = fmt.Sprintf("%d (%d)", q.Duplicates, q.DuplicateQueries)
 			order = fmt.Sprint(q.OrderViolations)
-			batches, results = countText(q.Batches), countText(q.Returned)
+			batches, searches, results = countText(q.Batches), countText(q.Requests), countText(q.Returned)
 			first = fmt.Sprintf("%.2f / %.2f", q.FirstBatchMS.P50, q.FirstBatchMS.P99)
 			last = fmt.Sprintf("%.2f / %.2f", q.LastBatchMS.P50, q.LastBatchMS.P99)
 		}
-		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.4f | %s | %s | %s | %s | %s | %s | %.1f |\n", t.ID, indexCell(t), paramsText(t.Search.Params),
-			t.Search.Iterator.String(), path, levelText(t.Load), t.Recall, dups, order, batches, results, first, last, t.QPS)
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.4f | %s | %s | %s | %s | %s | %s | %s | %.1f |\n", t.ID, indexCell(t), paramsText(t.Search.Params),
+			t.Search.Iterator.String(), path, levelText(t.Load), t.Recall, dups, order, batches, searches, results, first, last, t.QPS)
 	}
 	b.WriteString("\n")
 }

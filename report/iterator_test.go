@@ -20,7 +20,7 @@ func TestIteratorReport(t *testing.T) {
 	}
 	trials := []bench.Trial{
 		mk(1, 1000, &bench.IteratorQuality{Paths: bench.IterV1, Iterations: 40, Duplicates: 3, DuplicateQueries: 1,
-			Batches: bench.CountDist{Mean: 20, P50: 20, P90: 20, Max: 20}, Returned: bench.CountDist{Mean: 20000, P50: 20000, P90: 20000, Max: 20000},
+			Batches: bench.CountDist{Mean: 20, P50: 20, P90: 20, Max: 20}, Requests: bench.CountDist{Mean: 21.5, P50: 21, P90: 23, Max: 30}, Returned: bench.CountDist{Mean: 20000, P50: 20000, P90: 20000, Max: 20000},
 			FirstBatchMS: bench.LatencyMS{P50: 1.5, P99: 3.25}, LastBatchMS: bench.LatencyMS{P50: 80, P99: 120.5}}),
 		mk(2, 16384, nil),
 	}
@@ -35,7 +35,7 @@ func TestIteratorReport(t *testing.T) {
 	md := Markdown(&bench.Result{Trials: trials})
 	for _, want := range []string{
 		"## Iterator search",
-		"| 1 | FLAT | - | batch_size=1000,limit=20000 | v1-client | c=2 | 0.9975 | 3 (1) | 0 | 20.0 / 20 / 20 / 20 (0% none) | 20000.0 / 20000 / 20000 / 20000 (0% none) | 1.50 / 3.25 | 80.00 / 120.50 | 12.5 |",
+		"| 1 | FLAT | - | batch_size=1000,limit=20000 | v1-client | c=2 | 0.9975 | 3 (1) | 0 | 20.0 / 20 / 20 / 20 (0% none) | 21.5 / 21 / 23 / 30 (0% none) | 20000.0 / 20000 / 20000 / 20000 (0% none) | 1.50 / 3.25 | 80.00 / 120.50 | 12.5 |",
 		"| 2 | FLAT | - | batch_size=16384,limit=20000 | - | c=2 | 0.9975 | - |",
 	} {
 		if !strings.Contains(md, want) {

@@ -47,6 +47,7 @@ func (t *Target) searchIterator(req bench.SearchRequest, allow *bitset) (bench.S
 			if err != nil {
 				return bench.SearchResult{}, err
 			}
+			st.Requests++
 			batch = batch[:0]
 			for _, c := range found[0] {
 				if len(out) > 0 && (c.d < bound || (c.d == bound && atBound[c.id])) {

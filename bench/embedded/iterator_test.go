@@ -13,7 +13,8 @@ import (
 // TestIteratorFLATTies: FLAT iterates every row exactly once in
 // distance order for L2, IP and COSINE, also when many rows share a
 // distance across batch boundaries (each vector stored 5 times, batch
-// sizes that cut tie groups), and stops at the limit.
+// sizes that cut tie groups), and stops at the limit, one exact search
+// per batch.
 func TestIteratorFLATTies(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var base [][]float32
@@ -42,7 +43,7 @@ func TestIteratorFLATTies(t *testing.T) {
 					t.Fatal(err)
 				}
 				got, st := res.IDs[0], res.Iter
-				if len(got) != tc.limit || st == nil || st.Path != bench.IterEmbedded || st.OrderViolations != 0 || st.Batches != (tc.limit+tc.batch-1)/tc.batch {
+				if len(got) != tc.limit || st == nil || st.Path != bench.IterEmbedded || st.OrderViolations != 0 || st.Batches != (tc.limit+tc.batch-1)/tc.batch || st.Requests != st.Batches {
 					t.Fatalf("%d results, stats %+v; want %d in %d batches", len(got), st, tc.limit, (tc.limit+tc.batch-1)/tc.batch)
 				}
 				seen := map[int64]bool{}

@@ -124,7 +124,8 @@ type iterHit struct {
 
 // batchOf sends sr (one query) and returns its hits, nearest first, and
 // the response's v2 iterator results.
-func (t *Target) batchOf(ctx context.Context, sr *milvuspb.SearchRequest) ([]iterHit, string, float32, error) {
+func (t *Target) batchOf(ctx context.Context, sr *milvuspb.SearchRequest, st *bench.IterStats) ([]iterHit, string, float32, error) {
+	st.Requests++
 	sctx, cancel := context.WithTimeout(ctx, t.cfg.RequestTimeout)
 	defer cancel()
 	resp, err := t.client().GetService().Search(sctx, sr)
@@ -220,7 +221,7 @@ func (t *Target) iterV2(ctx context.Context, req bench.SearchRequest, collID int
 		if err != nil {
 			return nil, err
 		}
-		hits, tok, lb, err := t.batchOf(ctx, sr)
+		hits, tok, lb, err := t.batchOf(ctx, sr, st)
 		if err != nil {
 			return nil, err
 		}
@@ -279,6 +280,7 @@ type v1Iter struct {
 	filtered []int64
 	filtD    float32
 	hasFiltD bool
+	st       *bench.IterStats
 }
 
 // iterV1 iterates as pymilvus's SearchIterator does against a server
@@ -289,12 +291,12 @@ type v1Iter struct {
 // each asking for min(16384, 10 × batch_size, ef) results.
 func (t *Target) iterV1(ctx context.Context, req bench.SearchRequest, collID int64, st *bench.IterStats, start time.Time) ([]int64, error) {
 	it := req.Iterator
-	v := &v1Iter{t: t, q: req.Vectors[0], params: req.Params, collID: collID, batch: it.BatchSize}
+	v := &v1Iter{t: t, q: req.Vectors[0], params: req.Params, collID: collID, batch: it.BatchSize, st: st}
 	sr, err := t.iterV1Request(v.q, v.params, collID, it.BatchSize, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	first, _, _, err := t.batchOf(ctx, sr)
+	first, _, _, err := t.batchOf(ctx, sr, st)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +393,7 @@ func (v *v1Iter) fill(ctx context.Context) ([]iterHit, error) {
 		if err != nil {
 			return nil, err
 		}
-		page, _, _, err := v.t.batchOf(ctx, sr)
+		page, _, _, err := v.t.batchOf(ctx, sr, v.st)
 		if err != nil {
 			return nil, err
 		}

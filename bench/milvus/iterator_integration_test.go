@@ -62,8 +62,8 @@ load: {concurrency: 1, warmup: 0s, duration: 1s}
 				if it == nil || q == nil || tr.RecallN == 0 {
 					t.Fatalf("trial %+v", tr)
 				}
-				t.Logf("%s %s: path %s, recall %.4f over %d queries, %d iterations, batches %+v, returned %+v, first batch p50 %.1f ms, last batch p50 %.1f ms p99 %.1f ms",
-					tc.metric, it, q.Paths, tr.Recall, tr.RecallN, q.Iterations, q.Batches, q.Returned, q.FirstBatchMS.P50, q.LastBatchMS.P50, q.LastBatchMS.P99)
+				t.Logf("%s %s: path %s, recall %.4f over %d queries, %d iterations, batches %+v, searches %+v, returned %+v, first batch p50 %.1f ms, last batch p50 %.1f ms p99 %.1f ms",
+					tc.metric, it, q.Paths, tr.Recall, tr.RecallN, q.Iterations, q.Batches, q.Requests, q.Returned, q.FirstBatchMS.P50, q.LastBatchMS.P50, q.LastBatchMS.P99)
 				if q.Paths != "v1-client" && q.Paths != "v2-server" {
 					t.Errorf("%s: path %q", it, q.Paths)
 				}

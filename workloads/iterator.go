@@ -84,6 +84,22 @@ func validateIterator(s *Spec, e func(field, format string, args ...any) error) 
 	if it.Limit > MaxIteratorLimit {
 		return e("search.iterator.limit", "%d is out of range: at most %d (the exact answer is held in memory per query)", it.Limit, MaxIteratorLimit)
 	}
+	if s.Target.Kind != TargetMilvus {
+		return nil
+	}
+	for i, ix := range s.Indexes {
+		for j, v := range ix.Search["ef"] {
+			ef, ok := v.(int64)
+			if !ok {
+				continue
+			}
+			for _, b := range it.BatchSize {
+				if ef < int64(b) {
+					return e(fmt.Sprintf("indexes[%d].search.ef[%d]", i, j), "%d is below search.iterator.batch_size %d: on Milvus both SDKs' iterators need ef >= batch_size", ef, b)
+				}
+			}
+		}
+	}
 	return nil
 }
 

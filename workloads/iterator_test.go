@@ -44,7 +44,8 @@ indexes: [{type: HNSW, search: {ef: [64, 128]}}]
 }
 
 // TestIteratorErrors: bad iterator input is one line naming the file,
-// the line and the field, and what is allowed.
+// the line and the field, and what is allowed. (The embedded target
+// searches HNSW at max(ef, depth): an ef below batch_size is fine there.)
 func TestIteratorErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, search, want string
@@ -58,9 +59,11 @@ func TestIteratorErrors(t *testing.T) {
 		{"limit missing", "search:\n  kind: iterator\n  iterator: {batch_size: 10}\n", "limit"},
 		{"limit not a number", "search:\n  kind: iterator\n  iterator: {batch_size: 10, limit: lots}\n", "search.iterator.limit"},
 		{"with a filter", "search:\n  kind: iterator\n  selectivity: 0.5\n  iterator: {batch_size: 10, limit: 100}\n", "filters apply to kind ann alone"},
+		{"ef below batch on Milvus", "target: {kind: milvus, uri: \"http://127.0.0.1:1\"}\nsearch:\n  kind: iterator\n  iterator: {batch_size: [100, 500], limit: 1000}\n",
+			"search.ef[1]: 256 is below search.iterator.batch_size 500: on Milvus both SDKs' iterators need ef >= batch_size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			y := "name: it\ndataset: {size: 2000, dim: 8, queries: 20, metric: IP}\nindexes: [{type: FLAT}]\n" + tc.search
+			y := "name: it\ndataset: {size: 2000, dim: 8, queries: 20, metric: IP}\nindexes: [{type: FLAT}, {type: HNSW, search: {ef: [512, 256]}}]\n" + tc.search
 			_, err := Parse("it.yaml", []byte(y), noEnv)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %v, want one line containing %q", err, tc.want)

@@ -59,6 +59,8 @@ func TestIteratorErrors(t *testing.T) {
 		{"limit missing", "search:\n  kind: iterator\n  iterator: {batch_size: 10}\n", "limit"},
 		{"limit not a number", "search:\n  kind: iterator\n  iterator: {batch_size: 10, limit: lots}\n", "search.iterator.limit"},
 		{"with a filter", "search:\n  kind: iterator\n  selectivity: 0.5\n  iterator: {batch_size: 10, limit: 100}\n", "filters apply to kind ann alone"},
+		{"mixed load", "search:\n  kind: iterator\n  iterator: {batch_size: 10, limit: 100}\nload: {model: mixed, insert_rate: 100}\n",
+			"load.model: mixed measures dense collections only; kind iterator runs under closed, open or capacity"},
 		{"ef below batch on Milvus", "target: {kind: milvus, uri: \"http://127.0.0.1:1\"}\nsearch:\n  kind: iterator\n  iterator: {batch_size: [100, 500], limit: 1000}\n",
 			"search.ef[1]: 256 is below search.iterator.batch_size 500: on Milvus both SDKs' iterators need ef >= batch_size"},
 	} {

@@ -96,6 +96,7 @@ func closedLoop(ctx context.Context, s *searchStream, think time.Duration, start
 					rec.latency.Record(w, done.Sub(first))
 					rec.bands.record(w, idx, done.Sub(first))
 					rec.answer(idx, res)
+					rec.iter.record(w, res.Iter)
 				}
 				now = done
 				if think > 0 {

@@ -127,6 +127,8 @@ func (fq *fieldQueries) fill(req *SearchRequest, idx []int) {
 		fq.single(fq.pt.Field, req.Kind, idx, &req.Sparse, &req.Texts)
 	case workloads.KindRange, workloads.KindGroup:
 		req.Vectors, req.Range, req.Group = fq.vectors(fq.pt.Field, idx), fq.pt.Range, fq.pt.Group
+	case workloads.KindIterator:
+		req.Vectors, req.Iterator = fq.vectors(fq.pt.Field, idx), fq.pt.Iterator
 	case workloads.KindHybrid:
 		req.Hybrid = fq.pt.Hybrid
 		req.Subs = make([]SubQueries, len(fq.pt.Hybrid.Requests))
@@ -218,6 +220,8 @@ func TruthKey(indexes []workloads.IndexConfig, pt workloads.SearchPoint) string 
 		return "range:" + pt.Range.String()
 	case workloads.KindGroup:
 		return fmt.Sprintf("group:%s:topk=%d", pt.Group, pt.TopK)
+	case workloads.KindIterator:
+		return iteratorTruthKey(pt)
 	case workloads.KindHybrid:
 		h := pt.Hybrid
 		key := "hybrid:" + h.Ranker

@@ -153,6 +153,7 @@ func openLoop(ctx context.Context, s *searchStream, oc openConfig, start time.Ti
 			rec.bands.record(slot, idx, done.Sub(intended))
 			rec.client.Record(slot, done.Sub(first))
 			rec.answer(idx, res)
+			rec.iter.record(slot, res.Iter)
 		}
 	}
 	paced := make(chan struct{})

@@ -12,9 +12,13 @@ func Recall(gt *datasets.GroundTruth, qi, k int, got []int64) float64 {
 		got = got[:k]
 	}
 	hits := 0
-	for i, id := range got {
-		if !contains(got[:i], id) && contains(relevant, id) {
-			hits++
+	if k > linearRecallK {
+		hits = setHits(relevant, got)
+	} else {
+		for i, id := range got {
+			if !contains(got[:i], id) && contains(relevant, id) {
+				hits++
+			}
 		}
 	}
 	want := min(k, len(relevant))
@@ -31,4 +35,24 @@ func contains(ids []int64, id int64) bool {
 		}
 	}
 	return false
+}
+
+// linearRecallK is the deepest recall counted by linear scans; deeper
+// ones (an iterator's limit, up to every row) use a set.
+const linearRecallK = 64
+
+// setHits counts the distinct ids of got that are in relevant.
+func setHits(relevant, got []int64) int {
+	want := make(map[int64]bool, len(relevant))
+	for _, id := range relevant {
+		want[id] = true
+	}
+	hits := 0
+	for _, id := range got {
+		if want[id] {
+			hits++
+			want[id] = false // a duplicate counts once
+		}
+	}
+	return hits
 }

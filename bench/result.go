@@ -79,6 +79,9 @@ type Trial struct {
 	RecallDist *RecallDist `json:"recall_dist,omitempty"`
 	// Range is a range trial's precision and result counts.
 	Range *RangeQuality `json:"range_quality,omitempty"`
+	// Iterator is an iterator trial's batches, duplicates and times to
+	// first and last batch.
+	Iterator *IteratorQuality `json:"iterator,omitempty"`
 	// Group is a group trial's hit counts.
 	Group       *GroupQuality `json:"group_quality,omitempty"`
 	QPS         float64       `json:"qps"`
@@ -169,6 +172,8 @@ type SearchInfo struct {
 	// Range and Group are a range or group trial's parameters.
 	Range *workloads.RangePoint `json:"range,omitempty"`
 	Group *workloads.GroupPoint `json:"group,omitempty"`
+	// Iterator is an iterator trial's batch size and limit.
+	Iterator *workloads.IteratorPoint `json:"iterator,omitempty"`
 }
 
 // LoadInfo describes the load model and level of a trial.

@@ -761,7 +761,7 @@ var errStopScan = fmt.Errorf("bench: stop scan")
 
 func searchInfo(pt workloads.SearchPoint, t Truth) SearchInfo {
 	si := SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Filter: filterExpr(t.Filter),
-		Kind: pt.Kind, Field: pt.Field, Hybrid: pt.Hybrid, Range: pt.Range, Group: pt.Group}
+		Kind: pt.Kind, Field: pt.Field, Hybrid: pt.Hybrid, Range: pt.Range, Group: pt.Group, Iterator: pt.Iterator}
 	if t.Filters != nil {
 		si.Filter, si.FilterName, si.Selectivity = t.FilterExpr, t.FilterName, t.Share
 	}

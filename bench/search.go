@@ -103,6 +103,7 @@ type searchRec struct {
 	client  *Tally // open loop: first actual send to final answer
 	ans     *answers
 	bands   *bandRec // tenancy: latency by tenant size band
+	iter    *iterRec // iterator: batches and times to first and last batch
 }
 
 func newSearchRec(iv *Intervals, slots int, open bool, ans *answers) *searchRec {
@@ -135,12 +136,13 @@ type window struct {
 	ans     *answers
 	gen     generatorStats // open loop only
 	bands   *bandRec
+	iter    *iterRec
 }
 
 // window collects what was recorded from start to end, once the
 // trial's intervals were stopped.
 func (r *searchRec) window(start, end time.Time) (window, error) {
-	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans, bands: r.bands}
+	w := window{start: start, elapsed: end.Sub(start), errs: r.latency.Errors(), ans: r.ans, bands: r.bands, iter: r.iter}
 	var err error
 	w.latency, err = r.latency.Total()
 	if err != nil {
@@ -189,6 +191,11 @@ func searchTrial(pt workloads.SearchPoint, truth Truth, w window, load LoadInfo)
 		tr.Group = groupQuality(truth.GT, w.ans)
 	}
 	var err error
+	if w.iter != nil {
+		if tr.Iterator, err = w.iter.quality(w.ans); err != nil {
+			return Trial{}, err
+		}
+	}
 	if tr.LatencyMS, tr.Histogram, err = DigestHistogram(w.latency); err != nil {
 		return Trial{}, err
 	}
@@ -318,6 +325,9 @@ func (l searchLoad) recorder(iv *Intervals, perQuery bool) *searchRec {
 	ans.perQuery, ans.self = perQuery, l.st.self
 	rec := newSearchRec(iv, slots, l.open != nil, ans)
 	rec.bands = newBandRec(l.st.bandOf, 3, slots)
+	if l.st.pt.Iterator != nil {
+		rec.iter = newIterRec(slots)
+	}
 	return rec
 }
 

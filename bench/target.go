@@ -238,11 +238,18 @@ type SearchRequest struct {
 	// groups by their best hit.
 	Range *workloads.RangePoint
 	Group *workloads.GroupPoint
+	// Iterator is an iterator request's batch size and limit (kind
+	// iterator, on the dense field: Vectors holds its one query). The
+	// target iterates until Limit results or the end and returns them all
+	// in the order the batches came, with IterStats.
+	Iterator *workloads.IteratorPoint
 }
 
 // SearchResult holds, per query, the ids found, closest first.
 type SearchResult struct {
 	IDs [][]int64
+	// Iter describes an iterator request's iteration (nil otherwise).
+	Iter *IterStats
 }
 
 // Error classes, as reported per trial.

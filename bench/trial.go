@@ -238,6 +238,8 @@ func (s *Session) label(pt workloads.SearchPoint, level string) string {
 		filter = " range " + pt.Range.String()
 	case pt.Group != nil:
 		filter = " group " + pt.Group.String()
+	case pt.Iterator != nil:
+		filter = " iterator " + pt.Iterator.String()
 	}
 	layout := ""
 	if s.layout != "" {

@@ -27,6 +27,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -161,7 +162,7 @@ func measure(b *testing.B, s *bench.Session, pt workloads.SearchPoint) {
 func pointName(idx workloads.IndexConfig, pt workloads.SearchPoint, model string) string {
 	return report.TrialName(bench.Trial{
 		Index:  idx,
-		Search: bench.SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Kind: pt.Kind, Range: pt.Range, Group: pt.Group},
+		Search: bench.SearchInfo{Params: pt.Params, TopK: pt.TopK, NQ: pt.NQ, Selectivity: pt.Selectivity, Kind: pt.Kind, Range: pt.Range, Group: pt.Group, Iterator: pt.Iterator},
 		Load:   bench.LoadInfo{Model: model, Concurrency: pt.Concurrency},
 	})
 }
@@ -187,6 +188,11 @@ func open(ctx context.Context, spec *workloads.Spec) (*bench.Session, func() err
 	if err != nil {
 		return nil, nil, err
 	}
+	iterTruths, err := bench.IteratorTruths(ctx, ds, plan, gtCache(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	maps.Copy(kindTruths, iterTruths)
 	target, err := targets.Open(ctx, spec, targets.Options{})
 	if err != nil {
 		return nil, nil, err

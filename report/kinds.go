@@ -28,6 +28,8 @@ func kindText(t bench.Trial) string {
 		return "range " + t.Search.Range.String()
 	case t.Search.Group != nil:
 		return "group " + t.Search.Group.String()
+	case t.Search.Iterator != nil:
+		return "iterator " + t.Search.Iterator.String()
 	case t.Search.Kind != "" && t.Search.Kind != workloads.KindANN:
 		return t.Search.Kind + " on " + t.Search.Field
 	}
@@ -85,6 +87,9 @@ func kindParts(t bench.Trial) []string {
 		if g.Strict {
 			parts = append(parts, "strict_group_size")
 		}
+	}
+	if it := t.Search.Iterator; it != nil {
+		parts = append(parts, "batch_size="+strconv.Itoa(it.BatchSize), "limit="+strconv.Itoa(it.Limit))
 	}
 	return parts
 }

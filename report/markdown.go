@@ -39,6 +39,7 @@ func sections() []section {
 		writeCPU,            // client and server CPU per query (cpu.go)
 		writeHybridCost,     // hybrid beside single-field trials (kinds.go)
 		writeRangeGroup,     // range precision and counts, grouping recall (rangegroup.go)
+		writeIterator,       // iterator recall, batches, first and last batch (iterator.go)
 		writeRecallPerQuery, // per-query recall distribution (recall.go)
 		writeFilters,        // search.filters side by side (filters.go)
 		writeTenants,        // tenancy: by tenant size band (tenants.go)

@@ -57,6 +57,8 @@ func shapeKind(s bench.SearchInfo) string {
 		return s.Kind + " " + s.Range.String()
 	case s.Group != nil:
 		return s.Kind + " " + s.Group.String()
+	case s.Iterator != nil:
+		return s.Kind + " " + s.Iterator.String()
 	}
 	return s.Kind
 }

@@ -477,6 +477,8 @@ func (d *decoder) spec(n *yaml.Node, s *Spec) error {
 				"filters": d.filters(&s.Search.Filters),
 				"range":   d.rangeSweep(&s.Search.Range),
 				"group":   d.groupSweep(&s.Search.Group),
+				// kind iterator's parameters (iterator.go)
+				"iterator": d.iteratorSweep(&s.Search.Iterator),
 			})
 		},
 		"load":    d.load(&s.Load),

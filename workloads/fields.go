@@ -41,7 +41,7 @@ const (
 
 // SearchKinds lists the search kinds in documentation order.
 func SearchKinds() []string {
-	return []string{KindANN, KindSparse, KindBM25, KindHybrid, KindRange, KindGroup}
+	return []string{KindANN, KindSparse, KindBM25, KindHybrid, KindRange, KindGroup, KindIterator}
 }
 
 // KindOf is the search kind a single-field request on a field of type t

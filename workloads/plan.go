@@ -64,6 +64,8 @@ type SearchPoint struct {
 	// Range and Group are a range or group point's parameters.
 	Range *RangePoint `json:"range,omitempty"`
 	Group *GroupPoint `json:"group,omitempty"`
+	// Iterator is an iterator point's batch size and limit.
+	Iterator *IteratorPoint `json:"iterator,omitempty"`
 	// Filter names the point's search.filters filter (a FilterPoint; ""
 	// none).
 	Filter string `json:"filter,omitempty"`
@@ -203,6 +205,9 @@ func newPlan(s *Spec) *Plan {
 					}
 					for _, nq := range s.Search.NQ {
 						build.Points = append(build.Points, rangeGroupPoints(s, sp, topk, nq)...)
+					}
+					if topk == s.Search.TopK[0] {
+						build.Points = append(build.Points, iteratorPoints(s, sp)...)
 					}
 				}
 			}

@@ -198,6 +198,8 @@ type SearchSweep struct {
 	// Range and Group are the parameters of kinds range and group.
 	Range *RangeSweep `json:"range,omitempty"`
 	Group *GroupSweep `json:"group,omitempty"`
+	// Iterator is the parameters of kind iterator.
+	Iterator *IteratorSweep `json:"iterator,omitempty"`
 	// Filters are expression filters on the payload fields, each a
 	// dimension of the plan like selectivity.
 	Filters []FilterSpec `json:"filters,omitempty"`

@@ -209,6 +209,9 @@ func validate(file string, s *Spec, lines map[string]int) error {
 	if err := validateRangeGroup(s, e); err != nil {
 		return err
 	}
+	if err := validateIterator(s, e); err != nil {
+		return err
+	}
 	if err := validateTenancy(s, e); err != nil {
 		return err
 	}

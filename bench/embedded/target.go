@@ -395,6 +395,8 @@ func (t *Target) Search(_ context.Context, req bench.SearchRequest) (bench.Searc
 		return t.searchKind(req, allow)
 	case workloads.KindRange, workloads.KindGroup:
 		return t.searchRangeGroup(req, allow)
+	case workloads.KindIterator:
+		return t.searchIterator(req, allow)
 	default:
 		return bench.SearchResult{}, fmt.Errorf("embedded target: unknown search kind %q", req.Kind)
 	}

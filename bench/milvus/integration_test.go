@@ -8,6 +8,7 @@ package milvus_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -399,6 +400,11 @@ func specRunner(t *testing.T, uri, src, dir string) (*bench.Runner, *milvus.Targ
 	if err != nil {
 		t.Fatal(err)
 	}
+	iterTruths, err := bench.IteratorTruths(ctx, ds, plan, datasets.GTCache{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(kindTruths, iterTruths)
 	tgt, err := milvus.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -126,6 +126,8 @@ type Target struct {
 	runID         string
 	metric        workloads.Metric
 	labels        *datasets.Labels
+	// iter is the collection id and iterator path iterations share.
+	iter iterInfo
 	// payload holds the rows' scalar fields (dataset.payload).
 	payload *datasets.Payload
 	// tenancy and layout: the collection's tenants (see CollectionSpec).
@@ -425,6 +427,9 @@ func (t *Target) Create(ctx context.Context, c bench.CollectionSpec) error {
 	}
 	cl := t.clients[0]
 	t.coll, t.runID, t.metric, t.labels, t.payload = c.Name, c.RunID, c.Metric, c.Labels, c.Payload
+	t.iter.mu.Lock()
+	t.iter.coll = "" // a new collection: its id and iterator path are found again
+	t.iter.mu.Unlock()
 	t.tenancy, t.layout = c.Tenancy, c.Layout
 	t.setFields(c)
 	if t.collectionsLayout() {
@@ -879,6 +884,8 @@ func (t *Target) Search(ctx context.Context, req bench.SearchRequest) (bench.Sea
 		return t.searchTenant(ctx, req)
 	}
 	switch req.Kind {
+	case workloads.KindIterator:
+		return t.searchIterator(ctx, req)
 	case workloads.KindSparse, workloads.KindBM25:
 		return t.searchField(ctx, req)
 	case workloads.KindHybrid:

@@ -494,7 +494,7 @@ func openWorkload(ctx context.Context, spec *workloads.Spec, topts targetOptions
 				return nil, err
 			}
 		}
-		if err := addRangeGroupTruths(ctx, w, plan, logf); err != nil {
+		if err := addRangeGroupTruths(ctx, w, plan, cache, logf); err != nil {
 			return nil, err
 		}
 		w.gtS = time.Since(t0).Seconds()
@@ -545,12 +545,20 @@ func newVersion() *cobra.Command {
 	}
 }
 
-// addRangeGroupTruths adds the exact answers of the plan's range and
-// group points to the run's kind truths.
-func addRangeGroupTruths(ctx context.Context, w *workloadRun, plan *workloads.Plan, logf func(format string, args ...any)) error {
+// addRangeGroupTruths adds the exact answers of the plan's range, group
+// and iterator points to the run's kind truths.
+func addRangeGroupTruths(ctx context.Context, w *workloadRun, plan *workloads.Plan, cache datasets.GTCache, logf func(format string, args ...any)) error {
 	gts, err := bench.RangeGroupTruths(ctx, w.ds, plan, logf)
-	if err != nil || len(gts) == 0 {
+	if err != nil {
 		return err
+	}
+	its, err := bench.IteratorTruths(ctx, w.ds, plan, cache, logf)
+	if err != nil {
+		return err
+	}
+	maps.Copy(gts, its)
+	if len(gts) == 0 {
+		return nil
 	}
 	if w.kindTruths == nil {
 		w.kindTruths = map[string]*datasets.GroundTruth{}

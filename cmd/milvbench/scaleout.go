@@ -133,6 +133,9 @@ func checkScaleOut(spec *workloads.Spec) error {
 	if spec.MultiField() {
 		return usageError{fmt.Errorf("%s: fields (sparse, text) cannot be scaled out yet (shards join a collection of one dense vector); run it with one generator", spec.File)}
 	}
+	if spec.Search.Iterator != nil {
+		return usageError{fmt.Errorf("%s: search kind iterator cannot be scaled out yet (merge tells shards' trials apart by index, params, topk and nq only); run it with one generator", spec.File)}
+	}
 	if spec.Search.Range != nil || spec.Search.Group != nil {
 		return usageError{fmt.Errorf("%s: search kinds range and group cannot be scaled out yet (merge tells shards' trials apart by index, params, topk and nq only); run them with one generator", spec.File)}
 	}

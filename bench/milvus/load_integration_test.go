@@ -72,14 +72,15 @@ load: {model: mixed, concurrency: 2, insert_rate: 1000, insert_batch: 100, delet
 		if cp.Errors != 0 || cp.Queries != 100 || cp.Recall < 0.99 {
 			t.Errorf("checkpoint %d: %+v", i, cp)
 		}
-		// The new rows' share of the true neighbours cannot fall as rows
-		// arrive; it may stay (400 late rows on a slow server entered no
-		// top-10 on 2.3 standalone).
-		if i > 0 && !(cp.Rows > cps[i-1].Rows && cp.NewShare >= cps[i-1].NewShare) {
+		// Rows and the new rows' share of the true neighbours cannot fall
+		// as rows arrive; either may stay (400 late rows on a slow server
+		// entered no top-10 on 2.3 standalone, and a checkpoint pass of
+		// 1.5 s on a loaded host came after the last insert).
+		if i > 0 && !(cp.Rows >= cps[i-1].Rows && cp.NewShare >= cps[i-1].NewShare) {
 			t.Errorf("checkpoint %d: rows %d new share %.3f after %d %.3f", i, cp.Rows, cp.NewShare, cps[i-1].Rows, cps[i-1].NewShare)
 		}
 	}
-	if last := cps[len(cps)-1]; last.NewShare < 0.1 || last.NewRecall < 0.99 {
+	if last := cps[len(cps)-1]; last.Rows <= cps[0].Rows || last.NewShare < 0.1 || last.NewRecall < 0.99 {
 		t.Errorf("last checkpoint %+v: new rows should be found", last)
 	}
 	if len(tr.Server) < 4 {

@@ -35,7 +35,7 @@ func TestIteratorReport(t *testing.T) {
 	md := Markdown(&bench.Result{Trials: trials})
 	for _, want := range []string{
 		"## Iterator search",
-		"| 1 | FLAT | - | batch_size=1000,limit=20000 | v1-client | c=2 | 0.9975 | 3 (1) | 0 | 20.0 / 20 / 20 / 20 (0% none) | 21.5 / 21 / 23 / 30 (0% none) | 20000.0 / 20000 / 20000 / 20000 (0% none) | 1.50 / 3.25 | 80.00 / 120.50 | 12.5 |",
+		"| 1 | FLAT | - | batch_size=1000,limit=20000 | v1-client | c=2 | 0.9975 | 3 (1) | 0 | 20 | 21.5 (p50 21, max 30) | 20,000 | 1.50 / 3.25 | 80.00 / 120.50 | 12.5 |",
 		"| 2 | FLAT | - | batch_size=16384,limit=20000 | - | c=2 | 0.9975 | - |",
 	} {
 		if !strings.Contains(md, want) {

@@ -40,25 +40,7 @@ func binaryData(t *testing.T, n, dim, nq int, m workloads.Metric) (*datasets.Dat
 // newBinaryLoaded is newLoaded for a binary collection.
 func newBinaryLoaded(t *testing.T, cfg workloads.IndexConfig, m workloads.Metric, base [][]float32) *Target {
 	t.Helper()
-	ctx := context.Background()
-	tg := New()
-	if err := tg.Create(ctx, bench.CollectionSpec{Name: "b", Dim: len(base[0]), Metric: m, VectorType: workloads.VectorBinary, Rows: len(base)}); err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]int64, len(base))
-	for i := range ids {
-		ids[i] = int64(i)
-	}
-	if err := tg.Insert(ctx, ids, base); err != nil {
-		t.Fatal(err)
-	}
-	if err := tg.BuildIndex(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	if err := tg.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return tg
+	return newLoadedSpec(t, bench.CollectionSpec{Name: "b", Dim: len(base[0]), Metric: m, VectorType: workloads.VectorBinary, Rows: len(base)}, cfg, base)
 }
 
 // binaryRecall is the mean recall@k of the target's answers, a hit being

@@ -73,9 +73,16 @@ func recallOf(got, want []int64) float64 {
 
 func newLoaded(t testing.TB, cfg workloads.IndexConfig, m workloads.Metric, base [][]float32) *Target {
 	t.Helper()
+	return newLoadedSpec(t, bench.CollectionSpec{Name: "t", Dim: len(base[0]), Metric: m}, cfg, base)
+}
+
+// newLoadedSpec makes the collection spec describes, inserts base with ids
+// 0..n-1, builds cfg and loads it.
+func newLoadedSpec(t testing.TB, spec bench.CollectionSpec, cfg workloads.IndexConfig, base [][]float32) *Target {
+	t.Helper()
 	ctx := context.Background()
 	tg := New()
-	if err := tg.Create(ctx, bench.CollectionSpec{Name: "t", Dim: len(base[0]), Metric: m}); err != nil {
+	if err := tg.Create(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
 	ids := make([]int64, len(base))

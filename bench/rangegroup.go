@@ -20,8 +20,9 @@ const RangeTruthCap = workloads.MaxTopK
 // RangeGroupTruths computes the exact answer of every range and group
 // point of the plan, keyed by TruthKey, by one exhaustive scan of the base
 // per answer (O(rows × queries)):
-//   - range: every row whose distance (squared L2, or the IP or COSINE
-//     score, as Milvus reports it) lies in the point's range, closest
+//   - range: every row whose distance (squared L2, the IP or COSINE
+//     score, or the HAMMING or JACCARD distance over the packed bits, as
+//     Milvus reports it) lies in the point's range, closest
 //     first, up to RangeTruthCap; recall@topk is against the closest
 //     topk of them (all of them when fewer), so an empty range is
 //     recall 1;
@@ -83,12 +84,13 @@ type hit struct {
 	d  float32
 }
 
-// better orders hits best first for metric m (L2 ascending, IP and
-// COSINE descending), ties by id.
+// better orders hits best first for metric m (L2, HAMMING and JACCARD
+// ascending, IP and COSINE descending), ties by id.
 func better(m workloads.Metric) func(a, b hit) int {
+	dist := workloads.DistanceMetric(m)
 	return func(a, b hit) int {
 		if a.d != b.d {
-			if m == workloads.L2 {
+			if dist {
 				return cmp.Compare(a.d, b.d)
 			}
 			return cmp.Compare(b.d, a.d)
@@ -106,6 +108,32 @@ func metricDistance(m workloads.Metric, q, v []float32) float32 {
 	return vecmath.Dot(q, v)
 }
 
+// binaryDistances returns, for rows of bits (vector_type binary), a
+// function setting dst[qi] to the HAMMING or JACCARD distance of every
+// query to a row: the queries packed into 64-bit words once, each row as
+// it comes, compared by the popcount kernels of the top-k ground truth
+// (vecmath.Hamming, vecmath.Jaccard), so both truths see the same
+// distances.
+func binaryDistances(m workloads.Metric, queries [][]float32, dim int) func(dst []float32, v []float32) {
+	w := vecmath.BitWords(dim)
+	qw := make([]uint64, len(queries)*w)
+	for i, q := range queries {
+		vecmath.PackBits(qw[i*w:(i+1)*w], q)
+	}
+	row := make([]uint64, w)
+	return func(dst []float32, v []float32) {
+		vecmath.PackBits(row, v)
+		for qi := range dst {
+			q := qw[qi*w : (qi+1)*w]
+			if m == workloads.Jaccard {
+				dst[qi] = vecmath.Jaccard(q, row)
+			} else {
+				dst[qi] = float32(vecmath.Hamming(q, row))
+			}
+		}
+	}
+}
+
 // exactRangeGroup scans the base once for range or group point pt; keys
 // are the rows' group keys (a group point).
 func exactRangeGroup(ctx context.Context, ds *datasets.Dataset, pt workloads.SearchPoint, keys []string) (*datasets.GroundTruth, error) {
@@ -117,6 +145,16 @@ func exactRangeGroup(ctx context.Context, ds *datasets.Dataset, pt workloads.Sea
 			vecmath.Normalize(qs[i])
 		}
 	}
+	// dists sets every query's distance to row v.
+	dists := func(dst []float32, v []float32) {
+		for qi, q := range qs {
+			dst[qi] = metricDistance(m, q, v)
+		}
+	}
+	if workloads.BinaryMetric(m) {
+		dists = binaryDistances(m, qs, ds.Info.Dim)
+	}
+	qd := make([]float32, len(qs))
 	order := better(m)
 	inRange := make([][]hit, len(qs))
 	groups := make([]map[string][]hit, len(qs))
@@ -136,8 +174,9 @@ func exactRangeGroup(ctx context.Context, ds *datasets.Dataset, pt workloads.Sea
 				vecmath.Normalize(row)
 				v = row
 			}
-			for qi, q := range qs {
-				h := hit{id: id, d: metricDistance(m, q, v)}
+			dists(qd, v)
+			for qi := range qs {
+				h := hit{id: id, d: qd[qi]}
 				if pt.Range != nil {
 					if pt.Range.InRange(m, float64(h.d)) {
 						inRange[qi] = append(inRange[qi], h)

@@ -361,8 +361,11 @@ func Open(ctx context.Context, spec workloads.DatasetSpec, dir string) (*Dataset
 	if spec.Size != 0 && truth != nil {
 		truth = nil // neighbours of the full base do not apply to a prefix
 	}
-	if spec.Type() != workloads.VectorFloat {
-		truth = nil // the file's neighbours are of the values before conversion
+	if t := spec.Type(); t != workloads.VectorFloat && t != workloads.VectorBinary {
+		// The file's neighbours are of the values before conversion to
+		// float16, bfloat16 or int8; binary rows are the file's bits
+		// unpacked, so its neighbours (HAMMING or JACCARD) stand.
+		truth = nil
 	}
 	ds := &Dataset{
 		Info: Info{

@@ -353,6 +353,43 @@ func WriteParquetVectors(path string, first int64, vecs [][]float32) error {
 	return writeParquet(path, rows)
 }
 
+// parquetPacked is a row of packed binary vectors: emb's bytes held as
+// uint32 values under the schema's list<uint8> (parquet-go writes a
+// []uint8 list field as empty lists).
+type parquetPacked struct {
+	ID  int64    `parquet:"id"`
+	Emb []uint32 `parquet:"emb,list"`
+}
+
+// WriteParquetPacked writes (id, emb) rows of packed binary vectors, ids
+// first, first+1, ...: emb a list<uint8> of a row's dim/8 bytes in
+// numpy.packbits order (PackBytes), the type pyarrow gives a list of
+// uint8, which milvbench reads back under vector_type binary.
+func WriteParquetPacked(path string, first int64, rows [][]byte) (err error) {
+	out := make([]parquetPacked, len(rows))
+	for i, r := range rows {
+		out[i] = parquetPacked{ID: first + int64(i), Emb: make([]uint32, len(r))}
+		for j, b := range r {
+			out[i].Emb[j] = uint32(b)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	schema := parquet.NewSchema("row", parquet.Group{"id": parquet.Int(64), "emb": parquet.List(parquet.Uint(8))})
+	w := parquet.NewGenericWriter[parquetPacked](f, schema)
+	if _, err := w.Write(out); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return w.Close()
+}
+
 // WriteParquetNeighbors writes neighbors.parquet rows for query ids 0..n-1.
 func WriteParquetNeighbors(path string, neighbors [][]int64) error {
 	rows := make([]parquetNeighbors, len(neighbors))

@@ -32,7 +32,8 @@ func VectorRawBytes(t string, components int64) int64 {
 
 // validateBinary checks the pairing of vector_type binary with its
 // metrics, dimension and what the harness runs over binary vectors: a
-// collection of the one dense field searched by kind ann.
+// collection of the one dense field searched by kind ann or range (the
+// range bounds are checked with the other metrics', validateRange).
 func validateBinary(s *Spec, e func(field, format string, args ...any) error) error {
 	ds := s.Dataset
 	binary := ds.Type() == VectorBinary
@@ -62,8 +63,8 @@ func validateBinary(s *Spec, e func(field, format string, args ...any) error) er
 		return e("dataset.vector_type", "binary applies to a collection of the one dense field (no fields: section)")
 	}
 	for i, k := range s.SearchKinds() {
-		if k != KindANN {
-			return e(fmt.Sprintf("search.kind[%d]", i), "%s does not apply to vector_type binary (binary vectors are searched by kind ann)", k)
+		if k != KindANN && k != KindRange {
+			return e(fmt.Sprintf("search.kind[%d]", i), "%s does not apply to vector_type binary (binary vectors are searched by kind ann or range)", k)
 		}
 	}
 	return nil

@@ -35,8 +35,10 @@ func TestBinaryWorkloads(t *testing.T) {
 		{name: "filtered", dataset: "{size: 1000, dim: 128, vector_type: binary, labels: int}", index: "{type: BIN_FLAT}", search: "search: {selectivity: [1, 0.1]}\n", want: "BIN_FLAT", points: 2},
 		{name: "fvecs", dataset: "{source: fvecs, base_file: a.fvecs, query_file: q.fvecs, vector_type: binary}", index: "{type: BIN_FLAT}",
 			want: "w.yaml:2: dataset.source: fvecs does not hold packed bits: vector_type binary reads npy (uint8, dim/8 columns), parquet, hdf5 or generates them (synthetic)"},
-		{name: "range", dataset: "{size: 1000, dim: 128, vector_type: binary}", index: "{type: BIN_FLAT}", search: "search: {kind: range, range: {radius: [10]}}\n",
-			want: "search.kind[0]: range does not apply to vector_type binary (binary vectors are searched by kind ann)"},
+		{name: "range", dataset: "{size: 1000, dim: 128, vector_type: binary}", index: "{type: BIN_FLAT}", search: "search: {kind: [ann, range], range: {radius: [10, 20]}}\n",
+			want: "BIN_FLAT", points: 3},
+		{name: "group", dataset: "{size: 1000, dim: 128, vector_type: binary, payload: [{name: doc, type: int64, values: 10}]}", index: "{type: BIN_FLAT}", search: "search: {kind: group, group: {field: doc}}\n",
+			want: "search.kind[0]: group does not apply to vector_type binary (binary vectors are searched by kind ann or range)"},
 		{name: "jaccard on float ivf", dataset: "{size: 1000, dim: 128, metric: JACCARD}", index: "{type: IVF_FLAT}",
 			want: "dataset.metric: JACCARD compares binary vectors only"},
 		{name: "binary bytes not bits", dataset: "{size: 1000, dim: 12, vector_type: binary, metric: JACCARD}", index: "{type: BIN_FLAT}",
@@ -80,5 +82,89 @@ func TestVectorRawBytes(t *testing.T) {
 		if got := VectorRawBytes(tt.vt, tt.n); got != tt.want {
 			t.Errorf("%s × %d = %d bytes, want %d", tt.vt, tt.n, got, tt.want)
 		}
+	}
+}
+
+// TestBinaryRange: kind range over binary vectors takes HAMMING and
+// JACCARD bounds in L2's direction (range_filter <= distance < radius),
+// HAMMING's as whole numbers (the server truncates them); each misuse is
+// one line naming the field.
+func TestBinaryRange(t *testing.T) {
+	for _, tc := range []struct {
+		name, metric, rng string
+		want              string // "": valid; else the error
+		points            []string
+	}{
+		{name: "hamming ball", metric: "HAMMING", rng: "{radius: [20, 30]}", points: []string{"radius=20", "radius=30"}},
+		{name: "hamming ring", metric: "HAMMING", rng: "{radius: 30, range_filter: [0, 10]}", points: []string{"radius=30,range_filter=0", "radius=30,range_filter=10"}},
+		{name: "jaccard ring", metric: "JACCARD", rng: "{radius: 0.7, range_filter: 0.4}", points: []string{"radius=0.7,range_filter=0.4"}},
+		{name: "jaccard all rows", metric: "JACCARD", rng: "{radius: 1.5}", points: []string{"radius=1.5"}},
+		{name: "hamming range_filter above radius", metric: "HAMMING", rng: "{radius: 10, range_filter: 12}",
+			want: "w.yaml:6: search.range.range_filter[0]: 12 is not below radius 10: for HAMMING, radius is the outer bound (distance < radius) and range_filter the inner (distance >= range_filter)"},
+		{name: "jaccard as a score", metric: "JACCARD", rng: "{radius: 0.2, range_filter: 0.8}",
+			want: "w.yaml:6: search.range.range_filter[0]: 0.8 is not below radius 0.2: for JACCARD, radius is the outer bound"},
+		{name: "jaccard negative range_filter", metric: "JACCARD", rng: "{radius: 0.5, range_filter: -0.1}",
+			want: "search.range.range_filter[0]: -0.1 is negative: a JACCARD distance is at least 0"},
+		{name: "hamming zero radius", metric: "HAMMING", rng: "{radius: 0}",
+			want: "search.range.radius[0]: 0: the HAMMING radius must be above 0 (rows at distance < radius are in range)"},
+		{name: "hamming fractional radius", metric: "HAMMING", rng: "{radius: [10, 12.5]}",
+			want: "search.range.radius[1]: 12.5 is not a whole number: HAMMING distances count bits, and Milvus truncates a HAMMING radius to an integer (radius 12.5 keeps distances below 12)"},
+		{name: "hamming fractional range_filter", metric: "HAMMING", rng: "{radius: 10, range_filter: 2.5}",
+			want: "search.range.range_filter[0]: 2.5 is not a whole number: HAMMING distances count bits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "name: br\ndataset: {size: 1000, dim: 128, vector_type: binary, metric: " + tc.metric + "}\nindexes: [{type: BIN_FLAT}]\nsearch:\n  kind: range\n  range: " + tc.rng + "\n"
+			spec, err := Parse("w.yaml", []byte(src), noEnv)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("err = %v, want one line containing %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, pt := range NewPlan(spec).Builds[0].Points {
+				got = append(got, pt.Range.String())
+			}
+			if strings.Join(got, " ") != strings.Join(tc.points, " ") {
+				t.Errorf("points %v, want %v", got, tc.points)
+			}
+		})
+	}
+}
+
+// TestInRangeBinary: HAMMING and JACCARD bounds are L2's (range_filter
+// inclusive, radius exclusive) and compared in float32 as the server
+// does: the JACCARD distance 7/10 computed in float32 lies below the
+// float64 0.7 but equals the float32 radius 0.7, so it is out of range.
+func TestInRangeBinary(t *testing.T) {
+	rf := func(f float64) *float64 { return &f }
+	seven := float64(float32(7) / float32(10))
+	for _, tc := range []struct {
+		m    Metric
+		r    RangePoint
+		d    float64
+		want bool
+	}{
+		{Hamming, RangePoint{Radius: 10}, 9, true},
+		{Hamming, RangePoint{Radius: 10}, 10, false},
+		{Hamming, RangePoint{Radius: 10, RangeFilter: rf(3)}, 3, true},
+		{Hamming, RangePoint{Radius: 10, RangeFilter: rf(3)}, 2, false},
+		{Hamming, RangePoint{Radius: 10}, 0, true},
+		{Jaccard, RangePoint{Radius: 0.7}, seven, false},
+		{Jaccard, RangePoint{Radius: 0.7}, float64(float32(2) / float32(3)), true},
+		{Jaccard, RangePoint{Radius: 1, RangeFilter: rf(0.7)}, seven, true},
+		{Jaccard, RangePoint{Radius: 1}, 1, false},
+		{Jaccard, RangePoint{Radius: 1.5}, 1, true},
+		{L2, RangePoint{Radius: 0.7}, seven, true}, // L2 keeps its float64 comparison
+	} {
+		if got := tc.r.InRange(tc.m, tc.d); got != tc.want {
+			t.Errorf("%s %s distance %v: in range %v, want %v", tc.m, tc.r.String(), tc.d, got, tc.want)
+		}
+	}
+	if seven >= 0.7 {
+		t.Fatalf("float32 7/10 = %v is not below 0.7: the boundary case checks nothing", seven)
 	}
 }

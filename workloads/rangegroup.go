@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -35,9 +36,10 @@ type GroupSweep struct {
 	Line      int    `json:"-"`
 }
 
-// RangePoint is one point of a range sweep. For L2 a row is in range when
-// RangeFilter <= distance < Radius; for IP and COSINE when Radius <
-// score <= RangeFilter. Without RangeFilter the inner bound is open.
+// RangePoint is one point of a range sweep. For L2, HAMMING and JACCARD
+// (distances, smaller closer) a row is in range when RangeFilter <=
+// distance < Radius; for IP and COSINE (scores) when Radius < score <=
+// RangeFilter. Without RangeFilter the inner bound is open.
 type RangePoint struct {
 	Radius      float64  `json:"radius"`
 	RangeFilter *float64 `json:"range_filter,omitempty"`
@@ -77,9 +79,23 @@ func (g *GroupPoint) String() string {
 // Hits is the most hits a group point returns: topk groups of GroupSize.
 func (g *GroupPoint) Hits(topk int) int { return topk * g.GroupSize }
 
-// InRange reports whether a distance d (the metric's own: squared L2, or
-// the score of IP and COSINE) lies in r's range.
+// DistanceMetric reports whether m's number is a distance, smaller closer
+// (L2, HAMMING, JACCARD), rather than a score, larger closer (IP, COSINE):
+// the direction of its range bounds and of its results.
+func DistanceMetric(m Metric) bool { return m == L2 || BinaryMetric(m) }
+
+// InRange reports whether a distance d (the metric's own: squared L2, the
+// score of IP and COSINE, the HAMMING or JACCARD distance) lies in r's
+// range. HAMMING and JACCARD are compared as the server compares them, in
+// float32 (knowhere's binary range search and its range_filter pass take
+// float bounds): their distances are exact float32 values that often sit
+// on a bound, where a float64 bound such as 0.7 would put 7/10 on the
+// other side of it.
 func (r *RangePoint) InRange(m Metric, d float64) bool {
+	if BinaryMetric(m) {
+		d, rad := float32(d), float32(r.Radius)
+		return d < rad && (r.RangeFilter == nil || d >= float32(*r.RangeFilter))
+	}
 	if m == L2 {
 		return d < r.Radius && (r.RangeFilter == nil || d >= *r.RangeFilter)
 	}
@@ -162,22 +178,29 @@ func validateRange(s *Spec, e func(field, format string, args ...any) error) err
 		return e("search.range", "is missing: kind range needs radius (and optionally range_filter)")
 	}
 	m := s.Dataset.Metric
+	dist := DistanceMetric(m)
 	for j, f := range r.RangeFilter {
 		fp := fmt.Sprintf("search.range.range_filter[%d]", j)
+		if m == Hamming && f != math.Trunc(f) {
+			return e(fp, "%g is not a whole number: HAMMING distances count bits, and Milvus truncates a HAMMING bound to an integer", f)
+		}
 		for _, rad := range r.Radius {
 			switch {
-			case m == L2 && f >= rad:
-				return e(fp, "%g is not below radius %g: for L2, radius is the outer bound (distance < radius) and range_filter the inner (distance >= range_filter)", f, rad)
-			case m == L2 && f < 0:
-				return e(fp, "%g is negative: an L2 distance is at least 0", f)
-			case m != L2 && f <= rad:
+			case dist && f >= rad:
+				return e(fp, "%g is not below radius %g: for %s, radius is the outer bound (distance < radius) and range_filter the inner (distance >= range_filter)", f, rad, m)
+			case dist && f < 0:
+				return e(fp, "%g is negative: a %s distance is at least 0", f, m)
+			case !dist && f <= rad:
 				return e(fp, "%g is not above radius %g: for %s, radius is the lower bound (score > radius) and range_filter the upper (score <= range_filter)", f, rad, m)
 			}
 		}
 	}
 	for j, rad := range r.Radius {
-		if m == L2 && rad <= 0 {
-			return e(fmt.Sprintf("search.range.radius[%d]", j), "%g: an L2 radius must be above 0", rad)
+		if dist && rad <= 0 {
+			return e(fmt.Sprintf("search.range.radius[%d]", j), "%g: the %s radius must be above 0 (rows at distance < radius are in range)", rad, m)
+		}
+		if m == Hamming && rad != math.Trunc(rad) {
+			return e(fmt.Sprintf("search.range.radius[%d]", j), "%g is not a whole number: HAMMING distances count bits, and Milvus truncates a HAMMING radius to an integer (radius %g keeps distances below %g)", rad, rad, math.Trunc(rad))
 		}
 		if m == Cosine && (rad < -1 || rad >= 1) {
 			return e(fmt.Sprintf("search.range.radius[%d]", j), "%g: a COSINE radius lies in -1..1", rad)

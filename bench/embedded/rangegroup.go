@@ -83,9 +83,10 @@ func (t *Target) searchRangeGroup(req bench.SearchRequest, allow *bitset) (bench
 }
 
 // distance is the distance Milvus reports for an internal one: squared
-// L2 as it is, the score of IP and COSINE (stored as its negation).
+// L2 and the HAMMING and JACCARD distances of the binary indexes as they
+// are, the score of IP and COSINE (stored as its negation).
 func (t *Target) distance(d float32) float64 {
-	if t.metric == workloads.L2 {
+	if workloads.DistanceMetric(t.metric) {
 		return float64(d)
 	}
 	return -float64(d)

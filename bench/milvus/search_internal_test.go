@@ -20,9 +20,19 @@ import (
 
 // TestSearchRequestMatchesSDK checks that the lean search path sends the
 // request the SDK's own Search would (searchOption.Request), byte for byte
-// in the encoded query vectors, for the shapes the harness sends.
+// in the encoded query vectors, for the shapes the harness sends: range
+// over binary vectors too (packed queries, radius and range_filter beside
+// the index params, as AnnParam.WithRadius and WithRangeFilter put them).
 func TestSearchRequestMatchesSDK(t *testing.T) {
-	rangeFilter := 0.75
+	rangeFilter, hammingFilter := 0.75, 4.0
+	// bitVec is a row of bits (vector_type binary), some set, some not.
+	bitVec := func(dim, seed int) []float32 {
+		v := make([]float32, dim)
+		for i := range v {
+			v[i] = float32((seed*5 + i*i) % 3 % 2)
+		}
+		return v
+	}
 	vec := func(dim, seed int) []float32 {
 		v := make([]float32, dim)
 		for i := range v {
@@ -64,6 +74,10 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 			Range: &workloads.RangePoint{Radius: 0.25, RangeFilter: &rangeFilter}}, level: entity.ClBounded},
 		{name: "range without range_filter", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 6)}, TopK: 10, Kind: workloads.KindRange,
 			Range: &workloads.RangePoint{Radius: 12}}, level: entity.ClBounded},
+		{name: "binary range, HAMMING ring", req: bench.SearchRequest{Vectors: [][]float32{bitVec(32, 1), bitVec(32, 2)}, TopK: 10, Kind: workloads.KindRange, Params: workloads.Params{"nprobe": int64(8)},
+			Range: &workloads.RangePoint{Radius: 12, RangeFilter: &hammingFilter}}, level: entity.ClBounded, vt: workloads.VectorBinary},
+		{name: "binary range, JACCARD ball", req: bench.SearchRequest{Vectors: [][]float32{bitVec(64, 3)}, TopK: 5, Kind: workloads.KindRange,
+			Range: &workloads.RangePoint{Radius: 0.7}}, level: entity.ClStrong, vt: workloads.VectorBinary},
 		{name: "group", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 7), vec(8, 8)}, TopK: 4, Kind: workloads.KindGroup, Params: workloads.Params{"ef": int64(64)},
 			Group: &workloads.GroupPoint{Field: "doc", GroupSize: 3}}, level: entity.ClBounded},
 		{name: "strict group", req: bench.SearchRequest{Vectors: [][]float32{vec(8, 7)}, TopK: 4, Kind: workloads.KindGroup,
@@ -95,6 +109,9 @@ func TestSearchRequestMatchesSDK(t *testing.T) {
 					vecs[i] = entity.FloatVector(v).ToFloat16Vector()
 				case workloads.VectorBFloat16:
 					vecs[i] = entity.FloatVector(v).ToBFloat16Vector()
+				case workloads.VectorBinary:
+					// Packed independently of datasets.PackBytes.
+					vecs[i] = entity.BinaryVector(sdkPacked(v))
 				default:
 					vecs[i] = entity.FloatVector(v)
 				}

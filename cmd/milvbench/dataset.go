@@ -148,7 +148,7 @@ func newDataset() *cobra.Command {
 
 func newDatasetGen() *cobra.Command {
 	var spec workloads.DatasetSpec
-	var metric, format, out string
+	var metric, format, out, vt string
 	var k int
 	cmd := &cobra.Command{
 		Use:   "gen --out DIR",
@@ -161,9 +161,16 @@ neighbours under --metric (k from --k), and write them in a layout that
   parquet  train.parquet, test.parquet (id, emb), neighbors.parquet (id: the test
            ids in order, neighbors_id: k ids), the VectorDBBench layout
 Ids are row positions from 0; neighbours are closest first. The files also
-serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".`,
+serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".
+
+--vector-type binary writes bit vectors (--dim bits, a multiple of 8) packed
+8 to a byte in numpy.packbits order, as vector_type: binary reads them:
+base.npy and queries.npy uint8 arrays of dim/8 columns, or parquet emb
+list<uint8> of dim/8 bytes; fvecs holds floats and is refused. The
+neighbours are exact under HAMMING (the default for binary) or JACCARD.`,
 		Example: `  milvbench dataset gen --size 100000 --dim 128 --queries 1000 --dist gaussian --out data/g100k
-  milvbench dataset gen --size 50000 --dim 96 --metric IP --k 10 --format parquet --out data/p50k`,
+  milvbench dataset gen --size 50000 --dim 96 --metric IP --k 10 --format parquet --out data/p50k
+  milvbench dataset gen --size 100000 --dim 256 --vector-type binary --metric JACCARD --dist clustered --format npy --out data/b100k`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -175,7 +182,17 @@ serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".`,
 			if k < 1 || k > datasets.MaxK || k > spec.Size {
 				return usageError{fmt.Errorf("--k %d: the ground truth depth must be 1..%d and at most --size (%d)", k, datasets.MaxK, spec.Size)}
 			}
+			binary := vt == workloads.VectorBinary
+			if binary && !cmd.Flags().Changed("metric") {
+				metric = string(workloads.Hamming)
+			}
+			if err := checkGenBinary(vt, workloads.Metric(metric), spec.Dim, format); err != nil {
+				return usageError{err}
+			}
 			spec.Source, spec.Metric = workloads.SourceSynthetic, workloads.Metric(metric)
+			if binary {
+				spec.VectorType = workloads.VectorBinary
+			}
 			if (spec.Distribution == workloads.DistClustered || spec.Distribution == workloads.DistSkewed) && spec.Clusters == 0 {
 				spec.Clusters = min(256, max(1, spec.Size/500))
 			}
@@ -214,16 +231,35 @@ serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".`,
 					err = fn(filepath.Join(out, name))
 				}
 			}
-			switch format {
-			case "fvecs":
+			var packed, packedQueries [][]byte // binary: dim/8 bytes a row
+			if binary {
+				for _, rows := range []struct {
+					src [][]float32
+					dst *[][]byte
+				}{{base, &packed}, {ds.Queries, &packedQueries}} {
+					for _, v := range rows.src {
+						*rows.dst = append(*rows.dst, datasets.PackBytes(v))
+					}
+				}
+			}
+			switch {
+			case binary && format == "npy":
+				write("base.npy", func(p string) error { return datasets.WriteNpy(p, packed) })
+				write("queries.npy", func(p string) error { return datasets.WriteNpy(p, packedQueries) })
+				write("neighbors.npy", func(p string) error { return datasets.WriteNpy(p, truth) })
+			case binary && format == "parquet":
+				write("train.parquet", func(p string) error { return datasets.WriteParquetPacked(p, 0, packed) })
+				write("test.parquet", func(p string) error { return datasets.WriteParquetPacked(p, 0, packedQueries) })
+				write("neighbors.parquet", func(p string) error { return datasets.WriteParquetNeighbors(p, truth) })
+			case format == "fvecs":
 				write("synthetic_base.fvecs", func(p string) error { return datasets.WriteFvecs(p, base) })
 				write("synthetic_query.fvecs", func(p string) error { return datasets.WriteFvecs(p, ds.Queries) })
 				write("synthetic_groundtruth.ivecs", func(p string) error { return datasets.WriteIvecs(p, int32Rows(truth)) })
-			case "npy":
+			case format == "npy":
 				write("base.npy", func(p string) error { return datasets.WriteNpy(p, base) })
 				write("queries.npy", func(p string) error { return datasets.WriteNpy(p, ds.Queries) })
 				write("neighbors.npy", func(p string) error { return datasets.WriteNpy(p, truth) })
-			case "parquet":
+			case format == "parquet":
 				write("train.parquet", func(p string) error { return datasets.WriteParquetVectors(p, 0, base) })
 				write("test.parquet", func(p string) error { return datasets.WriteParquetVectors(p, 0, ds.Queries) })
 				write("neighbors.parquet", func(p string) error { return datasets.WriteParquetNeighbors(p, truth) })
@@ -231,8 +267,12 @@ serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d×%d base, %d queries, exact top-%d %s neighbours, %s (%s): %s\n",
-				out, len(base), spec.Dim, len(ds.Queries), k, spec.Metric, format, ds.Info.Checksum, strings.Join(files, ", "))
+			shape := fmt.Sprintf("%d×%d", len(base), spec.Dim)
+			if binary {
+				shape += fmt.Sprintf(" binary (packed, %d bytes a row)", spec.Dim/8)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s base, %d queries, exact top-%d %s neighbours, %s (%s): %s\n",
+				out, shape, len(ds.Queries), k, spec.Metric, format, ds.Info.Checksum, strings.Join(files, ", "))
 			return nil
 		},
 	}
@@ -243,11 +283,35 @@ serve "source: fvecs", "npy" (truth_file: neighbors.npy) and "parquet".`,
 	f.Int64Var(&spec.Seed, "seed", 1, "seed")
 	f.StringVar(&spec.Distribution, "dist", workloads.DistGaussian, "gaussian, clustered or skewed (clusters with Zipf sizes)")
 	f.IntVar(&spec.Clusters, "clusters", 0, "clusters for clustered/skewed (default size/500, at most 256)")
-	f.StringVar(&metric, "metric", "L2", "L2, IP or COSINE (IP and COSINE vectors are normalised); also the ground truth's metric")
+	f.StringVar(&metric, "metric", "L2", "L2, IP or COSINE (IP and COSINE vectors are normalised), HAMMING or JACCARD for binary (default HAMMING there); also the ground truth's metric")
+	f.StringVar(&vt, "vector-type", workloads.VectorFloat, "float, or binary (bit vectors, written packed: npy uint8 or parquet list<uint8> of dim/8 bytes)")
 	f.StringVar(&format, "format", "fvecs", "fvecs, npy or parquet")
 	f.IntVar(&k, "k", 100, "exact nearest neighbours written per query (1..1000, at most --size)")
 	f.StringVarP(&out, "out", "o", "", "output directory")
 	return cmd
+}
+
+// checkGenBinary checks dataset gen's vector type against its metric,
+// dimension and format: binary vectors take HAMMING or JACCARD, a --dim
+// of whole bytes and a format that holds packed bytes; HAMMING and
+// JACCARD take binary vectors.
+func checkGenBinary(vt string, m workloads.Metric, dim int, format string) error {
+	binary := vt == workloads.VectorBinary
+	switch {
+	case vt != workloads.VectorFloat && !binary:
+		return fmt.Errorf("--vector-type %q: dataset gen writes float or binary vectors", vt)
+	case !binary && workloads.BinaryMetric(m):
+		return fmt.Errorf("--metric %s compares binary vectors: add --vector-type binary (float vectors take L2, IP or COSINE)", m)
+	case !binary:
+		return nil
+	case !workloads.BinaryMetric(m):
+		return fmt.Errorf("--metric %s: binary vectors take HAMMING or JACCARD", m)
+	case dim%8 != 0:
+		return fmt.Errorf("--dim %d: binary vectors are packed 8 bits to a byte, so --dim (bits) must be a multiple of 8 (e.g. %d)", dim, max(8, (dim+4)/8*8))
+	case format == "fvecs":
+		return fmt.Errorf("--format fvecs holds float32 rows: binary vectors are written packed, --format npy or parquet")
+	}
+	return nil
 }
 
 // int32Rows converts neighbour ids to the int32 of an ivecs file.

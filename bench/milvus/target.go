@@ -792,6 +792,7 @@ func (t *Target) BuildIndex(ctx context.Context, cfg workloads.IndexConfig) erro
 func (t *Target) awaitIndex(ctx context.Context, cfg workloads.IndexConfig, field string) error {
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.BuildTimeout)
 	defer cancel()
+	progress := "" // the rows indexed at the last look, for the timeout's words
 	for {
 		names, err := t.indexesOn(ctx, field)
 		if err != nil {
@@ -812,12 +813,15 @@ func (t *Target) awaitIndex(ctx context.Context, cfg workloads.IndexConfig, fiel
 			case commonpb.IndexState_Failed:
 				return fmt.Errorf("milvus: building %s on %s failed (see the server log)", cfg, t.coll)
 			}
+			if desc.TotalRows > 0 {
+				progress = fmt.Sprintf(" (%d of %d rows indexed at the last look; a server that keeps failing a build retries it and says so only in its log)", desc.IndexedRows, desc.TotalRows)
+			}
 		}
 		select {
 		case <-time.After(200 * time.Millisecond):
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("milvus: %s on %s not built within %s (target.build_timeout)", cfg, t.coll, t.cfg.BuildTimeout)
+				return fmt.Errorf("milvus: %s on %s not built within %s (target.build_timeout)%s", cfg, t.coll, t.cfg.BuildTimeout, progress)
 			}
 			return ctx.Err()
 		}

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/milvbench/milvbench/bench"
-	"github.com/milvbench/milvbench/bench/embedded"
 	"github.com/milvbench/milvbench/datasets"
 	"github.com/milvbench/milvbench/internal/testenv"
 	"github.com/milvbench/milvbench/workloads"
@@ -177,17 +175,8 @@ search:
   range: {radius: %s, range_filter: [0, %s]}
 load: {concurrency: 1, warmup: 5ms, duration: 60ms}
 `, m, strconv.FormatFloat(f.radius, 'g', -1, 64), strconv.FormatFloat(f.filter, 'g', -1, 64))
-			spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := workloads.NewPlan(spec)
 			ctx := context.Background()
-			kt, err := bench.RangeGroupTruths(ctx, f.ds, plan, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: f.ds, KindTruths: kt, Collection: "milvbench_brange", RunID: "t"}
+			r, _ := rangeRunner(t, src, f.ds, "milvbench_brange")
 			res, err := r.Run(ctx)
 			if err != nil {
 				t.Fatal(err)

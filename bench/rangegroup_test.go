@@ -115,6 +115,22 @@ func (f *rgFixture) reference(t *testing.T, variant string, metric workloads.Met
 }
 
 // truthOf computes the exact answer of one point.
+// rangeRunner parses the workload src and returns a runner of its plan on
+// the embedded target over ds, with the range and group truths computed.
+func rangeRunner(t *testing.T, src string, ds *datasets.Dataset, collection string) (*bench.Runner, *workloads.Plan) {
+	t.Helper()
+	spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := workloads.NewPlan(spec)
+	kt, err := bench.RangeGroupTruths(context.Background(), ds, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bench.Runner{Target: embedded.New(), Plan: plan, Data: ds, KindTruths: kt, Collection: collection, RunID: "t"}, plan
+}
+
 func truthOf(t *testing.T, ds *datasets.Dataset, pt workloads.SearchPoint) *datasets.GroundTruth {
 	t.Helper()
 	plan := &workloads.Plan{Builds: []workloads.Build{{Points: []workloads.SearchPoint{pt}}}}
@@ -216,17 +232,8 @@ search:
   group: {field: doc, group_size: [1, 3], strict_group_size: true}
 load: {concurrency: 1, warmup: 5ms, duration: 60ms}
 `, f.hi, f.lo)
-	spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
 	ctx := context.Background()
-	kt, err := bench.RangeGroupTruths(ctx, f.ds, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: f.ds, KindTruths: kt, Collection: "milvbench_rge", RunID: "t"}
+	r, _ := rangeRunner(t, src, f.ds, "milvbench_rge")
 	res, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -301,17 +308,8 @@ search:
   range: {radius: %g}
   group: {field: doc, group_size: 3, strict_group_size: true}
 `, f.lo)
-	spec, err := workloads.Parse("w.yaml", []byte(src), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := workloads.NewPlan(spec)
 	ctx := context.Background()
-	kt, err := bench.RangeGroupTruths(ctx, f.ds, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &bench.Runner{Target: embedded.New(), Plan: plan, Data: f.ds, KindTruths: kt, Collection: "milvbench_rgq", RunID: "t"}
+	r, plan := rangeRunner(t, src, f.ds, "milvbench_rgq")
 	s, err := r.Open(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -25,14 +25,20 @@ import (
 
 // PackBytes packs a row of 0/1 components into dim/8 bytes, component j
 // the bit 7 − j%8 of byte j/8 (numpy.packbits). len(v) is a multiple of 8.
-func PackBytes(v []float32) []byte {
-	out := make([]byte, len(v)/8)
+func PackBytes(v []float32) []byte { return AppendPacked(make([]byte, 0, len(v)/8), v) }
+
+// AppendPacked appends PackBytes(v) to dst, for callers that build one
+// buffer of many rows (a request's query placeholders).
+func AppendPacked(dst []byte, v []float32) []byte {
+	n := len(dst)
+	dst = append(dst, make([]byte, len(v)/8)...)
+	out := dst[n:]
 	for j, x := range v {
 		if x != 0 {
 			out[j/8] |= 0x80 >> (j % 8)
 		}
 	}
-	return out
+	return dst
 }
 
 // UnpackBytes sets dst (8·len(packed) components) to the bits of packed,

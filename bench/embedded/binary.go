@@ -52,15 +52,6 @@ func (c *binCodes) dist(a, b []uint64) float32 {
 	return float32(vecmath.Hamming(a, b))
 }
 
-// offer puts (d, id) into the bounded result heap h of size k.
-func offer(h *maxHeap, k int, d float32, id uint32) {
-	if len(*h) < k {
-		h.push(cand{d, id})
-	} else if d < (*h)[0].d {
-		h.replaceTop(cand{d, id})
-	}
-}
-
 // binFlat is BIN_FLAT: every query scans every packed row.
 type binFlat struct{ c *binCodes }
 
@@ -75,7 +66,7 @@ func (f *binFlat) search(q []float32, k int, _ workloads.Params, allow *bitset) 
 	h := make(maxHeap, 0, k+1)
 	for i := range f.c.len() {
 		if allow.has(uint32(i)) {
-			offer(&h, k, f.c.dist(pq, f.c.row(i)), uint32(i))
+			h.offer(cand{f.c.dist(pq, f.c.row(i)), uint32(i)}, k)
 		}
 	}
 	return h.sorted()
@@ -131,7 +122,7 @@ func (ix *binIVF) nearest(q []uint64, n int) []cand {
 	h := make(maxHeap, 0, n+1)
 	w := ix.c.w
 	for l := range ix.nlist {
-		offer(&h, n, ix.c.dist(q, ix.cent[l*w:(l+1)*w]), uint32(l))
+		h.offer(cand{ix.c.dist(q, ix.cent[l*w:(l+1)*w]), uint32(l)}, n)
 	}
 	return h.sorted()
 }
@@ -176,7 +167,7 @@ func (ix *binIVF) search(q []float32, k int, p workloads.Params, allow *bitset) 
 		l := &ix.lists[pr.id]
 		for i, id := range l.ids {
 			if allow.has(id) {
-				offer(&h, k, ix.c.dist(pq, l.words[i*w:(i+1)*w]), id)
+				h.offer(cand{ix.c.dist(pq, l.words[i*w:(i+1)*w]), id}, k)
 			}
 		}
 	}

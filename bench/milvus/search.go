@@ -179,7 +179,7 @@ func typedPlaceholderGroup(vt string, vecs [][]float32) ([]byte, error) {
 		b = protowire.AppendTag(b, 3, protowire.BytesType) // PlaceholderValue.values
 		b = protowire.AppendVarint(b, uint64(size(v)))
 		if width == 0 {
-			b = append(b, datasets.PackBytes(v)...)
+			b = datasets.AppendPacked(b, v)
 			continue
 		}
 		for _, x := range v {
